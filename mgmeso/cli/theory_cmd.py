@@ -1,0 +1,134 @@
+"""``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite]``.
+
+Evaluates the config's protocol with the analytical model and writes
+``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``), the
+summary ``DIR/theory.json`` and, with ``--plot``, ``DIR/theory.png``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import load_config
+from ..io.files import prepare_outputs
+from ..io.table import Table
+from ..theory import evaluate
+from .info_cmd import versions
+
+
+def register(sub) -> None:
+    p = sub.add_parser("theory", help="evaluate a protocol with the analytical QPD model")
+    p.add_argument("config", help="config TOML file")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: [output] dir or "
+                   "out/<config name>)")
+    p.add_argument("--plot", action="store_true", help="also write theory.png")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--quiet", action="store_true", help="print only the output paths")
+    p.set_defaults(func=run)
+
+
+# secondary table names, per protocol kind, known before evaluation (to refuse overwrites early)
+_EXTRA_TABLES = {
+    "dma_isothermal": ("chi", "master_curve", "shift_factors"),
+    "stepped_relaxation": ("relaxation_curves",),
+    "cyclic_training": ("energy_terminal",),
+}
+
+
+def run(args) -> int:
+    cfg = load_config(args.config)
+    out_dir = cfg.output_dir(args.out)
+    plot = args.plot or cfg.output.plot
+    kind = cfg.protocol.kind
+    names = ["theory.csv", "theory.json"] + [f"{n}.csv" for n in _EXTRA_TABLES.get(kind, ())]
+    if plot:
+        names.append("theory.png")
+    paths = prepare_outputs(out_dir, names, args.overwrite)
+    result = evaluate(cfg)
+    written = []
+    for name, table in result.tables.items():
+        p = Path(out_dir) / f"{name}.csv"
+        table.to_csv(p)
+        written.append(p)
+    meta = {"config": str(cfg.path), "title": cfg.title, "protocol": kind,
+            "material_file": cfg.material_origin, "summary": result.summary,
+            "versions": versions()}
+    Table({}, meta).write_meta(paths[1])
+    written.append(paths[1])
+    if plot:
+        from ..plotting.theory_plots import plot_theory
+        plot_theory(result, cfg, Path(out_dir) / "theory.png")
+        written.append(Path(out_dir) / "theory.png")
+    if not args.quiet:
+        print(f"{cfg.title or cfg.name}")
+        for line in summary_lines(result):
+            print(f"  {line}")
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def _fmt(x, unit="", digits=4):
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}{(' ' + unit) if unit else ''}"
+
+
+def summary_lines(result) -> list[str]:
+    """A few human-readable lines about the result (the first result a newcomer sees)."""
+    s = result.summary
+    k = result.kind
+    lines: list[str] = []
+    if k == "dma_isochronal":
+        for f in s["features"]:
+            beta = (f"beta {f['beta_kind']} at {_fmt(f['beta_T_K'], 'K')}"
+                    if f["beta_kind"] != "none" else "no beta feature")
+            lines.append(f"{f['frequency_Hz']:g} Hz: {beta}, alpha peak at {_fmt(f['alpha_T_K'], 'K')} "
+                         f"(paper form: {_fmt(f['alpha_T_K_paper'], 'K')}); "
+                         f"E' at start {_fmt(f['E_storage_start_MPa'] / 1e3, 'GPa')}")
+        if "beta_peak_arrhenius" in s:
+            a = s["beta_peak_arrhenius"]
+            lines.append(f"Arrhenius fit of beta peaks: U = {a['U_kJ_per_mol']:.2f} +/- "
+                         f"{a['U_se_kJ_per_mol']:.2f} kJ/mol, tau0 = {a['tau0_s']:.3g} s")
+        fr = s["fragility"]
+        lines.append(f"fragility m = {fr['m_above_Tg']:.1f} just above Tg, {fr['m_below_Tg']:.1f} "
+                     f"just below; m_beta = {fr['m_beta']:.2f}")
+    elif k == "dma_isothermal":
+        chi = result.tables["chi"]
+        lines.append(f"{len(chi)} isotherms; chi from ln tan(delta) slope: "
+                     f"{chi['chi_from_slope'].min():.3f} to {chi['chi_from_slope'].max():.3f} "
+                     f"(model chi {chi['chi_model'].min():.3f} to {chi['chi_model'].max():.3f})")
+        lines.append(f"master curve referenced to {s['reference_T_K']:g} K")
+    elif k == "creep":
+        lines.append(f"tau_beta = {_fmt(s['tau_beta_s'], 's')}, chi = {s['chi']:.3f}, "
+                     f"tau_an = {_fmt(s['tau_an_s'], 's')}, tau_max = {_fmt(s['tau_max_s'], 's')}")
+        lines.append(f"strain at end of creep {_fmt(s['strain_end_of_creep'])}, steady creep rate "
+                     f"{_fmt(s['steady_creep_rate_per_s'], '1/s')}")
+        if "permanent_strain" in s:
+            lines.append(f"after recovery: strain {_fmt(s['strain_end_of_recovery'])}, of which "
+                         f"plastic {_fmt(s['permanent_strain'])}")
+    elif k == "stress_relaxation":
+        for r in s["temperatures"]:
+            lines.append(f"{r['temperature_K']:g} K: sigma {r['stress_first_MPa']:.1f} -> "
+                         f"{r['stress_end_MPa']:.1f} MPa, {r['n_steps']} decay step(s)")
+    elif k == "tension":
+        lines.append(f"peak stress {s['peak_stress_MPa']:.1f} MPa at strain {s['strain_at_peak']:.4f}; "
+                     f"permanent strain {s['permanent_strain']:.4f}; chi up to {s['chi_max']:.4f} "
+                     f"({'non-linear' if s['nonlinear'] else 'linear'} model)")
+    elif k == "stepped_relaxation":
+        lines.append(f"{s['n_steps']} steps; liquid-like fraction delta reaches 0.15 at "
+                     f"{_fmt(s['T_delta_0.15_K'], 'K')}, 0.25 at {_fmt(s['T_delta_0.25_K'], 'K')}, "
+                     f"0.5 at {_fmt(s['T_delta_0.5_K'], 'K')}; d delta/dT peaks at "
+                     f"{_fmt(s['T_max_ddelta_dT_K'], 'K')}")
+    elif k == "cyclic_training":
+        term = result.tables["energy_terminal"]
+        for f, T, W in zip(term["frequency_Hz"], term["temperature_K"], term["energy_total_MJ_per_m3"]):
+            if T == term["temperature_K"].max():
+                lines.append(f"{f:g} Hz: total input energy to {T:g} K = {W:.4g} MJ/m^3")
+        if "energy_frequency_exponent" in s:
+            ex = ", ".join(f"{T} K: {v:.3f}" for T, v in s["energy_frequency_exponent"].items())
+            lines.append(f"exponent n of dW ~ f^n: {ex}")
+    elif k == "program":
+        t = result.tables["theory"]
+        lines.append(f"{s['segments']} segments, {len(t)} samples over {t['time_s'][-1]:.4g} s")
+    return lines

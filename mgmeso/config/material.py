@@ -1,0 +1,143 @@
+"""Material parameters of the QPD model (the ``[material]`` table).
+
+Symbols follow seed 004 (Hao et al., IJP 2022), Table 1 and Eqs. 8-25; see
+``../shared/MODEL.md`` section 1. Derived quantities (J_el, A_beta, kappa,
+dH_F, dS_F) are properties so that a material file never stores two values
+that could disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..constants import R_J_PER_MOL_K
+from .fields import param
+
+__all__ = ["Material", "MATERIAL_KEYS"]
+
+_POSITIVE = dict(lo=0.0, lo_open=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Material:
+    """Parameters of one glass for the QPD model.
+
+    All keys map 1:1 onto the ``[material]`` TOML table. Derived quantities
+    are read-only properties.
+    """
+
+    name: str = param("unnamed", doc="alloy or parameter-set name")
+    E_unrelaxed_MPa: float = param(
+        unit="MPa", doc="unrelaxed Young's storage modulus before the beta relaxation (E_u)",
+        why="a modulus must be positive", source="seed 004 Table 1", **_POSITIVE)
+    E_relaxed_beta_MPa: float = param(
+        unit="MPa", doc="relaxed modulus after the beta relaxation (E_r)",
+        why="a modulus must be positive", source="seed 004 Table 1", **_POSITIVE)
+    U_beta_kJ_per_mol: float = param(
+        unit="kJ/mol", doc="apparent activation energy of the beta relaxation",
+        why="an activation energy must be positive", source="seed 004 Table 1, Eq. 8", **_POSITIVE)
+    tau_beta0_s: float = param(
+        unit="s", doc="Arrhenius pre-factor of tau_beta",
+        why="a time must be positive", source="seed 004 Table 1, Eq. 8", **_POSITIVE)
+    A_an_per_MPa: float = param(
+        unit="1/MPa", doc="intensity (compliance) of the anelastic process",
+        lo=0.0, why="a compliance intensity cannot be negative", source="seed 004 Table 1, Eq. 17a")
+    A_vp_per_MPa: float | None = param(
+        None, unit="1/MPa", doc="intensity of the viscoplastic process (defaults to A_an)",
+        lo=0.0, why="a compliance intensity cannot be negative",
+        source="seed 004 Table 1 assumes A_vp = A_an (Eq. 19)")
+    chi_g: float = param(
+        doc="correlation factor chi at and below Tg",
+        lo=0.0, hi=1.0, lo_open=True,
+        why="chi = 1 - mu_1 lies in (0, 1]: 0 is perfect order, 1 no correlation (seed 004 Eq. 10)",
+        source="seed 004 Table 1, Eq. 22a")
+    a1_per_K: float = param(
+        unit="1/K", doc="slope d chi/dT above Tg", lo=0.0,
+        why="chi does not decrease on heating above Tg (seed 004 Eq. 22b)",
+        source="seed 004 Table 1 (unit K^-1 implied, catalog F7)")
+    a2: float = param(
+        doc="rise of chi per unit anelastic strain (Eq. 22c)", lo=0.0,
+        why="anelastic strain disorders the glass (seed 004 Eq. 22c)",
+        source="seed 004 Table 1")
+    t0_s: float = param(
+        unit="s", doc="hierarchy time scale t0 setting the alpha-beta separation",
+        why="a time must be positive", source="seed 004 Table 1, Eq. 11b", **_POSITIVE)
+    sigma1_MPa: float = param(
+        unit="MPa", doc="stress at which the beta barrier vanishes at 0 K",
+        why="a stress scale must be positive", source="seed 004 Table 1, Eq. 9", **_POSITIVE)
+    Tg_K: float = param(
+        unit="K", doc="glass transition temperature (switch of chi(T))",
+        why="an absolute temperature must be positive", source="seed 004 L204 (DSC, 3 K/min)",
+        **_POSITIVE)
+    B_beta: float = param(
+        1.0, doc="Gumbel shape parameter of the beta-time distribution (larger is narrower)",
+        lo=0.0, hi=20.0, lo_open=True,
+        why="B > 0; B above ~20 is a single Debye time for every purpose (catalog F5)",
+        source="not reported in seed 004 (catalog F21); 1.0 keeps distinct beta peaks at 1-16 Hz "
+               "as in seed 004 Fig. 3b (see configs/materials/la60ni15al25.toml)")
+    Cd_at_Tg: float = param(
+        0.25, doc="QPD (defect) concentration at Tg", lo=0.0, hi=1.0, lo_open=True, hi_open=True,
+        why="a site fraction lies strictly between 0 and 1",
+        source="MODEL.md: the liquid-like fraction at which the seeds place the glass transition "
+               "(seed 000 L70, seed 003 L1155)")
+    b_vp: float = param(
+        0.0, doc="reordering coefficient: chi falls by b_vp per unit viscoplastic strain", lo=0.0,
+        why="reordering lowers chi (seed 001 Eq. 21); off (0) by default, catalog F7",
+        source="seed 001 Eq. 21")
+
+    def check(self) -> list[str]:
+        msgs = []
+        if self.E_relaxed_beta_MPa >= self.E_unrelaxed_MPa:
+            msgs.append(
+                f"E_relaxed_beta_MPa = {self.E_relaxed_beta_MPa:g} must be below "
+                f"E_unrelaxed_MPa = {self.E_unrelaxed_MPa:g}: the beta relaxation softens the glass "
+                "(A_beta = 1/E_r - 1/E_u > 0, seed 004 L650)")
+        return msgs
+
+    # ---- derived quantities -------------------------------------------------
+    @property
+    def J_el_per_MPa(self) -> float:
+        """Elastic compliance 1/E_u (1/MPa)."""
+        return 1.0 / self.E_unrelaxed_MPa
+
+    @property
+    def A_beta_per_MPa(self) -> float:
+        """Beta compliance intensity 1/E_r - 1/E_u (1/MPa), seed 004 L650."""
+        return 1.0 / self.E_relaxed_beta_MPa - 1.0 / self.E_unrelaxed_MPa
+
+    @property
+    def A_vp(self) -> float:
+        """Viscoplastic intensity (1/MPa): A_vp_per_MPa, or A_an if not given."""
+        return self.A_an_per_MPa if self.A_vp_per_MPa is None else self.A_vp_per_MPa
+
+    @property
+    def U_beta_J_per_mol(self) -> float:
+        return 1e3 * self.U_beta_kJ_per_mol
+
+    @property
+    def kappa(self) -> float:
+        """chi = kappa * C_d (seed 004 Eq. 10), from chi_g = kappa * C_d(Tg)."""
+        return self.chi_g / self.Cd_at_Tg
+
+    @property
+    def dH_F_J_per_mol(self) -> float:
+        """QPD formation enthalpy (J/mol) such that d chi/dT at Tg equals a1.
+
+        From C_d = 1/(1 + exp(-dS/R) exp(dH/RT)), dC_d/dT = C_d (1 - C_d) dH/(R T^2);
+        with chi = kappa C_d and kappa = chi_g/C_d(Tg):
+        a1 = chi_g (1 - C_d(Tg)) dH / (R Tg^2).
+        """
+        return self.a1_per_K * R_J_PER_MOL_K * self.Tg_K**2 / (self.chi_g * (1.0 - self.Cd_at_Tg))
+
+    @property
+    def dS_F_J_per_mol_K(self) -> float:
+        """QPD formation entropy (J/mol/K) such that C_d(Tg) = Cd_at_Tg (seed 004 Eq. 1)."""
+        c = self.Cd_at_Tg
+        return self.dH_F_J_per_mol / self.Tg_K - R_J_PER_MOL_K * math.log(1.0 / c - 1.0)
+
+
+MATERIAL_KEYS = (
+    "E_unrelaxed_MPa", "E_relaxed_beta_MPa", "U_beta_kJ_per_mol", "tau_beta0_s", "A_an_per_MPa",
+    "A_vp_per_MPa", "chi_g", "a1_per_K", "a2", "t0_s", "sigma1_MPa", "Tg_K", "B_beta", "Cd_at_Tg",
+)

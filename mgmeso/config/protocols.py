@@ -1,0 +1,296 @@
+"""What is done to the sample: the ``[protocol]`` table.
+
+``kind`` selects one frozen dataclass. Every protocol can be evaluated by the
+analytical model (``mgmeso theory``); the time-domain ones also compile to a
+list of loading segments (:mod:`mgmeso.program`) that the kMC engine and the
+hereditary integrator of the theory both run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .fields import param
+
+__all__ = [
+    "DmaIsochronal", "DmaIsothermal", "Creep", "StressRelaxation", "Tension",
+    "SteppedRelaxation", "CyclicTraining", "Program", "PROTOCOLS",
+    "HoldStress", "HoldStrain", "RampStrain", "Unload", "Temperature", "SEGMENTS",
+]
+
+_POS = dict(lo=0.0, lo_open=True)
+_T = dict(unit="K", lo=0.0, lo_open=True, hi=5000.0, why="an absolute temperature is positive "
+          "(and metallic glasses crystallise long before 5000 K)")
+_TIME = dict(unit="s", lo=0.0, lo_open=True, why="a duration must be positive")
+_FREQ = dict(unit="Hz", lo=0.0, lo_open=True, hi=1e9, why="a frequency must be positive")
+_PPD = dict(lo=1, hi=1000, why="between 1 and 1000 sample times per decade of time")
+
+
+def _ordered(lo_name: str, lo: float, hi_name: str, hi: float) -> list[str]:
+    if hi <= lo:
+        return [f"{hi_name} = {hi:g} must exceed {lo_name} = {lo:g}"]
+    return []
+
+
+def _grid(start_name, start, end_name, end, step_name, step, max_points=1_000_000) -> list[str]:
+    msgs = _ordered(start_name, start, end_name, end)
+    if not msgs and (end - start) / step > max_points:
+        msgs.append(f"{step_name} = {step:g} gives more than {max_points} temperatures between "
+                    f"{start_name} and {end_name}; use a larger step")
+    return msgs
+
+
+@dataclass(frozen=True, kw_only=True)
+class DmaIsochronal:
+    """Isochronal DMA: sinusoidal loading at fixed frequencies while heating (seed 004 Fig. 5)."""
+
+    kind: ClassVar[str] = "dma_isochronal"
+    frequency_Hz: tuple[float, ...] = param((1.0,), doc="driving frequency or list of frequencies",
+                                            **_FREQ)
+    T_start_K: float = param(300.0, doc="first temperature of the scan", **_T)
+    T_end_K: float = param(550.0, doc="last temperature of the scan", **_T)
+    T_step_K: float = param(0.25, unit="K", doc="temperature spacing of the output",
+                            why="a spacing must be positive", **_POS)
+    heating_rate_K_per_min: float = param(
+        3.0, unit="K/min", doc="heating rate (sets cycles per kelvin; the analytical model has "
+        "no aging, so its scan does not depend on it)", why="a rate must be positive",
+        source="seed 004 L225-230", **_POS)
+    strain_amplitude: float = param(1e-4, doc="strain amplitude of the oscillation",
+                                    lo=0.0, hi=0.05, lo_open=True,
+                                    why="DMA is a small-amplitude (linear-response) test")
+
+    def check(self):
+        return _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DmaIsothermal:
+    """Isothermal frequency sweeps at a ladder of temperatures (seed 004 L229-236, Fig. 4, 7)."""
+
+    kind: ClassVar[str] = "dma_isothermal"
+    T_start_K: float = param(322.0, doc="first isotherm", **_T)
+    T_end_K: float = param(492.0, doc="last isotherm", **_T)
+    T_step_K: float = param(10.0, unit="K", doc="spacing of the isotherms",
+                            why="a spacing must be positive", **_POS)
+    f_min_Hz: float = param(0.01, doc="lowest frequency of each sweep", **_FREQ)
+    f_max_Hz: float = param(2.0, doc="highest frequency of each sweep", **_FREQ)
+    points_per_decade: int = param(10, doc="frequencies per decade", **_PPD)
+    reference_T_K: float | None = param(None, doc="reference temperature of the master curve "
+                                        "(default: Tg of the material)", **_T)
+    strain_amplitude: float = param(1e-4, doc="strain amplitude", lo=0.0, hi=0.05, lo_open=True,
+                                    why="DMA is a small-amplitude (linear-response) test")
+
+    def check(self):
+        return (_grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,
+                      max_points=10_000)
+                + _ordered("f_min_Hz", self.f_min_Hz, "f_max_Hz", self.f_max_Hz))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Creep:
+    """Creep at constant stress, optionally followed by recovery at zero stress (seed 004 Fig. 11)."""
+
+    kind: ClassVar[str] = "creep"
+    temperature_K: float = param(doc="test temperature", **_T)
+    stress_MPa: float = param(doc="applied (tensile) stress", unit="MPa", lo=0.0, lo_open=True,
+                              why="creep needs a positive applied stress below sigma1")
+    creep_time_s: float = param(330.0, doc="time under load", source="seed 004 L966-997", **_TIME)
+    recovery_time_s: float = param(0.0, unit="s", doc="time at zero stress after unloading "
+                                   "(0: creep only)", lo=0.0, why="a duration cannot be negative")
+    t_first_s: float = param(1e-3, doc="first sample time after each load change", **_TIME)
+    points_per_decade: int = param(25, doc="log-spaced samples per decade", **_PPD)
+
+    def check(self):
+        if self.t_first_s >= self.creep_time_s:
+            return [f"t_first_s = {self.t_first_s:g} must be below creep_time_s = {self.creep_time_s:g}"]
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class StressRelaxation:
+    """Stress relaxation after a strain step, at one or several temperatures (seed 002, 004 Fig. 9)."""
+
+    kind: ClassVar[str] = "stress_relaxation"
+    temperatures_K: tuple[float, ...] = param((315.0, 340.0, 360.0, 380.0, 410.0, 440.0),
+                                              doc="test temperatures (one independent test each)",
+                                              **_T)
+    strain: float = param(0.006, doc="applied strain step", lo=0.0, hi=0.05, lo_open=True,
+                          why="a tensile strain step below the ~2% elastic limit of metallic glasses",
+                          source="seed 002 L37-50: 0.6 %")
+    duration_s: float = param(1e4, doc="relaxation time", **_TIME)
+    t_first_s: float = param(1e-3, doc="first sample time", **_TIME)
+    points_per_decade: int = param(25, doc="log-spaced samples per decade", **_PPD)
+
+    def check(self):
+        if self.t_first_s >= self.duration_s:
+            return [f"t_first_s = {self.t_first_s:g} must be below duration_s = {self.duration_s:g}"]
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tension:
+    """Constant-strain-rate tension, unloading and recovery (seed 004 Fig. 10)."""
+
+    kind: ClassVar[str] = "tension"
+    temperature_K: float = param(430.0, doc="test temperature", source="seed 004 L240-245", **_T)
+    strain_rate_per_s: float = param(3e-4, unit="1/s", doc="loading strain rate",
+                                     lo=0.0, lo_open=True, hi=10.0,
+                                     why="a positive, quasi-static strain rate",
+                                     source="seed 004 L240-245")
+    max_strain: float = param(0.03, doc="total strain at which unloading starts",
+                              lo=0.0, hi=0.5, lo_open=True,
+                              why="a positive strain (homogeneous flow only, seed 004 L1027)")
+    unload: bool = param(True, doc="unload to zero stress after max_strain")
+    unload_rate_per_s: float | None = param(None, unit="1/s", doc="unloading strain rate "
+                                            "(default: the loading rate)", lo=0.0, lo_open=True,
+                                            hi=10.0, why="a positive strain rate")
+    recovery_time_s: float = param(1000.0, unit="s", doc="time at zero stress after unloading",
+                                   lo=0.0, why="a duration cannot be negative")
+    samples: int = param(600, doc="number of output samples", lo=10, hi=1_000_000,
+                         why="at least 10 samples")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SteppedRelaxation:
+    """Step-wise isothermal stress relaxation from RT towards the alpha peak (seed 000)."""
+
+    kind: ClassVar[str] = "stepped_relaxation"
+    T_start_K: float = param(300.0, doc="first step temperature", **_T)
+    T_end_K: float = param(480.0, doc="last step temperature", **_T)
+    T_step_K: float = param(3.0, unit="K", doc="temperature increment between steps",
+                            why="a spacing must be positive", source="seed 000 L39, L56", **_POS)
+    hold_s: float = param(1800.0, doc="relaxation time per step", source="seed 000 L39, L56",
+                          **_TIME)
+    strain: float = param(0.005, doc="strain applied at each step", lo=0.0, hi=0.05, lo_open=True,
+                          why="seed 000 uses a small, equal strain of 0.3-0.6 %",
+                          source="seed 000 L39")
+    first_sample_s: float = param(0.5, doc="time of the first recorded stress (sigma_0)",
+                                  source="seed 002 L37: DMA records from 0.5 s after loading",
+                                  **_TIME)
+    points_per_decade: int = param(10, doc="log-spaced samples per decade within a step", **_PPD)
+
+    def check(self):
+        msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,
+                     max_points=100_000)
+        if self.first_sample_s >= self.hold_s:
+            msgs.append(f"first_sample_s = {self.first_sample_s:g} must be below hold_s = {self.hold_s:g}")
+        return msgs
+
+
+@dataclass(frozen=True, kw_only=True)
+class CyclicTraining:
+    """Cyclic 'beta training' while heating, and its input energy (seed 001 Fig. 1-2)."""
+
+    kind: ClassVar[str] = "cyclic_training"
+    frequency_Hz: tuple[float, ...] = param((10.0,), doc="training frequency or list of frequencies",
+                                            source="seed 001 L88: 0.01, 0.1, 1, 10 Hz", **_FREQ)
+    strain_amplitude: float = param(0.002, doc="cyclic strain amplitude", lo=0.0, hi=0.05,
+                                    lo_open=True, why="a small cyclic strain",
+                                    source="seed 001 L33: 0.2 %")
+    T_start_K: float = param(298.0, doc="start of heating (room temperature, assumed)", **_T)
+    T_end_K: float = param(383.0, doc="end of heating", source="seed 001 L88", **_T)
+    heating_rate_K_per_min: float = param(3.0, unit="K/min", doc="heating rate",
+                                          why="a rate must be positive", source="seed 001 L88",
+                                          **_POS)
+    cooling_rate_K_per_min: float = param(3.0, unit="K/min", doc="cooling rate back to T_start "
+                                          "(not given in seed 001; kMC only)",
+                                          why="a rate must be positive", **_POS)
+    terminal_temperatures_K: tuple[float, ...] = param(
+        (323.0, 343.0, 363.0, 383.0), doc="temperatures at which the accumulated input energy is "
+        "reported", source="seed 001 L147", **_T)
+    T_step_K: float = param(0.25, unit="K", doc="temperature spacing of the output",
+                            why="a spacing must be positive", **_POS)
+
+    def check(self):
+        msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
+        for i, T in enumerate(self.terminal_temperatures_K):
+            if not (self.T_start_K < T <= self.T_end_K):
+                msgs.append(f"terminal_temperatures_K[{i}] = {T:g} must lie in (T_start_K, T_end_K] "
+                            f"= ({self.T_start_K:g}, {self.T_end_K:g}]")
+        return msgs
+
+
+# ---- loading-program segments ------------------------------------------------
+
+_SPACING = dict(choices=("log", "linear"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldStress:
+    """Hold a constant macroscopic stress (creep, recovery at 0 MPa)."""
+
+    type: ClassVar[str] = "hold_stress"
+    stress_MPa: float = param(unit="MPa", doc="held stress", lo=-1e5, hi=1e5,
+                              why="a stress below sigma1 in magnitude")
+    duration_s: float = param(doc="segment duration", **_TIME)
+    samples: int = param(60, doc="sample times in the segment", lo=1, hi=1_000_000,
+                         why="at least one sample per segment")
+    spacing: str = param("log", doc="sample spacing from the segment start", **_SPACING)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldStrain:
+    """Jump to and hold a total strain (stress relaxation)."""
+
+    type: ClassVar[str] = "hold_strain"
+    strain: float = param(doc="held total strain", lo=-0.5, hi=0.5, why="a strain below 50 %")
+    duration_s: float = param(doc="segment duration", **_TIME)
+    samples: int = param(60, doc="sample times in the segment", lo=1, hi=1_000_000,
+                         why="at least one sample per segment")
+    spacing: str = param("log", doc="sample spacing from the segment start", **_SPACING)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RampStrain:
+    """Ramp the total strain at a constant rate to a target (tension)."""
+
+    type: ClassVar[str] = "ramp_strain"
+    rate_per_s: float = param(unit="1/s", doc="strain rate magnitude", lo=0.0, lo_open=True, hi=10.0,
+                              why="a positive, quasi-static strain rate")
+    to_strain: float = param(doc="target total strain", lo=-0.5, hi=0.5, why="a strain below 50 %")
+    samples: int = param(100, doc="sample times in the segment", lo=1, hi=1_000_000,
+                         why="at least one sample per segment")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unload:
+    """Ramp the strain down at a rate until the stress reaches zero."""
+
+    type: ClassVar[str] = "unload"
+    rate_per_s: float = param(unit="1/s", doc="unloading strain rate", lo=0.0, lo_open=True, hi=10.0,
+                              why="a positive strain rate")
+    samples: int = param(50, doc="sample times in the segment", lo=1, hi=1_000_000,
+                         why="at least one sample per segment")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Temperature:
+    """Step (rate 0) or ramp the temperature; the mechanical state is held as before."""
+
+    type: ClassVar[str] = "temperature"
+    to_K: float = param(doc="target temperature", **_T)
+    rate_K_per_min: float = param(0.0, unit="K/min", doc="ramp rate (0: instantaneous step)",
+                                  lo=0.0, hi=1e4, why="a rate cannot be negative")
+    hold_s: float = param(0.0, unit="s", doc="hold after reaching to_K", lo=0.0,
+                          why="a duration cannot be negative")
+    samples: int = param(20, doc="sample times in the segment", lo=1, hi=1_000_000,
+                         why="at least one sample per segment")
+
+
+SEGMENTS = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload, Temperature)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Program:
+    """A free sequence of loading segments, e.g. seed 002's loading/unloading at 315 K."""
+
+    kind: ClassVar[str] = "program"
+    temperature_K: float = param(doc="initial temperature", **_T)
+    t_first_s: float = param(1e-3, doc="first log-spaced sample after the start of a segment",
+                             **_TIME)
+    segments: tuple = ()  # parsed by the loader from [[protocol.segments]]
+
+
+PROTOCOLS = {c.kind: c for c in (DmaIsochronal, DmaIsothermal, Creep, StressRelaxation, Tension,
+                                 SteppedRelaxation, CyclicTraining, Program)}

@@ -1,0 +1,277 @@
+"""Analysis helpers used on model output and on measured data.
+
+* :func:`kww_fit` -- ``sigma = sigma0 exp(-(t/tau_c)^beta)`` (seed 000 Eq. 1 as corrected,
+  catalog F25: sigma0 free, no residual term);
+* :func:`arrhenius_fit` -- ``tau = tau0 exp(U/(R T))`` from (T, tau) pairs, e.g. beta-peak
+  temperatures at several frequencies with ``tau = 1/(2 pi f)`` (seed 004 Fig. 3c);
+* :func:`chi_from_tan_delta` -- ``chi = -d ln(tan delta)/d ln(omega)`` (seed 004 Eq. 27,
+  seed 003 Eq. 4-11; valid on the alpha high-frequency wing only, catalog F20);
+* :func:`loss_features` -- alpha peak and the beta feature of E''(T): peak, shoulder or
+  excess wing (seed 000 L41, seed 004 Fig. 6b);
+* :func:`fragility` -- m = d log10 tau_alpha / d(Tg/T) at Tg (taking tau_alpha = tau_max),
+  and the secondary fragility m_beta (seed 001 Eqs. 15-16);
+* :func:`tts_shifts` -- empirical horizontal shift factors of isotherms (seed 003 L296).
+
+Every fit returns values with standard errors from the Jacobian.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import curve_fit, minimize_scalar
+from scipy.signal import find_peaks
+
+from ..config.material import Material
+from ..constants import R_J_PER_MOL_K
+from . import kinetics
+
+__all__ = ["FitResult", "kww_fit", "arrhenius_fit", "chi_from_tan_delta", "loss_features",
+           "fragility", "tts_shifts", "relaxation_steps"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Fitted values, their standard errors and the correlation matrix (same key order)."""
+
+    values: dict[str, float]
+    stderr: dict[str, float]
+    correlation: np.ndarray = field(repr=False, default=None)
+    rms_residual: float = float("nan")
+
+    def __getitem__(self, key: str) -> float:
+        return self.values[key]
+
+
+def kww_fit(t_s, stress_MPa) -> FitResult:
+    """Fit ``sigma(t) = sigma0 exp(-(t/tau_c)^beta_KWW)`` (seed 000 Eq. 1, catalog F25).
+
+    Fitted in log-parameters (ln sigma0, ln tau_c, beta) with uniform weights
+    on the stress; standard errors of tau_c by the delta method.
+
+    Returns
+    -------
+    FitResult
+        keys ``sigma0_MPa``, ``tau_c_s``, ``beta_KWW``.
+    """
+    t = np.asarray(t_s, dtype=float)
+    s = np.asarray(stress_MPa, dtype=float)
+    ok = (t > 0) & np.isfinite(s)
+    t, s = t[ok], s[ok]
+    s0 = float(s[0])
+    # starting tau_c: where the stress has lost 1 - 1/e of its decay, else the window end
+    target = s0 * np.exp(-1.0)
+    below = np.nonzero(s <= target)[0]
+    tau_guess = float(t[below[0]]) if below.size else float(t[-1]) * 10
+
+    def model(tt, ls0, ltau, beta):
+        return np.exp(ls0) * np.exp(-np.power(tt / np.exp(ltau), beta))
+
+    p0 = [np.log(abs(s0) + 1e-300), np.log(tau_guess), 0.5]
+    bounds = ([-np.inf, np.log(t[0]) - 30, 0.01], [np.inf, np.log(t[-1]) + 60, 1.0])
+    popt, pcov = curve_fit(model, t, s, p0=p0, bounds=bounds, maxfev=20000)
+    perr = np.sqrt(np.clip(np.diag(pcov), 0, None))
+    res = s - model(t, *popt)
+    sig0, tau = np.exp(popt[0]), np.exp(popt[1])
+    return FitResult(
+        values={"sigma0_MPa": sig0, "tau_c_s": tau, "beta_KWW": popt[2]},
+        stderr={"sigma0_MPa": sig0 * perr[0], "tau_c_s": tau * perr[1], "beta_KWW": perr[2]},
+        correlation=_corr(pcov), rms_residual=float(np.sqrt(np.mean(res**2))),
+    )
+
+
+def arrhenius_fit(T_K, tau_s) -> FitResult:
+    """Weighted-equal linear fit of ``ln tau = ln tau0 + U/(R T)``.
+
+    Returns
+    -------
+    FitResult
+        keys ``U_kJ_per_mol`` and ``tau0_s`` (SE of tau0 by the delta method).
+    """
+    T = np.asarray(T_K, dtype=float)
+    y = np.log(np.asarray(tau_s, dtype=float))
+    x = 1.0 / (R_J_PER_MOL_K * T)
+    if T.size < 2:
+        raise ValueError("an Arrhenius fit needs at least two temperatures")
+    A = np.vstack([np.ones_like(x), x]).T
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    res = y - A @ coef
+    dof = max(T.size - 2, 1)
+    s2 = float(res @ res) / dof if T.size > 2 else 0.0
+    cov = s2 * np.linalg.inv(A.T @ A)
+    se = np.sqrt(np.diag(cov))
+    tau0 = float(np.exp(coef[0]))
+    return FitResult(
+        values={"U_kJ_per_mol": coef[1] / 1e3, "tau0_s": tau0},
+        stderr={"U_kJ_per_mol": se[1] / 1e3, "tau0_s": tau0 * se[0]},
+        correlation=_corr(cov), rms_residual=float(np.sqrt(np.mean(res**2))),
+    )
+
+
+def chi_from_tan_delta(omega_rad_s, tan_delta) -> FitResult:
+    """chi = minus the slope of ln tan(delta) against ln omega (seed 004 Eq. 27).
+
+    Returns
+    -------
+    FitResult
+        keys ``chi`` and ``ln_K_tau`` (the intercept).
+    """
+    x = np.log(np.asarray(omega_rad_s, dtype=float))
+    y = np.log(np.asarray(tan_delta, dtype=float))
+    A = np.vstack([np.ones_like(x), x]).T
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    res = y - A @ coef
+    dof = max(x.size - 2, 1)
+    cov = (float(res @ res) / dof) * np.linalg.inv(A.T @ A)
+    se = np.sqrt(np.diag(cov))
+    return FitResult(values={"chi": -coef[1], "ln_K_tau": coef[0]},
+                     stderr={"chi": se[1], "ln_K_tau": se[0]}, correlation=_corr(cov),
+                     rms_residual=float(np.sqrt(np.mean(res**2))))
+
+
+def loss_features(T_K, E_loss_MPa, shoulder_ratio: float = 0.5, wing_ratio: float = 0.9) -> dict:
+    """Alpha peak and beta feature of an isochronal loss curve E''(T).
+
+    The alpha peak is the largest maximum. Below it, with the log-slope
+    ``s(T) = d ln E''/dT``, the beta process shows as a dip of s. Its depth is
+    ``r = s_min / s_ref``, where ``s_ref`` is the steepest slope of the flank
+    below the dip:
+
+    * ``peak``: E'' has a local maximum (r < 0);
+    * ``shoulder``: ``0 <= r < shoulder_ratio`` (E'' nearly flat over the dip);
+    * ``excess_wing``: ``shoulder_ratio <= r < wing_ratio`` (the flank only bends);
+    * ``none``: no dip deeper than ``wing_ratio``.
+
+    The thresholds are conventions (the seeds name the forms without a
+    criterion, seed 000 L41, seed 004 Fig. 6b). ``r`` depends on where the
+    scan starts, since s_ref is read within it.
+
+    Returns
+    -------
+    dict
+        ``alpha_T_K``, ``alpha_E_loss_MPa``, ``beta_kind``, ``beta_T_K``,
+        ``beta_E_loss_MPa`` and ``beta_slope_ratio`` (r).
+    """
+    T = np.asarray(T_K, dtype=float)
+    E = np.asarray(E_loss_MPa, dtype=float)
+    ia = int(np.argmax(E))
+    out = {"alpha_T_K": float(T[ia]), "alpha_E_loss_MPa": float(E[ia]), "beta_kind": "none",
+           "beta_T_K": None, "beta_E_loss_MPa": None, "beta_slope_ratio": None}
+    if ia < 5:
+        return out
+    lo = np.log(np.maximum(E[: ia + 1], 1e-300))
+    Tl = T[: ia + 1]
+    peaks, _ = find_peaks(lo, prominence=1e-3)
+    peaks = [p for p in peaks if 0 < p < ia]
+    if peaks:
+        p = max(peaks, key=lambda k: lo[k])
+        out.update(beta_kind="peak", beta_T_K=float(Tl[p]), beta_E_loss_MPa=float(E[p]))
+        s = np.gradient(lo, Tl)
+        out["beta_slope_ratio"] = float(np.min(s[p:ia]) / max(np.max(s[:p + 1]), 1e-300))
+        return out
+    s = np.gradient(lo, Tl)
+    # slope minima below the steepest point of the alpha flank
+    i_steep = int(np.argmax(s[:ia]))
+    mins, _ = find_peaks(-s[:i_steep])
+    best = None
+    for m in mins:
+        s_ref = float(np.max(s[: m + 1]))
+        if s_ref <= 0:
+            continue
+        r = float(s[m]) / s_ref
+        if best is None or r < best[1]:
+            best = (m, r)
+    if best is None:
+        return out
+    m, r = best
+    out["beta_slope_ratio"] = r
+    if r < shoulder_ratio:
+        out.update(beta_kind="shoulder", beta_T_K=float(Tl[m]), beta_E_loss_MPa=float(E[m]))
+    elif r < wing_ratio:
+        out.update(beta_kind="excess_wing", beta_T_K=float(Tl[m]), beta_E_loss_MPa=float(E[m]))
+    return out
+
+
+def fragility(mat: Material, chi_law: str = "linear", dT: float = 1e-3) -> dict:
+    """Kinetic fragility of tau_max just above and just below Tg, and m_beta.
+
+    ``m = d log10 tau / d(Tg/T)`` at T = Tg (seed 001 Eq. 15, taking tau_alpha =
+    tau_max); ``m_beta = U_beta / (R Tg ln 10)`` for the Arrhenius beta time
+    (seed 001 Eq. 16; an identity, catalog F45).
+    """
+    Tg = mat.Tg_K
+
+    def log_tmax(T):
+        tb = kinetics.tau_beta(mat, T)
+        return float(np.log10(kinetics.tau_max(mat, tb, kinetics.chi(mat, T, law=chi_law))))
+
+    def m_side(T1, T2):
+        return (log_tmax(T2) - log_tmax(T1)) / (Tg / T2 - Tg / T1)
+
+    return {
+        "m_above_Tg": m_side(Tg + dT, Tg + 2 * dT),
+        "m_below_Tg": m_side(Tg - 2 * dT, Tg - dT),
+        "m_beta": mat.U_beta_J_per_mol / (R_J_PER_MOL_K * Tg * np.log(10.0)),
+    }
+
+
+def tts_shifts(log_f: list[np.ndarray], log_y: list[np.ndarray], ref_index: int) -> np.ndarray:
+    """Empirical horizontal shifts ln a_T that superpose isotherms onto the reference.
+
+    Each curve is shifted onto its already-shifted neighbour (towards the
+    reference) by minimising the squared difference of ``log_y`` over the
+    overlap of the two curves (linear interpolation). Curves are given in
+    order of temperature. Returns ``log10 a_T`` per curve (0 for the
+    reference): the reduced frequency is ``f * a_T``.
+    """
+    n = len(log_f)
+    shift = np.zeros(n)
+
+    def mismatch(d, x1, y1, x0, y0):
+        xs = x1 + d
+        lo, hi = max(xs.min(), x0.min()), min(xs.max(), x0.max())
+        if hi - lo < 0.2 * (x0.max() - x0.min()):
+            return 1e6 + (hi - lo) ** 2
+        grid = np.linspace(lo, hi, 50)
+        return float(np.mean((np.interp(grid, xs, y1) - np.interp(grid, x0, y0)) ** 2))
+
+    order = list(range(ref_index + 1, n)) + list(range(ref_index - 1, -1, -1))
+    grid = np.linspace(-20.0, 20.0, 801)  # decades; coarse scan, then a local refinement
+    for i in order:
+        j = i - 1 if i > ref_index else i + 1
+        x0, y0 = log_f[j] + shift[j], log_y[j]
+        vals = [mismatch(d, log_f[i], log_y[i], x0, y0) for d in grid]
+        d0 = grid[int(np.argmin(vals))]
+        res = minimize_scalar(mismatch, bounds=(d0 - 0.1, d0 + 0.1), method="bounded",
+                              args=(log_f[i], log_y[i], x0, y0), options={"xatol": 1e-8})
+        shift[i] = res.x
+    return shift
+
+
+def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02) -> list[float]:
+    """Times of the distinct decay steps of a relaxation curve.
+
+    A step is a peak of ``-d(sigma/sigma0)/d ln t`` (the measure seed 002 L45
+    uses for tau_1) with a prominence of at least ``min_prominence`` of its
+    maximum; a decay still accelerating at the end of the window counts as a
+    step at the window end. Two entries means a two-step decay (seed 002,
+    catalog M1).
+    """
+    t = np.asarray(t_s, dtype=float)
+    s = np.asarray(stress_MPa, dtype=float) / float(stress_MPa[0])
+    rate = -np.gradient(s, np.log(t))
+    if not np.any(rate > 0):
+        return []
+    thr = min_prominence * float(np.max(rate))
+    peaks, _ = find_peaks(rate, prominence=thr)
+    steps = [float(t[p]) for p in peaks]
+    # a step still under way when the window closes is counted at the window end
+    if rate.size > 2 and rate[-1] > rate[-2] and rate[-1] >= thr:
+        steps.append(float(t[-1]))
+    return steps
+
+
+def _corr(cov: np.ndarray) -> np.ndarray:
+    d = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    return cov / np.outer(d, d)

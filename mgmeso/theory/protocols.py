@@ -1,0 +1,373 @@
+"""Every protocol of the foundation issue, evaluated with the analytical model.
+
+:func:`evaluate` takes a validated :class:`~mgmeso.config.RunConfig` and returns
+a :class:`TheoryResult`: named tables (the main one is ``theory``, written as
+``theory.csv``) and a summary of derived numbers (peak temperatures, fits),
+written as ``theory.json`` and printed by the CLI.
+
+Choices where the seeds are silent (written into docs/theory.md):
+
+* DMA: the analytical model has no aging, so an isochronal scan is a sequence
+  of steady states; the heating rate only sets time along the scan and the
+  accumulated input energy.
+* Creep and recovery: Boltzmann superposition of J(t) (exact).
+* Stress relaxation: Volterra inversion of J(t) (:mod:`.volterra`), one
+  independent test per temperature.
+* Tension: hereditary integration (:mod:`.hereditary`) with tau_beta(sigma) and
+  chi(eps_an) unless ``[theory] nonlinear = "off"``.
+* Stepped relaxation (seed 000): each step is an independent relaxation of a
+  sample with no memory of earlier steps; sigma_0 is the stress at
+  ``first_sample_s`` and sigma_r at the end of the hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import (Creep, CyclicTraining, DmaIsochronal, DmaIsothermal, Program, RunConfig,
+                      SteppedRelaxation, StressRelaxation, Tension)
+from ..config.material import Material
+from ..io.table import Table
+from ..program import compile_protocol, segment_sample_offsets
+from . import analysis
+from .compliance import complex_compliance, creep_compliance, state_point
+from .gumbel import gumbel_grid
+from .hereditary import HereditaryOptions, run_program
+from .volterra import relax_stress
+
+__all__ = ["TheoryResult", "evaluate", "dma_columns", "TIME_COLUMNS"]
+
+TIME_COLUMNS = ("time_s", "stress_MPa", "strain", "strain_elastic", "strain_beta",
+                "strain_anelastic", "strain_plastic", "temperature_K")
+
+
+@dataclass
+class TheoryResult:
+    """Tables (``theory`` first) and a summary of derived numbers."""
+
+    kind: str
+    tables: dict[str, Table]
+    summary: dict = field(default_factory=dict)
+
+
+def evaluate(cfg: RunConfig) -> TheoryResult:
+    """Evaluate the config's protocol with the analytical model."""
+    p = cfg.protocol
+    fn = {
+        DmaIsochronal: _dma_isochronal, DmaIsothermal: _dma_isothermal, Creep: _creep,
+        StressRelaxation: _stress_relaxation, Tension: _tension,
+        SteppedRelaxation: _stepped_relaxation, CyclicTraining: _cyclic_training,
+        Program: _program,
+    }[type(p)]
+    res = fn(cfg)
+    res.summary.setdefault("material", cfg.material.name)
+    res.summary.setdefault("protocol", p.kind)
+    return res
+
+
+# ---------------------------------------------------------------------------
+# frequency domain
+
+def dma_columns(mat: Material, T_K, f_Hz, grid, chi_law: str = "linear") -> dict[str, np.ndarray]:
+    """E', E'', tan(delta) in the exact and paper forms and per-component loss.
+
+    ``T_K`` and ``f_Hz`` broadcast. The component losses ``E''_k = J''_k/|J*|^2``
+    add up to E'' exactly (E'' = J''/|J*|^2 and J'' is a sum over components).
+    """
+    T, f = np.broadcast_arrays(np.asarray(T_K, dtype=float), np.asarray(f_Hz, dtype=float))
+    sp = state_point(mat, T, chi_law=chi_law)
+    w = 2.0 * np.pi * f
+    Jx = complex_compliance(mat, w, sp, grid, "exact")
+    Jp = complex_compliance(mat, w, sp, grid, "paper")
+    Ex = 1.0 / Jx["total"]
+    Ep = 1.0 / Jp["total"]
+    mod2 = np.abs(Jx["total"]) ** 2
+    return {
+        "temperature_K": T, "frequency_Hz": f,
+        "E_storage_MPa": Ex.real, "E_loss_MPa": Ex.imag, "tan_delta": Ex.imag / Ex.real,
+        "E_storage_paper_MPa": Ep.real, "E_loss_paper_MPa": Ep.imag,
+        "tan_delta_paper": Ep.imag / Ep.real,
+        "E_loss_beta_MPa": -Jx["beta"].imag / mod2,
+        "E_loss_anelastic_MPa": -Jx["anelastic"].imag / mod2,
+        "E_loss_plastic_MPa": -Jx["plastic"].imag / mod2,
+        "tau_beta_s": sp.tau_beta_s, "tau_max_s": sp.tau_max_s, "chi": sp.chi,
+    }
+
+
+def _grid(cfg: RunConfig):
+    return gumbel_grid(cfg.material.B_beta, cfg.theory.gumbel_points)
+
+
+def _dma_isochronal(cfg: RunConfig) -> TheoryResult:
+    p = cfg.protocol
+    T = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    rate = p.heating_rate_K_per_min / 60.0
+    tables, peaks = [], []
+    for f in p.frequency_Hz:
+        cols = dma_columns(cfg.material, T, f, _grid(cfg), cfg.theory.chi_law)
+        cols = {"time_s": (T - p.T_start_K) / rate, **cols}
+        tables.append(Table(cols))
+        feat = analysis.loss_features(T, cols["E_loss_MPa"])
+        feat_p = analysis.loss_features(T, cols["E_loss_paper_MPa"])
+        peaks.append({"frequency_Hz": f, **feat,
+                      "alpha_T_K_paper": feat_p["alpha_T_K"], "beta_T_K_paper": feat_p["beta_T_K"],
+                      "E_storage_start_MPa": float(cols["E_storage_MPa"][0])})
+    summary = {"features": peaks}
+    beta = [(pk["frequency_Hz"], pk["beta_T_K"]) for pk in peaks if pk["beta_kind"] == "peak"]
+    if len(beta) >= 2:
+        f_arr = np.array([b[0] for b in beta])
+        fit = analysis.arrhenius_fit([b[1] for b in beta], 1.0 / (2 * np.pi * f_arr))
+        summary["beta_peak_arrhenius"] = {"U_kJ_per_mol": fit["U_kJ_per_mol"],
+                                          "U_se_kJ_per_mol": fit.stderr["U_kJ_per_mol"],
+                                          "tau0_s": fit["tau0_s"]}
+    summary["fragility"] = analysis.fragility(cfg.material, cfg.theory.chi_law)
+    return TheoryResult(p.kind, {"theory": Table.concat(tables)}, summary)
+
+
+def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
+    p = cfg.protocol
+    mat = cfg.material
+    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    n_f = int(round(np.log10(p.f_max_Hz / p.f_min_Hz) * p.points_per_decade)) + 1
+    freqs = np.geomspace(p.f_min_Hz, p.f_max_Hz, n_f)
+    TT, FF = np.meshgrid(temps, freqs, indexing="ij")
+    cols = dma_columns(mat, TT.ravel(), FF.ravel(), _grid(cfg), cfg.theory.chi_law)
+    main = Table(cols)
+    # chi(T) from the slope of ln tan(delta) vs ln(omega) (seed 004 Eq. 27, Fig. 4)
+    chi_rows = {"temperature_K": [], "chi_from_slope": [], "chi_from_slope_se": [], "chi_model": []}
+    Tref = p.reference_T_K if p.reference_T_K is not None else mat.Tg_K
+    log_f, log_y = [], []
+    for i, T in enumerate(temps):
+        sl = slice(i * n_f, (i + 1) * n_f)
+        fit = analysis.chi_from_tan_delta(2 * np.pi * freqs, cols["tan_delta"][sl])
+        chi_rows["temperature_K"].append(T)
+        chi_rows["chi_from_slope"].append(fit["chi"])
+        chi_rows["chi_from_slope_se"].append(fit.stderr["chi"])
+        chi_rows["chi_model"].append(float(cols["chi"][sl][0]))
+        log_f.append(np.log10(freqs))
+        log_y.append(np.log10(cols["E_loss_MPa"][sl]))
+    # master curve: empirical horizontal shifts of log E'' (seed 004 Fig. 7)
+    ref = int(np.argmin(np.abs(temps - Tref)))
+    shifts = analysis.tts_shifts(log_f, log_y, ref)
+    tm = state_point(mat, temps, chi_law=cfg.theory.chi_law).tau_max_s
+    model_shift = np.log10(tm / tm[ref])
+    shift_col = np.repeat(shifts, n_f)
+    master = Table({
+        "temperature_K": cols["temperature_K"], "frequency_Hz": cols["frequency_Hz"],
+        "reduced_frequency_Hz": cols["frequency_Hz"] * 10.0 ** shift_col,
+        "E_storage_MPa": cols["E_storage_MPa"], "E_loss_MPa": cols["E_loss_MPa"],
+        "tan_delta": cols["tan_delta"],
+    })
+    shift_table = Table({"temperature_K": temps, "log10_shift_empirical": shifts,
+                         "log10_shift_tau_max": model_shift})
+    summary = {"reference_T_K": float(temps[ref]),
+               "chi_extraction": "slope of ln tan(delta) vs ln(omega) over the whole sweep; "
+                                 "holds only on the alpha wing (catalog F20)"}
+    return TheoryResult(p.kind, {"theory": main, "chi": Table({k: np.array(v) for k, v in
+                                                                 chi_rows.items()}),
+                                 "master_curve": master, "shift_factors": shift_table}, summary)
+
+
+# ---------------------------------------------------------------------------
+# time domain
+
+def _time_table(d: dict, T: float) -> Table:
+    cols = {k: np.asarray(d[k]) for k in TIME_COLUMNS if k != "temperature_K"}
+    cols["temperature_K"] = np.full(cols["time_s"].shape, T) if "temperature_K" not in d \
+        else np.asarray(d["temperature_K"])
+    return Table({k: cols[k] for k in TIME_COLUMNS})
+
+
+def _creep(cfg: RunConfig) -> TheoryResult:
+    p = cfg.protocol
+    mat = cfg.material
+    prog = compile_protocol(p)
+    times, stress = [], []
+    t0 = 0.0
+    for seg in prog.segments:
+        offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
+        times.append(t0 + offs)
+        stress.append(np.full(offs.shape, seg.stress_MPa))
+        t0 += seg.duration_s
+    t = np.concatenate(times)
+    sp = state_point(mat, p.temperature_K)
+    g = _grid(cfg)
+    on = creep_compliance(mat, t, sp, g)
+    off = creep_compliance(mat, np.clip(t - p.creep_time_s, 0, None), sp, g)
+    after = t > p.creep_time_s
+    d = {"time_s": t, "stress_MPa": np.concatenate(stress)}
+    for key, name in (("elastic", "strain_elastic"), ("beta", "strain_beta"),
+                      ("anelastic", "strain_anelastic"), ("plastic", "strain_plastic")):
+        # Boltzmann superposition: +sigma at 0, -sigma at the end of creep
+        d[name] = p.stress_MPa * (on[key] - np.where(after, off[key], 0.0))
+    d["strain"] = d["strain_elastic"] + d["strain_beta"] + d["strain_anelastic"] + d["strain_plastic"]
+    end = np.searchsorted(t, p.creep_time_s)
+    summary = {
+        "tau_beta_s": float(sp.tau_beta_s), "chi": float(sp.chi), "tau_an_s": float(sp.tau_an_s),
+        "tau_max_s": float(sp.tau_max_s),
+        "strain_end_of_creep": float(d["strain"][end]),
+        "steady_creep_rate_per_s": p.stress_MPa * mat.A_vp / float(sp.tau_max_s),
+    }
+    if p.recovery_time_s > 0:
+        summary["strain_end_of_recovery"] = float(d["strain"][-1])
+        summary["permanent_strain"] = float(d["strain_plastic"][-1])
+    return TheoryResult(p.kind, {"theory": _time_table(d, p.temperature_K)}, summary)
+
+
+def _relaxation_at(cfg: RunConfig, T: float, strain: float, t_out: np.ndarray) -> dict:
+    sp = state_point(cfg.material, T, chi_law=cfg.theory.chi_law)
+    return relax_stress(cfg.material, sp, _grid(cfg), lambda t: np.full_like(t, strain), t_out,
+                        points_per_decade=cfg.theory.relaxation_points_per_decade)
+
+
+def _stress_relaxation(cfg: RunConfig) -> TheoryResult:
+    p = cfg.protocol
+    n = int(np.ceil(np.log10(p.duration_s / p.t_first_s) * p.points_per_decade)) + 1
+    t = np.geomspace(p.t_first_s, p.duration_s, n)
+    tables, per_T = [], []
+    for T in p.temperatures_K:
+        d = _relaxation_at(cfg, T, p.strain, t)
+        tab = _time_table(d, T)
+        tab.columns["stress_normalized"] = d["stress_MPa"] / d["stress_MPa"][0]
+        tables.append(tab)
+        steps = analysis.relaxation_steps(t, d["stress_MPa"])
+        tau_c, beta = _kww_or_nan(t, d["stress_MPa"])
+        per_T.append({"temperature_K": T, "stress_first_MPa": float(d["stress_MPa"][0]),
+                      "stress_end_MPa": float(d["stress_MPa"][-1]),
+                      "decay_steps_at_s": steps, "n_steps": len(steps),
+                      "kww_tau_c_s": tau_c, "kww_beta": beta})
+    return TheoryResult(p.kind, {"theory": Table.concat(tables)}, {"temperatures": per_T})
+
+
+#: KWW fits are reported only if the curve relaxed by at least this fraction in its window
+#: and tau_c is within a factor KWW_MAX_EXTRAPOLATION of the window end; otherwise the
+#: stretched exponential is not determined by the data and NaN is written.
+KWW_MIN_DECAY = 0.02
+KWW_MAX_EXTRAPOLATION = 100.0
+
+
+def _kww_or_nan(t: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    if (s[0] - s[-1]) / s[0] < KWW_MIN_DECAY:
+        return float("nan"), float("nan")
+    try:
+        fit = analysis.kww_fit(t, s)
+    except RuntimeError:
+        return float("nan"), float("nan")
+    if fit["tau_c_s"] > KWW_MAX_EXTRAPOLATION * t[-1]:
+        return float("nan"), float("nan")
+    return fit["tau_c_s"], fit["beta_KWW"]
+
+
+def _nonlinear(cfg: RunConfig, default: bool) -> bool:
+    return {"auto": default, "on": True, "off": False}[cfg.theory.nonlinear]
+
+
+def _hereditary(cfg: RunConfig, nonlinear_default: bool) -> dict:
+    o = cfg.theory
+    opts = HereditaryOptions(nonlinear=_nonlinear(cfg, nonlinear_default),
+                             strain_term=o.strain_term, reordering_term=o.reordering_term,
+                             chi_law=o.chi_law, modes_per_decade=o.kww_modes_per_decade)
+    return run_program(cfg.material, compile_protocol(cfg.protocol), opts)
+
+
+def _tension(cfg: RunConfig) -> TheoryResult:
+    p = cfg.protocol
+    d = _hereditary(cfg, nonlinear_default=True)
+    tab = _time_table(d, p.temperature_K)
+    tab.columns["chi"] = d["chi"]
+    i = int(np.argmax(d["stress_MPa"]))
+    summary = {"nonlinear": _nonlinear(cfg, True), "peak_stress_MPa": float(d["stress_MPa"][i]),
+               "strain_at_peak": float(d["strain"][i]),
+               "chi_max": float(np.max(d["chi"])),
+               "permanent_strain": float(d["strain_plastic"][-1]),
+               "strain_end": float(d["strain"][-1])}
+    return TheoryResult(p.kind, {"theory": tab}, summary)
+
+
+def _program(cfg: RunConfig) -> TheoryResult:
+    d = _hereditary(cfg, nonlinear_default=False)
+    tab = _time_table(d, cfg.protocol.temperature_K)
+    tab.columns["chi"] = d["chi"]
+    tab.columns["segment"] = d["segment"].astype(int)
+    return TheoryResult(cfg.protocol.kind, {"theory": tab},
+                        {"nonlinear": _nonlinear(cfg, False), "segments": len(cfg.protocol.segments)})
+
+
+def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
+    p = cfg.protocol
+    mat = cfg.material
+    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    n = int(np.ceil(np.log10(p.hold_s / p.first_sample_s) * p.points_per_decade)) + 1
+    t = np.geomspace(p.first_sample_s, p.hold_s, n)
+    curves, rows = [], {k: [] for k in ("temperature_K", "sigma0_MPa", "sigma_r_MPa", "delta",
+                                        "tau_c_s", "beta_KWW")}
+    for T in temps:
+        d = _relaxation_at(cfg, T, p.strain, t)
+        s = d["stress_MPa"]
+        curves.append(_time_table(d, T))
+        rows["temperature_K"].append(T)
+        rows["sigma0_MPa"].append(s[0])
+        rows["sigma_r_MPa"].append(s[-1])
+        rows["delta"].append((s[0] - s[-1]) / s[0])
+        tau_c, beta = _kww_or_nan(t, s)
+        rows["tau_c_s"].append(tau_c)
+        rows["beta_KWW"].append(beta)
+    cols = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    cols["ddelta_dT_per_K"] = np.gradient(cols["delta"], temps) if temps.size > 1 else np.zeros(1)
+    # seed 000 L68: d delta/dT compares with E''(T) at f_eff = 1/(hold time)
+    f_eff = 1.0 / p.hold_s
+    dma = dma_columns(mat, temps, f_eff, _grid(cfg), cfg.theory.chi_law)
+    cols["E_loss_at_f_eff_MPa"] = dma["E_loss_MPa"]
+    cols["E_loss_at_f_eff_normalized"] = dma["E_loss_MPa"] / np.max(dma["E_loss_MPa"])
+    delta = cols["delta"]
+    summary = {"f_eff_Hz": f_eff, "n_steps": int(temps.size)}
+    for level in (0.15, 0.25, 0.5):
+        above = np.nonzero(delta >= level)[0]
+        summary[f"T_delta_{level:g}_K"] = float(temps[above[0]]) if above.size else None
+    summary["T_max_ddelta_dT_K"] = float(temps[int(np.argmax(cols["ddelta_dT_per_K"]))])
+    return TheoryResult(p.kind, {"theory": Table(cols), "relaxation_curves": Table.concat(curves)},
+                        summary)
+
+
+def _cyclic_training(cfg: RunConfig) -> TheoryResult:
+    """Input energy of cyclic loading during heating (seed 001 Fig. 1; catalog F10).
+
+    Per cycle ``dW0 = pi E'' eps0^2`` (MJ/m^3 with E'' in MPa); over the
+    heating ramp at rate q, ``dW = Int (f/q) pi eps0^2 E''(T, f) dT``.
+    """
+    p = cfg.protocol
+    mat = cfg.material
+    T = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    q = p.heating_rate_K_per_min / 60.0
+    tables = []
+    terminal = {"temperature_K": [], "frequency_Hz": [], "energy_total_MJ_per_m3": []}
+    for f in p.frequency_Hz:
+        cols = dma_columns(mat, T, f, _grid(cfg), cfg.theory.chi_law)
+        per_cycle = np.pi * cols["E_loss_MPa"] * p.strain_amplitude ** 2
+        per_K = per_cycle * f / q
+        cum = np.concatenate([[0.0], np.cumsum(0.5 * (per_K[1:] + per_K[:-1]) * np.diff(T))])
+        tables.append(Table({
+            "time_s": (T - p.T_start_K) / q, "temperature_K": T, "frequency_Hz": cols["frequency_Hz"],
+            "E_storage_MPa": cols["E_storage_MPa"], "E_loss_MPa": cols["E_loss_MPa"],
+            "tan_delta": cols["tan_delta"], "cycles": f * (T - p.T_start_K) / q,
+            "energy_per_cycle_MJ_per_m3": per_cycle, "energy_total_MJ_per_m3": cum,
+        }))
+        for Tt in p.terminal_temperatures_K:
+            terminal["temperature_K"].append(Tt)
+            terminal["frequency_Hz"].append(f)
+            terminal["energy_total_MJ_per_m3"].append(float(np.interp(Tt, T, cum)))
+    term = Table({k: np.asarray(v, dtype=float) for k, v in terminal.items()})
+    summary: dict = {"heating_rate_K_per_min": p.heating_rate_K_per_min,
+                     "strain_amplitude": p.strain_amplitude}
+    if len(p.frequency_Hz) >= 2:
+        # power-law exponent n of dW ~ f^n at each terminal temperature (catalog F10)
+        expo = {}
+        for Tt in p.terminal_temperatures_K:
+            sel = term["temperature_K"] == Tt
+            x = np.log(term["frequency_Hz"][sel])
+            y = np.log(term["energy_total_MJ_per_m3"][sel])
+            expo[f"{Tt:g}"] = float(np.polyfit(x, y, 1)[0])
+        summary["energy_frequency_exponent"] = expo
+    return TheoryResult(p.kind, {"theory": Table.concat(tables), "energy_terminal": term}, summary)
