@@ -17,6 +17,7 @@ from .fields import param
 __all__ = ["Material", "MATERIAL_KEYS"]
 
 _POSITIVE = dict(lo=0.0, lo_open=True)
+_MODULUS = dict(lo=1e-3, hi=1e7, why="moduli of solids lie between 1 kPa and 10 TPa")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,22 +31,26 @@ class Material:
     name: str = param("unnamed", doc="alloy or parameter-set name")
     E_unrelaxed_MPa: float = param(
         unit="MPa", doc="unrelaxed Young's storage modulus before the beta relaxation (E_u)",
-        why="a modulus must be positive", source="seed 004 Table 1", **_POSITIVE)
+        source="seed 004 Table 1", **_MODULUS)
     E_relaxed_beta_MPa: float = param(
         unit="MPa", doc="relaxed modulus after the beta relaxation (E_r)",
-        why="a modulus must be positive", source="seed 004 Table 1", **_POSITIVE)
+        source="seed 004 Table 1", **_MODULUS)
     U_beta_kJ_per_mol: float = param(
         unit="kJ/mol", doc="apparent activation energy of the beta relaxation",
-        why="an activation energy must be positive", source="seed 004 Table 1, Eq. 8", **_POSITIVE)
+        lo=0.0, lo_open=True, hi=2000.0,
+        why="a positive activation energy; secondary relaxations of glasses have 10-300 kJ/mol",
+        source="seed 004 Table 1, Eq. 8")
     tau_beta0_s: float = param(
-        unit="s", doc="Arrhenius pre-factor of tau_beta",
-        why="a time must be positive", source="seed 004 Table 1, Eq. 8", **_POSITIVE)
+        unit="s", doc="Arrhenius pre-factor of tau_beta", lo=0.0, lo_open=True, hi=1e3,
+        why="a positive attempt time (vibrational times are ~1e-13 s)",
+        source="seed 004 Table 1, Eq. 8")
     A_an_per_MPa: float = param(
         unit="1/MPa", doc="intensity (compliance) of the anelastic process",
-        lo=0.0, why="a compliance intensity cannot be negative", source="seed 004 Table 1, Eq. 17a")
+        lo=0.0, hi=1e3, why="a compliance intensity is non-negative (and below 1e3 1/MPa)",
+        source="seed 004 Table 1, Eq. 17a")
     A_vp_per_MPa: float | None = param(
         None, unit="1/MPa", doc="intensity of the viscoplastic process (defaults to A_an)",
-        lo=0.0, why="a compliance intensity cannot be negative",
+        lo=0.0, hi=1e3, why="a compliance intensity is non-negative (and below 1e3 1/MPa)",
         source="seed 004 Table 1 assumes A_vp = A_an (Eq. 19)")
     chi_g: float = param(
         doc="correlation factor chi at and below Tg",
@@ -53,27 +58,30 @@ class Material:
         why="chi = 1 - mu_1 lies in (0, 1]: 0 is perfect order, 1 no correlation (seed 004 Eq. 10)",
         source="seed 004 Table 1, Eq. 22a")
     a1_per_K: float = param(
-        unit="1/K", doc="slope d chi/dT above Tg", lo=0.0,
+        unit="1/K", doc="slope d chi/dT above Tg", lo=0.0, hi=1.0,
         why="chi does not decrease on heating above Tg (seed 004 Eq. 22b)",
         source="seed 004 Table 1 (unit K^-1 implied, catalog F7)")
     a2: float = param(
-        doc="rise of chi per unit anelastic strain (Eq. 22c)", lo=0.0,
+        doc="rise of chi per unit anelastic strain (Eq. 22c)", lo=0.0, hi=1e4,
         why="anelastic strain disorders the glass (seed 004 Eq. 22c)",
         source="seed 004 Table 1")
     t0_s: float = param(
         unit="s", doc="hierarchy time scale t0 setting the alpha-beta separation",
-        why="a time must be positive", source="seed 004 Table 1, Eq. 11b", **_POSITIVE)
+        lo=0.0, lo_open=True, hi=1e6, why="a positive time below 1e6 s",
+        source="seed 004 Table 1, Eq. 11b")
     sigma1_MPa: float = param(
         unit="MPa", doc="stress at which the beta barrier vanishes at 0 K",
-        why="a stress scale must be positive", source="seed 004 Table 1, Eq. 9", **_POSITIVE)
+        lo=0.0, lo_open=True, hi=1e7, why="a positive stress scale (below 10 TPa)",
+        source="seed 004 Table 1, Eq. 9")
     Tg_K: float = param(
         unit="K", doc="glass transition temperature (switch of chi(T))",
-        why="an absolute temperature must be positive", source="seed 004 L204 (DSC, 3 K/min)",
-        **_POSITIVE)
+        lo=0.0, lo_open=True, hi=5000.0, why="an absolute temperature, positive and below 5000 K",
+        source="seed 004 L204 (DSC, 3 K/min)")
     B_beta: float = param(
         1.0, doc="Gumbel shape parameter of the beta-time distribution (larger is narrower)",
-        lo=0.0, hi=20.0, lo_open=True,
-        why="B > 0; B above ~20 is a single Debye time for every purpose (catalog F5)",
+        lo=0.05, hi=20.0,
+        why="B below 0.05 spreads beta times over more than 100 decades; above ~20 it is a single "
+            "Debye time for every purpose (larger B is narrower, catalog F5)",
         source="not reported in seed 004 (catalog F21); 1.0 keeps distinct beta peaks at 1-16 Hz "
                "as in seed 004 Fig. 3b (see configs/materials/la60ni15al25.toml)")
     Cd_at_Tg: float = param(
@@ -82,7 +90,8 @@ class Material:
         source="MODEL.md: the liquid-like fraction at which the seeds place the glass transition "
                "(seed 000 L70, seed 003 L1155)")
     b_vp: float = param(
-        0.0, doc="reordering coefficient: chi falls by b_vp per unit viscoplastic strain", lo=0.0,
+        0.0, doc="reordering coefficient: chi falls by b_vp per unit viscoplastic strain",
+        lo=0.0, hi=1e4,
         why="reordering lowers chi (seed 001 Eq. 21); off (0) by default, catalog F7",
         source="seed 001 Eq. 21")
 

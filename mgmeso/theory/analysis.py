@@ -171,13 +171,15 @@ def loss_features(T_K, E_loss_MPa, shoulder_ratio: float = 0.5, wing_ratio: floa
         out["beta_slope_ratio"] = float(np.min(s[p:ia]) / max(np.max(s[:p + 1]), 1e-300))
         return out
     s = np.gradient(lo, Tl)
-    # slope minima below the steepest point of the alpha flank
-    i_steep = int(np.argmax(s[:ia]))
+    # the steepest point of the alpha flank: the slope maximum nearest below the alpha peak
+    scale = float(np.max(np.abs(s[:ia])))
+    flank, _ = find_peaks(s[:ia], prominence=0.02 * scale)
+    i_steep = int(flank[-1]) if flank.size else int(np.argmax(s[:ia]))
     mins, _ = find_peaks(-s[:i_steep])
     best = None
     for m in mins:
         s_ref = float(np.max(s[: m + 1]))
-        if s_ref <= 0:
+        if s_ref <= 0.05 * scale:  # no real flank below: noise on a flat background
             continue
         r = float(s[m]) / s_ref
         if best is None or r < best[1]:

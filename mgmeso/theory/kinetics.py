@@ -20,8 +20,12 @@ from ..constants import R_J_PER_MOL_K
 
 __all__ = [
     "tau_beta", "chi", "tau_max", "tau_an", "defect_concentration", "chi_from_defects",
-    "CHI_MIN", "CHI_MAX",
+    "CHI_MIN", "CHI_MAX", "LOG_TAU_CAP",
 ]
+
+#: Characteristic times are capped at 1e300 s: a unit that slow is frozen for every
+#: experiment, and the cap keeps exp() finite for any accepted input.
+LOG_TAU_CAP = float(np.log(1e300))
 
 #: chi is clipped to [CHI_MIN, CHI_MAX]: chi = 1 is the Debye (uncorrelated) limit, and
 #: chi -> 0 would make tau_max = t0 (tau_beta/t0)^(1/chi) overflow.
@@ -49,7 +53,8 @@ def tau_beta(mat: Material, T_K, stress_MPa=0.0):
     T = np.asarray(T_K, dtype=float)
     s = np.abs(np.asarray(stress_MPa, dtype=float)) / mat.sigma1_MPa
     barrier = mat.U_beta_J_per_mol * np.power(np.clip(1.0 - s, 0.0, None), 1.5)
-    return mat.tau_beta0_s * np.exp(barrier / (R_J_PER_MOL_K * T))
+    log_tau = np.log(mat.tau_beta0_s) + barrier / (R_J_PER_MOL_K * T)
+    return np.exp(np.minimum(log_tau, LOG_TAU_CAP))
 
 
 def defect_concentration(mat: Material, T_K):
@@ -110,8 +115,9 @@ def tau_max(mat: Material, tau_beta_s, chi_):
     tb = np.asarray(tau_beta_s, dtype=float)
     c = np.asarray(chi_, dtype=float)
     t0 = mat.t0_s
-    ratio = np.maximum(tb / t0, 1.0)
-    return np.where(tb > t0, t0 * np.exp(np.log(ratio) / c), tb)
+    log_ratio = np.log(np.maximum(tb / t0, 1.0))
+    log_tm = np.minimum(np.log(t0) + log_ratio / c, LOG_TAU_CAP)
+    return np.where(tb > t0, np.exp(log_tm), tb)
 
 
 def tau_an(tau_max_s, chi_):

@@ -45,12 +45,17 @@ _ES_W = _ES_X * 0.5 * np.pi * np.cosh(_t) * _H
 del _t
 
 
-def _series(x: np.ndarray, chi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Series value and a mask of where it may be trusted."""
-    k = np.arange(1, _K_SERIES + 1)[None, :]
+def _series(x: np.ndarray, chi: np.ndarray, n_terms: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """Series value and a mask of where it may be trusted.
+
+    A first pass with ``n_terms`` terms; points whose tail has not decayed are
+    retried with ``_K_SERIES`` terms (needed only close to x^chi ~ 1).
+    """
+    k = np.arange(1, n_terms + 1)[None, :]
     c = chi[:, None]
     logmag = gammaln(1.0 + k * c) - gammaln(1.0 + k) - k * c * np.log(x)[:, None]
-    ok = (logmag.max(axis=1) < _LOG_MAX_TERM) & (logmag[:, -1] < _LOG_TAIL)
+    bounded = logmag.max(axis=1) < _LOG_MAX_TERM
+    ok = bounded & (logmag[:, -1] < _LOG_TAIL)
     val = np.zeros(x.shape, dtype=complex)
     if ok.any():
         lm = logmag[ok]
@@ -58,6 +63,11 @@ def _series(x: np.ndarray, chi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         phase = np.exp(-0.5j * np.pi * c[ok] * kk)
         sign = np.where(kk % 2 == 1, 1.0, -1.0)
         val[ok] = np.sum(sign * np.exp(lm) * phase, axis=1)
+    retry = bounded & ~ok
+    if retry.any() and n_terms < _K_SERIES:
+        v2, ok2 = _series(x[retry], chi[retry], _K_SERIES)
+        val[retry] = v2
+        ok[retry] = ok2
     return val, ok
 
 

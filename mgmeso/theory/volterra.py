@@ -49,10 +49,14 @@ def time_nodes(t_out: np.ndarray, t_start: float, points_per_decade: int) -> np.
 
 
 def default_start(sp: StatePoint, grid: GumbelGrid, t_first: float) -> float:
-    """First solver node: 1e-3 of the earlier of ``t_first`` and the 1e-4 beta-time quantile."""
+    """First solver node: 1e-3 of the earlier of ``t_first`` and the 1e-4 beta-time quantile.
+
+    Never more than 12 decades before ``t_first``: modes faster than that have
+    relaxed within the first solver interval.
+    """
     q = np.searchsorted(np.cumsum(grid.w), 1e-4)
     fast = float(sp.tau_beta_s) * np.exp(grid.y[min(q, grid.y.size - 1)])
-    return 1e-3 * min(t_first, fast)
+    return max(1e-3 * min(t_first, fast), 1e-12 * t_first)
 
 
 def relax_stress(
