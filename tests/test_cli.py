@@ -58,6 +58,17 @@ def test_refuses_to_overwrite(tmp_path, capsys):
     assert main(["theory", cfg, "--out", str(out), "--overwrite"]) == 0
 
 
+def test_output_files_have_normal_permissions(tmp_path):
+    import os
+    out = tmp_path / "perm"
+    assert main(["theory", str(CONFIGS / "la60_creep_recovery_430K.toml"), "--out", str(out),
+                 "--quiet"]) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (out / "theory.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert not list(out.glob(".*.tmp"))  # no temporary files left behind
+
+
 def test_bad_arguments_exit_2(capsys):
     assert main(["theory"]) == 2
     assert main(["nosuchverb"]) == 2

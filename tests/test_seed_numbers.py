@@ -108,6 +108,11 @@ def test_isothermal_sweeps_and_master_curve():
     chi = r.tables["chi"]
     assert len(chi) == 18
     assert np.allclose(chi["chi_model"][chi["temperature_K"] <= 453], 0.4)
+    # finding N3: the Eq. 27 slope does not return the model's chi = 0.4 in the 0.01-2 Hz window
+    near_tg = (chi["temperature_K"] >= 412) & (chi["temperature_K"] <= 452)
+    assert np.all((chi["chi_from_slope"][near_tg] > 0.25) & (chi["chi_from_slope"][near_tg] < 0.33))
+    beta_region = (chi["temperature_K"] >= 342) & (chi["temperature_K"] <= 382)
+    assert np.all(chi["chi_from_slope"][beta_region] < 0)
     # empirical shifts follow tau_max above Tg, where alpha dominates the window
     sh = r.tables["shift_factors"]
     hot = sh["temperature_K"] >= 452
@@ -141,13 +146,26 @@ def test_reversible_beta_relaxation_in_loading_sequence():
     assert 0.03 < drop < 0.073
 
 
-def test_two_step_relaxation_window():
-    """Seed 002 (catalog M1): a two-step decay at 315-360 K within the observation window,
-    one step near Tg. With Table 1 the alpha step at 345-360 K is only starting by 1e5 s."""
+def test_two_step_relaxation_window(la60):
+    """Seed 002 (catalog M1): two-step decay at 315-360 K, one step near Tg.
+
+    With Table 1 and a wide window (1e-3 to 1e5 s) the decay is two-step at
+    315-400 K and single-step at 420-450 K. In seed 002's own window (first
+    point 0.5 s, about 1800 s) the beta step at 345-360 K is over before the
+    first point and the alpha step has barely started: Table 1 does NOT show
+    two steps there. Reported in docs/theory.md (finding N5), not tuned away.
+    """
     r = evaluate(load_config(CONFIGS / "la60_stress_relaxation.toml"))
     n = {row["temperature_K"]: row["n_steps"] for row in r.summary["temperatures"]}
-    assert n[345.0] == 2 and n[360.0] == 2
-    assert n[450.0] == 1
+    assert all(n[T] == 2 for T in (315.0, 330.0, 345.0, 360.0, 380.0, 400.0))
+    assert n[420.0] == 1 and n[450.0] == 1
+    from mgmeso.theory import relaxation_steps, state_point
+    from mgmeso.theory.volterra import relax_stress
+    t = np.geomspace(0.5, 1800, 200)
+    g = gumbel_grid(la60.B_beta, 241)
+    for T in (345.0, 360.0):
+        s = relax_stress(la60, state_point(la60, T), g, lambda x: np.full_like(x, 0.006), t)
+        assert len(relaxation_steps(t, s["stress_MPa"])) == 1
 
 
 def test_training_energy_scaling():

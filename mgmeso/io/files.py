@@ -19,6 +19,13 @@ from ..errors import OutputExistsError
 __all__ = ["atomic_write", "check_writable", "prepare_outputs"]
 
 
+def _default_file_mode() -> int:
+    """0o666 minus the process umask: what open() would give a new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def check_writable(paths: Iterable[Path], overwrite: bool) -> None:
     """Refuse (before any work) if an output exists and ``overwrite`` is false."""
     existing = [str(p) for p in paths if Path(p).exists()]
@@ -46,6 +53,8 @@ def atomic_write(path: Path, mode: str = "w", **kwargs) -> Iterator:
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
+        # mkstemp creates 0600 files; give the result the permissions of a normal new file
+        os.chmod(tmp, _default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
