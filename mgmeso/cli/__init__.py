@@ -38,9 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI. Returns the exit code (0 success, 2 user error)."""
     parser = build_parser()
+    from ..kmc.ensemble import Interrupted
+
     try:
         args = parser.parse_args(argv)
         return int(args.func(args) or 0)
+    except Interrupted as exc:
+        print(f"mgmeso: {exc.format()}", file=sys.stderr)
+        return 130
     except UserError as exc:
         print(f"mgmeso: error: {exc.format()}", file=sys.stderr)
         return 2

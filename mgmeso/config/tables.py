@@ -35,16 +35,64 @@ class TheoryOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class Simulation:
-    """Lattice and kinetic Monte Carlo settings (used by ``mgmeso run``)."""
+    """Lattice and kinetic Monte Carlo settings (``mgmeso run``), MODEL.md section 2."""
 
     lattice: str = param("sc", doc="lattice type",
                          choices=("square", "triangular", "sc", "bcc", "fcc"))
-    L: int = param(32, doc="lattice side (sites per axis)", lo=2, hi=4096,
-                   why="at least 2 sites per axis")
+    L: int = param(16, doc="cells per lattice side (sites: L^d times the basis)", lo=3, hi=4096,
+                   why="at least 3 cells so that periodic images are distinct neighbours")
     seed: int = param(20261121, doc="master seed of numpy SeedSequence", lo=0, hi=2**63 - 1,
                       why="a non-negative 64-bit integer")
-    replicas: int = param(1, doc="independent replicas (spawned seeds)", lo=1, hi=100000,
-                          why="at least one replica")
+    replicas: int = param(4, doc="independent replicas (spawned seeds; disorder redrawn in each)",
+                          lo=1, hi=100000, why="at least one replica")
+    heterogeneity: str = param(
+        "paper", doc="'paper': tau_an, tau_max from <tau_beta> and chi(T), Gumbel spread on beta "
+        "only (ensemble = seed 004 Eq. 25a); 'local': each site's tau_max from its own tau_beta_j "
+        "and chi_j", choices=("paper", "local"))
+    plasticity: str = param(
+        "series", doc="'series': annihilation turns the SMD's strain plastic and resets it "
+        "(mesoscale rule); 'parallel': annihilation adds a plastic unit drawn from the bias and "
+        "leaves the SMD (mean-field rule)", choices=("series", "parallel"))
+    coalescence: bool = param(True, doc="SMDs annihilate when their growing footprints touch")
+    footprint_max_sites: int = param(
+        13, doc="largest SMD footprint (nucleus plus recruited neighbours)", lo=1, hi=127,
+        why="1 (one-site footprints) to 127 sites")
+    disorder: str = param(
+        "log_time", doc="'log_time': ln(tau_beta_j) offset ln(E_j)/B fixed; 'energy': the same draw "
+        "as an activation-energy offset, so the spread narrows as T rises",
+        choices=("log_time", "energy"))
+    energy_reference_T_K: float | None = param(
+        None, unit="K", doc="temperature at which the energy-mode spread equals the Gumbel B "
+        "(default: the 1 Hz beta-peak temperature, where tau_beta = 1/(2 pi) s)",
+        lo=0.0, lo_open=True, hi=5000.0, why="a positive absolute temperature")
+    defect_correlation_length: float = param(
+        0.0, doc="correlation length of QPD placement in cells (0: uncorrelated)", lo=0.0, hi=1e3,
+        why="0 (uncorrelated) or a positive length")
+    chi_radius: int = param(1, doc="graph radius of the neighbourhood of the local defect "
+                            "fraction (local chi_j)", lo=1, hi=5, why="1 to 5 neighbour shells")
+    bias_saturation_stress_MPa: float | None = param(
+        None, unit="MPa", doc="stress at which all units are polarised; the ensemble is linear "
+        "below it and the unit strain is A sigma_sat / C_d (default: twice the largest stress of "
+        "the program)", lo=0.0, lo_open=True, hi=1e6, why="a positive stress")
+    elimination_factor: float = param(
+        100.0, doc="a unit is in local equilibrium if its rate exceeds this multiple of the "
+        "fastest sampling rate (0: never)", lo=0.0, hi=1e12,
+        why="0 (off) or a positive multiple; 100 keeps the error below e^-100")
+    checkpoint_every_s: float = param(
+        60.0, unit="s", doc="wall-clock interval between checkpoints", lo=1.0, hi=1e6,
+        why="between 1 s and 1e6 s of wall time")
+
+    def check(self) -> list[str]:
+        msgs = []
+        if self.plasticity == "parallel" and (self.coalescence or self.footprint_max_sites != 1):
+            msgs.append(
+                f"plasticity = 'parallel' is the mean-field rule: it needs coalescence = false and "
+                f"footprint_max_sites = 1 (got coalescence = {str(self.coalescence).lower()}, "
+                f"footprint_max_sites = {self.footprint_max_sites})")
+        if self.defect_correlation_length > self.L / 2:
+            msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
+                        f"most L/2 = {self.L / 2:g} cells")
+        return msgs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,3 +101,6 @@ class Output:
 
     dir: str | None = param(None, doc="output directory (default: out/<config name>)")
     plot: bool = param(False, doc="also draw PNG figures (same as --plot)")
+    snapshot_times_s: tuple[float, ...] = param(
+        (), unit="s", doc="times at which kMC site fields are saved", lo=0.0, hi=1e12,
+        why="times within the run", min_items=0)

@@ -1,0 +1,51 @@
+"""A resolved config as plain data (for run metadata and checkpoint identity)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+from .loader import RunConfig
+from .protocols import Program
+
+__all__ = ["config_dict", "config_hash"]
+
+
+def _plain(obj):
+    if dataclasses.is_dataclass(obj):
+        d = {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        kind = getattr(type(obj), "kind", None) or getattr(type(obj), "type", None)
+        if kind is not None:
+            d = {("kind" if hasattr(type(obj), "kind") else "type"): kind, **d}
+        return d
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x) for x in obj]
+    return obj
+
+
+def config_dict(cfg: RunConfig) -> dict:
+    """Every table of the resolved config as JSON-compatible data."""
+    proto = _plain(cfg.protocol)
+    if isinstance(cfg.protocol, Program):
+        proto["segments"] = [_plain(s) for s in cfg.protocol.segments]
+    return {
+        "title": cfg.title,
+        "config_file": str(cfg.path) if cfg.path else None,
+        "material_origin": cfg.material_origin,
+        "material": _plain(cfg.material),
+        "protocol": proto,
+        "theory": _plain(cfg.theory),
+        "simulation": _plain(cfg.simulation),
+        "output": _plain(cfg.output),
+    }
+
+
+def config_hash(cfg: RunConfig, ignore_sim: tuple[str, ...] = ("checkpoint_every_s",)) -> str:
+    """Hash of everything that determines a run's result (not where or how often it is saved)."""
+    d = config_dict(cfg)
+    d.pop("config_file")
+    d["output"] = {"snapshot_times_s": d["output"]["snapshot_times_s"]}
+    for k in ignore_sim:
+        d["simulation"].pop(k, None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

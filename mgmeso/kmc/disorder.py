@@ -1,0 +1,110 @@
+"""Quenched disorder of the lattice: QPD placement, beta times, stable factors, local chi.
+
+Everything here runs once per replica in the Python layer, from the replica's
+own ``numpy.random.Generator`` (a child of the run's SeedSequence):
+
+* QPD sites with probability C_d (uncorrelated), or as the top C_d fraction of a
+  Gaussian random field of correlation length xi (correlated; periodic);
+* ``ln(tau_beta_j/<tau_beta>) = ln(E_j)/B`` with ``E_j ~ Exp(1)`` -- exactly the
+  Gumbel law of seed 004 Eq. 24 ("log-time" mode). In "energy" mode the same
+  draw is an energy offset ``R T_ref ln(E_j)/B``, i.e. the log-time offset is
+  multiplied by ``T_ref/T`` at temperature T (catalog F5);
+* Kanter variables (U_j, W_j) of the one-sided stable factor S_j (see
+  :mod:`.stable`), kept so that S_j follows chi;
+* the local defect fraction ``f_j`` over the sites within graph distance r of
+  site j (the site itself excluded), giving ``chi_j = kappa f_j`` (seed 004 Eq. 10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from .lattice import Lattice
+from .stable import sample_uw
+
+__all__ = ["Disorder", "draw_disorder", "local_defect_fraction"]
+
+
+@dataclass
+class Disorder:
+    """Per-site quenched parameters of one replica (arrays of length N)."""
+
+    kind: np.ndarray        # int8: 1 = QPD, 0 = elastic matrix
+    log_tb: np.ndarray      # float32: ln(tau_beta_j/<tau_beta>) at T_ref
+    U: np.ndarray           # float32: Kanter U_j in (0, pi)
+    W: np.ndarray           # float32: Kanter W_j > 0
+    frac: np.ndarray        # float32: local defect fraction around the site
+
+
+def _correlated_field(lat: Lattice, xi: float, rng: np.random.Generator) -> np.ndarray:
+    """Periodic Gaussian random field on the cell grid, smoothed with width xi, one value per site."""
+    noise = rng.standard_normal((lat.L,) * lat.dim)
+    field = ndimage.gaussian_filter(noise, sigma=xi, mode="wrap")
+    # basis sites of a cell share the cell's smooth value, plus a small independent part
+    per_site = np.repeat(field.ravel(), lat.nb)
+    return per_site + 1e-3 * float(np.std(field)) * rng.standard_normal(per_site.size)
+
+
+def local_defect_fraction(kind: np.ndarray, nbr: np.ndarray, radius: int,
+                          chunk: int = 65536) -> np.ndarray:
+    """Fraction of QPD sites among the sites within graph distance ``radius`` (site excluded).
+
+    Parameters
+    ----------
+    kind : int8[N]
+    nbr : int32[N, z]
+        Neighbour table.
+    radius : int >= 1
+    """
+    if radius == 1:
+        return kind[nbr].mean(axis=1).astype(np.float32)
+    n = kind.size
+    out = np.empty(n, dtype=np.float32)
+    for lo in range(0, n, chunk):
+        sites = np.arange(lo, min(lo + chunk, n))
+        layers = [nbr[sites]]
+        for _ in range(radius - 1):
+            layers.append(nbr[layers[-1]].reshape(sites.size, -1))
+        rows = np.sort(np.concatenate(layers, axis=1), axis=1)
+        first = np.ones(rows.shape, dtype=bool)
+        first[:, 1:] = rows[:, 1:] != rows[:, :-1]
+        valid = first & (rows != sites[:, None])
+        out[lo:lo + sites.size] = (kind[rows] * valid).sum(axis=1) / valid.sum(axis=1)
+    return out
+
+
+def draw_disorder(lat: Lattice, nbr: np.ndarray, Cd: float, B: float, rng: np.random.Generator,
+                  correlation_length: float = 0.0, chi_radius: int = 1) -> Disorder:
+    """Draw the quenched disorder of one replica.
+
+    Parameters
+    ----------
+    lat : Lattice
+    nbr : int32[N, z]
+        Neighbour table of ``lat``.
+    Cd : float
+        QPD probability (defect concentration at the starting temperature).
+    B : float
+        Gumbel shape parameter of the beta-time distribution.
+    rng : numpy Generator
+    correlation_length : float
+        0 for uncorrelated placement, else the Gaussian smoothing length in cells.
+    chi_radius : int
+        Graph radius of the neighbourhood of the local defect fraction.
+    """
+    n = lat.n_sites
+    if correlation_length > 0:
+        field = _correlated_field(lat, correlation_length, rng)
+        n_qpd = int(round(Cd * n))
+        kind = np.zeros(n, dtype=np.int8)
+        kind[np.argsort(-field, kind="stable")[:n_qpd]] = 1
+    else:
+        kind = (rng.random(n) < Cd).astype(np.int8)
+    E = rng.standard_exponential(n)
+    log_tb = (np.log(E) / B).astype(np.float32)
+    U, W = sample_uw(rng, n)
+    frac = local_defect_fraction(kind, nbr, chi_radius)
+    return Disorder(kind, log_tb, U.astype(np.float32), W.astype(np.float32), frac)

@@ -1,0 +1,331 @@
+"""Pure numba kernels of the lattice kMC (MODEL.md section 2). No objects, no I/O, no hidden RNG.
+
+Arguments are grouped in three namedtuples built by :mod:`.state`:
+
+* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic;
+* ``K`` (:data:`Clock`): the mutable run scalars -- RNG state, time, integer strain sums
+  and event counters;
+* ``C`` (:data:`Control`): float64 scalars fixed during one kernel call -- temperature-
+  dependent times, the loading law, the rules, the strain calibration.
+
+Per QPD site j there are two channels (rates do not depend on the unit states):
+
+* the *dynamic* channel: a beta event at ``1/tau_beta_j`` which carries an SMD event with
+  probability ``q_j = tau_beta_j/tau_an_j``; or, when the beta unit is in local
+  equilibrium (``elim = 1``), the SMD events directly at ``1/tau_an_j``; none when the
+  SMD unit is also in equilibrium (``elim = 2``, parallel rule only);
+* annihilation at ``1/tau_max_j``.
+
+Every unit is a two-state unit in resampling form: at its event its state is
+redrawn with ``P(+1) = (1 + b)/2``, ``b = clip(sigma/sigma_sat, -1, 1)``, at the
+stress at that instant. Strains are integer sums of unit states times the
+calibrated unit strains, so the bookkeeping is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from numba import njit
+
+from .lattice import neighbour
+from .rng import uniform, uniform_open
+from .sumtree import tree_find
+
+__all__ = ["Sites", "Clock", "Control", "CONTROL_FIELDS", "run_until", "site_rates",
+           "STATUS_TIME", "STATUS_EVENTS", "STATUS_UNLOADED", "STATUS_NO_EVENTS"]
+
+Sites = namedtuple("Sites", [
+    "kind",      # int8: 1 = QPD, 0 = matrix
+    "elim",      # int8: 0 dynamic, 1 beta in equilibrium, 2 beta and SMD in equilibrium
+    "beta",      # int8: beta state -1, 0, +1 (0 = unpolarised)
+    "smd",       # int8: SMD state -1, 0, +1 (0 = unpolarised / no SMD)
+    "fp_size",   # int8: size of the footprint of the SMD nucleated at the site
+    "owner",     # int32: nucleus of the SMD whose footprint covers the site, -1 if none
+    "fp_next",   # int32: next site of the owner's footprint list, -1 at the end
+    "log_tb",    # float32: ln(tau_beta_j/<tau_beta>) at the reference temperature
+    "log_S",     # float32: ln S_j, stable factor of the SMD rate at the current chi
+    "chi",       # float32: local chi_j at the current temperature ('local' mode)
+    "eps_p",     # float32: plastic strain deposited at the site (for maps)
+    "last_smd",  # float32: time of the last SMD event the site took part in (-1 never)
+    "tree",      # float64: sum tree of per-site total rates
+    "offsets",   # int32 (nb, z, dim + 1): neighbour offset table
+])
+
+Clock = namedtuple("Clock", [
+    "rng",       # uint64[4]: xoshiro256** state
+    "t",         # float64[1]: simulated time (s)
+    "t_next",    # float64[1]: time of the drawn but not yet executed next event (NaN: none)
+    "sums",      # int64[3]: sum of beta states, SMD states, plastic units (dynamic units only)
+    "counts",    # int64[6]: events beta, smd, annihilation, coalescence, null, total
+])
+
+CONTROL_FIELDS = (
+    "t_stop", "max_events",
+    "control", "sigma_hold", "eps0", "eps_rate", "t_seg0",
+    "log_tb_mean", "temp_factor", "log_tan", "log_tmax", "log_t0", "local",
+    "series", "coalescence", "fp_max",
+    "sig_sat", "d_beta", "d_an", "d_p", "inv_N", "J_inst",
+    "L", "dim", "nb", "z",
+)
+Control = namedtuple("Control", CONTROL_FIELDS)
+
+# control laws
+STRESS, STRAIN, UNLOAD = 0.0, 1.0, 2.0
+# return codes of run_until
+STATUS_TIME, STATUS_EVENTS, STATUS_UNLOADED, STATUS_NO_EVENTS = 0, 1, 2, 3
+# counters
+C_BETA, C_SMD, C_ANN, C_COAL, C_NULL, C_ALL = 0, 1, 2, 3, 4, 5
+
+
+@njit(cache=True)
+def site_rates(j, S, C):
+    """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j."""
+    ln_tb = C.log_tb_mean + S.log_tb[j] * C.temp_factor
+    if C.local > 0.5:
+        chi = float(S.chi[j])
+        if ln_tb > C.log_t0:
+            ln_tmax = C.log_t0 + (ln_tb - C.log_t0) / chi
+        else:
+            ln_tmax = ln_tb
+        ln_tan = math.log(chi) / chi + ln_tmax
+    else:
+        ln_tmax = C.log_tmax
+        ln_tan = C.log_tan
+    ln_tan_j = ln_tan - S.log_S[j]
+    if ln_tan_j < ln_tb:           # truncation: tau_an_j >= tau_beta_j, so q_j <= 1
+        ln_tan_j = ln_tb
+    r_ann = math.exp(-ln_tmax)
+    e = S.elim[j]
+    if e == 0:
+        return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
+    if e == 1:
+        return math.exp(-ln_tan_j), r_ann, 1.0
+    return 0.0, r_ann, 0.0
+
+
+@njit(cache=True)
+def stress_now(t, C, K):
+    """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
+    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event."""
+    if C.control == STRESS:
+        return C.sigma_hold
+    eps = C.eps0 + C.eps_rate * (t - C.t_seg0)
+    inel = (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N
+    return (eps - inel) / C.J_inst
+
+
+@njit(cache=True)
+def draw_state(rng, sigma, sig_sat):
+    """+1 or -1 from the equilibrium bias P(+1) = (1 + b)/2, b = clip(sigma/sig_sat)."""
+    b = sigma / sig_sat
+    if b > 1.0:
+        b = 1.0
+    elif b < -1.0:
+        b = -1.0
+    return 1 if uniform(rng) < 0.5 * (1.0 + b) else -1
+
+
+@njit(cache=True)
+def release_footprint(j, t, S, C):
+    """Dissolve the footprint of SMD j back to its nucleus, depositing its plastic strain."""
+    a = S.smd[j]
+    share = C.d_an * a / S.fp_size[j]
+    m = j
+    while m != -1:
+        nxt = S.fp_next[m]
+        S.eps_p[m] += share
+        S.last_smd[m] = t
+        if m != j:
+            S.owner[m] = -1
+            S.fp_next[m] = -1
+        m = nxt
+    S.fp_next[j] = -1
+    S.fp_size[j] = 1
+
+
+@njit(cache=True)
+def annihilate_series(j, t, S, C, K):
+    """Series rule: the SMD's strain becomes plastic and the unit restarts unpolarised."""
+    a = S.smd[j]
+    if a == 0:
+        return False
+    release_footprint(j, t, S, C)
+    K.sums[2] += a
+    K.sums[1] -= a
+    S.smd[j] = 0
+    return True
+
+
+@njit(cache=True)
+def coalesce(j, k, t, S, C, K):
+    annihilate_series(j, t, S, C, K)
+    annihilate_series(k, t, S, C, K)
+    K.counts[C_COAL] += 1
+
+
+@njit(cache=True)
+def grow_footprint(j, t, S, C, K):
+    """Recruit one neighbour into the footprint of SMD j; coalesce on contact.
+
+    A random footprint site and a random direction are drawn. A free site is
+    recruited; if it (or, once recruited, any of its neighbours) belongs to
+    another polarised SMD, the two SMDs coalesce. A site held by an unpolarised
+    nucleus blocks growth for this event.
+    """
+    if S.fp_size[j] >= C.fp_max:
+        return
+    L, dim, nb, z = int(C.L), int(C.dim), int(C.nb), int(C.z)
+    r = int(uniform(K.rng) * S.fp_size[j])
+    m = j
+    for _ in range(r):
+        m = S.fp_next[m]
+    k = int(uniform(K.rng) * z)
+    s = neighbour(m, k, L, dim, nb, S.offsets)
+    own = S.owner[s]
+    if own == j:
+        return
+    if own != -1:
+        if C.coalescence > 0.5 and S.smd[own] != 0:
+            coalesce(j, own, t, S, C, K)
+        return
+    S.owner[s] = j
+    S.fp_next[s] = S.fp_next[j]
+    S.fp_next[j] = s
+    S.fp_size[j] += 1
+    if C.coalescence > 0.5:
+        for kk in range(z):
+            s2 = neighbour(s, kk, L, dim, nb, S.offsets)
+            o2 = S.owner[s2]
+            if o2 != -1 and o2 != j and S.smd[o2] != 0:
+                coalesce(j, o2, t, S, C, K)
+                return
+
+
+@njit(cache=True)
+def smd_event(j, t, sigma, S, C, K):
+    new = draw_state(K.rng, sigma, C.sig_sat)
+    K.sums[1] += new - S.smd[j]
+    S.smd[j] = new
+    K.counts[C_SMD] += 1
+    if C.series > 0.5 and C.fp_max > 1.5:
+        grow_footprint(j, t, S, C, K)
+    if S.smd[j] != 0:  # still an SMD (not annihilated by coalescence): mark its footprint
+        m = j
+        while m != -1:
+            S.last_smd[m] = t
+            m = S.fp_next[m]
+
+
+@njit(cache=True)
+def annihilation_event(j, t, sigma, S, C, K):
+    if C.series > 0.5:
+        if annihilate_series(j, t, S, C, K):
+            K.counts[C_ANN] += 1
+        else:
+            K.counts[C_NULL] += 1
+    else:
+        # parallel (mean-field) rule: a plastic unit drawn from the current bias
+        new = draw_state(K.rng, sigma, C.sig_sat)
+        K.sums[2] += new
+        S.eps_p[j] += C.d_p * new
+        K.counts[C_ANN] += 1
+
+
+@njit(cache=True)
+def do_event(j, t, S, C, K):
+    """Process one event at QPD site j at time t."""
+    r_dyn, r_ann, q = site_rates(j, S, C)
+    sigma = stress_now(t, C, K)
+    u = uniform(K.rng) * (r_dyn + r_ann)
+    if u < r_dyn:
+        if S.elim[j] == 0:
+            new = draw_state(K.rng, sigma, C.sig_sat)
+            K.sums[0] += new - S.beta[j]
+            S.beta[j] = new
+            K.counts[C_BETA] += 1
+            if uniform(K.rng) < q:
+                smd_event(j, t, sigma, S, C, K)
+        else:
+            smd_event(j, t, sigma, S, C, K)
+    else:
+        annihilation_event(j, t, sigma, S, C, K)
+    K.counts[C_ALL] += 1
+
+
+@njit(cache=True)
+def unload_crossing(C, K):
+    """Time at which the stress reaches zero during unloading if no event intervenes."""
+    inel = (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N
+    return C.t_seg0 + (inel - C.eps0) / C.eps_rate
+
+
+@njit(cache=True, nogil=True)
+def run_until(S, C, K):
+    """Run events until ``C.t_stop``, ``C.max_events`` events, or (unloading) zero stress.
+
+    Returns a status code: ``STATUS_TIME`` (reached t_stop), ``STATUS_EVENTS``
+    (event budget used; call again), ``STATUS_UNLOADED`` (stress reached zero,
+    time set to that instant) or ``STATUS_NO_EVENTS`` (total rate zero).
+
+    The next event time, once drawn, is kept in ``K.t_next`` when a call stops
+    before it (rates are constant within a call), so the trajectory does not
+    depend on where calls stop: samples, snapshots and event budgets change
+    nothing. The caller clears ``K.t_next`` when the rates change.
+    """
+    n = 0
+    while True:
+        if n >= C.max_events:
+            return STATUS_EVENTS
+        total = S.tree[1]
+        if math.isnan(K.t_next[0]) and total > 0.0:
+            K.t_next[0] = K.t[0] - math.log(uniform_open(K.rng)) / total
+        t_new = K.t_next[0] if total > 0.0 else math.inf
+        if C.control == UNLOAD:
+            t_star = unload_crossing(C, K)
+            if t_star <= t_new:
+                K.t[0] = max(t_star, K.t[0])
+                K.t_next[0] = math.nan
+                return STATUS_UNLOADED
+        if total <= 0.0:
+            K.t[0] = C.t_stop
+            return STATUS_NO_EVENTS
+        if t_new >= C.t_stop:
+            K.t[0] = C.t_stop
+            return STATUS_TIME
+        K.t[0] = t_new
+        K.t_next[0] = math.nan
+        j = tree_find(S.tree, uniform(K.rng) * total)
+        do_event(j, t_new, S, C, K)
+        n += 1
+
+
+@njit(cache=True)
+def fill_rates(S, C, leaves):
+    """Total rate of every site (0 for matrix sites) into ``leaves``."""
+    for j in range(S.kind.size):
+        if S.kind[j] == 1:
+            r_dyn, r_ann, q = site_rates(j, S, C)
+            leaves[j] = r_dyn + r_ann
+        else:
+            leaves[j] = 0.0
+
+
+@njit(cache=True)
+def channel_rates(S, C, r_beta, r_smd, r_ann):
+    """Per-site beta, SMD and annihilation rates ignoring elimination (for classification)."""
+    for j in range(S.kind.size):
+        if S.kind[j] != 1:
+            r_beta[j] = 0.0
+            r_smd[j] = 0.0
+            r_ann[j] = 0.0
+            continue
+        e = S.elim[j]
+        S.elim[j] = 0
+        rb, ra, q = site_rates(j, S, C)
+        S.elim[j] = e
+        r_beta[j] = rb
+        r_smd[j] = rb * q
+        r_ann[j] = ra
+

@@ -1,0 +1,122 @@
+"""Everything a kMC run needs that is the same for all replicas, derived from a RunConfig."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import (Creep, HoldStrain, HoldStress, Program, RampStrain, RunConfig, StressRelaxation,
+                      Temperature, Tension, Unload)
+from ..config.material import Material
+from ..config.tables import Simulation
+from ..constants import R_J_PER_MOL_K
+from ..errors import ConfigError
+from ..program import LoadingProgram, compile_protocol, segment_sample_offsets
+from .lattice import Lattice, make_lattice
+
+__all__ = ["KmcSetup", "make_setup", "auto_sigma_sat", "resolution_time"]
+
+KMC_PROTOCOLS = (Creep, StressRelaxation, Tension, Program)
+
+
+@dataclass(frozen=True)
+class KmcSetup:
+    """Fixed inputs of a kMC run."""
+
+    material: Material
+    sim: Simulation
+    lattice: Lattice
+    programs: tuple[LoadingProgram, ...]    # one per case (e.g. per relaxation temperature)
+    case_labels: tuple[str, ...]
+    sig_sat_MPa: float
+    elim_rate_per_s: float                  # units faster than this are in equilibrium
+    T_ref_K: float                          # energy-mode reference temperature
+    snapshot_times_s: tuple[float, ...]
+    chi_law: str
+
+    @property
+    def n_cases(self) -> int:
+        return len(self.programs)
+
+
+def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
+    """Twice the largest stress the program can reach (E_u |strain| under strain control), >= 1 MPa."""
+    big = 0.0
+    for seg in prog.segments:
+        if isinstance(seg, HoldStress):
+            big = max(big, abs(seg.stress_MPa))
+        elif isinstance(seg, HoldStrain):
+            big = max(big, mat.E_unrelaxed_MPa * abs(seg.strain))
+        elif isinstance(seg, RampStrain):
+            big = max(big, mat.E_unrelaxed_MPa * abs(seg.to_strain))
+    return max(2.0 * big, 1.0)
+
+
+def resolution_time(prog: LoadingProgram) -> float:
+    """Shortest time the program resolves: its first sample offset or a ramp's sample spacing."""
+    t_res = prog.t_first_s
+    strain = 0.0
+    for seg in prog.segments:
+        if isinstance(seg, RampStrain):
+            dur = abs(seg.to_strain - strain) / seg.rate_per_s
+            t_res = min(t_res, dur / seg.samples)
+            strain = seg.to_strain
+        elif isinstance(seg, HoldStrain):
+            offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
+            t_res = min(t_res, float(offs[0]))
+            strain = seg.strain
+        elif isinstance(seg, HoldStress):
+            offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
+            t_res = min(t_res, float(offs[0]))
+    return t_res
+
+
+def beta_peak_temperature(mat: Material, f_Hz: float = 1.0) -> float:
+    """Temperature where <tau_beta> = 1/(2 pi f) (Arrhenius, zero stress)."""
+    return mat.U_beta_J_per_mol / (R_J_PER_MOL_K * np.log(1.0 / (2 * np.pi * f_Hz * mat.tau_beta0_s)))
+
+
+def make_setup(cfg: RunConfig) -> KmcSetup:
+    """Check that the kMC can run this config and derive the fixed inputs.
+
+    Raises
+    ------
+    ConfigError
+        For protocols or segments the kMC does not support (yet).
+    """
+    p = cfg.protocol
+    if not isinstance(p, KMC_PROTOCOLS):
+        raise ConfigError([
+            f"[protocol] kind = '{p.kind}': the kMC engine runs creep, stress_relaxation, tension "
+            f"and program protocols; DMA scans, stepped relaxation and training come with the "
+            f"time-varying loading of the engine (use 'mgmeso theory' for them now)"], str(cfg.path))
+    if isinstance(p, StressRelaxation):
+        progs = tuple(compile_protocol(p, T) for T in p.temperatures_K)
+        labels = tuple(f"{T:g} K" for T in p.temperatures_K)
+    else:
+        progs = (compile_protocol(p),)
+        labels = (p.kind,)
+    errors = []
+    for prog in progs:
+        for i, seg in enumerate(prog.segments):
+            if isinstance(seg, Temperature) and seg.rate_K_per_min > 0:
+                errors.append(f"[[protocol.segments]] #{i + 1}: temperature ramps "
+                              f"(rate_K_per_min = {seg.rate_K_per_min:g}) are not supported by the "
+                              f"kMC engine yet; use rate_K_per_min = 0 (a step)")
+    if errors:
+        raise ConfigError(errors, str(cfg.path))
+    sim = cfg.simulation
+    mat = cfg.material
+    sig_sat = sim.bias_saturation_stress_MPa or max(auto_sigma_sat(mat, pr) for pr in progs)
+    t_res = min(resolution_time(pr) for pr in progs)
+    elim = sim.elimination_factor / t_res if sim.elimination_factor > 0 else np.inf
+    T_ref = sim.energy_reference_T_K or beta_peak_temperature(mat)
+    return KmcSetup(
+        material=mat, sim=sim, lattice=make_lattice(sim.lattice, sim.L), programs=progs,
+        case_labels=labels, sig_sat_MPa=float(sig_sat), elim_rate_per_s=float(elim),
+        T_ref_K=float(T_ref), snapshot_times_s=tuple(sorted(cfg.output.snapshot_times_s)),
+        chi_law=cfg.theory.chi_law)
+
+
+_ = Unload
