@@ -60,7 +60,8 @@ def compile_protocol(protocol, temperature_K: float | None = None) -> LoadingPro
             if protocol.recovery_time_s > 0:
                 segs.append(HoldStress(stress_MPa=0.0, duration_s=protocol.recovery_time_s,
                                        samples=max(int(protocol.samples * 0.3), 2)))
-        return LoadingProgram(protocol.temperature_K, tuple(segs), min(1e-3, 1e-3 * t_load))
+        # log-spaced recovery samples start at the loading sample spacing
+        return LoadingProgram(protocol.temperature_K, tuple(segs), t_load / n_load)
     if isinstance(protocol, Program):
         return LoadingProgram(protocol.temperature_K, protocol.segments, protocol.t_first_s)
     raise TypeError(f"protocol kind {protocol.kind!r} is not a time-domain loading program")

@@ -57,6 +57,11 @@ class Simulation:
     footprint_max_sites: int = param(
         13, doc="largest SMD footprint (nucleus plus recruited neighbours)", lo=1, hi=127,
         why="1 (one-site footprints) to 127 sites")
+    footprint_growth: str = param(
+        "every_event", doc="'every_event': a footprint grows at each SMD event (MODEL.md); "
+        "'alpha': with probability min(1, tau_an_j/tau_max_j), i.e. SMDs expand at most at the "
+        "alpha rate 1/tau_max_j (seed 004 L443-461), however fast they flip (see docs/kmc.md)",
+        choices=("every_event", "alpha"))
     disorder: str = param(
         "log_time", doc="'log_time': ln(tau_beta_j) offset ln(E_j)/B fixed; 'energy': the same draw "
         "as an activation-energy offset, so the spread narrows as T rises",

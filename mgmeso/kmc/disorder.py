@@ -106,5 +106,12 @@ def draw_disorder(lat: Lattice, nbr: np.ndarray, Cd: float, B: float, rng: np.ra
     E = rng.standard_exponential(n)
     log_tb = (np.log(E) / B).astype(np.float32)
     U, W = sample_uw(rng, n)
+    # stored in float32: keep U strictly inside (0, pi) after rounding (float32(pi) > pi,
+    # where sin(U) < 0 would make ln S NaN) and W strictly positive
+    U32 = np.clip(U.astype(np.float32), np.float32(1e-30),
+                  np.nextafter(np.float32(np.pi), np.float32(0)))
+    while float(U32.max()) >= np.pi:
+        U32[U32 >= np.pi] = np.nextafter(U32[U32 >= np.pi], np.float32(0))
+    W32 = np.maximum(W.astype(np.float32), np.float32(1e-30))
     frac = local_defect_fraction(kind, nbr, chi_radius)
-    return Disorder(kind, log_tb, U.astype(np.float32), W.astype(np.float32), frac)
+    return Disorder(kind, log_tb, U32, W32, frac)

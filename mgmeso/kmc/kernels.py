@@ -65,7 +65,7 @@ CONTROL_FIELDS = (
     "t_stop", "max_events",
     "control", "sigma_hold", "eps0", "eps_rate", "t_seg0",
     "log_tb_mean", "temp_factor", "log_tan", "log_tmax", "log_t0", "local",
-    "series", "coalescence", "fp_max",
+    "series", "coalescence", "fp_max", "growth",
     "sig_sat", "d_beta", "d_an", "d_p", "inv_N", "J_inst",
     "L", "dim", "nb", "z",
 )
@@ -82,6 +82,19 @@ C_BETA, C_SMD, C_ANN, C_COAL, C_NULL, C_ALL = 0, 1, 2, 3, 4, 5
 @njit(cache=True)
 def site_rates(j, S, C):
     """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j."""
+    r_dyn, r_ann, q, p_grow = site_rates_growth(j, S, C)
+    return r_dyn, r_ann, q
+
+
+@njit(cache=True)
+def site_rates_growth(j, S, C):
+    """:func:`site_rates` plus the footprint-growth probability per SMD event.
+
+    ``growth = 0`` (MODEL.md): the footprint grows at every SMD event. ``growth = 1``
+    ("alpha"): it grows with probability ``min(1, tau_an_j / tau_max_j)``, i.e. at
+    most at the alpha rate ``1/tau_max_j`` -- SMDs expand on the annihilation time
+    scale (seed 004 L443-461: tau_2 ~ tau_max), however fast they flip.
+    """
     ln_tb = C.log_tb_mean + S.log_tb[j] * C.temp_factor
     if C.local > 0.5:
         chi = float(S.chi[j])
@@ -97,12 +110,15 @@ def site_rates(j, S, C):
     if ln_tan_j < ln_tb:           # truncation: tau_an_j >= tau_beta_j, so q_j <= 1
         ln_tan_j = ln_tb
     r_ann = math.exp(-ln_tmax)
+    p_grow = 1.0
+    if C.growth > 0.5 and ln_tan_j < ln_tmax:
+        p_grow = math.exp(ln_tan_j - ln_tmax)
     e = S.elim[j]
     if e == 0:
-        return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
+        return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j), p_grow
     if e == 1:
-        return math.exp(-ln_tan_j), r_ann, 1.0
-    return 0.0, r_ann, 0.0
+        return math.exp(-ln_tan_j), r_ann, 1.0, p_grow
+    return 0.0, r_ann, 0.0, p_grow
 
 
 @njit(cache=True)
@@ -135,7 +151,7 @@ def release_footprint(j, t, S, C):
     m = j
     while m != -1:
         nxt = S.fp_next[m]
-        S.eps_p[m] += share
+        S.eps_p[m] = float(S.eps_p[m]) + share  # float64 sum, one rounding to float32
         S.last_smd[m] = t
         if m != j:
             S.owner[m] = -1
@@ -204,13 +220,14 @@ def grow_footprint(j, t, S, C, K):
 
 
 @njit(cache=True)
-def smd_event(j, t, sigma, S, C, K):
+def smd_event(j, t, sigma, p_grow, S, C, K):
     new = draw_state(K.rng, sigma, C.sig_sat)
     K.sums[1] += new - S.smd[j]
     S.smd[j] = new
     K.counts[C_SMD] += 1
     if C.series > 0.5 and C.fp_max > 1.5:
-        grow_footprint(j, t, S, C, K)
+        if p_grow >= 1.0 or uniform(K.rng) < p_grow:
+            grow_footprint(j, t, S, C, K)
     if S.smd[j] != 0:  # still an SMD (not annihilated by coalescence): mark its footprint
         m = j
         while m != -1:
@@ -229,14 +246,14 @@ def annihilation_event(j, t, sigma, S, C, K):
         # parallel (mean-field) rule: a plastic unit drawn from the current bias
         new = draw_state(K.rng, sigma, C.sig_sat)
         K.sums[2] += new
-        S.eps_p[j] += C.d_p * new
+        S.eps_p[j] = float(S.eps_p[j]) + C.d_p * new
         K.counts[C_ANN] += 1
 
 
 @njit(cache=True)
 def do_event(j, t, S, C, K):
     """Process one event at QPD site j at time t."""
-    r_dyn, r_ann, q = site_rates(j, S, C)
+    r_dyn, r_ann, q, p_grow = site_rates_growth(j, S, C)
     sigma = stress_now(t, C, K)
     u = uniform(K.rng) * (r_dyn + r_ann)
     if u < r_dyn:
@@ -246,9 +263,9 @@ def do_event(j, t, S, C, K):
             S.beta[j] = new
             K.counts[C_BETA] += 1
             if uniform(K.rng) < q:
-                smd_event(j, t, sigma, S, C, K)
+                smd_event(j, t, sigma, p_grow, S, C, K)
         else:
-            smd_event(j, t, sigma, S, C, K)
+            smd_event(j, t, sigma, p_grow, S, C, K)
     else:
         annihilation_event(j, t, sigma, S, C, K)
     K.counts[C_ALL] += 1

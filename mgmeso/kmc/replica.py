@@ -58,6 +58,14 @@ TIME_SERIES = (
     ("events_coalescence", "1", "cumulative coalescences (footprint contacts)"),
     ("events_total", "1", "cumulative events of all kinds"),
     ("segment", "1", "index of the loading segment"),
+    ("strain_expected", "1", "total strain with the units in local equilibrium at their "
+     "conditional mean (same expectation as strain, no observation noise)"),
+    ("stress_MPa_expected", "MPa", "stress with the units in local equilibrium at their "
+     "conditional mean (the stress that drives the events)"),
+    ("strain_beta_expected", "1", "beta strain with the units in local equilibrium at their "
+     "conditional mean"),
+    ("strain_anelastic_expected", "1", "anelastic strain with the units in local equilibrium at "
+     "their conditional mean"),
 )
 TS_INDEX = {name: i for i, (name, _, _) in enumerate(TIME_SERIES)}
 
@@ -172,6 +180,7 @@ class Replica:
             local=1.0 if sim.heterogeneity == "local" else 0.0,
             series=1.0 if sim.plasticity == "series" else 0.0,
             coalescence=1.0 if sim.coalescence else 0.0, fp_max=float(sim.footprint_max_sites),
+            growth=1.0 if sim.footprint_growth == "alpha" else 0.0,
             sig_sat=setup.sig_sat_MPa, d_beta=self.d_beta, d_an=self.d_an, d_p=self.d_p,
             inv_N=1.0 / self.N, J_inst=self._J_inst(),
             L=float(lat.L), dim=float(lat.dim), nb=float(lat.nb), z=float(lat.z),
@@ -298,19 +307,26 @@ class Replica:
         e_b = self.d_beta * (K.sums[0] + xb) / self.N
         e_a = self.d_an * (K.sums[1] + xa) / self.N
         e_p = self.d_p * K.sums[2] / self.N
+        # conditional means of the equilibrium units (Rao-Blackwell: same mean, less noise)
+        eb_x = self.d_beta * (K.sums[0] + nb * (2 * p - 1)) / self.N
+        ea_x = self.d_an * (K.sums[1] + na * (2 * p - 1)) / self.N
         if self.seg["control"] == kn.STRESS:
-            s_obs = sigma
+            s_obs = s_x = sigma
             e_el = s_obs * mat.J_el_per_MPa
             eps = e_el + e_b + e_a + e_p
+            eps_x = e_el + eb_x + ea_x + e_p
         else:
             e_el = eps - e_b - e_a - e_p
             s_obs = e_el / mat.J_el_per_MPa
+            eps_x = eps
+            s_x = (eps - eb_x - ea_x - e_p) / mat.J_el_per_MPa
         qpd = S.kind == 1
         c = K.counts
         row = np.array([
             t, s_obs, self.T, eps, e_el, e_b, e_a, e_p, self.n_qpd / self.N,
             np.count_nonzero(S.smd), float(S.chi[qpd].mean()),
             c[kn.C_BETA], c[kn.C_SMD], c[kn.C_ANN], c[kn.C_COAL], c[kn.C_ALL], self.seg_index,
+            eps_x, s_x, eb_x, ea_x,
         ], dtype=float)
         return row
 

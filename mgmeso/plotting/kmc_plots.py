@@ -50,3 +50,40 @@ def plot_run(data, path: Path) -> None:
     fig.suptitle(f"{title}\n{a['lattice']} L = {a['L']}, {a['replicas']} replicas, seed {a['seed']}",
                  fontsize=10)
     save_figure(fig, path)
+
+
+def plot_comparison(cmp, setup, cfg, path: Path) -> None:
+    """kMC ensemble mean +/- 1 SE (bands) against the analytical counterpart (lines)."""
+    n = len(cmp.labels)
+    fig, axes = plt.subplots(n, 2, figsize=(12, 3.8 * n), squeeze=False, layout="constrained")
+    for c in range(n):
+        t = cmp.times[c]
+        ax, axz = axes[c]
+        for comp in ("beta", "anelastic", "plastic"):
+            name = f"strain_{comp}"
+            st = dict(COMPONENT_STYLE[comp])
+            st.pop("ls")
+            band(ax, t, cmp.kmc_mean[c][name], cmp.kmc_se[c][name], ls="none", marker="o",
+                 ms=2.5, color=st["color"], label=f"kMC {st['label']}")
+            ax.plot(t, cmp.theory[c][name], "-", color=st["color"], lw=1.2,
+                    label=f"theory {st['label']}")
+            axz.plot(t, cmp.z[c][name], "o-", ms=2.5, lw=0.8, color=st["color"], label=st["label"])
+        ax.set_xscale("log")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("strain")
+        ax.set_title(f"{cmp.labels[c]}: {cmp.model[c]}", fontsize=9)
+        ax.legend(fontsize=7, ncol=2)
+        ax.grid(alpha=0.3)
+        for v in (-3, 3):
+            axz.axhline(v, color="tab:red", ls=":", lw=1)
+        axz.axhline(0, color="0.5", lw=0.8)
+        axz.set_xscale("log")
+        axz.set_xlabel("time (s)")
+        axz.set_ylabel("(kMC - theory) / SE")
+        axz.legend(fontsize=7)
+        axz.grid(alpha=0.3)
+    s = setup.sim
+    fig.suptitle(f"{cfg.title or cfg.name}\nkMC {setup.lattice.name} L = {setup.lattice.L}, "
+                 f"{s.replicas} replicas, {s.plasticity} plasticity, {s.heterogeneity} "
+                 f"heterogeneity, coalescence {'on' if s.coalescence else 'off'}", fontsize=10)
+    save_figure(fig, path)

@@ -12,7 +12,11 @@ chi(eps_an), Eq. 22c; optional reordering, seed 001 Eq. 21):
   ``da_k/dt = (g_k A_an sigma - a_k) r_k / tau_an`` -- the same decomposition
   into Debye units (the one-sided stable law of index chi) that the kMC
   samples per site;
-* viscoplastic: ``dp/dt = A_vp sigma / tau_max``.
+* viscoplastic: ``dp/dt = A_vp sigma / tau_max``; or, with the series rule of the
+  kMC (MODEL.md section 2: annihilation turns the SMD's strain plastic and resets it),
+  ``da_k/dt = (g_k A_an sigma - a_k) r_k/tau_an - a_k/tau_max`` and
+  ``dp/dt = sum_k a_k / tau_max`` -- the exact ensemble mean of the kMC series rule
+  without coalescence.
 
 Under strain control ``sigma = (eps - slow inelastic strain) / J_inst``. Modes
 much faster than the first sample time are in equilibrium with the stress and
@@ -91,6 +95,7 @@ class HereditaryOptions:
     """Modelling switches of the hereditary integrator."""
 
     nonlinear: bool = False          # tau_beta(sigma) and the chi strain terms
+    series: bool = False             # series plasticity rule: annihilation resets the SMD unit
     strain_term: bool = True         # + a2 eps_an   (only if nonlinear)
     reordering_term: bool = False    # - b_vp eps_vp (only if nonlinear)
     chi_law: str = "linear"
@@ -200,13 +205,24 @@ class _Segment:
         dy = np.empty_like(y)
         dy[:nsb] = (m.w_beta[self.sb] * self.Ab * sigma - y[:nsb]) / taus
         g = prony_weights(chi, m.opts.modes_per_decade)
-        dy[nsb:nsb + nsa] = (g[self.sa] * self.Aan * sigma - y[nsb:nsb + nsa]) * m.r_an[self.sa] / ta
-        dy[-1] = self.Avp * sigma / tm
+        a = y[nsb:nsb + nsa]
+        dy[nsb:nsb + nsa] = (g[self.sa] * self.Aan * sigma - a) * m.r_an[self.sa] / ta
+        if m.opts.series:
+            dy[nsb:nsb + nsa] -= a / tm
+            # fast (equilibrium) modes sit at g A sigma tau_max/(tau_max + tau_an_k) ~ g A sigma
+            dy[-1] = (float(np.sum(a)) + self.Aan * sigma * float(np.sum(g[self.fa]))) / tm
+        else:
+            dy[-1] = self.Avp * sigma / tm
         return dy
 
 
-def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions) -> dict[str, np.ndarray]:
+def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
+                eval_times: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Integrate the QPD model through a loading program.
+
+    ``eval_times`` (absolute, s): report at these times instead of the
+    segments' own sample times (each time goes to the segment whose window
+    ``(start, end]`` holds it).
 
     Returns
     -------
@@ -261,8 +277,12 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions)
         if sol.status < 0:
             raise RuntimeError(f"hereditary integration failed in segment {seg}: {sol.message}")
         t_end = sol.t[-1]
-        offs = segment_sample_offsets(seg, t_end - t_now, program.t_first_s)
-        for tt in t_now + offs:
+        if eval_times is None:
+            times = t_now + segment_sample_offsets(seg, t_end - t_now, program.t_first_s)
+        else:
+            last = iseg == len(program.segments) - 1
+            times = eval_times[(eval_times > t_now) & ((eval_times <= t_end) | last)]
+        for tt in times:
             y = sol.sol(min(tt, t_end))
             rows.append(np.append(_row(segm, tt, y), iseg))
         y_end = sol.y[:, -1]

@@ -22,6 +22,7 @@ Maxwell relaxations and its convergence with the node density.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gamma, gammainc
@@ -30,7 +31,8 @@ from ..config.material import Material
 from .compliance import StatePoint
 from .gumbel import GumbelGrid
 
-__all__ = ["relax_stress", "time_nodes", "kww_time_integral"]
+__all__ = ["relax_stress", "relax_kernel", "LinearKernel", "kernel_of", "time_nodes",
+           "kww_time_integral"]
 
 
 def kww_time_integral(u_s, tau_s: float, chi: float) -> np.ndarray:
@@ -57,6 +59,45 @@ def default_start(sp: StatePoint, grid: GumbelGrid, t_first: float) -> float:
     q = np.searchsorted(np.cumsum(grid.w), 1e-4)
     fast = float(sp.tau_beta_s) * np.exp(grid.y[min(q, grid.y.size - 1)])
     return max(1e-3 * min(t_first, fast), 1e-12 * t_first)
+
+
+@dataclass(frozen=True)
+class LinearKernel:
+    """A linear creep function as a sum of closed-form parts (all compliances in 1/MPa).
+
+    ``J(t) = J_el + A_beta sum_i w_i (1 - e^{-t/tau_i})
+           + A_an sum_m v_m (1 - exp(-(t/tau_m)^chi_m)) + k_vp t``
+    """
+
+    J_el: float
+    A_beta: float
+    beta_tau: np.ndarray
+    beta_w: np.ndarray
+    A_an: float
+    kww_w: np.ndarray
+    kww_tau: np.ndarray
+    kww_chi: np.ndarray
+    k_vp: float
+
+    def creep(self, t_s) -> dict[str, np.ndarray]:
+        """Creep compliance components at times ``t_s`` (1/MPa)."""
+        t = np.asarray(t_s, dtype=float)
+        beta = self.A_beta * np.sum(self.beta_w * -np.expm1(-t[..., None] / self.beta_tau), axis=-1)
+        an = self.A_an * np.sum(self.kww_w * -np.expm1(-np.power(t[..., None] / self.kww_tau,
+                                                               self.kww_chi)), axis=-1)
+        el = np.full(t.shape, self.J_el)
+        out = {"elastic": el, "beta": beta, "anelastic": an, "plastic": self.k_vp * t}
+        out["total"] = el + beta + an + out["plastic"]
+        return out
+
+
+def kernel_of(mat: Material, sp: StatePoint, grid: GumbelGrid) -> LinearKernel:
+    """The mean-field kernel of seed 004 Eq. 25a at one (scalar) state point."""
+    return LinearKernel(
+        J_el=mat.J_el_per_MPa, A_beta=mat.A_beta_per_MPa,
+        beta_tau=float(sp.tau_beta_s) * np.exp(grid.y), beta_w=np.asarray(grid.w),
+        A_an=mat.A_an_per_MPa, kww_w=np.ones(1), kww_tau=np.array([float(sp.tau_an_s)]),
+        kww_chi=np.array([float(sp.chi)]), k_vp=mat.A_vp / float(sp.tau_max_s))
 
 
 def relax_stress(
@@ -93,47 +134,47 @@ def relax_stress(
     t_out = np.asarray(t_out_s, dtype=float)
     if t_start_s is None:
         t_start_s = default_start(sp, grid, float(t_out.min()))
+    return relax_kernel(kernel_of(mat, sp, grid), strain_of_t, t_out, points_per_decade, t_start_s)
+
+
+def relax_kernel(kernel: LinearKernel, strain_of_t, t_out_s, points_per_decade: int,
+                 t_start_s: float) -> dict[str, np.ndarray]:
+    """:func:`relax_stress` for any :class:`LinearKernel` (e.g. disorder-averaged ones)."""
+    t_out = np.asarray(t_out_s, dtype=float)
     t = time_nodes(t_out, t_start_s, points_per_decade)
     eps = np.asarray(strain_of_t(t), dtype=float) * np.ones_like(t)
     n = t.size
-    Jel, Ab, Aan = mat.J_el_per_MPa, mat.A_beta_per_MPa, mat.A_an_per_MPa
-    kvp = mat.A_vp / float(sp.tau_max_s)
-    tau_i = float(sp.tau_beta_s) * np.exp(grid.y)
-    W = grid.w
-    tan, c = float(sp.tau_an_s), float(sp.chi)
+    Jel, Ab, Aan, kvp = kernel.J_el, kernel.A_beta, kernel.A_an, kernel.k_vp
+    tau_i, W = kernel.beta_tau, kernel.beta_w
+    v, tan, c = kernel.kww_w, kernel.kww_tau, kernel.kww_chi
+
+    def Phi(u):  # sum_m v_m Int_0^u exp(-(s/tau_m)^chi_m) ds, for an array of u
+        return np.sum(v[:, None] * kww_time_integral(u[None, :], tan[:, None], c[:, None]), axis=0)
 
     sig = np.empty(n)
     slope = np.zeros(n)
     sig[0] = eps[0] / Jel
     E_i = np.full(tau_i.size, sig[0])   # Int e^{-(t-s)/tau_i} dsigma(s), including the jump
     Q = 0.0                             # Int_0^t sigma ds
-    Phi_nodes = None
     parts = {k: np.empty(n) for k in ("elastic", "beta", "anelastic", "plastic")}
     parts["elastic"][0] = Jel * sig[0]
-    parts["beta"][0] = 0.0
-    parts["anelastic"][0] = 0.0
-    parts["plastic"][0] = 0.0
+    parts["beta"][0] = parts["anelastic"][0] = parts["plastic"][0] = 0.0
     for i in range(1, n):
         h = t[i] - t[i - 1]
         decay = np.exp(-h / tau_i)
         gain = -tau_i * np.expm1(-h / tau_i)           # Int over the interval of e^{-(t_i-s)/tau}
         E_old = decay * E_i
-        # KWW: A_an [sigma_i - Int phi((t_i - s)/tau) dsigma(s)]
-        Phi_nodes = kww_time_integral(t[i] - t[:i + 1], tan, c)   # Phi(t_i - t_k), k = 0..i
-        hist_an = sig[0] * np.exp(-np.power(t[i] / tan, c))
+        # KWW: A_an [sigma_i - Int phi((t_i - s)) dsigma(s)]
+        Phi_nodes = Phi(t[i] - t[:i + 1])              # Phi(t_i - t_k), k = 0..i
+        hist_an = sig[0] * float(np.sum(v * np.exp(-np.power(t[i] / tan, c))))
         if i > 1:
             hist_an += np.dot(slope[1:i], Phi_nodes[:i - 1] - Phi_nodes[1:i])
-        Phi_h = Phi_nodes[i - 1]                          # Phi(h)
+        Phi_h = Phi_nodes[i - 1]                        # Phi(h)
         # eps_i as a linear function a + b * slope_i  (sigma_i = sigma_{i-1} + slope_i h)
         s_prev = sig[i - 1]
-        a = (Jel * s_prev
-             + Ab * (s_prev - np.dot(W, E_old))
-             + Aan * (s_prev - hist_an)
+        a = (Jel * s_prev + Ab * (s_prev - np.dot(W, E_old)) + Aan * (s_prev - hist_an)
              + kvp * (Q + h * s_prev))
-        b = (Jel * h
-             + Ab * (h - np.dot(W, gain))
-             + Aan * (h - Phi_h)
-             + kvp * 0.5 * h * h)
+        b = (Jel * h + Ab * (h - np.dot(W, gain)) + Aan * (h - Phi_h) + kvp * 0.5 * h * h)
         slope[i] = (eps[i] - a) / b
         sig[i] = s_prev + slope[i] * h
         E_i = E_old + slope[i] * gain

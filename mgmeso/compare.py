@@ -1,0 +1,236 @@
+"""The analytical counterpart of a kMC configuration, and kMC-versus-theory comparisons.
+
+Which analytical model is the exact ensemble mean of the kMC (MODEL.md sections 2, 4):
+
+* parallel plasticity, "paper" heterogeneity (the mean-field configuration):
+  seed 004 Eq. 25a, with the beta times Gumbel-distributed as in the kMC
+  (B scaled by T/T_ref in "energy" disorder mode);
+* parallel plasticity, "local" heterogeneity: the same formulas averaged over the
+  quenched disorder -- the Gumbel beta times and the binomial distribution of the
+  local defect fraction that sets chi_j (uncorrelated QPD placement);
+* series plasticity ("paper"): the series rule of the hereditary integrator
+  (annihilation resets the SMD), exact without coalescence; with coalescence
+  and footprints the difference is the mesoscale effect that is measured.
+
+Creep-type programs (held stresses at one temperature) use Boltzmann
+superposition of the closed-form J(t); a single held strain uses the Volterra
+solver; anything else the hereditary integrator at the kMC sample times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import binom
+
+from .config import HoldStrain, HoldStress
+from .config.material import Material
+from .errors import UserError
+from .kmc.lattice import Lattice
+from .kmc.setup import KmcSetup
+from .theory import kinetics
+from .theory.compliance import state_point
+from .theory.gumbel import GumbelGrid, gumbel_grid
+from .theory.hereditary import HereditaryOptions, run_program
+from .theory.volterra import LinearKernel, default_start, kernel_of, relax_kernel
+
+__all__ = ["theory_for_case", "local_kernel", "neighbourhood_size", "Comparison", "compare",
+           "COMPARED"]
+
+COMPARED = ("strain", "strain_beta", "strain_anelastic", "strain_plastic", "stress_MPa")
+#: annihilations per replica needed before the plastic strain is compared in standard errors
+MIN_EVENTS = 10
+_ESTIMATOR = {"strain": "strain_expected", "strain_beta": "strain_beta_expected",
+              "strain_anelastic": "strain_anelastic_expected", "stress_MPa": "stress_MPa_expected"}
+
+
+def neighbourhood_size(lat: Lattice, radius: int) -> int:
+    """Number of distinct sites within graph distance ``radius`` of a site (itself excluded)."""
+    nbr = lat.neighbour_table()
+    seen = {0}
+    frontier = {0}
+    for _ in range(radius):
+        frontier = {int(j) for i in frontier for j in nbr[i]} - seen
+        seen |= frontier
+    return len(seen) - 1
+
+
+def beta_grid(setup: KmcSetup, T: float, n: int = 241) -> GumbelGrid:
+    """Gumbel grid of the kMC's beta times at T."""
+    return gumbel_grid(_B(setup, T), n)
+
+
+def local_kernel(mat: Material, T: float, B: float, z_r: int, Cd: float,
+                 chi_law: str = "linear", n_beta: int = 241, n_an: int = 41) -> LinearKernel:
+    """Disorder average of Eq. 25a with per-site tau_max_j(tau_beta_j, chi_j) ('local' mode).
+
+    ``chi_j = kappa k/z_r + (chi(T) - chi_g)`` with ``k ~ Binomial(z_r, C_d)`` QPD
+    neighbours among the ``z_r`` sites of the neighbourhood; beta times Gumbel
+    with shape ``B`` (``n_beta`` nodes; ``n_an`` nodes for the anelastic and
+    plastic averages, which are smoother). The plastic coefficient is NaN when
+    its disorder average diverges (B chi <= 1 for a chi class that occurs).
+    """
+    sp = state_point(mat, T, chi_law=chi_law)
+    tb_mean = float(sp.tau_beta_s)
+    k = np.arange(z_r + 1)
+    Pk = binom.pmf(k, z_r, Cd)
+    chik = np.clip(mat.kappa * k / z_r + (float(sp.chi) - mat.chi_g), kinetics.CHI_MIN, 1.0)
+    g_an = gumbel_grid(B, n_an)
+    TB, CH = np.meshgrid(tb_mean * np.exp(g_an.y), chik, indexing="ij")
+    W = np.outer(g_an.w, Pk)
+    tmax = kinetics.tau_max(mat, TB, CH)
+    tan = kinetics.tau_an(tmax, CH)
+    keep = W.ravel() > 1e-14
+    w = W.ravel()[keep]
+    g_b = gumbel_grid(B, n_beta)
+    # <1/tau_max_j> ~ E[E^(-1/(B chi))] over the Gumbel beta times is infinite unless
+    # B chi > 1 for every chi class that occurs (and B > 1 where tau_beta_j < t0):
+    # the mean plastic rate of local mode then does not exist.
+    k_vp = mat.A_vp * float(np.sum(W / tmax))
+    if np.any((B * chik[Pk > 1e-14] <= 1.0)) and mat.A_vp > 0:
+        k_vp = float("nan")
+    return LinearKernel(
+        J_el=mat.J_el_per_MPa, A_beta=mat.A_beta_per_MPa, beta_tau=tb_mean * np.exp(g_b.y),
+        beta_w=np.asarray(g_b.w), A_an=mat.A_an_per_MPa, kww_w=w / w.sum(),
+        kww_tau=tan.ravel()[keep], kww_chi=CH.ravel()[keep], k_vp=k_vp)
+
+
+def _B(setup: KmcSetup, T: float) -> float:
+    """Gumbel shape of the kMC's beta times at T (energy mode narrows it as T/T_ref)."""
+    B = setup.material.B_beta
+    return B * T / setup.T_ref_K if setup.sim.disorder == "energy" else B
+
+
+def _kernel(setup: KmcSetup, T: float, chi_law: str) -> LinearKernel:
+    mat = setup.material
+    grid = beta_grid(setup, T)
+    if setup.sim.heterogeneity == "local":
+        if setup.sim.defect_correlation_length > 0:
+            raise UserError("the local-mode theory assumes uncorrelated QPD placement "
+                            "(defect_correlation_length = 0)")
+        z_r = neighbourhood_size(setup.lattice, setup.sim.chi_radius)
+        Cd = float(kinetics.defect_concentration(mat, T))
+        return local_kernel(mat, T, _B(setup, T), z_r, Cd, chi_law)
+    return kernel_of(mat, state_point(mat, T, chi_law=chi_law), grid)
+
+
+def _boltzmann(kernel: LinearKernel, segs, times: np.ndarray) -> dict:
+    """Strain under piecewise-constant stress: sum of jumps times J(t - t_k)."""
+    out = {k: np.zeros(times.size) for k in ("elastic", "beta", "anelastic", "plastic")}
+    stress = np.zeros(times.size)
+    t0, s_prev = 0.0, 0.0
+    for seg in segs:
+        jump = seg.stress_MPa - s_prev
+        # a sample at a segment's end time belongs to that segment (recorded before the change)
+        on = times > t0
+        if jump != 0.0:
+            J = kernel.creep(np.clip(times - t0, 0.0, None))
+            for k in out:
+                out[k] += np.where(on, jump * J[k], 0.0)
+        stress = np.where(on, seg.stress_MPa, stress)
+        t0 += seg.duration_s
+        s_prev = seg.stress_MPa
+    total = sum(out.values())
+    return {"time_s": times, "stress_MPa": stress, "strain": total,
+            "strain_elastic": out["elastic"], "strain_beta": out["beta"],
+            "strain_anelastic": out["anelastic"], "strain_plastic": out["plastic"]}
+
+
+def theory_for_case(setup: KmcSetup, case: int, times: np.ndarray, chi_law: str = "linear"):
+    """Analytical ensemble mean of the kMC case at ``times``.
+
+    Returns
+    -------
+    (dict, str)
+        Time-domain columns at ``times`` and a label naming the model used.
+    """
+    sim = setup.sim
+    prog = setup.programs[case]
+    T = prog.temperature_K
+    segs = prog.segments
+    times = np.asarray(times, dtype=float)
+    if sim.plasticity == "parallel":
+        label = ("disorder-averaged Eq. 25a (local mode)" if sim.heterogeneity == "local"
+                 else "mean-field Eq. 25a (exact form)")
+        kern = _kernel(setup, T, chi_law)
+        if all(isinstance(s, HoldStress) for s in segs):
+            return _boltzmann(kern, segs, times), label + ", Boltzmann superposition"
+        if len(segs) == 1 and isinstance(segs[0], HoldStrain):
+            eps = segs[0].strain
+            t0 = default_start(state_point(setup.material, T), beta_grid(setup, T), float(times.min()))
+            d = relax_kernel(kern, lambda t: np.full_like(t, eps), times, 60, t0)
+            return d, label + ", Volterra inversion"
+        if sim.heterogeneity == "local":
+            raise UserError("the local-mode theory is available for creep/recovery and single "
+                            "stress relaxations only")
+        opts = HereditaryOptions(modes_per_decade=8)
+        return run_program(setup.material, prog, opts, eval_times=times), \
+            "mean-field Eq. 25a, hereditary integration"
+    if sim.heterogeneity == "local":
+        raise UserError("no analytical counterpart for series plasticity in local mode")
+    opts = HereditaryOptions(series=True, modes_per_decade=8)
+    label = "series rule without coalescence (hereditary integration)"
+    return run_program(setup.material, prog, opts, eval_times=times), label
+
+
+@dataclass
+class Comparison:
+    """kMC ensemble mean and SE against theory, per case."""
+
+    labels: list[str]
+    model: list[str]
+    times: list[np.ndarray]
+    kmc_mean: list[dict]
+    kmc_se: list[dict]
+    theory: list[dict]
+    z: list[dict]
+
+    def max_abs_z(self) -> dict[str, float]:
+        out = {}
+        for name in COMPARED:
+            vals = [np.nanmax(np.abs(z[name])) if np.any(np.isfinite(z[name])) else np.nan
+                    for z in self.z]
+            out[name] = float(np.nanmax(vals)) if np.any(np.isfinite(vals)) else float("nan")
+        return out
+
+
+def _z(mean, se, th):
+    diff = mean - th
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = diff / se
+    # zero standard error: exact agreement is z = 0, anything else is not comparable
+    tiny = np.abs(diff) <= 1e-12 * np.maximum(np.abs(th), 1e-300)
+    return np.where(se > 0, z, np.where(tiny, 0.0, np.nan))
+
+
+def compare(setup: KmcSetup, mean_of, se_of, chi_law: str = "linear") -> Comparison:
+    """Compare ensemble statistics with the theory, case by case.
+
+    ``mean_of(name)`` and ``se_of(name)`` return (case, sample) arrays.
+    """
+    labels, models, times, means, ses, ths, zs = [], [], [], [], [], [], []
+    t_all = mean_of("time_s")
+    for c in range(setup.n_cases):
+        ok = np.isfinite(t_all[c])
+        t = t_all[c][ok]
+        th, model = theory_for_case(setup, c, t, chi_law)
+        # the ensemble mean is estimated with the equilibrium units at their conditional
+        # mean (same expectation as the drawn values, no observation noise)
+        m = {n: mean_of(_ESTIMATOR.get(n, n))[c][ok] for n in COMPARED}
+        s = {n: se_of(_ESTIMATOR.get(n, n))[c][ok] for n in COMPARED}
+        thc = {n: np.asarray(th[n])[: t.size] for n in COMPARED}
+        z = {n: _z(m[n], s[n], thc[n]) for n in COMPARED}
+        # The plastic strain is a sum of annihilation events: with a handful per replica its
+        # distribution is discrete and skewed, and a standard error means nothing. It is
+        # compared only where each replica has seen MIN_EVENTS on average.
+        n_ann = mean_of("events_annihilation")[c][ok] + mean_of("events_coalescence")[c][ok]
+        z["strain_plastic"] = np.where(n_ann >= MIN_EVENTS, z["strain_plastic"], np.nan)
+        labels.append(setup.case_labels[c])
+        models.append(model)
+        times.append(t)
+        means.append(m)
+        ses.append(s)
+        ths.append(thc)
+        zs.append(z)
+    return Comparison(labels, models, times, means, ses, ths, zs)

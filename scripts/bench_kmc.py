@@ -1,0 +1,118 @@
+"""kMC engine speed and memory on simple-cubic lattices from 16^3 to 128^3.
+
+Prints, for each lattice size and two configurations, events per second, ns per
+event and bytes per site, all measured in this run after JIT warm-up:
+
+* mean-field: parallel plasticity, one-site footprints, no coalescence; 430 K,
+  no elimination of fast units (beta events dominate);
+* mesoscale: series plasticity, 13-site footprints, coalescence on; 450 K with the
+  beta units in local equilibrium, so that SMD events (footprint growth and
+  contact checks) dominate.
+
+    python scripts/bench_kmc.py [--events N] [--sizes 16,32,64,128] [--long]
+
+``--long`` also runs 1e8 events on 128^3 (mean-field) and reports the wall time.
+Targets (engine issue): >= 1e6 events/s at 64^3 for the mean-field configuration;
+with footprints and coalescence at least 3.6e5 events/s at 64^3 (SPPARKS tree-solver
+3D Ising on this machine type); cost per event growing no faster than log N;
+at most 64 bytes per site.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+import tomllib
+
+from mgmeso.config import parse_config
+from mgmeso.kmc import kernels as kn
+from mgmeso.kmc.replica import Replica
+from mgmeso.kmc.setup import make_setup
+
+CONFIGS = {
+    "mean-field": dict(T=430.0, sim='plasticity = "parallel"\ncoalescence = false\n'
+                       'footprint_max_sites = 1\nelimination_factor = 0.0'),
+    "mesoscale": dict(T=450.0, sim='plasticity = "series"\ncoalescence = true\n'
+                      'footprint_max_sites = 13\nelimination_factor = 100.0'),
+}
+
+
+def replica(L: int, which: str) -> Replica:
+    c = CONFIGS[which]
+    text = f'''
+material = "la60ni15al25"
+[protocol]
+kind = "creep"
+temperature_K = {c["T"]}
+stress_MPa = 100.0
+creep_time_s = 1e9
+t_first_s = 1.0
+[simulation]
+lattice = "sc"
+L = {L}
+{c["sim"]}
+'''
+    setup = make_setup(parse_config(tomllib.loads(text)))
+    rep = Replica(setup, 0, np.random.SeedSequence(L))
+    rep._begin_segment()
+    return rep
+
+
+def bytes_per_site(rep: Replica) -> float:
+    """All per-site state: kernel arrays (incl. the sum tree) and the Python-layer disorder."""
+    per_site = sum(a.nbytes for k, a in rep.S._asdict().items() if k != "offsets")
+    per_site += rep.U.nbytes + rep.W.nbytes + rep.frac.nbytes
+    return per_site / rep.N
+
+
+def measure(rep: Replica, n_events: int) -> float:
+    C = rep.control(math.inf, n_events)
+    t0 = time.perf_counter()
+    kn.run_until(rep.S, C, rep.K)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=5_000_000, help="events per measurement")
+    ap.add_argument("--sizes", default="16,32,64,128")
+    ap.add_argument("--long", action="store_true", help="also 1e8 events on 128^3")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    warm = replica(8, "mesoscale")
+    measure(warm, 10_000)  # JIT warm-up (and cache load)
+    measure(replica(8, "mean-field"), 10_000)
+    print(f"{'config':<11} {'L':>4} {'sites':>9} {'events/s':>10} {'ns/event':>9} "
+          f"{'ns/(event log2 N)':>18} {'bytes/site':>10}  event mix (beta/smd/ann/coal)")
+    for which in CONFIGS:
+        for L in sizes:
+            rep = replica(L, which)
+            # leave the start-up transient: the same number of events per QPD site at every
+            # size, so that footprints and coalescence are in comparable states
+            measure(rep, max(100_000, 20 * rep.n_qpd))
+            n = args.events
+            c0 = rep.K.counts.copy()
+            dt = measure(rep, n)
+            mix = rep.K.counts - c0
+            ns = dt / n * 1e9
+            print(f"{which:<11} {L:>4} {rep.N:>9} {n / dt:>10.3g} {ns:>9.1f} "
+                  f"{ns / math.log2(rep.N):>18.2f} {bytes_per_site(rep):>10.1f}  "
+                  f"{mix[0] / n:.2f}/{mix[1] / n:.2f}/{mix[2] / n:.3f}/{mix[3] / n:.4f}")
+    if args.long:
+        rep = replica(128, "mean-field")
+        t0 = time.perf_counter()
+        done = 0
+        while done < 100_000_000:
+            step = min(10_000_000, 100_000_000 - done)
+            measure(rep, step)
+            done += step
+        dt = time.perf_counter() - t0
+        print(f"1e8 events on 128^3 (mean-field): {dt:.1f} s wall, {1e8 / dt:.3g} events/s, "
+              f"simulated {rep.t:.3g} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Slow, obvious pure-Python twins of the kMC kernels (mgmeso.kmc.{rng,sumtree,lattice,kernels}).
+
+They follow the model as written in MODEL.md section 2 with plain Python
+integers and floats, one site at a time, so that the tests can pin the numba
+kernels to them bit for bit on small lattices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MASK = (1 << 64) - 1
+
+
+class TwinRNG:
+    """xoshiro256** on Python integers."""
+
+    def __init__(self, state):
+        self.s = [int(x) for x in state]
+
+    def next_u64(self):
+        s0, s1, s2, s3 = self.s
+
+        def rotl(x, k):
+            return ((x << k) | (x >> (64 - k))) & MASK
+
+        result = (rotl((s1 * 5) & MASK, 7) * 9) & MASK
+        t = (s1 << 17) & MASK
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
+        self.s = [s0, s1, s2, s3]
+        return result
+
+    def uniform(self):
+        return float(self.next_u64() >> 11) * (1.0 / 9007199254740992.0)
+
+    def uniform_open(self):
+        return (float(self.next_u64() >> 11) + 1.0) * (1.0 / 9007199254740992.0)
+
+
+def twin_tree(leaves, size):
+    P = size // 2
+    tree = [0.0] * size
+    for j, v in enumerate(leaves):
+        tree[P + j] = float(v)
+    for i in range(P - 1, 0, -1):
+        tree[i] = tree[2 * i] + tree[2 * i + 1]
+    return tree
+
+
+def twin_find(tree, u):
+    """Linear scan over the leaves with the tree's own partial sums (same rounding)."""
+    P = len(tree) // 2
+    i = 1
+    while i < P:
+        left = tree[2 * i]
+        if (u < left and left > 0.0) or tree[2 * i + 1] <= 0.0:
+            i = 2 * i
+        else:
+            u -= left
+            i = 2 * i + 1
+    return i - P
+
+
+def twin_neighbours(site, lat):
+    """Neighbours from explicit coordinates (no offset arithmetic shortcuts)."""
+    return [int(x) for x in lat.neighbour_table()[site]]
+
+
+class TwinEngine:
+    """The event algorithm of MODEL.md section 2, written out site by site."""
+
+    def __init__(self, S, C, K, lat):
+        self.S = {k: np.array(v, copy=True) for k, v in S._asdict().items()}
+        self.C = C
+        self.t = float(K.t[0])
+        self.t_next = float(K.t_next[0])
+        self.sums = [int(x) for x in K.sums]
+        self.counts = [int(x) for x in K.counts]
+        self.rng = TwinRNG(K.rng)
+        self.nbr = lat.neighbour_table()
+        self.tree = list(self.S["tree"])
+
+    # -- rates -----------------------------------------------------------------
+    def rates(self, j):
+        S, C = self.S, self.C
+        ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
+        if C.local > 0.5:
+            chi = float(S["chi"][j])
+            ln_tmax = C.log_t0 + (ln_tb - C.log_t0) / chi if ln_tb > C.log_t0 else ln_tb
+            ln_tan = math.log(chi) / chi + ln_tmax
+        else:
+            ln_tmax, ln_tan = C.log_tmax, C.log_tan
+        ln_tan_j = max(ln_tan - float(S["log_S"][j]), ln_tb)
+        r_ann = math.exp(-ln_tmax)
+        # "alpha" growth: footprints expand at most at the rate 1/tau_max of the site
+        p_grow = math.exp(ln_tan_j - ln_tmax) if (C.growth > 0.5 and ln_tan_j < ln_tmax) else 1.0
+        e = int(S["elim"][j])
+        if e == 0:
+            return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j), p_grow
+        if e == 1:
+            return math.exp(-ln_tan_j), r_ann, 1.0, p_grow
+        return 0.0, r_ann, 0.0, p_grow
+
+    def stress(self, t):
+        C = self.C
+        if C.control == 0.0:
+            return C.sigma_hold
+        eps = C.eps0 + C.eps_rate * (t - C.t_seg0)
+        inel = (C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
+        return (eps - inel) / C.J_inst
+
+    def draw(self, sigma):
+        b = min(max(sigma / self.C.sig_sat, -1.0), 1.0)
+        return 1 if self.rng.uniform() < 0.5 * (1.0 + b) else -1
+
+    # -- SMD footprints ----------------------------------------------------------
+    def footprint(self, j):
+        out, m = [], j
+        while m != -1:
+            out.append(m)
+            m = int(self.S["fp_next"][m])
+        return out
+
+    def release(self, j, t):
+        S = self.S
+        a = int(S["smd"][j])
+        share = self.C.d_an * a / int(S["fp_size"][j])
+        for m in self.footprint(j):
+            S["eps_p"][m] = np.float32(float(S["eps_p"][m]) + share)
+            S["last_smd"][m] = t
+            if m != j:
+                S["owner"][m] = -1
+                S["fp_next"][m] = -1
+        S["fp_next"][j] = -1
+        S["fp_size"][j] = 1
+
+    def annihilate_series(self, j, t):
+        a = int(self.S["smd"][j])
+        if a == 0:
+            return False
+        self.release(j, t)
+        self.sums[2] += a
+        self.sums[1] -= a
+        self.S["smd"][j] = 0
+        return True
+
+    def coalesce(self, j, k, t):
+        self.annihilate_series(j, t)
+        self.annihilate_series(k, t)
+        self.counts[3] += 1
+
+    def grow(self, j, t):
+        S, C = self.S, self.C
+        if S["fp_size"][j] >= C.fp_max:
+            return
+        fp = self.footprint(j)
+        m = fp[int(self.rng.uniform() * int(S["fp_size"][j]))]
+        s = int(self.nbr[m][int(self.rng.uniform() * int(C.z))])
+        own = int(S["owner"][s])
+        if own == j:
+            return
+        if own != -1:
+            if C.coalescence > 0.5 and S["smd"][own] != 0:
+                self.coalesce(j, own, t)
+            return
+        S["owner"][s] = j
+        S["fp_next"][s] = S["fp_next"][j]
+        S["fp_next"][j] = s
+        S["fp_size"][j] += 1
+        if C.coalescence > 0.5:
+            for s2 in self.nbr[s]:
+                o2 = int(S["owner"][s2])
+                if o2 != -1 and o2 != j and S["smd"][o2] != 0:
+                    self.coalesce(j, o2, t)
+                    return
+
+    # -- events ------------------------------------------------------------------
+    def smd_event(self, j, t, sigma, p_grow):
+        S = self.S
+        new = self.draw(sigma)
+        self.sums[1] += new - int(S["smd"][j])
+        S["smd"][j] = new
+        self.counts[1] += 1
+        if self.C.series > 0.5 and self.C.fp_max > 1.5:
+            if p_grow >= 1.0 or self.rng.uniform() < p_grow:
+                self.grow(j, t)
+        if S["smd"][j] != 0:
+            for m in self.footprint(j):
+                S["last_smd"][m] = t
+
+    def event(self, j, t):
+        S, C = self.S, self.C
+        r_dyn, r_ann, q, p_grow = self.rates(j)
+        sigma = self.stress(t)
+        u = self.rng.uniform() * (r_dyn + r_ann)
+        if u < r_dyn:
+            if S["elim"][j] == 0:
+                new = self.draw(sigma)
+                self.sums[0] += new - int(S["beta"][j])
+                S["beta"][j] = new
+                self.counts[0] += 1
+                if self.rng.uniform() < q:
+                    self.smd_event(j, t, sigma, p_grow)
+            else:
+                self.smd_event(j, t, sigma, p_grow)
+        else:
+            if C.series > 0.5:
+                if self.annihilate_series(j, t):
+                    self.counts[2] += 1
+                else:
+                    self.counts[4] += 1
+            else:
+                new = self.draw(sigma)
+                self.sums[2] += new
+                S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + C.d_p * new)
+                self.counts[2] += 1
+        self.counts[5] += 1
+
+    def run(self, t_stop, max_events):
+        total = self.tree[1]
+        n = 0
+        while n < max_events:
+            if math.isnan(self.t_next):
+                self.t_next = self.t - math.log(self.rng.uniform_open()) / total
+            if self.t_next >= t_stop:
+                self.t = t_stop
+                return
+            self.t = self.t_next
+            self.t_next = math.nan
+            j = twin_find(self.tree, self.rng.uniform() * total)
+            self.event(j, self.t)
+            n += 1

@@ -1,0 +1,202 @@
+"""numba kernels of the kMC pinned to slow Python twins, and their building blocks."""
+
+import numpy as np
+import pytest
+import tomllib
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mgmeso.config import parse_config
+from mgmeso.kmc import kernels as kn
+from mgmeso.kmc.disorder import draw_disorder, local_defect_fraction
+from mgmeso.kmc.lattice import LATTICES, make_lattice, neighbour
+from mgmeso.kmc.replica import Replica
+from mgmeso.kmc.rng import next_u64, seed_state, uniform
+from mgmeso.kmc.setup import make_setup
+from mgmeso.kmc.stable import kanter, sample_uw
+from mgmeso.kmc.sumtree import tree_build, tree_find, tree_size, tree_update
+
+from .kmc_twin import TwinEngine, TwinRNG, twin_find, twin_tree
+
+
+def test_xoshiro_matches_twin():
+    st_ = seed_state(np.random.SeedSequence(7))
+    tw = TwinRNG(st_.copy())
+    s = st_.copy()
+    for _ in range(2000):
+        assert int(next_u64(s)) == tw.next_u64()
+    for _ in range(1000):
+        assert uniform(s) == tw.uniform()
+
+
+def test_xoshiro_uniformity():
+    s = seed_state(np.random.SeedSequence(3))
+    x = np.array([uniform(s) for _ in range(200_000)])
+    assert 0 <= x.min() and x.max() < 1
+    counts = np.histogram(x, bins=20, range=(0, 1))[0]
+    chi2 = np.sum((counts - 10_000) ** 2 / 10_000)
+    assert chi2 < 50  # 19 dof: p ~ 1e-4
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=70), st.floats(0.0, 1.0, exclude_max=True))
+def test_sumtree_matches_twin_and_cumsum(leaves, frac):
+    leaves = np.array(leaves)
+    tree = np.zeros(tree_size(leaves.size))
+    tree_build(tree, leaves)
+    assert tree[1] == pytest.approx(leaves.sum(), rel=1e-12)
+    tw = twin_tree(leaves, tree.size)
+    assert np.array_equal(tree, np.array(tw))
+    if tree[1] > 0:
+        u = frac * tree[1]
+        j = tree_find(tree, u)
+        assert j == twin_find(tw, u)
+        assert leaves[j] > 0
+        c = np.cumsum(leaves)
+        assert c[j] >= u * (1 - 1e-12) and (j == 0 or c[j - 1] <= u * (1 + 1e-12))
+    # update keeps all inner sums exact
+    k = int(frac * leaves.size)
+    tree_update(tree, k, 3.5)
+    leaves2 = leaves.copy()
+    leaves2[k] = 3.5
+    ref = np.zeros_like(tree)
+    tree_build(ref, leaves2)
+    assert np.array_equal(tree, ref)
+
+
+@pytest.mark.parametrize("name,z", [("square", 4), ("triangular", 6), ("sc", 6), ("bcc", 8),
+                                    ("fcc", 12)])
+def test_lattice_neighbours(name, z):
+    lat = make_lattice(name, 5)
+    tab = lat.neighbour_table()
+    assert tab.shape == (lat.n_sites, z)
+    pos = lat.positions()
+    box = lat.L * lat.vectors
+    # nearest-neighbour distance by minimum image, and symmetry of the relation
+    d = pos[tab] - pos[:, None, :]
+    inv = np.linalg.inv(box)
+    frac = d @ inv
+    frac -= np.round(frac)
+    dist = np.linalg.norm(frac @ box, axis=-1)
+    assert np.allclose(dist, dist.min())
+    for i in range(lat.n_sites):
+        assert len(set(tab[i])) == z and i not in tab[i]
+        for j in tab[i]:
+            assert i in tab[j]
+    ker = np.array([[neighbour(i, k, lat.L, lat.dim, lat.nb, lat.offsets) for k in range(z)]
+                    for i in range(lat.n_sites)])
+    assert np.array_equal(ker, tab)
+    with pytest.raises(ValueError):
+        make_lattice(name, 2)
+    assert set(LATTICES) == {"square", "triangular", "sc", "bcc", "fcc"}
+
+
+@pytest.mark.parametrize("chi", [0.25, 0.4, 0.7, 1.0])
+def test_kanter_stable_law_laplace_transform(chi):
+    """E[exp(-s S)] = exp(-s^chi): the SMD rates realise the stretched exponential exactly."""
+    u, w = sample_uw(np.random.default_rng(5), 400_000)
+    S = np.exp(kanter(u, w, chi))
+    for s in (0.1, 1.0, 10.0):
+        vals = np.exp(-s * S)
+        se = vals.std() / np.sqrt(vals.size)
+        assert abs(vals.mean() - np.exp(-s**chi)) < 4 * se + 1e-12
+
+
+def test_disorder_gumbel_law_and_fractions():
+    lat = make_lattice("sc", 20)
+    nbr = lat.neighbour_table()
+    d = draw_disorder(lat, nbr, 0.25, 1.0, np.random.default_rng(2))
+    # ln(tau/<tau>) = ln(E)/B: P(ln tau <= y) = 1 - exp(-e^{B y}) (Gumbel, seed 004 Eq. 24)
+    y = np.sort(d.log_tb.astype(float))
+    emp = np.arange(1, y.size + 1) / y.size
+    ks = np.max(np.abs(emp - (1 - np.exp(-np.exp(y)))))
+    assert ks < 1.63 / np.sqrt(y.size)  # KS at 1 %
+    assert abs(d.kind.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / lat.n_sites)
+    corr = draw_disorder(lat, nbr, 0.25, 1.0, np.random.default_rng(2), correlation_length=2.0)
+    assert corr.kind.sum() == round(0.25 * lat.n_sites)
+    # correlated placement clusters: more QPD neighbours per QPD than chance
+    f_un = d.frac[d.kind == 1].mean()
+    f_co = corr.frac[corr.kind == 1].mean()
+    assert f_co > f_un + 0.1
+    # the local fraction is the plain neighbour average (radius 1)
+    assert np.allclose(local_defect_fraction(d.kind, nbr, 1), d.kind[nbr].mean(axis=1))
+
+
+CFG = '''
+material = "la60ni15al25"
+[protocol]
+kind = "program"
+temperature_K = {T}
+t_first_s = 0.01
+[[protocol.segments]]
+type = "{seg}"
+{segkey}
+duration_s = 1000.0
+[simulation]
+lattice = "{lattice}"
+L = 5
+elimination_factor = {elim}
+plasticity = "{plast}"
+coalescence = {coal}
+footprint_max_sites = {fp}
+heterogeneity = "{het}"
+footprint_growth = "{growth}"
+'''
+
+
+def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattice="sc", elim=0.0,
+                 plast="series", coal="true", fp=6, het="paper", seed=11, growth="every_event"):
+    cfg = parse_config(tomllib.loads(CFG.format(T=T, seg=seg, segkey=segkey, lattice=lattice,
+                                                elim=elim, plast=plast, coal=coal, fp=fp, het=het,
+                                                growth=growth)))
+    setup = make_setup(cfg)
+    rep = Replica(setup, 0, np.random.SeedSequence(seed))
+    rep._begin_segment()
+    return rep, setup
+
+
+@pytest.mark.parametrize("kw", [
+    dict(),                                                       # series, coalescence, sc
+    dict(lattice="fcc", fp=12),                                   # fcc footprints
+    dict(lattice="bcc", growth="alpha"),                   # hierarchical growth
+    dict(lattice="triangular", het="local"),                      # 2D, local chi_j
+    dict(plast="parallel", coal="false", fp=1, elim=100.0),       # mean-field with elimination
+    dict(seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # strain control
+])
+def test_kernel_matches_python_twin(kw):
+    rep, setup = make_replica(**kw)
+    C = rep.control(1e9, 20000)
+    twin = TwinEngine(rep.S, C, rep.K, setup.lattice)
+    kn.run_until(rep.S, C, rep.K)
+    twin.run(1e9, 20000)
+    assert rep.K.counts[5] == 20000
+    assert float(rep.K.t[0]) == twin.t
+    assert list(rep.K.sums) == twin.sums
+    assert list(rep.K.counts) == twin.counts
+    assert list(rep.K.rng) == twin.rng.s
+    for name in ("beta", "smd", "owner", "fp_next", "fp_size", "eps_p", "last_smd"):
+        assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
+    assert rep.K.counts[kn.C_SMD] > 100
+    if kw.get("coal", "true") == "true" and kw.get("plast", "series") == "series":
+        assert rep.K.counts[kn.C_COAL] > 0
+
+
+def test_footprint_invariants_after_many_events():
+    rep, setup = make_replica(fp=8)
+    kn.run_until(rep.S, rep.control(1e9, 200_000), rep.K)
+    S = rep.S
+    qpd = np.nonzero(S.kind == 1)[0]
+    covered = np.zeros(rep.N, int)
+    for j in qpd:
+        m, n = j, 0
+        while m != -1:
+            assert S.owner[m] == j
+            covered[m] += 1
+            m = S.fp_next[m]
+            n += 1
+        assert n == S.fp_size[j] <= 8
+    assert np.all(covered[S.owner >= 0] == 1)     # footprints do not overlap
+    assert np.all(S.owner[S.owner < 0] == -1)
+    # integer bookkeeping equals the site states
+    assert rep.K.sums[0] == int(S.beta.sum()) and rep.K.sums[1] == int(S.smd.sum())
+    assert rep.K.counts[kn.C_COAL] > 0
