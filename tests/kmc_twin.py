@@ -44,28 +44,44 @@ class TwinRNG:
         return (float(self.next_u64() >> 11) + 1.0) * (1.0 / 9007199254740992.0)
 
 
+BLOCK = 32
+
+
 def twin_tree(leaves, size):
+    """Block sums of BLOCK consecutive leaves, then a binary tree over the blocks."""
     P = size // 2
-    tree = [0.0] * size
-    for j, v in enumerate(leaves):
-        tree[P + j] = float(v)
+    top = [0.0] * size
+    for b in range(0, len(leaves), BLOCK):
+        s = 0.0
+        for v in leaves[b:b + BLOCK]:
+            s += float(v)
+        top[P + b // BLOCK] = s
     for i in range(P - 1, 0, -1):
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
-    return tree
+        top[i] = top[2 * i] + top[2 * i + 1]
+    return top
 
 
-def twin_find(tree, u):
-    """Linear scan over the leaves with the tree's own partial sums (same rounding)."""
-    P = len(tree) // 2
+def twin_find(top, leaves, u):
+    """Descend the block tree, then walk the block's leaves (same arithmetic order)."""
+    P = len(top) // 2
     i = 1
     while i < P:
-        left = tree[2 * i]
-        if (u < left and left > 0.0) or tree[2 * i + 1] <= 0.0:
+        left = top[2 * i]
+        if (u < left and left > 0.0) or top[2 * i + 1] <= 0.0:
             i = 2 * i
         else:
             u -= left
             i = 2 * i + 1
-    return i - P
+    base = (i - P) * BLOCK
+    last = base
+    for j in range(base, min(base + BLOCK, len(leaves))):
+        v = float(leaves[j])
+        if v > 0.0:
+            last = j
+            if u < v:
+                return j
+            u -= v
+    return last
 
 
 def twin_neighbours(site, lat):
@@ -85,7 +101,8 @@ class TwinEngine:
         self.counts = [int(x) for x in K.counts]
         self.rng = TwinRNG(K.rng)
         self.nbr = lat.neighbour_table()
-        self.tree = list(self.S["tree"])
+        self.top = list(self.S["top"])
+        self.leaves = list(self.S["leaves"])
 
     # -- rates -----------------------------------------------------------------
     def rates(self, j):
@@ -224,7 +241,7 @@ class TwinEngine:
         self.counts[5] += 1
 
     def run(self, t_stop, max_events):
-        total = self.tree[1]
+        total = self.top[1]
         n = 0
         while n < max_events:
             if math.isnan(self.t_next):
@@ -234,6 +251,6 @@ class TwinEngine:
                 return
             self.t = self.t_next
             self.t_next = math.nan
-            j = twin_find(self.tree, self.rng.uniform() * total)
+            j = twin_find(self.top, self.leaves, self.rng.uniform() * total)
             self.event(j, self.t)
             n += 1

@@ -2,7 +2,7 @@
 
 Arguments are grouped in three namedtuples built by :mod:`.state`:
 
-* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic;
+* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic, and the sum tree;
 * ``K`` (:data:`Clock`): the mutable run scalars -- RNG state, time, integer strain sums
   and event counters;
 * ``C`` (:data:`Control`): float64 scalars fixed during one kernel call -- temperature-
@@ -49,7 +49,8 @@ Sites = namedtuple("Sites", [
     "chi",       # float32: local chi_j at the current temperature ('local' mode)
     "eps_p",     # float32: plastic strain deposited at the site (for maps)
     "last_smd",  # float32: time of the last SMD event the site took part in (-1 never)
-    "tree",      # float64: sum tree of per-site total rates
+    "leaves",    # float64: per-site total rate (leaves of the blocked sum tree)
+    "top",       # float64: block sums and their binary tree (see sumtree.py)
     "offsets",   # int32 (nb, z, dim + 1): neighbour offset table
 ])
 
@@ -295,7 +296,7 @@ def run_until(S, C, K):
     while True:
         if n >= C.max_events:
             return STATUS_EVENTS
-        total = S.tree[1]
+        total = S.top[1]
         if math.isnan(K.t_next[0]) and total > 0.0:
             K.t_next[0] = K.t[0] - math.log(uniform_open(K.rng)) / total
         t_new = K.t_next[0] if total > 0.0 else math.inf
@@ -313,14 +314,14 @@ def run_until(S, C, K):
             return STATUS_TIME
         K.t[0] = t_new
         K.t_next[0] = math.nan
-        j = tree_find(S.tree, uniform(K.rng) * total)
+        j = tree_find(S.top, S.leaves, uniform(K.rng) * total)
         do_event(j, t_new, S, C, K)
         n += 1
 
 
 @njit(cache=True)
 def fill_rates(S, C, leaves):
-    """Total rate of every site (0 for matrix sites) into ``leaves``."""
+    """Total rate of every site (0 for matrix sites) into ``leaves`` (e.g. ``S.leaves``)."""
     for j in range(S.kind.size):
         if S.kind[j] == 1:
             r_dyn, r_ann, q = site_rates(j, S, C)

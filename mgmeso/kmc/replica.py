@@ -113,7 +113,7 @@ class Replica:
             owner=owner, fp_next=np.full(N, -1, np.int32), log_tb=dis.log_tb,
             log_S=np.zeros(N, np.float32), chi=np.zeros(N, np.float32),
             eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
-            tree=np.zeros(tree_size(N)), offsets=lat.offsets,
+            leaves=np.zeros(N), top=np.zeros(tree_size(N)), offsets=lat.offsets,
         )
         self.K = kn.Clock(rng=seed_state(ss_dyn), t=np.zeros(1), t_next=np.full(1, np.nan),
                           sums=np.zeros(3, np.int64), counts=np.zeros(6, np.int64))
@@ -285,9 +285,8 @@ class Replica:
         self._build_tree()
 
     def _build_tree(self) -> None:
-        leaves = np.zeros(self.N)
-        kn.fill_rates(self.S, self.control(0.0, 0), leaves)
-        tree_build(self.S.tree, leaves)
+        kn.fill_rates(self.S, self.control(0.0, 0), self.S.leaves)
+        tree_build(self.S.top, self.S.leaves)
 
     def _end_segment(self) -> None:
         self.seg_index += 1
@@ -402,7 +401,8 @@ class Replica:
     # ------------------------------------------------------------- checkpoint
     def state_dict(self) -> dict:
         """Everything needed to continue this replica bit for bit."""
-        d = {f"S_{k}": np.asarray(v) for k, v in self.S._asdict().items() if k not in ("tree", "offsets")}
+        d = {f"S_{k}": np.asarray(v) for k, v in self.S._asdict().items()
+             if k not in ("leaves", "top", "offsets")}
         d.update({f"K_{k}": np.asarray(v) for k, v in self.K._asdict().items()})
         d["records"] = self.table()
         meta = {

@@ -1,13 +1,14 @@
-"""Binary sum tree for rejection-free (BKL / n-fold way) event selection.
+"""Blocked sum tree for rejection-free (BKL / n-fold way) event selection.
 
-Leaves hold per-site total rates; each inner node holds the sum of its two
-children; the root ``tree[1]`` is the total rate. Selecting a site costs one
-descent (log2 N steps), changing a rate one ascent. Inner sums are always
-recomputed from the children (never by adding deltas), so the tree is exactly
-reproducible and does not drift.
-
-Layout: ``tree`` has length ``2 P`` with ``P`` the next power of two >= N;
-leaf ``j`` is ``tree[P + j]``; ``tree[0]`` is unused.
+Leaves (per-site total rates) are grouped in blocks of :data:`BLOCK` consecutive
+sites. A binary sum tree ``top`` holds the block sums (``top[1]`` is the total
+rate, block ``b`` is ``top[P + b]``). Selecting a site costs one descent of the
+block tree (log2(N/BLOCK) steps) plus a sequential scan of one block; changing
+a rate costs one block sum and one ascent. Compared with a plain binary tree
+over sites the block tree is 32 times smaller (it stays in the L2 cache up to
+~10^7 sites) and the last levels are a contiguous scan instead of dependent
+cache misses. Sums are always recomputed from their parts, never updated by
+differences, so they are exactly reproducible and do not drift.
 """
 
 from __future__ import annotations
@@ -15,59 +16,86 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["tree_size", "tree_build", "tree_update", "tree_find"]
+__all__ = ["BLOCK", "tree_size", "tree_build", "tree_update", "tree_find", "block_sum"]
+
+BLOCK = 32
 
 
 def tree_size(n_leaves: int) -> int:
-    """Length of the tree array for ``n_leaves`` leaves."""
+    """Length of the ``top`` array for ``n_leaves`` leaves."""
+    nb = -(-n_leaves // BLOCK)
     p = 1
-    while p < n_leaves:
+    while p < nb:
         p *= 2
     return 2 * p
 
 
 @njit(cache=True)
-def tree_build(tree, leaves):
-    """Fill the tree from leaf rates (length <= P); the other leaves are 0."""
-    P = tree.size // 2
-    tree[:] = 0.0
-    for j in range(leaves.size):
-        tree[P + j] = leaves[j]
-    for i in range(P - 1, 0, -1):
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
+def block_sum(leaves, b):
+    """Sum of block ``b`` of the leaves, in index order."""
+    s = 0.0
+    end = min((b + 1) * BLOCK, leaves.size)
+    for j in range(b * BLOCK, end):
+        s += leaves[j]
+    return s
 
 
 @njit(cache=True)
-def tree_update(tree, j, value):
-    """Set leaf ``j`` to ``value`` and refresh its ancestors."""
-    P = tree.size // 2
-    i = P + j
-    tree[i] = value
+def tree_build(top, leaves):
+    """Fill ``top`` from the leaves."""
+    P = top.size // 2
+    top[:] = 0.0
+    nb = (leaves.size + BLOCK - 1) // BLOCK
+    for b in range(nb):
+        top[P + b] = block_sum(leaves, b)
+    for i in range(P - 1, 0, -1):
+        top[i] = top[2 * i] + top[2 * i + 1]
+
+
+@njit(cache=True)
+def tree_update(top, leaves, j, value):
+    """Set leaf ``j`` to ``value`` and refresh its block sum and ancestors."""
+    leaves[j] = value
+    P = top.size // 2
+    b = j // BLOCK
+    i = P + b
+    top[i] = block_sum(leaves, b)
     i //= 2
     while i >= 1:
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
+        top[i] = top[2 * i] + top[2 * i + 1]
         i //= 2
 
 
 @njit(cache=True)
-def tree_find(tree, u):
-    """Leaf ``j`` with ``sum(leaves[:j]) <= u < sum(leaves[:j+1])``, for 0 <= u < tree[1].
+def tree_find(top, leaves, u):
+    """Leaf ``j`` such that the cumulative rate crosses ``u`` there (0 <= u < top[1]).
 
-    Rounding can push ``u`` past a subtree's sum; the descent then never
-    enters an empty subtree, so a zero-rate leaf is never returned while
-    the total is positive.
+    Rounding can push ``u`` past a partial sum; the descent never enters an
+    empty subtree and the block scan falls back to the last positive leaf, so
+    a zero-rate leaf is never returned while the total is positive.
     """
-    P = tree.size // 2
+    P = top.size // 2
     i = 1
     while i < P:
-        left = tree[2 * i]
-        if (u < left and left > 0.0) or tree[2 * i + 1] <= 0.0:
+        left = top[2 * i]
+        if (u < left and left > 0.0) or top[2 * i + 1] <= 0.0:
             i = 2 * i
         else:
             u -= left
             i = 2 * i + 1
-    return i - P
+    base = (i - P) * BLOCK
+    last = base
+    end = min(base + BLOCK, leaves.size)
+    for j in range(base, end):
+        v = leaves[j]
+        if v > 0.0:
+            last = j
+            if u < v:
+                return j
+            u -= v
+    return last
 
 
-def tree_leaves(tree: np.ndarray, n: int) -> np.ndarray:
-    return tree[tree.size // 2: tree.size // 2 + n]
+def tree_arrays(n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh (top, leaves) arrays for ``n_leaves`` sites."""
+    return np.zeros(tree_size(n_leaves)), np.zeros(n_leaves)
