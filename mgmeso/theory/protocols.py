@@ -295,6 +295,9 @@ def _program(cfg: RunConfig) -> TheoryResult:
                         {"nonlinear": _nonlinear(cfg, False), "segments": len(cfg.protocol.segments)})
 
 
+_RELAXED = 1e-8     # sigma_0 / (E_u strain) below which a step counts as fully relaxed
+
+
 def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
@@ -310,8 +313,13 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
         rows["temperature_K"].append(T)
         rows["sigma0_MPa"].append(s[0])
         rows["sigma_r_MPa"].append(s[-1])
-        rows["delta"].append((s[0] - s[-1]) / s[0])
-        tau_c, beta = _kww_or_nan(t, s)
+        if s[0] > _RELAXED * mat.E_unrelaxed_MPa * p.strain:
+            rows["delta"].append((s[0] - s[-1]) / s[0])
+            tau_c, beta = _kww_or_nan(t, s)
+        else:
+            # relaxed before the first sample: delta is 1 and the remaining digits are noise
+            rows["delta"].append(1.0)
+            tau_c, beta = np.nan, np.nan
         rows["tau_c_s"].append(tau_c)
         rows["beta_KWW"].append(beta)
     cols = {k: np.asarray(v, dtype=float) for k, v in rows.items()}

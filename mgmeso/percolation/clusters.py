@@ -1,0 +1,129 @@
+"""Cluster labelling of site fields on the periodic lattices, with wrapping detection.
+
+>>> from mgmeso.kmc.lattice import make_lattice
+>>> lat = make_lattice("sc", 32)
+>>> field = np.random.default_rng(0).random(lat.n_sites) < 0.35
+>>> cl = label_clusters(field, lat)
+>>> cl.n, cl.largest_fraction, cl.wraps_any
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..kmc.lattice import Lattice
+from .kernels import backward_offsets, label_periodic
+
+__all__ = ["Clusters", "label_clusters", "padded_offsets", "grid_shape"]
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Clusters of a site field.
+
+    Attributes
+    ----------
+    labels : int32[N]
+        0 for empty sites, 1..n for the clusters (numbered by their first site).
+    n : int
+        Number of clusters.
+    wraps : bool (n + 1, dim)
+        ``wraps[c, a]``: cluster c wraps the periodic lattice along lattice vector a.
+        Row 0 (empty sites) is False.
+    n_sites : int
+        Sites of the lattice.
+    """
+
+    labels: np.ndarray
+    n: int
+    wraps: np.ndarray
+    n_sites: int
+
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        """int64 (n + 1,): sites per cluster (index 0: empty sites)."""
+        return np.bincount(self.labels, minlength=self.n + 1)
+
+    @property
+    def occupied_fraction(self) -> float:
+        return 1.0 - self.sizes[0] / self.n_sites
+
+    @property
+    def largest(self) -> int:
+        """Label of the largest cluster (0 if there is none)."""
+        return int(np.argmax(self.sizes[1:]) + 1) if self.n else 0
+
+    @property
+    def largest_fraction(self) -> float:
+        """Sites of the largest cluster over all sites of the lattice."""
+        return float(self.sizes[self.largest] / self.n_sites) if self.n else 0.0
+
+    @property
+    def wrapping_labels(self) -> np.ndarray:
+        """Labels of the clusters that wrap along at least one axis."""
+        return np.flatnonzero(self.wraps.any(axis=1))
+
+    @property
+    def wraps_any(self) -> bool:
+        return bool(self.wraps.any())
+
+    def wraps_axis(self) -> np.ndarray:
+        """bool (dim,): some cluster wraps along each axis."""
+        return self.wraps.any(axis=0)
+
+    def size_distribution(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cluster sizes s and the number of clusters of each size n_s."""
+        s, counts = np.unique(self.sizes[1:], return_counts=True)
+        return s, counts
+
+
+def padded_offsets(lat: Lattice) -> np.ndarray:
+    """All neighbour offsets of ``lat`` as int32 (nb, z, 4): (sx, sy, sz, b2)."""
+    out = np.zeros((lat.nb, lat.z, 4), dtype=np.int32)
+    out[:, :, : lat.dim] = lat.offsets[:, :, : lat.dim]
+    out[:, :, 3] = lat.offsets[:, :, lat.dim]
+    return out
+
+
+def grid_shape(lat: Lattice) -> tuple[int, int]:
+    """(L, Lz): cells along x, y and along z (1 in 2D) as the kernels see them."""
+    return lat.L, (lat.L if lat.dim == 3 else 1)
+
+
+_BACK: dict[str, np.ndarray] = {}
+
+
+def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
+    """Label the clusters of a boolean site field, with periodic boundaries.
+
+    Parameters
+    ----------
+    field : bool array of N sites (flat, or shaped like ``lat.shape``)
+    lat : Lattice
+
+    Returns
+    -------
+    Clusters
+    """
+    occ = np.ascontiguousarray(np.asarray(field, dtype=bool).reshape(-1))
+    if occ.size != lat.n_sites:
+        raise ValueError(f"field has {occ.size} sites, the {lat.name} lattice with L = {lat.L} "
+                         f"has {lat.n_sites}")
+    if lat.name not in _BACK:
+        _BACK[lat.name] = backward_offsets(lat.offsets)
+    N = occ.size
+    L, Lz = grid_shape(lat)
+    parent = np.empty(N, np.int32)
+    labels = np.empty(N, np.int32)
+    # zero-filled work arrays: numpy's calloc leaves untouched pages unmaterialised
+    par2 = np.zeros(N, np.int32)
+    img = np.zeros((N, 3), np.int32)
+    wrap2 = np.zeros(N, np.uint8)
+    newid = np.zeros(N, np.int32)
+    n, wrapbits = label_periodic(occ, L, Lz, lat.nb, _BACK[lat.name], parent, par2, img, wrap2,
+                                 newid, labels)
+    wraps = np.stack([(wrapbits >> a) & 1 for a in range(lat.dim)], axis=1).astype(bool)
+    return Clusters(labels=labels, n=int(n), wraps=wraps, n_sites=N)

@@ -1,0 +1,203 @@
+"""Figures of liquid-like zones, clusters, thresholds and the deformation map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from ..percolation.threshold import LITERATURE_THRESHOLDS, combine, wrapping_probability
+from . import plt, save_figure
+
+__all__ = ["plot_threshold", "plot_site_map", "plot_liquid_curves", "plot_deformation_map",
+           "plot_run_clusters"]
+
+_WRAP_COLOR = (0.80, 0.05, 0.05)
+_LARGEST_COLOR = (0.05, 0.15, 0.55)
+_BACKGROUND = {"matrix": (1.0, 1.0, 1.0), "solid": (0.82, 0.82, 0.82)}
+
+
+def plot_threshold(est, path: Path) -> None:
+    """Wrapping probability R_L(p) for each size, the crossing estimate and the literature value."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    allp = np.concatenate([combine(o, est.criterion) for o in est.onsets.values()])
+    lo, hi = np.percentile(allp, [0.5, 99.5])
+    p = np.linspace(lo, hi, 400)
+    colors = plt.cm.viridis(np.linspace(0.1, 0.85, len(est.sizes)))
+    for c, L in zip(colors, est.sizes):
+        ps = combine(est.onsets[L], est.criterion)
+        ax.plot(p, wrapping_probability(ps, p, smooth=False), color=c, lw=0.6, alpha=0.5,
+                drawstyle="steps-post")
+        ax.plot(p, wrapping_probability(ps, p), color=c, lw=1.8, label=f"L = {L}")
+    ref, _, src = LITERATURE_THRESHOLDS[est.lattice]
+    ax.axvspan(est.p_c - est.error, est.p_c + est.error, color="tab:orange", alpha=0.25, lw=0)
+    ax.axvline(est.p_c, color="tab:orange", lw=1.5,
+               label=f"crossing: {est.p_c:.5f} $\\pm$ {est.error:.5f}")
+    ax.axvline(ref, color="k", ls="--", lw=1.0, label=f"literature: {ref:g}")
+    ax.set_xlabel("site occupation probability p")
+    ax.set_ylabel(f"wrapping probability ({est.criterion} axis)")
+    ax.set_title(f"Site percolation, {est.lattice} lattice, {est.samples} samples per size",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.text(0.01, 0.005, f"literature: {src}", fontsize=6, color="0.3")
+    save_figure(fig, path)
+
+
+def _label_colors(clusters, liquid):
+    """RGB per site: wrapping clusters red, the largest other cluster dark blue, the rest muted."""
+    rng = np.random.default_rng(12345)
+    palette = plt.cm.tab20(np.arange(20))[:, :3] * 0.75 + 0.25 * np.array([0.45, 0.55, 0.75])
+    lab = clusters.labels
+    col = palette[rng.integers(0, 20, clusters.n + 1)][lab]
+    if clusters.n:
+        col[lab == clusters.largest] = _LARGEST_COLOR
+    wrap = clusters.wraps.any(axis=1)[lab]
+    col[wrap] = _WRAP_COLOR
+    col[~liquid.astype(bool)] = _BACKGROUND["matrix"]
+    return col
+
+
+def plot_site_map(lat, liquid, qpd, clusters, title: str, path: Path) -> None:
+    """Map of liquid-like sites coloured by cluster (wrapping clusters red, solid QPD sites grey).
+
+    2D lattices are drawn whole; 3D lattices as two slices (basis site 0 of each
+    cell) and a projection along z of the liquid-like fraction with the wrapping
+    clusters outlined.
+    """
+    col = _label_colors(clusters, liquid)
+    solid_qpd = qpd.astype(bool) & ~liquid.astype(bool)
+    col[solid_qpd] = _BACKGROUND["solid"]
+    L = lat.L
+    if lat.dim == 2:
+        fig, ax = plt.subplots(figsize=(6.2, 6.0))
+        pos = lat.positions()
+        if lat.name == "square":
+            ax.imshow(col.reshape(L, L, 3).transpose(1, 0, 2), origin="lower",
+                      interpolation="nearest")
+            ax.set_xlabel("x (cells)")
+            ax.set_ylabel("y (cells)")
+        else:
+            size = (300.0 / L) ** 2
+            ax.scatter(pos[:, 0], pos[:, 1], c=col, s=size, marker="h", linewidths=0)
+            ax.set_aspect("equal")
+            ax.set_xlabel("x (lattice spacings)")
+            ax.set_ylabel("y (lattice spacings)")
+        _legend(ax)
+        ax.set_title(title, fontsize=9)
+        save_figure(fig, path)
+        return
+    fig, axes = plt.subplots(1, 3, figsize=(14.5, 5.0))
+    c4 = col.reshape(L, L, L, lat.nb, 3)[:, :, :, 0, :]
+    for ax, z in zip(axes[:2], (0, L // 2)):
+        ax.imshow(c4[:, :, z, :].transpose(1, 0, 2), origin="lower", interpolation="nearest")
+        ax.set_title(f"slice z = {z} (basis site 0)", fontsize=9)
+        ax.set_xlabel("x (cells)")
+        ax.set_ylabel("y (cells)")
+    proj = liquid.reshape(L, L, L, lat.nb).mean(axis=(2, 3))
+    im = axes[2].imshow(proj.T, origin="lower", cmap="Blues", vmin=0, vmax=max(proj.max(), 1e-9),
+                        interpolation="nearest")
+    wrap = clusters.wraps.any(axis=1)[clusters.labels].reshape(L, L, L, lat.nb).any(axis=(2, 3))
+    if wrap.any():
+        axes[2].contour(wrap.T.astype(float), levels=[0.5], colors=[_WRAP_COLOR], linewidths=0.8)
+    fig.colorbar(im, ax=axes[2], fraction=0.046, pad=0.04, label="liquid-like fraction along z")
+    axes[2].set_title("projection along z (red outline: wrapping clusters)", fontsize=9)
+    axes[2].set_xlabel("x (cells)")
+    axes[2].set_ylabel("y (cells)")
+    _legend(axes[0])
+    fig.suptitle(title, fontsize=10)
+    save_figure(fig, path)
+
+
+def _legend(ax):
+    from matplotlib.patches import Patch
+    ax.legend(handles=[Patch(color=_WRAP_COLOR, label="wrapping cluster"),
+                       Patch(color=_LARGEST_COLOR, label="largest cluster (if not wrapping)"),
+                       Patch(color=(0.5, 0.6, 0.8), label="other liquid-like clusters (colours)"),
+                       Patch(color=_BACKGROUND["solid"], label="solid-like QPD site"),
+                       Patch(facecolor="white", edgecolor="0.6", label="elastic matrix")],
+              fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2, frameon=False)
+
+
+def plot_liquid_curves(curves: dict, delta, p_c: float, lattice: str, title: str, path: Path,
+                       crossings: dict) -> None:
+    """Static liquid-like fraction and largest cluster against T, beside the analytical delta(T).
+
+    Parameters
+    ----------
+    curves : dict window_s -> Table from :func:`mgmeso.percolation.maps.static_curve`
+    delta : Table or None
+        Analytical stepped-relaxation result (``temperature_K``, ``delta``).
+    crossings : dict window_s -> T (K) where the fraction reaches p_c
+    """
+    fig, ax = plt.subplots(figsize=(7.0, 4.6))
+    colors = plt.cm.plasma(np.linspace(0.1, 0.75, len(curves)))
+    first = True
+    for c, (tw, t) in zip(colors, curves.items()):
+        T = t["temperature_K"]
+        ax.plot(T, t["liquid_fraction"], color=c, lw=2, label=f"liquid-like fraction, $t_w$ = {tw:g} s")
+        ax.plot(T, t["largest_cluster_fraction"], color=c, lw=1, ls="--",
+                label=f"largest cluster, $t_w$ = {tw:g} s")
+        if first:
+            ax.plot(T, t["defect_concentration"], color="0.4", lw=1, ls=":",
+                    label="QPD concentration $C_d(T)$")
+            first = False
+        Tx = crossings.get(tw)
+        if Tx is not None and np.isfinite(Tx):
+            ax.axvline(Tx, color=c, lw=0.8, alpha=0.7)
+            ax.annotate(f"{Tx:.0f} K", (Tx, p_c), xytext=(4, 6), textcoords="offset points",
+                        fontsize=8, color=c)
+    if delta is not None:
+        ax.plot(delta["temperature_K"], delta["delta"], color="tab:green", lw=2,
+                label=r"analytical $\delta(T)$, stepped relaxation")
+    ax.axhline(p_c, color="k", lw=0.8, ls="-.", label=f"site threshold, {lattice}: {p_c:.4f}")
+    ax.set_xlabel("temperature (K)")
+    ax.set_ylabel("fraction of sites")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(title, fontsize=9)
+    save_figure(fig, path)
+
+
+def plot_deformation_map(table, Tg_K: float, title: str, path: Path) -> None:
+    """Deformation map: where liquid-like zones percolate, in the (T, strain rate) plane."""
+    fig, ax = plt.subplots(figsize=(6.6, 4.8))
+    rate = table["strain_rate_per_s"]
+    Ts, Tsp = table["T_static_K"], table["T_spectral_K"]
+    ax.plot(Ts, rate, "o-", color="tab:blue", ms=3, label="static: liquid-like fraction = $p_c$")
+    ax.plot(Tsp, rate, "s--", color="tab:red", ms=3,
+            label=r"spectral: $\int E''\,dT / \int_{all} E''\,dT = p_c$")
+    ok = np.isfinite(Ts)
+    if ok.any():
+        xmax = np.nanmax(np.concatenate([Ts, Tsp])) + 40
+        ax.fill_betweenx(rate[ok], Ts[ok], xmax, color="tab:blue", alpha=0.08)
+        ax.text(0.97, 0.05, "homogeneous flow\n(liquid-like zones percolate)", ha="right",
+                transform=ax.transAxes, fontsize=8, color="tab:blue")
+        ax.text(0.03, 0.90, "inhomogeneous\n(isolated liquid-like zones)", ha="left",
+                transform=ax.transAxes, fontsize=8, color="0.3")
+    ax.axvline(Tg_K, color="0.5", lw=0.8, ls=":")
+    ax.annotate("$T_g$", (Tg_K, rate.max()), xytext=(3, -12), textcoords="offset points",
+                fontsize=8, color="0.4")
+    ax.set_yscale("log")
+    ax.set_xlabel("temperature (K)")
+    ax.set_ylabel("strain rate (1/s)  [window $t_w$ = 1/rate]")
+    ax.legend(fontsize=7, loc="center right")
+    ax.set_title(title, fontsize=9)
+    save_figure(fig, path)
+
+
+def plot_run_clusters(table, title: str, path: Path) -> None:
+    """Dynamic liquid-like fraction, largest cluster and footprint coverage against time."""
+    fig, ax = plt.subplots(figsize=(6.6, 4.4))
+    t = table["time_s"]
+    ax.plot(t, table["liquid_fraction"], "o-", label="liquid-like fraction (SMD events in $t_w$)")
+    ax.plot(t, table["largest_cluster_fraction"], "s--", label="largest liquid-like cluster")
+    ax.plot(t, table["footprint_fraction"], "^:", label="covered by polarised SMD footprints")
+    ax.plot(t, table["footprint_largest_cluster_fraction"], "v-.", label="largest footprint cluster")
+    if np.all(t > 0):
+        ax.set_xscale("log")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("fraction of sites")
+    ax.legend(fontsize=7)
+    ax.set_title(title, fontsize=9)
+    save_figure(fig, path)
