@@ -169,6 +169,8 @@ class TwinEngine:
         return True
 
     def coalesce(self, j, k, t):
+        size = min(int(self.S["fp_size"][j]) + int(self.S["fp_size"][k]), 255)
+        self.counts[6 + size] += 1
         self.annihilate_series(j, t)
         self.annihilate_series(k, t)
         self.counts[3] += 1

@@ -305,7 +305,7 @@ def _map_run(args, path) -> int:
     windows = _positive(args.window_s, "--window-s", 1e12) or [float(np.nanmax(times)) / 10.0]
     out = Path(args.out) if args.out else path.parent / f"{path.stem}_percolation"
     n_case, n_rep, _ = times.shape
-    names = ["cluster_series.csv", "cluster_series.png"]
+    names = ["cluster_series.csv", "cluster_series.png", "coalescence_sizes.csv"]
     names += [f"map_case{c}_w{tw:g}s.png" for c in range(n_case) for tw in windows]
     paths = prepare_outputs(out, names, args.overwrite)
     tables = []
@@ -323,9 +323,16 @@ def _map_run(args, path) -> int:
     first = allt["replica"] == 0
     sel = Table({k: v[first & (allt["window_s"] == windows[0]) & (allt["case"] == 0)]
                  for k, v in allt.columns.items()})
+    hist0 = (np.asarray(g["coalescence_size_counts"][0]).sum(axis=0)
+             if "coalescence_size_counts" in g else None)
     plot_run_clusters(sel, f"{Path(path).name}: dynamic liquid-like zones, $t_w$ = {windows[0]:g} s, "
-                      f"case 0, replica 0", paths[1])
-    k = 2
+                      f"case 0, replica 0", paths[1], hist0)
+    hist = (np.asarray(g["coalescence_size_counts"][...]) if "coalescence_size_counts" in g
+            else np.zeros((n_case, n_rep, 1), np.int64))
+    sizes = np.arange(hist.shape[2])
+    Table({"footprint_sites": sizes, **{f"coalescences_case{c}": hist[c].sum(axis=0)
+                                         for c in range(n_case)}}).to_csv(paths[2])
+    k = 3
     for c in range(n_case):
         s = int(np.nanargmax(times[c, 0]))
         ts = float(times[c, 0, s])
@@ -344,6 +351,11 @@ def _map_run(args, path) -> int:
     print(f"  at the last snapshot: liquid-like fraction {np.mean(allt['liquid_fraction'][last]):.4f}, "
           f"largest cluster {np.mean(allt['largest_cluster_fraction'][last]):.4f} "
           f"(mean over replicas, t_w = {windows[0]:g} s)")
+    for c in range(n_case):
+        h = hist[c].sum(axis=0)
+        if h.sum():
+            print(f"  case {c}: {int(h.sum())} coalescences, mean merged footprint "
+                  f"{float((sizes * h).sum() / h.sum()):.2f} sites, largest {int(sizes[h > 0].max())}")
     for p in paths:
         print(f"wrote {p}")
     return 0

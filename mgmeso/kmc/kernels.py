@@ -59,7 +59,8 @@ Clock = namedtuple("Clock", [
     "t",         # float64[1]: simulated time (s)
     "t_next",    # float64[1]: time of the drawn but not yet executed next event (NaN: none)
     "sums",      # int64[3]: sum of beta states, SMD states, plastic units (dynamic units only)
-    "counts",    # int64[6]: events beta, smd, annihilation, coalescence, null, total
+    "counts",    # int64[6 + COAL_HIST]: events beta, smd, annihilation, coalescence, null, total;
+                 # then coalescences by merged footprint size (sites, last bin: that or more)
 ])
 
 CONTROL_FIELDS = (
@@ -78,6 +79,8 @@ STRESS, STRAIN, UNLOAD = 0.0, 1.0, 2.0
 STATUS_TIME, STATUS_EVENTS, STATUS_UNLOADED, STATUS_NO_EVENTS = 0, 1, 2, 3
 # counters
 C_BETA, C_SMD, C_ANN, C_COAL, C_NULL, C_ALL = 0, 1, 2, 3, 4, 5
+# coalescence-size histogram: counts[C_HIST + s] for merged footprint size s (0 < s < COAL_HIST)
+C_HIST, COAL_HIST = 6, 256
 
 
 @njit(cache=True)
@@ -177,6 +180,8 @@ def annihilate_series(j, t, S, C, K):
 
 @njit(cache=True)
 def coalesce(j, k, t, S, C, K):
+    size = min(int(S.fp_size[j]) + int(S.fp_size[k]), COAL_HIST - 1)
+    K.counts[C_HIST + size] += 1
     annihilate_series(j, t, S, C, K)
     annihilate_series(k, t, S, C, K)
     K.counts[C_COAL] += 1

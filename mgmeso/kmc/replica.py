@@ -116,7 +116,7 @@ class Replica:
             leaves=np.zeros(N), top=np.zeros(tree_size(N)), offsets=lat.offsets,
         )
         self.K = kn.Clock(rng=seed_state(ss_dyn), t=np.zeros(1), t_next=np.full(1, np.nan),
-                          sums=np.zeros(3, np.int64), counts=np.zeros(6, np.int64))
+                          sums=np.zeros(3, np.int64), counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64))
         self.obs_rng = np.random.default_rng(ss_obs)
         self.snap_rng = np.random.default_rng(ss_snap)  # snapshots never change the time series
         # unit strains calibrated to the material's compliances (MODEL.md section 2)

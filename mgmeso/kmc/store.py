@@ -14,6 +14,8 @@ Layout of ``RUN.zarr`` (every array has ``units``, ``description`` and
 * ``snapshots/time_s`` ``(case, replica, snapshot)`` and
   ``snapshots/<field>`` ``(case, replica, snapshot, site)``, one snapshot per chunk.
 * ``site_position`` ``(site, axis)``: Cartesian positions in cell units.
+* ``coalescence_size_counts`` ``(case, replica, footprint_sites)``: coalescence (plastic)
+  events by the size of the merged footprints.
 * root attributes: ``config`` (resolved, as data), ``config_hash``, ``seed``,
   ``replicas``, ``cases``, ``lattice``, ``n_sites``, ``versions``,
   ``created_utc``, calibration values.
@@ -87,6 +89,11 @@ def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool
         _array(g, f"{name}_mean", mean, ("case", "sample"), unit, f"ensemble mean of: {desc}")
         _array(g, f"{name}_se", se, ("case", "sample"), unit,
                f"standard error of the ensemble mean of: {desc}")
+    from . import kernels as kn
+    hist = np.array([[r.K.counts[kn.C_HIST:] for r in row] for row in reps], dtype=np.int64)
+    _array(g, "coalescence_size_counts", hist, ("case", "replica", "footprint_sites"), "1",
+           "coalescence events by the size of the merged footprints (sites; index = size, the "
+           "last bin holds that size or more), whole run")
     pos = setup.lattice.positions().astype(np.float32)
     _array(g, "site_position", pos, ("site", "axis"), "cell", "Cartesian site positions")
     n_snap = len(setup.snapshot_times_s)

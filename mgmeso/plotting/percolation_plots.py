@@ -186,9 +186,12 @@ def plot_deformation_map(table, Tg_K: float, title: str, path: Path) -> None:
     save_figure(fig, path)
 
 
-def plot_run_clusters(table, title: str, path: Path) -> None:
-    """Dynamic liquid-like fraction, largest cluster and footprint coverage against time."""
-    fig, ax = plt.subplots(figsize=(6.6, 4.4))
+def plot_run_clusters(table, title: str, path: Path, coalescence_hist=None) -> None:
+    """Dynamic liquid-like fraction, largest cluster and footprint coverage against time, and the
+    size distribution of coalescence events (if given: counts by merged footprint size)."""
+    two = coalescence_hist is not None and np.sum(coalescence_hist) > 0
+    fig, axes = plt.subplots(1, 2 if two else 1, figsize=(11.5 if two else 6.6, 4.4))
+    ax = axes[0] if two else axes
     t = table["time_s"]
     ax.plot(t, table["liquid_fraction"], "o-", label="liquid-like fraction (SMD events in $t_w$)")
     ax.plot(t, table["largest_cluster_fraction"], "s--", label="largest liquid-like cluster")
@@ -200,4 +203,14 @@ def plot_run_clusters(table, title: str, path: Path) -> None:
     ax.set_ylabel("fraction of sites")
     ax.legend(fontsize=7)
     ax.set_title(title, fontsize=9)
+    if two:
+        h = np.asarray(coalescence_hist)
+        s = np.arange(h.size)
+        ok = h > 0
+        axes[1].bar(s[ok], h[ok] / h.sum(), width=0.8, color="tab:red")
+        axes[1].set_yscale("log")
+        axes[1].set_xlabel("merged footprint size at coalescence (sites)")
+        axes[1].set_ylabel("fraction of coalescence events")
+        axes[1].set_title(f"coalescence (plastic) events, all replicas of case 0: {int(h.sum())}",
+                          fontsize=9)
     save_figure(fig, path)
