@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import ListedColormap
 
 from ..percolation.threshold import LITERATURE_THRESHOLDS, combine, wrapping_probability
 from . import plt, save_figure
