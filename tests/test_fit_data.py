@@ -63,3 +63,15 @@ def test_bad_arguments(tmp_path):
         read_dataset(tmp_path / "none.csv", "creep", {"time_s": "t"})
     with pytest.raises(DataError, match="must be one of"):
         read_dataset(tmp_path / "none.csv", "dma", {"time_s": "t"})
+
+
+def test_column_map_file(tmp_path):
+    spec = tmp_path / "cols.toml"
+    spec.write_text('[columns]\ntemperature_degC = "Temp"\nE_loss_GPa = "E2"\n')
+    assert parse_column_map(str(spec)) == {"temperature_degC": "Temp", "E_loss_GPa": "E2"}
+    spec.write_text('[columns]\ntemperature_degF = "Temp"\n')
+    with pytest.raises(DataError, match="unknown unit"):
+        parse_column_map(str(spec))
+    spec.write_text('colums = 1\n')
+    with pytest.raises(DataError, match="one \\[columns\\] table"):
+        parse_column_map(str(spec))

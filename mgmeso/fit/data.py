@@ -59,7 +59,12 @@ _KEY = re.compile(r"^(?P<base>temperature|time|frequency|E_storage|E_loss|G_stor
 
 
 def parse_column_map(text: str) -> dict[str, str]:
-    """``'temperature_degC=Temp,E_loss_GPa=E2'`` -> ``{'temperature_degC': 'Temp', ...}``."""
+    """``'temperature_degC=Temp,E_loss_GPa=E2'`` -> ``{'temperature_degC': 'Temp', ...}``.
+
+    ``text`` may also name a TOML file with a ``[columns]`` table of the same pairs.
+    """
+    if text.endswith(".toml"):
+        return _column_map_file(Path(text))
     out: dict[str, str] = {}
     for part in (p.strip() for p in text.split(",") if p.strip()):
         if "=" not in part:
@@ -68,6 +73,25 @@ def parse_column_map(text: str) -> dict[str, str]:
         _split_key(k)
         out[k] = v
     return out
+
+
+def _column_map_file(path: Path) -> dict[str, str]:
+    import tomllib
+
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such column-map file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{path}: not valid TOML ({exc})") from None
+    table = doc.get("columns")
+    extra = [k for k in doc if k != "columns"]
+    if not isinstance(table, dict) or extra or not all(isinstance(v, str) for v in table.values()):
+        raise DataError(f"{path}: a column-map file holds one [columns] table of KEY = \"HEADER\" "
+                        f"pairs, e.g. temperature_degC = \"Temp\"")
+    for k in table:
+        _split_key(k)
+    return dict(table)
 
 
 def _split_key(key: str) -> tuple[str, str]:

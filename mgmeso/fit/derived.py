@@ -84,6 +84,22 @@ def derived_fits(datasets: list[Dataset]) -> dict:
                                  "chi_se": fit.stderr["chi"]})
     if chis:
         out["chi_from_tan_delta"] = chis
+    for ds in datasets:
+        c = ds.columns
+        y = c.get("tan_delta", c.get("E_loss_MPa"))
+        if ds.kind != "dma-isothermal" or y is None or np.any(y <= 0):
+            continue
+        temps = np.unique(c["temperature_K"])
+        if temps.size < 2:
+            continue
+        lf = [np.log10(c["frequency_Hz"][c["temperature_K"] == T]) for T in temps]
+        ly = [np.log10(y[c["temperature_K"] == T]) for T in temps]
+        ref = temps.size // 2
+        shifts = analysis.tts_shifts(lf, ly, ref)
+        out.setdefault("tts_shifts", []).append(
+            {"file": str(ds.path), "reference_T_K": float(temps[ref]),
+             "curve": "tan_delta" if "tan_delta" in c else "E_loss_MPa",
+             "shifts": [{"temperature_K": float(T), "log10_a_T": float(a)} for T, a in zip(temps, shifts)]})
     kww = []
     for ds in datasets:
         c = ds.columns

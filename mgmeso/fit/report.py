@@ -96,6 +96,10 @@ def write_report(res: FitResult, derived: dict, files: list[str], figures: list[
         for c in derived.get("chi_from_tan_delta", []):
             L.append(f"* chi from ln tan(delta) vs ln omega at {c['temperature_K']:g} K: "
                      f"{c['chi']:.3f} +/- {c['chi_se']:.3f}")
+        for t in derived.get("tts_shifts", []):
+            L.append(f"* time-temperature superposition of {t['curve']} (reference "
+                     f"{t['reference_T_K']:g} K): log10 a_T = " + ", ".join(
+                         f"{x['log10_a_T']:+.2f} at {x['temperature_K']:g} K" for x in t["shifts"]))
         for k in derived.get("kww", []):
             L.append(f"* KWW at {k['temperature_K']:g} K: tau_c = {k['tau_c_s']:.4g} s, beta_KWW = "
                      f"{k['beta_KWW']:.3f} +/- {k['beta_KWW_se']:.3f}")

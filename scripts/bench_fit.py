@@ -1,0 +1,58 @@
+"""Wall time of `mgmeso fit` fits on the example files (validation/fit_examples), in one run.
+
+    python scripts/bench_fit.py
+
+Writes the example files to a temporary directory, fits each set from a perturbed start
+(as the printed commands of scripts/make_fit_examples.py do) and prints points, model
+evaluations, optimiser wall time and the recovered values against the truth. The
+issue's target: a fit of a few hundred points finishes in seconds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mgmeso.config import load_material
+from mgmeso.fit import synthetic
+from mgmeso.fit.core import fit_material
+from mgmeso.fit.data import parse_column_map, read_dataset
+
+
+def main() -> None:
+    mat = load_material("la60ni15al25")[0]
+    rng = np.random.default_rng(2026)
+    d = Path(tempfile.mkdtemp())
+    cases = []
+    T = np.arange(320.0, 430.0, 1.0)
+    dss = []
+    for f in (1, 2, 4, 8, 16):
+        cmap = synthetic.write_isochronal(mat, d / f"s{f}.txt", float(f), T, rng, noise=0.005)
+        dss.append(read_dataset(d / f"s{f}.txt", "dma-isochronal", parse_column_map(cmap),
+                                frequency_Hz=float(f)))
+    cases.append(("isochronal DMA, 5 frequencies", dss, {"U_beta_kJ_per_mol": 75.0, "tau_beta0_s": 1e-11}))
+    cmap = synthetic.write_isothermal(mat, d / "sw.csv", [420.0, 440.0, 460.0], np.geomspace(0.01, 2, 12), rng)
+    cases.append(("isothermal sweeps, 3 temperatures", [read_dataset(d / "sw.csv", "dma-isothermal",
+                  parse_column_map(cmap))], {"chi_g": 0.3, "a1_per_K": 0.004}))
+    cmap = synthetic.write_creep_recovery(mat, d / "cr.csv", 430.0, 25.0, 330.0, 1000.0, rng)
+    cases.append(("creep-recovery 430 K", [read_dataset(d / "cr.csv", "creep-recovery",
+                  parse_column_map(cmap), temperature_K=430.0)], {"A_an_per_MPa": 3e-5, "t0_s": 1e-6}))
+    synthetic.write_relaxation(mat, d / "rel.txt", [400.0, 420.0], 0.005, 1800.0, rng)
+    cases.append(("stress relaxation, 2 temperatures", [read_dataset(d / "rel.txt", "relaxation",
+                  {k: k for k in ("time_s", "stress_MPa", "strain", "temperature_K")})],
+                  {"A_an_per_MPa": 2.5e-5, "chi_g": 0.35}))
+    fit_material(mat, cases[2][1], ["A_an_per_MPa"])      # warm-up (imports, caches)
+    for name, dss, start in cases:
+        t0 = time.perf_counter()
+        res = fit_material(mat, dss, list(start), start=start)
+        wall = time.perf_counter() - t0
+        vals = ", ".join(f"{k} {res.values[k]:.5g} +/- {res.std_errors[k]:.2g} (true "
+                         f"{getattr(mat, k):.5g})" for k in start)
+        print(f"{name:36s} {res.n_points:5d} points {res.nfev:3d} evaluations {wall:6.2f} s: {vals}")
+
+
+if __name__ == "__main__":
+    main()
