@@ -125,3 +125,41 @@ def test_cli_errors(tmp_path, capsys):
     assert "fittable keys" in err and "allowed range" in err and "one per file" in err
     assert "bad.csv: line 3, column 'strain'" in err and "Traceback" not in err
     assert not (tmp_path / "d").exists()
+
+
+def test_cli_every_file_shape(tmp_path, la60, capsys):
+    """The shipped example files through the CLI, and isothermal sweeps as one file per temperature."""
+    from pathlib import Path
+
+    ex = Path(__file__).resolve().parents[1] / "validation" / "fit_examples"
+    runs = [
+        ([str(ex / "sweeps.csv"), "--kind", "dma-isothermal", "--columns",
+          "temperature_K=T_K,frequency_rad_per_s=omega,tan_delta=tand", "--free", "chi_g,a1_per_K",
+          "--start", "chi_g=0.3,a1_per_K=0.004"], {"chi_g": 0.4, "a1_per_K": 0.00231}),
+        ([str(ex / "creep_recovery_430K.csv"), "--kind", "creep-recovery", "--temperature-K", "430",
+          "--columns", "time_min=time,strain_percent=strain,stress_MPa=stress",
+          "--free", "A_an_per_MPa,t0_s", "--start", "A_an_per_MPa=3e-5,t0_s=1e-6"],
+         {"A_an_per_MPa": 1.5e-5, "t0_s": 6e-7}),
+        ([str(ex / "relaxation.txt"), "--kind", "relaxation", "--free", "A_an_per_MPa",
+          "--start", "A_an_per_MPa=2.5e-5"], {"A_an_per_MPa": 1.5e-5}),
+    ]
+    # one file per temperature, the temperature given on the command line
+    rng = np.random.default_rng(3)
+    files = []
+    for T in (420.0, 460.0):
+        p = tmp_path / f"sweep_{T:g}.csv"
+        synthetic.write_isothermal(la60, p, [T], np.geomspace(0.01, 2, 12), rng)
+        p.write_text("\n".join(ln.split(",", 1)[1] for ln in p.read_text().splitlines()) + "\n")
+        files.append(str(p))
+    runs.append((files + ["--kind", "dma-isothermal", "--temperature-K", "420", "460", "--columns",
+                          "frequency_rad_per_s=omega,tan_delta=tand", "--free", "chi_g,a1_per_K",
+                          "--start", "chi_g=0.3,a1_per_K=0.004"], {"chi_g": 0.4, "a1_per_K": 0.00231}))
+    for k, (argv, truth) in enumerate(runs):
+        out = tmp_path / f"o{k}"
+        assert main(["fit"] + argv + ["--material", "la60ni15al25", "--out", str(out)]) == 0, \
+            capsys.readouterr().err
+        doc = json.loads((out / "fit.json").read_text())
+        for name, v in truth.items():
+            p = doc["parameters"][name]
+            assert abs(p["value"] - v) < 3 * p["std_error"], (k, name, p, v)
+        assert len(list(out.glob("fit_*.png"))) == len(doc["data_files"])
