@@ -14,10 +14,63 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config.protocols import (Creep, HoldStrain, HoldStress, Program, RampStrain, StressRelaxation,
-                               Temperature, Tension, Unload)
+from .config.protocols import (Creep, DmaIsochronal, DmaIsothermal, HoldStrain, HoldStress, Program,
+                               RampStrain, StressRelaxation, Temperature, Tension, Unload)
 
-__all__ = ["LoadingProgram", "compile_protocol", "segment_sample_offsets", "segment_duration"]
+__all__ = ["LoadingProgram", "Oscillate", "compile_protocol", "compile_dma", "segment_sample_offsets",
+           "segment_duration"]
+
+
+@dataclass(frozen=True)
+class Oscillate:
+    """Sinusoidal strain (or stress) about the state at the segment start, for ``cycles`` cycles,
+    optionally while the temperature ramps at ``ramp_K_per_min`` (a DMA scan).
+
+    Exactly one of ``strain_amplitude`` (strain control) and ``stress_amplitude_MPa``
+    (stress control) is non-zero. Samples are evenly spaced, ``samples_per_cycle`` per cycle.
+    """
+
+    frequency_Hz: float
+    cycles: float
+    strain_amplitude: float = 0.0
+    stress_amplitude_MPa: float = 0.0
+    ramp_K_per_min: float = 0.0
+    samples_per_cycle: int = 16
+    spacing: str = "linear"
+
+    @property
+    def duration_s(self) -> float:
+        return self.cycles / self.frequency_Hz
+
+    @property
+    def samples(self) -> int:
+        return max(int(round(self.cycles * self.samples_per_cycle)), 1)
+
+
+def compile_dma(protocol, cycles_per_frequency: float = 6.0,
+                samples_per_cycle: int = 16) -> list[tuple[str, LoadingProgram]]:
+    """kMC loading programs of a DMA protocol: one case per frequency (isochronal scan while
+    heating) or per temperature (isothermal sweep, ``cycles_per_frequency`` cycles per frequency)."""
+    out = []
+    if isinstance(protocol, DmaIsochronal):
+        span_s = (protocol.T_end_K - protocol.T_start_K) / protocol.heating_rate_K_per_min * 60.0
+        for f in protocol.frequency_Hz:
+            seg = Oscillate(frequency_Hz=f, cycles=span_s * f, strain_amplitude=protocol.strain_amplitude,
+                            ramp_K_per_min=protocol.heating_rate_K_per_min,
+                            samples_per_cycle=samples_per_cycle)
+            out.append((f"{f:g} Hz", LoadingProgram(protocol.T_start_K, (seg,), 1.0 / (f * samples_per_cycle))))
+        return out
+    if isinstance(protocol, DmaIsothermal):
+        n = int(np.floor(np.log10(protocol.f_max_Hz / protocol.f_min_Hz) * protocol.points_per_decade + 1e-9)) + 1
+        freqs = protocol.f_min_Hz * 10.0 ** (np.arange(n) / protocol.points_per_decade)
+        temps = np.arange(protocol.T_start_K, protocol.T_end_K + 0.5 * protocol.T_step_K, protocol.T_step_K)
+        for T in temps:
+            segs = tuple(Oscillate(frequency_Hz=float(f), cycles=cycles_per_frequency,
+                                   strain_amplitude=protocol.strain_amplitude,
+                                   samples_per_cycle=samples_per_cycle) for f in freqs[::-1])
+            out.append((f"{T:g} K", LoadingProgram(float(T), segs, 1.0 / (freqs[-1] * samples_per_cycle))))
+        return out
+    raise TypeError(f"protocol kind {protocol.kind!r} is not a DMA protocol")
 
 
 @dataclass(frozen=True)
@@ -82,7 +135,7 @@ def segment_sample_offsets(seg, duration_s: float, t_first_s: float) -> np.ndarr
 
 def segment_duration(seg, strain_now: float, T_now_K: float) -> float | None:
     """Known duration of a segment (s), or None if it ends on an event (unload to zero stress)."""
-    if isinstance(seg, (HoldStress, HoldStrain)):
+    if isinstance(seg, (HoldStress, HoldStrain, Oscillate)):
         return seg.duration_s
     if isinstance(seg, RampStrain):
         return abs(seg.to_strain - strain_now) / seg.rate_per_s

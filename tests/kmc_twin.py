@@ -127,9 +127,10 @@ class TwinEngine:
 
     def stress(self, t):
         C = self.C
+        osc = C.amp * math.sin(C.omega * (t - C.t_seg0)) if C.amp != 0.0 else 0.0
         if C.control == 0.0:
-            return C.sigma_hold
-        eps = C.eps0 + C.eps_rate * (t - C.t_seg0)
+            return C.sigma_hold + osc
+        eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
         inel = (C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
         return (eps - inel) / C.J_inst
 

@@ -184,7 +184,7 @@ def test_cli_run_export_plot_and_errors(tmp_path, capsys):
 
 def test_unsupported_protocols_are_clean_errors(tmp_path, capsys):
     p = tmp_path / "d.toml"
-    p.write_text('material = "la60ni15al25"\n[protocol]\nkind = "dma_isochronal"\n')
+    p.write_text('material = "la60ni15al25"\n[protocol]\nkind = "stepped_relaxation"\n')
     assert main(["run", str(p), "--out", str(tmp_path / "d.zarr")]) == 2
     assert "mgmeso theory" in capsys.readouterr().err
 

@@ -83,6 +83,10 @@ class Simulation:
         100.0, doc="a unit is in local equilibrium if its rate exceeds this multiple of the "
         "fastest sampling rate (0: never)", lo=0.0, hi=1e12,
         why="0 (off) or a positive multiple; 100 keeps the error below e^-100")
+    temperature_slice_K: float = param(
+        0.5, unit="K", doc="temperature ramps run as steps of this size, each at its midpoint "
+        "temperature (the error converges as the slice shrinks; docs/kmc_dma.md)", lo=1e-3, hi=50.0,
+        why="between 0.001 and 50 K")
     checkpoint_every_s: float = param(
         60.0, unit="s", doc="wall-clock interval between checkpoints", lo=1.0, hi=1e6,
         why="between 1 s and 1e6 s of wall time")

@@ -65,7 +65,7 @@ Clock = namedtuple("Clock", [
 
 CONTROL_FIELDS = (
     "t_stop", "max_events",
-    "control", "sigma_hold", "eps0", "eps_rate", "t_seg0",
+    "control", "sigma_hold", "eps0", "eps_rate", "t_seg0", "amp", "omega",
     "log_tb_mean", "temp_factor", "log_tan", "log_tmax", "log_t0", "local",
     "series", "coalescence", "fp_max", "growth",
     "sig_sat", "d_beta", "d_an", "d_p", "inv_N", "J_inst",
@@ -128,10 +128,12 @@ def site_rates_growth(j, S, C):
 @njit(cache=True)
 def stress_now(t, C, K):
     """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
-    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event."""
+    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event. ``amp`` adds
+    an oscillation ``amp sin(omega (t - t_seg0))`` to the held stress or the strain."""
+    osc = C.amp * math.sin(C.omega * (t - C.t_seg0)) if C.amp != 0.0 else 0.0
     if C.control == STRESS:
-        return C.sigma_hold
-    eps = C.eps0 + C.eps_rate * (t - C.t_seg0)
+        return C.sigma_hold + osc
+    eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
     inel = (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N
     return (eps - inel) / C.J_inst
 

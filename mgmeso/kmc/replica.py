@@ -28,7 +28,7 @@ import numpy as np
 from ..config import HoldStrain, HoldStress, RampStrain, Temperature, Unload
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
-from ..program import segment_duration, segment_sample_offsets
+from ..program import Oscillate, segment_duration, segment_sample_offsets
 from ..theory import kinetics
 from . import kernels as kn
 from .disorder import draw_disorder
@@ -158,23 +158,35 @@ class Replica:
         seg = self.seg
         inel = self._inelastic_dynamic()
         J = self._J_inst()
+        osc = 0.0
+        if seg is not None and seg.get("amp", 0.0) != 0.0:
+            osc = seg["amp"] * math.sin(seg["omega"] * (t - seg["t_seg0"]))
         if seg is None or seg["control"] == kn.STRESS:
-            sigma = 0.0 if seg is None else seg["sigma_hold"]
+            sigma = 0.0 if seg is None else seg["sigma_hold"] + osc
             return sigma, sigma * J + inel
-        eps = seg["eps0"] + seg["eps_rate"] * (t - seg["t_seg0"])
+        eps = seg["eps0"] + seg["eps_rate"] * (t - seg["t_seg0"]) + osc
         return (eps - inel) / J, eps
+
+    def _T_at(self, t: float) -> float:
+        """Temperature at time t: the ramp's exact value during a ramp (the rates use the
+        slice midpoint), else the segment temperature."""
+        seg = self.seg
+        if seg is None or not seg.get("ramp_K_per_s"):
+            return self.T
+        return seg["T_seg0"] + seg["ramp_K_per_s"] * (min(t, seg["ramp_end"]) - seg["t_seg0"])
 
     def control(self, t_stop: float, max_events: int) -> kn.Control:
         """Kernel scalars for the current segment (rates only, if no segment has started)."""
         seg = self.seg or {"control": kn.STRESS, "sigma_hold": 0.0, "eps0": 0.0, "eps_rate": 0.0,
                            "t_seg0": 0.0}
+        amp, omega = seg.get("amp", 0.0), seg.get("omega", 0.0)
         tp, setup = self.tpar, self.setup
         sim = setup.sim
         lat = setup.lattice
         return kn.Control(
             t_stop=float(t_stop), max_events=float(max_events),
             control=seg["control"], sigma_hold=seg["sigma_hold"], eps0=seg["eps0"],
-            eps_rate=seg["eps_rate"], t_seg0=seg["t_seg0"],
+            eps_rate=seg["eps_rate"], t_seg0=seg["t_seg0"], amp=amp, omega=omega,
             log_tb_mean=tp["log_tb_mean"], temp_factor=tp["temp_factor"], log_tan=tp["log_tan"],
             log_tmax=tp["log_tmax"], log_t0=math.log(setup.material.t0_s),
             local=1.0 if sim.heterogeneity == "local" else 0.0,
@@ -250,11 +262,17 @@ class Replica:
         t = self.t
         sigma, eps = self._macro(t)
         prev = self.seg
+        dur = segment_duration(seg, eps, self.T)
+        ramp = self._ramp(seg, t)
         T_new = seg.to_K if isinstance(seg, Temperature) else self.T
+        if ramp:
+            T_new = ramp["T_seg0"] + ramp["ramp_K_per_s"] * 0.5 * (min(ramp["slice_next"],
+                                                                     ramp["ramp_end"]) - t)
         if prev is None or T_new != self.T:
             self._set_temperature(T_new, sigma)
-        dur = segment_duration(seg, eps, self.T)
-        law = {"control": kn.STRESS, "sigma_hold": 0.0, "eps0": eps, "eps_rate": 0.0, "t_seg0": t}
+        law = {"control": kn.STRESS, "sigma_hold": 0.0, "eps0": eps, "eps_rate": 0.0, "t_seg0": t,
+               "amp": 0.0, "omega": 0.0}
+        law.update(ramp)
         if isinstance(seg, HoldStress):
             law.update(control=kn.STRESS, sigma_hold=seg.stress_MPa)
         elif isinstance(seg, HoldStrain):
@@ -263,6 +281,12 @@ class Replica:
             law.update(control=kn.STRAIN, eps_rate=math.copysign(seg.rate_per_s, seg.to_strain - eps))
         elif isinstance(seg, Unload):
             law.update(control=kn.UNLOAD, eps_rate=-math.copysign(seg.rate_per_s, sigma))
+        elif isinstance(seg, Oscillate):
+            law["omega"] = 2.0 * math.pi * seg.frequency_Hz
+            if seg.strain_amplitude != 0.0:
+                law.update(control=kn.STRAIN, eps0=eps, amp=seg.strain_amplitude)
+            else:
+                law.update(control=kn.STRESS, sigma_hold=sigma, amp=seg.stress_amplitude_MPa)
         elif isinstance(seg, Temperature):
             kept = prev["control"] if prev is not None else kn.STRESS
             if kept == kn.STRESS:
@@ -282,6 +306,42 @@ class Replica:
         self.seg = law
         self.sample_pos = 0
         self.K.t_next[0] = np.nan  # rates change at a segment start: redraw the next event
+        self._build_tree()
+
+    def _ramp(self, seg, t: float) -> dict:
+        """Ramp bookkeeping of a segment that changes the temperature at a rate (empty if none).
+
+        The ramp runs as slices of ``[simulation] temperature_slice_K``, each at its
+        midpoint temperature: rates are constant within a slice, so the kernel stays exact
+        within it, and the error of the steps converges as the slices shrink.
+        """
+        if isinstance(seg, Temperature) and seg.rate_K_per_min > 0 and seg.to_K != self.T:
+            rate = math.copysign(seg.rate_K_per_min / 60.0, seg.to_K - self.T)
+            ramp_dur = abs(seg.to_K - self.T) / abs(rate)
+        elif isinstance(seg, Oscillate) and seg.ramp_K_per_min > 0:
+            rate = seg.ramp_K_per_min / 60.0
+            ramp_dur = seg.duration_s
+        else:
+            return {}
+        dt = self.setup.sim.temperature_slice_K / abs(rate)
+        return {"ramp_K_per_s": rate, "T_seg0": self.T, "ramp_end": t + ramp_dur,
+                "slice_dt": dt, "slice_next": min(t + dt, t + ramp_dur)}
+
+    def _next_slice(self) -> None:
+        """Move the temperature to the midpoint of the next ramp slice (to the final
+        temperature at the end of the ramp)."""
+        seg = self.seg
+        t0, end = seg["slice_next"], seg["ramp_end"]
+        if t0 >= end:
+            T = seg["T_seg0"] + seg["ramp_K_per_s"] * (end - seg["t_seg0"])
+            seg["slice_next"] = math.inf
+        else:
+            t1 = min(t0 + seg["slice_dt"], end)
+            seg["slice_next"] = t1
+            T = seg["T_seg0"] + seg["ramp_K_per_s"] * (0.5 * (t0 + t1) - seg["t_seg0"])
+        sigma, _ = self._macro(self.t)
+        self._set_temperature(T, sigma)
+        self.K.t_next[0] = np.nan   # rates changed: redraw the next event
         self._build_tree()
 
     def _build_tree(self) -> None:
@@ -322,7 +382,7 @@ class Replica:
         qpd = S.kind == 1
         c = K.counts
         row = np.array([
-            t, s_obs, self.T, eps, e_el, e_b, e_a, e_p, self.n_qpd / self.N,
+            t, s_obs, self._T_at(t), eps, e_el, e_b, e_a, e_p, self.n_qpd / self.N,
             np.count_nonzero(S.smd), float(S.chi[qpd].mean()),
             c[kn.C_BETA], c[kn.C_SMD], c[kn.C_ANN], c[kn.C_COAL], c[kn.C_ALL], self.seg_index,
             eps_x, s_x, eb_x, ea_x,
@@ -365,6 +425,12 @@ class Replica:
         t_stop, is_snap = t_sample, False
         if self.snap_index < len(snaps) and snaps[self.snap_index] <= t_sample:
             t_stop, is_snap = max(snaps[self.snap_index], self.t), True
+        edge = seg.get("slice_next", math.inf)
+        if edge <= t_stop:
+            status = kn.run_until(self.S, self.control(edge, max_events), self.K)
+            if status != kn.STATUS_EVENTS:
+                self._next_slice()
+            return
         status = kn.run_until(self.S, self.control(t_stop, max_events), self.K)
         if status == kn.STATUS_EVENTS:
             return

@@ -6,18 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import (Creep, HoldStrain, HoldStress, Program, RampStrain, RunConfig, StressRelaxation,
-                      Temperature, Tension, Unload)
+from ..config import (Creep, DmaIsochronal, DmaIsothermal, HoldStrain, HoldStress, Program, RampStrain,
+                      RunConfig, StressRelaxation, Tension, Unload)
 from ..config.material import Material
 from ..config.tables import Simulation
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
-from ..program import LoadingProgram, compile_protocol, segment_sample_offsets
+from ..program import LoadingProgram, Oscillate, compile_dma, compile_protocol, segment_sample_offsets
 from .lattice import Lattice, make_lattice
 
 __all__ = ["KmcSetup", "make_setup", "auto_sigma_sat", "resolution_time"]
 
-KMC_PROTOCOLS = (Creep, StressRelaxation, Tension, Program)
+KMC_PROTOCOLS = (Creep, StressRelaxation, Tension, Program, DmaIsochronal, DmaIsothermal)
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
             big = max(big, mat.E_unrelaxed_MPa * abs(seg.strain))
         elif isinstance(seg, RampStrain):
             big = max(big, mat.E_unrelaxed_MPa * abs(seg.to_strain))
+        elif isinstance(seg, Oscillate):
+            big = max(big, mat.E_unrelaxed_MPa * abs(seg.strain_amplitude), abs(seg.stress_amplitude_MPa))
     return max(2.0 * big, 1.0)
 
 
@@ -69,6 +71,9 @@ def resolution_time(prog: LoadingProgram) -> float:
         elif isinstance(seg, HoldStress):
             offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
             t_res = min(t_res, float(offs[0]))
+        elif isinstance(seg, Oscillate):
+            # the loading varies on 1/omega: faster units follow it in equilibrium
+            t_res = min(t_res, 1.0 / (2.0 * np.pi * seg.frequency_Hz))
     return t_res
 
 
@@ -88,24 +93,19 @@ def make_setup(cfg: RunConfig) -> KmcSetup:
     p = cfg.protocol
     if not isinstance(p, KMC_PROTOCOLS):
         raise ConfigError([
-            f"[protocol] kind = '{p.kind}': the kMC engine runs creep, stress_relaxation, tension "
-            f"and program protocols; DMA scans, stepped relaxation and training come with the "
-            f"time-varying loading of the engine (use 'mgmeso theory' for them now)"], str(cfg.path))
+            f"[protocol] kind = '{p.kind}': the kMC engine runs creep, stress_relaxation, tension, "
+            f"program, dma_isochronal and dma_isothermal protocols; stepped relaxation and "
+            f"training are analytical only for now (use 'mgmeso theory')"], str(cfg.path))
     if isinstance(p, StressRelaxation):
         progs = tuple(compile_protocol(p, T) for T in p.temperatures_K)
         labels = tuple(f"{T:g} K" for T in p.temperatures_K)
+    elif isinstance(p, (DmaIsochronal, DmaIsothermal)):
+        cases = compile_dma(p)
+        progs = tuple(pr for _, pr in cases)
+        labels = tuple(lab for lab, _ in cases)
     else:
         progs = (compile_protocol(p),)
         labels = (p.kind,)
-    errors = []
-    for prog in progs:
-        for i, seg in enumerate(prog.segments):
-            if isinstance(seg, Temperature) and seg.rate_K_per_min > 0:
-                errors.append(f"[[protocol.segments]] #{i + 1}: temperature ramps "
-                              f"(rate_K_per_min = {seg.rate_K_per_min:g}) are not supported by the "
-                              f"kMC engine yet; use rate_K_per_min = 0 (a step)")
-    if errors:
-        raise ConfigError(errors, str(cfg.path))
     sim = cfg.simulation
     mat = cfg.material
     sig_sat = sim.bias_saturation_stress_MPa or max(auto_sigma_sat(mat, pr) for pr in progs)

@@ -87,3 +87,41 @@ def plot_comparison(cmp, setup, cfg, path: Path) -> None:
                  f"{s.replicas} replicas, {s.plasticity} plasticity, {s.heterogeneity} "
                  f"heterogeneity, coalescence {'on' if s.coalescence else 'off'}", fontsize=10)
     save_figure(fig, path)
+
+
+def plot_dma_comparison(cols: dict, setup, cfg, path: Path) -> None:
+    """kMC lock-in E', E'' (+/- 1 SE) against the exact (line) and paper (dashed) forms."""
+    iso = cfg.protocol.kind == "dma_isochronal"
+    key = "frequency_Hz" if iso else "temperature_K"
+    xname = "temperature_K" if iso else "frequency_Hz"
+    groups = np.unique(cols[key])
+    fig, axes = plt.subplots(3, 1, figsize=(7.5, 10), sharex=True, layout="constrained")
+    colors = plt.cm.viridis(np.linspace(0.1, 0.85, len(groups)))
+    for c, g in zip(colors, groups):
+        sel = cols[key] == g
+        x = cols[xname][sel]
+        lab = f"{g:g} Hz" if iso else f"{g:g} K"
+        for ax, n in zip(axes[:2], ("E_storage", "E_loss")):
+            ax.errorbar(x, cols[f"{n}_MPa"][sel], yerr=cols[f"{n}_se_MPa"][sel], fmt="o", ms=2.5,
+                        color=c, elinewidth=0.8, label=f"kMC {lab}")
+            ax.plot(x, cols[f"{n}_theory_MPa"][sel], "-", color=c, lw=1.2, label=f"exact form {lab}")
+            ax.plot(x, cols[f"{n}_paper_MPa"][sel], "--", color=c, lw=0.9, label=f"paper form {lab}")
+        axes[2].plot(x, cols["E_storage_z"][sel], "s", ms=2.5, color=c, label=f"E' {lab}")
+        axes[2].plot(x, cols["E_loss_z"][sel], "o", ms=2.5, color=c, mfc="none", label=f"E'' {lab}")
+    axes[0].set_ylabel("E' (MPa)")
+    axes[1].set_ylabel("E'' (MPa)")
+    for v in (-3, 3):
+        axes[2].axhline(v, color="tab:red", ls=":", lw=1)
+    axes[2].axhline(0, color="0.5", lw=0.8)
+    axes[2].set_ylabel("(kMC - exact) / SE")
+    axes[2].set_xlabel("temperature (K)" if iso else "frequency (Hz)")
+    if not iso:
+        axes[2].set_xscale("log")
+    for ax in axes:
+        ax.legend(fontsize=6, ncol=3)
+        ax.grid(alpha=0.3)
+    s = setup.sim
+    fig.suptitle(f"{cfg.title or cfg.name}\nkMC {setup.lattice.name} L = {setup.lattice.L}, "
+                 f"{s.replicas} replicas, {s.plasticity} plasticity, elimination factor "
+                 f"{s.elimination_factor:g}", fontsize=10)
+    save_figure(fig, path)

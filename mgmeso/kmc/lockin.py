@@ -1,0 +1,124 @@
+"""Lock-in analysis of oscillatory runs: E', E'', tan delta from the fundamental component.
+
+For each window of whole cycles, stress and strain are each fitted by least squares to
+``a + b (t - t_mid) + c sin(theta) + d cos(theta)`` with ``theta = omega (t - t_seg0)``
+(the drift terms absorb creep and the slow change of a scan). The phasor of a signal is
+``c + i d``; the complex modulus is the ratio of the stress and strain phasors,
+``E* = E' + i E''``. Per window the replicas give independent estimates; the table
+holds their mean and standard error (``tan delta`` from the mean E*, its SE by the
+delta method).
+
+Conditional-mean columns (``stress_MPa_expected``, ``strain_expected``) are used: the
+units in local equilibrium enter at their mean, which removes their sampling noise
+and changes no expectation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["phasor", "lockin_windows", "dma_table"]
+
+
+def phasor(t: np.ndarray, x: np.ndarray, omega: float, t0: float) -> complex:
+    """Phasor ``c + i d`` of ``x(t) ~ a + b (t - t_mid) + c sin(w(t - t0)) + d cos(w(t - t0))``."""
+    th = omega * (t - t0)
+    A = np.column_stack([np.ones_like(t), t - t.mean(), np.sin(th), np.cos(th)])
+    coef, *_ = np.linalg.lstsq(A, x, rcond=None)
+    return complex(coef[2], coef[3])
+
+
+def lockin_windows(t, stress, strain, omega, t0, cycles_per_window: int, skip_cycles: int = 0):
+    """E* per window of ``cycles_per_window`` whole cycles (after ``skip_cycles``).
+
+    Returns
+    -------
+    t_mid : float array (windows,)
+    E : complex array (windows,)
+    """
+    period = 2 * np.pi / omega
+    n_cyc = int(np.floor((t[-1] - t0) / period + 1e-9))
+    edges = np.arange(skip_cycles, n_cyc + 1, cycles_per_window)
+    tm, E = [], []
+    for a, b in zip(edges[:-1], edges[1:]):
+        sel = (t > t0 + a * period + 1e-12) & (t <= t0 + b * period + 1e-9)
+        if sel.sum() < 6:
+            continue
+        ps = phasor(t[sel], stress[sel], omega, t0)
+        pe = phasor(t[sel], strain[sel], omega, t0)
+        tm.append(float(t[sel].mean()))
+        E.append(ps / pe)
+    return np.array(tm), np.array(E)
+
+
+def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int = 1) -> dict:
+    """Lock-in table of a DMA run (isochronal: per temperature window; isothermal: per frequency).
+
+    Parameters
+    ----------
+    series : callable
+        ``series(name)`` -> (case, replica, sample) array of a time-series variable
+        (e.g. ``RunData.series`` of an opened store).
+    setup : KmcSetup
+        Its setup (programs tell the frequencies and segment starts).
+    temperature_window_K : float
+        Width of the temperature windows of an isochronal scan.
+
+    Returns
+    -------
+    dict of arrays: ``temperature_K, frequency_Hz, E_storage_MPa, E_loss_MPa, tan_delta`` and
+    ``E_storage_se_MPa, E_loss_se_MPa, tan_delta_se, n_replicas``.
+    """
+    from ..program import Oscillate
+
+    t_all = series("time_s")
+    s_all = series("stress_MPa_expected")
+    e_all = series("strain_expected")
+    T_all = series("temperature_K")
+    seg_all = series("segment")
+    rows = {k: [] for k in ("temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+                            "tan_delta", "E_storage_se_MPa", "E_loss_se_MPa", "tan_delta_se",
+                            "n_replicas")}
+    for c, prog in enumerate(setup.programs):
+        t_start = 0.0
+        for k, seg in enumerate(prog.segments):
+            if not isinstance(seg, Oscillate):
+                continue
+            omega = 2 * np.pi * seg.frequency_Hz
+            if seg.ramp_K_per_min > 0:
+                cyc = max(1, int(round(temperature_window_K / (seg.ramp_K_per_min / 60.0)
+                                       * seg.frequency_Hz)))
+            else:
+                cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
+            per_rep, temps = [], None
+            for r in range(t_all.shape[1]):
+                sel = (seg_all[c, r] == k) & np.isfinite(t_all[c, r])
+                if sel.sum() < 6:
+                    continue
+                t = t_all[c, r][sel]
+                tm, E = lockin_windows(t, s_all[c, r][sel], e_all[c, r][sel], omega, t_start, cyc,
+                                       skip_cycles)
+                per_rep.append(E)
+                if temps is None:
+                    temps = np.interp(tm, t, T_all[c, r][sel])
+            if not per_rep:
+                continue
+            n = min(len(E) for E in per_rep)
+            Es = np.array([E[:n] for E in per_rep])          # (replicas, windows)
+            m = Es.mean(axis=0)
+            R = Es.shape[0]
+            se_r = Es.real.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
+            se_i = Es.imag.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
+            td = Es.imag / Es.real
+            se_td = td.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
+            rows["temperature_K"] += list(temps[:n])
+            rows["frequency_Hz"] += [seg.frequency_Hz] * n
+            rows["E_storage_MPa"] += list(m.real)
+            rows["E_loss_MPa"] += list(m.imag)
+            rows["tan_delta"] += list(m.imag / m.real)
+            rows["E_storage_se_MPa"] += list(se_r)
+            rows["E_loss_se_MPa"] += list(se_i)
+            rows["tan_delta_se"] += list(se_td)
+            rows["n_replicas"] += [R] * n
+            t_start += seg.duration_s
+    return {k: np.asarray(v, dtype=float) for k, v in rows.items()}
