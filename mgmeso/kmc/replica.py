@@ -6,7 +6,7 @@ This is the Python layer around :mod:`.kernels`. It
   reproduces A_beta, A_an and A_vp of the material (using the replica's actual
   number of QPD sites);
 * at every segment start sets the temperature-dependent times, the control law
-  and which units are in local equilibrium (rate above ``setup.elim_rate_per_s``),
+  and which units are in local equilibrium (rate above ``setup.elim_rates_per_s[case]``),
   then rebuilds the sum tree;
 * calls :func:`.kernels.run_until` up to each sample time (in bounded chunks, so
   that progress can be shown and checkpoints written) and records observables;
@@ -231,7 +231,7 @@ class Replica:
         n = self.N
         rb, rs, ra = np.zeros(n), np.zeros(n), np.zeros(n)
         kn.channel_rates(S, self.control(0.0, 0), rb, rs, ra)
-        thr = setup.elim_rate_per_s
+        thr = setup.elim_rates_per_s[self.case]
         qpd = S.kind == 1
         new = np.zeros(n, np.int8)
         new[qpd & (rb > thr)] = 1

@@ -30,7 +30,7 @@ class KmcSetup:
     programs: tuple[LoadingProgram, ...]    # one per case (e.g. per relaxation temperature)
     case_labels: tuple[str, ...]
     sig_sat_MPa: float
-    elim_rate_per_s: float                  # units faster than this are in equilibrium
+    elim_rates_per_s: tuple[float, ...]     # per case: units faster than this are in equilibrium
     T_ref_K: float                          # energy-mode reference temperature
     snapshot_times_s: tuple[float, ...]
     chi_law: str
@@ -38,6 +38,11 @@ class KmcSetup:
     @property
     def n_cases(self) -> int:
         return len(self.programs)
+
+    @property
+    def elim_rate_per_s(self) -> float:
+        """The largest threshold over the cases (one number for summaries)."""
+        return max(self.elim_rates_per_s)
 
 
 def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
@@ -109,12 +114,13 @@ def make_setup(cfg: RunConfig) -> KmcSetup:
     sim = cfg.simulation
     mat = cfg.material
     sig_sat = sim.bias_saturation_stress_MPa or max(auto_sigma_sat(mat, pr) for pr in progs)
-    t_res = min(resolution_time(pr) for pr in progs)
-    elim = sim.elimination_factor / t_res if sim.elimination_factor > 0 else np.inf
+    # each case resolves its own loading: a 1 Hz scan is not held to the threshold of a 16 Hz one
+    elim = tuple(sim.elimination_factor / resolution_time(pr) if sim.elimination_factor > 0
+                 else np.inf for pr in progs)
     T_ref = sim.energy_reference_T_K or beta_peak_temperature(mat)
     return KmcSetup(
         material=mat, sim=sim, lattice=make_lattice(sim.lattice, sim.L), programs=progs,
-        case_labels=labels, sig_sat_MPa=float(sig_sat), elim_rate_per_s=float(elim),
+        case_labels=labels, sig_sat_MPa=float(sig_sat), elim_rates_per_s=tuple(float(e) for e in elim),
         T_ref_K=float(T_ref), snapshot_times_s=tuple(sorted(cfg.output.snapshot_times_s)),
         chi_law=cfg.theory.chi_law)
 
