@@ -1,9 +1,9 @@
 """Effect of the equilibrium-elimination threshold on kMC loss spectra (MODEL.md, stiffness).
 
-    python scripts/study_dma_elimination.py [--replicas 48] [--out validation/kmc_dma]
+    python scripts/study_dma_elimination.py [--replicas 24] [--out validation/kmc_dma]
 
 Runs the same small-amplitude 1 Hz isochronal DMA (mean-field configuration, sc L = 8,
-340-400 K at 3 K/min, around the beta peak) with elimination factors 0 (no elimination),
+340-376 K at 3 K/min, around the beta peak) with elimination factors 0 (no elimination),
 100, 50, 20, 10, 5 and 2. Units faster than factor x omega are in local equilibrium. The
 script writes the lock-in E', E'' per 6 K window for each factor, their deviation from
 the full simulation in standard errors and from the exact analytical form, and the event
@@ -33,7 +33,7 @@ material = "la60ni15al25"
 kind = "dma_isochronal"
 frequency_Hz = [1.0]
 T_start_K = 340.0
-T_end_K = 400.0
+T_end_K = 376.0
 T_step_K = 6.0
 [simulation]
 lattice = "sc"
@@ -63,7 +63,7 @@ def lockin(elim: float, reps: int):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--replicas", type=int, default=48)
+    ap.add_argument("--replicas", type=int, default=24)
     ap.add_argument("--out", default="validation/kmc_dma")
     args = ap.parse_args()
     rows = {k: [] for k in ("elimination_factor", "temperature_K", "E_storage_MPa", "E_storage_se_MPa",

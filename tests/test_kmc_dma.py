@@ -8,7 +8,7 @@ import numpy as np
 
 from mgmeso.config import parse_config
 from mgmeso.kmc.ensemble import run_ensemble
-from mgmeso.kmc.lockin import dma_table, lockin_windows, phasor
+from mgmeso.kmc.lockin import dma_table, lockin_windows, phasor, window_average
 from mgmeso.kmc.replica import TS_INDEX, Replica
 from mgmeso.kmc.setup import make_setup
 from mgmeso.theory.gumbel import gumbel_grid
@@ -95,7 +95,15 @@ def test_dma_mean_field_matches_exact_form():
     """Small-amplitude DMA, mean-field configuration, 16 replicas: E', E'' within 3 SE."""
     d, _ = _lockin(_cfg())
     mat = _cfg().material
-    th = dma_columns(mat, d["temperature_K"], d["frequency_Hz"], gumbel_grid(mat.B_beta, 241))
+    grid = gumbel_grid(mat.B_beta, 241)
+
+    def model(T):
+        c = dma_columns(mat, T, d["frequency_Hz"], grid)
+        return c["E_storage_MPa"] + 1j * c["E_loss_MPa"]
+
+    E = window_average(model, d["temperature_K"], d["window_K"])    # the lock-in's estimand
+    th = {"E_storage_MPa": E.real, "E_loss_MPa": E.imag}
+    assert np.allclose(d["window_K"], 2.0)
     z1 = (d["E_storage_MPa"] - th["E_storage_MPa"]) / d["E_storage_se_MPa"]
     z2 = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_se_MPa"]
     assert d["temperature_K"].size == 4       # 2 K windows after the first cycle

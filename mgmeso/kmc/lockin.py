@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["phasor", "lockin_windows", "dma_table"]
+__all__ = ["phasor", "lockin_windows", "dma_table", "window_average"]
 
 
 def phasor(t: np.ndarray, x: np.ndarray, omega: float, t0: float) -> complex:
@@ -67,7 +67,9 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     Returns
     -------
     dict of arrays: ``temperature_K, frequency_Hz, E_storage_MPa, E_loss_MPa, tan_delta`` and
-    ``E_storage_se_MPa, E_loss_se_MPa, tan_delta_se, n_replicas``.
+    ``E_storage_se_MPa, E_loss_se_MPa, tan_delta_se, n_replicas`` and ``window_K`` (the
+    temperature span of each window; a fit of one phasor over a window estimates the
+    window average of E*, so compare with the model averaged over the same span).
     """
     from ..program import Oscillate
 
@@ -78,7 +80,7 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     seg_all = series("segment")
     rows = {k: [] for k in ("temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
                             "tan_delta", "E_storage_se_MPa", "E_loss_se_MPa", "tan_delta_se",
-                            "n_replicas")}
+                            "n_replicas", "window_K")}
     for c, prog in enumerate(setup.programs):
         t_start = 0.0
         for k, seg in enumerate(prog.segments):
@@ -88,8 +90,10 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             if seg.ramp_K_per_min > 0:
                 cyc = max(1, int(round(temperature_window_K / (seg.ramp_K_per_min / 60.0)
                                        * seg.frequency_Hz)))
+                span_K = cyc / seg.frequency_Hz * seg.ramp_K_per_min / 60.0
             else:
                 cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
+                span_K = 0.0
             per_rep, temps = [], None
             for r in range(t_all.shape[1]):
                 sel = (seg_all[c, r] == k) & np.isfinite(t_all[c, r])
@@ -120,5 +124,13 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             rows["E_loss_se_MPa"] += list(se_i)
             rows["tan_delta_se"] += list(se_td)
             rows["n_replicas"] += [R] * n
+            rows["window_K"] += [span_K] * n
             t_start += seg.duration_s
     return {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+
+
+def window_average(model, temperature_K, window_K, n: int = 9):
+    """Average of ``model(T)`` (complex or real arrays) over each window ``T +/- window/2``."""
+    T = np.asarray(temperature_K, float)
+    offs = (np.arange(n) + 0.5) / n - 0.5
+    return np.mean([model(T + o * np.asarray(window_K, float)) for o in offs], axis=0)
