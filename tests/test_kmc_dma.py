@@ -127,3 +127,20 @@ def test_elimination_against_full_simulation():
     for n in ("E_storage", "E_loss"):
         diff = full[f"{n}_MPa"] - elim[f"{n}_MPa"]
         assert np.all(np.abs(diff) < 3 * np.hypot(full[f"{n}_se_MPa"], elim[f"{n}_se_MPa"]))
+
+
+def test_cli_dma_run_export_and_compare(tmp_path, capsys):
+    from mgmeso.cli import main
+
+    cfg = tmp_path / "d.toml"
+    cfg.write_text(DMA.format(T0=350.0, T1=354.0, L=6, reps=2, seed=3, elim=20, slice=0.5))
+    store = tmp_path / "d.zarr"
+    assert main(["run", str(cfg), "--out", str(store), "--quiet"]) == 0
+    out = tmp_path / "lockin.csv"
+    assert main(["export", str(store), "--dma", str(out)]) == 0
+    head = out.read_text().splitlines()[0].split(",")
+    assert head[:5] == ["temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa", "tan_delta"]
+    assert main(["compare", str(cfg), "--out", str(tmp_path / "cmp"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "E' " in text and (tmp_path / "cmp" / "compare.png").stat().st_size > 20000
+    assert main(["export", str(store)]) == 2

@@ -1,4 +1,6 @@
-"""``mgmeso export RUN.zarr --csv FILE``: the ensemble time series as CSV.
+"""``mgmeso export RUN.zarr [--csv FILE] [--dma FILE]``: the ensemble time series as CSV,
+and for DMA runs the lock-in table (``temperature_K, frequency_Hz, E_storage_MPa,
+E_loss_MPa, tan_delta`` with standard errors).
 
 Columns: the time-domain columns of ``mgmeso theory`` (``time_s, stress_MPa, strain,
 strain_elastic, strain_beta, strain_anelastic, strain_plastic, temperature_K``),
@@ -22,7 +24,11 @@ THEORY_ORDER = ("time_s", "stress_MPa", "strain", "strain_elastic", "strain_beta
 def register(sub) -> None:
     p = sub.add_parser("export", help="write the ensemble time series of a run store as CSV")
     p.add_argument("run", metavar="RUN.zarr", help="run store written by mgmeso run")
-    p.add_argument("--csv", required=True, metavar="FILE", help="CSV file to write")
+    p.add_argument("--csv", metavar="FILE", help="CSV file of the ensemble time series")
+    p.add_argument("--dma", metavar="FILE", help="CSV file of the lock-in E', E'', tan delta (DMA "
+                   "runs): columns as mgmeso theory, with standard errors")
+    p.add_argument("--window-K", type=float, default=None, help="lock-in window of a scan "
+                   "(default: the protocol's T_step_K, at least 0.5 K)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing file")
     p.set_defaults(func=run)
 
@@ -47,12 +53,44 @@ def run_table(data) -> Table:
     return Table(cols)
 
 
+def stored_setup(data):
+    """The KmcSetup of a stored run, rebuilt from its resolved config."""
+    from ..config import parse_config
+    from ..kmc.setup import make_setup
+
+    cfg = {k: v for k, v in data.attrs["config"].items() if k not in ("config_file", "material_origin")}
+
+    def drop_none(d):
+        return {k: drop_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+
+    return make_setup(parse_config(drop_none(cfg)))
+
+
 def run(args) -> int:
+    from ..errors import UserError
     from ..kmc.store import read_run
 
+    if not args.csv and not args.dma:
+        raise UserError("export needs --csv FILE and/or --dma FILE")
     data = read_run(Path(args.run))
-    out = Path(args.csv)
-    check_writable([out], args.overwrite)
-    run_table(data).to_csv(out)
-    print(f"wrote {out}")
+    outs = [Path(p) for p in (args.csv, args.dma) if p]
+    check_writable(outs, args.overwrite)
+    dma = None
+    if args.dma:
+        from ..kmc.lockin import dma_table
+
+        setup = stored_setup(data)
+        if not data.attrs["config"]["protocol"]["kind"].startswith("dma"):
+            raise UserError(f"--dma: {args.run} is a {data.attrs['config']['protocol']['kind']} run, "
+                            f"not a DMA run")
+        w = args.window_K or max(float(data.attrs["config"]["protocol"].get("T_step_K", 1.0)), 0.5)
+        if not w > 0:
+            raise UserError(f"--window-K {w:g}: must be positive")
+        dma = Table(dma_table(data.series, setup, temperature_window_K=w))
+    if args.csv:
+        run_table(data).to_csv(Path(args.csv))
+        print(f"wrote {args.csv}")
+    if dma is not None:
+        dma.to_csv(Path(args.dma))
+        print(f"wrote {args.dma}")
     return 0
