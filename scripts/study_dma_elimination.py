@@ -52,11 +52,7 @@ def lockin(elim: float, reps: int):
     t0 = time.perf_counter()
     res = run_ensemble(cfg, None, progress=False)
     wall = time.perf_counter() - t0
-    tabs = [[r.table() for r in row] for row in res.replicas]
-    n = max(t.shape[0] for row in tabs for t in row)
-    data = np.full((1, reps, n, len(TS_INDEX)), np.nan)
-    for r, t in enumerate(tabs[0]):
-        data[0, r, : t.shape[0]] = t
+    data = res.stacked()
     events = sum(int(r.K.counts[5]) for r in res.replicas[0])
     return cfg, dma_table(lambda k: data[..., TS_INDEX[k]], res.setup, 6.0), events, wall
 

@@ -64,12 +64,7 @@ def _cfg(**kw):
 
 def _lockin(cfg, window=2.0):
     res = run_ensemble(cfg, None, progress=False)
-    tabs = [[r.table() for r in row] for row in res.replicas]
-    n = max(t.shape[0] for row in tabs for t in row)
-    data = np.full((len(tabs), len(tabs[0]), n, len(TS_INDEX)), np.nan)
-    for c, row in enumerate(tabs):
-        for r, t in enumerate(row):
-            data[c, r, : t.shape[0]] = t
+    data = res.stacked()
     return dma_table(lambda k: data[..., TS_INDEX[k]], res.setup, window), data
 
 

@@ -53,12 +53,7 @@ def run(args) -> int:
     res = run_ensemble(cfg, None, workers=args.workers, progress=False if args.quiet else None)
     from ..kmc.replica import TS_INDEX
 
-    tabs = [[r.table() for r in row] for row in res.replicas]
-    n_s = max(t.shape[0] for row in tabs for t in row)
-    data = np.full((len(tabs), len(tabs[0]), n_s, len(TS_INDEX)), np.nan)
-    for c, row in enumerate(tabs):
-        for r, t in enumerate(row):
-            data[c, r, : t.shape[0]] = t
+    data = res.stacked()
     if cfg.protocol.kind.startswith("dma"):
         return _compare_dma(cfg, res, lambda n: data[..., TS_INDEX[n]], csv_path, png_path)
     stats = {n: ensemble_stats(data[..., i]) for n, i in TS_INDEX.items()}

@@ -49,6 +49,17 @@ class EnsembleResult:
     replicas: list[list[Replica]]
     wall_s: float
 
+    def stacked(self) -> np.ndarray:
+        """All time series as one array (case, replica, sample, variable), NaN-padded where a
+        replica recorded fewer samples (unloading ends at a replica-dependent time)."""
+        tabs = [[r.table() for r in row] for row in self.replicas]
+        n = max(t.shape[0] for row in tabs for t in row)
+        data = np.full((len(tabs), len(tabs[0]), n, tabs[0][0].shape[1]), np.nan)
+        for c, row in enumerate(tabs):
+            for r, t in enumerate(row):
+                data[c, r, : t.shape[0]] = t
+        return data
+
 
 def with_overrides(cfg: RunConfig, seed: int | None = None, replicas: int | None = None) -> RunConfig:
     """The config with CLI overrides of the seed and replica count."""

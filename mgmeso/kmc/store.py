@@ -73,14 +73,8 @@ def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool
     tmp = out.with_name(out.name + f".tmp{np.random.default_rng().integers(1 << 30)}")
     setup = result.setup
     reps = result.replicas
-    tables = [[r.table() for r in row] for row in reps]
     n_case, n_rep = len(reps), len(reps[0])
-    n_samp = max(t.shape[0] for row in tables for t in row)
-    data = np.full((n_case, n_rep, n_samp, len(TIME_SERIES)), np.nan)
-    for c in range(n_case):
-        for r in range(n_rep):
-            t = tables[c][r]
-            data[c, r, : t.shape[0]] = t
+    data = result.stacked()
     g = zarr.open_group(str(tmp), mode="w")
     for i, (name, unit, desc) in enumerate(TIME_SERIES):
         x = data[..., i]
