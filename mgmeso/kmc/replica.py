@@ -119,11 +119,7 @@ class Replica:
                           sums=np.zeros(3, np.int64), counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64))
         self.obs_rng = np.random.default_rng(ss_obs)
         self.snap_rng = np.random.default_rng(ss_snap)  # snapshots never change the time series
-        # unit strains calibrated to the material's compliances (MODEL.md section 2)
-        scale = setup.sig_sat_MPa * N / self.n_qpd
-        self.d_beta = mat.A_beta_per_MPa * scale
-        self.d_an = mat.A_an_per_MPa * scale
-        self.d_p = (mat.A_vp if sim.plasticity == "parallel" else mat.A_an_per_MPa) * scale
+        self._calibrate()
         # position in the program and segment runtime values
         self.seg_index = 0
         self.seg: dict | None = None
@@ -136,6 +132,16 @@ class Replica:
         self.done = False
 
     # ------------------------------------------------------------------ helpers
+    def _calibrate(self) -> None:
+        """Unit strains calibrated to the material's compliances (MODEL.md section 2), using
+        this replica's actual number of QPD sites."""
+        setup, mat = self.setup, self.setup.material
+        self.n_qpd = int(np.count_nonzero(self.S.kind))
+        scale = setup.sig_sat_MPa * self.N / self.n_qpd
+        self.d_beta = mat.A_beta_per_MPa * scale
+        self.d_an = mat.A_an_per_MPa * scale
+        self.d_p = (mat.A_vp if setup.sim.plasticity == "parallel" else mat.A_an_per_MPa) * scale
+
     @property
     def t(self) -> float:
         return float(self.K.t[0])
@@ -470,6 +476,8 @@ class Replica:
         d = {f"S_{k}": np.asarray(v) for k, v in self.S._asdict().items()
              if k not in ("leaves", "top", "offsets")}
         d.update({f"K_{k}": np.asarray(v) for k, v in self.K._asdict().items()})
+        # quenched Kanter variables and local defect fractions: needed at every temperature change
+        d.update({"Q_U": self.U, "Q_W": self.W, "Q_frac": self.frac})
         d["records"] = self.table()
         meta = {
             "seg_index": self.seg_index, "seg": self.seg, "snap_index": self.snap_index,
@@ -491,6 +499,9 @@ class Replica:
                 getattr(self.S, k)[...] = d[f"S_{k}"]
         for k in self.K._fields:
             getattr(self.K, k)[...] = d[f"K_{k}"]
+        if "Q_U" in d:
+            self.U, self.W, self.frac = (np.array(d[k]) for k in ("Q_U", "Q_W", "Q_frac"))
+        self._calibrate()
         meta = json.loads(bytes(d["meta"]).decode())
         self.seg_index = meta["seg_index"]
         self.seg = meta["seg"]
