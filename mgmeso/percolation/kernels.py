@@ -74,6 +74,17 @@ def backward_offsets(offsets: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
+def _wrap(c, n):
+    """Coordinate c (one step outside [0, n) at most) folded into the box, and the box image
+    it came from (-1, 0 or +1)."""
+    if c < 0:
+        return c + n, -1
+    if c >= n:
+        return c - n, 1
+    return c, 0
+
+
+@njit(cache=True, inline="always")
 def _find(parent, i):
     """Root of i with path halving."""
     while parent[i] != i:
@@ -178,28 +189,9 @@ def label_periodic(occ, L, Lz, nb, back, parent, par2, img, wrap2, newid, labels
                             if not occ[j]:
                                 continue
                         else:
-                            tx = x + back[b, k, 0]
-                            ty = y + back[b, k, 1]
-                            tz = z + back[b, k, 2]
-                            wx, wy, wz = 0, 0, 0
-                            if tx < 0:
-                                tx += L
-                                wx = -1
-                            elif tx >= L:
-                                tx -= L
-                                wx = 1
-                            if ty < 0:
-                                ty += L
-                                wy = -1
-                            elif ty >= L:
-                                ty -= L
-                                wy = 1
-                            if tz < 0:
-                                tz += Lz
-                                wz = -1
-                            elif tz >= Lz:
-                                tz -= Lz
-                                wz = 1
+                            tx, wx = _wrap(x + back[b, k, 0], L)
+                            ty, wy = _wrap(y + back[b, k, 1], L)
+                            tz, wz = _wrap(z + back[b, k, 2], Lz)
                             j = ((tx * L + ty) * Lz + tz) * nb + back[b, k, 3]
                             if not occ[j]:
                                 continue

@@ -83,10 +83,16 @@ def plot_comparison(cmp, setup, cfg, path: Path) -> None:
         axz.legend(fontsize=7)
         axz.grid(alpha=0.3)
     s = setup.sim
-    fig.suptitle(f"{cfg.title or cfg.name}\nkMC {setup.lattice.name} L = {setup.lattice.L}, "
-                 f"{s.replicas} replicas, {s.plasticity} plasticity, {s.heterogeneity} "
-                 f"heterogeneity, coalescence {'on' if s.coalescence else 'off'}", fontsize=10)
+    _run_title(fig, cfg, setup, f"{s.heterogeneity} heterogeneity, coalescence "
+                                f"{'on' if s.coalescence else 'off'}")
     save_figure(fig, path)
+
+
+def _run_title(fig, cfg, setup, rules: str) -> None:
+    """Figure title: the config title, then the kMC lattice, replicas and rules."""
+    s = setup.sim
+    fig.suptitle(f"{cfg.title or cfg.name}\nkMC {setup.lattice.name} L = {setup.lattice.L}, "
+                 f"{s.replicas} replicas, {s.plasticity} plasticity, {rules}", fontsize=10)
 
 
 def plot_dma_comparison(cols: dict, setup, cfg, path: Path) -> None:
@@ -120,8 +126,5 @@ def plot_dma_comparison(cols: dict, setup, cfg, path: Path) -> None:
     for ax in axes:
         ax.legend(fontsize=6, ncol=3)
         ax.grid(alpha=0.3)
-    s = setup.sim
-    fig.suptitle(f"{cfg.title or cfg.name}\nkMC {setup.lattice.name} L = {setup.lattice.L}, "
-                 f"{s.replicas} replicas, {s.plasticity} plasticity, elimination factor "
-                 f"{s.elimination_factor:g}", fontsize=10)
+    _run_title(fig, cfg, setup, f"elimination factor {setup.sim.elimination_factor:g}")
     save_figure(fig, path)
