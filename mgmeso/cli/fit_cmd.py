@@ -52,24 +52,6 @@ def _per_file(values, n: int, flag: str):
     return list(values)
 
 
-def _default_map(path: Path, kind: str) -> dict[str, str]:
-    """Without --columns, headers must already be canonical keys (e.g. temperature_K, E_loss_MPa)."""
-    from ..fit.data import _read_rows, _split_key
-
-    header, _ = _read_rows(path)
-    out = {}
-    for h in header:
-        try:
-            _split_key(h)
-        except UserError:
-            continue
-        out[h] = h
-    if not out:
-        raise UserError(f"{path}: no header is a known column key; map the columns with --columns "
-                        f"(e.g. temperature_degC=Temp,E_loss_GPa=E2)")
-    return out
-
-
 def _parse_start(text: str | None) -> dict[str, float]:
     out = {}
     for part in (p.strip() for p in (text or "").split(",") if p.strip()):
@@ -84,7 +66,7 @@ def _parse_start(text: str | None) -> dict[str, float]:
 def run(args) -> int:
     from ..config import load_material
     from ..fit.core import fit_material
-    from ..fit.data import read_dataset, parse_column_map
+    from ..fit.data import default_column_map, parse_column_map, read_dataset
     from ..fit.derived import derived_fits
     from ..fit.report import plot_fit, write_fit_json, write_material_toml, write_report
     from ..io.files import check_writable
@@ -107,7 +89,7 @@ def run(args) -> int:
     check_writable(paths, args.overwrite)
     datasets = []
     for f, k, m, fr, T, s in zip(files, kinds, maps, freqs, temps, stresses):
-        cmap = parse_column_map(m) if m else _default_map(f, k)
+        cmap = parse_column_map(m) if m else default_column_map(f)
         datasets.append(read_dataset(f, k, cmap, poisson_ratio=args.poisson_ratio, frequency_Hz=fr,
                                      temperature_K=T, stress_MPa=s))
     res = fit_material(base, datasets, free, chi_law=args.chi_law, loss_only=args.loss_only,

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["Dataset", "read_dataset", "parse_column_map", "KINDS", "CANONICAL"]
+__all__ = ["Dataset", "read_dataset", "parse_column_map", "default_column_map", "KINDS", "CANONICAL"]
 
 #: quantity -> (package unit suffix, {file unit suffix: (scale, offset)}) with package = scale * file + offset
 _UNITS = {
@@ -92,6 +92,22 @@ def _column_map_file(path: Path) -> dict[str, str]:
     for k in table:
         _split_key(k)
     return dict(table)
+
+
+def default_column_map(path: Path) -> dict[str, str]:
+    """Without a column map, the headers that are already column keys (``temperature_K``, ...)."""
+    header, _ = _read_rows(Path(path))
+    out = {}
+    for h in header:
+        try:
+            _split_key(h)
+        except DataError:
+            continue
+        out[h] = h
+    if not out:
+        raise DataError(f"{path}: no header is a known column key; map the columns with --columns "
+                        f"(e.g. temperature_degC=Temp,E_loss_GPa=E2)")
+    return out
 
 
 def _split_key(key: str) -> tuple[str, str]:
