@@ -98,6 +98,8 @@ class TwinEngine:
         self.t = float(K.t[0])
         self.t_next = float(K.t_next[0])
         self.sums = [int(x) for x in K.sums]
+        self.frozen = float(K.frozen[0])
+        self.work = float(K.work[0])
         self.counts = [int(x) for x in K.counts]
         self.rng = TwinRNG(K.rng)
         self.nbr = lat.neighbour_table()
@@ -131,7 +133,8 @@ class TwinEngine:
         if C.control == 0.0:
             return C.sigma_hold + osc
         eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
-        inel = (C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
+        inel = ((C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
+                + self.frozen)
         return (eps - inel) / C.J_inst
 
     def draw(self, sigma):
@@ -205,6 +208,7 @@ class TwinEngine:
     def smd_event(self, j, t, sigma, p_grow):
         S = self.S
         new = self.draw(sigma)
+        self.work += sigma * self.C.d_an * (new - int(S["smd"][j])) * self.C.inv_N
         self.sums[1] += new - int(S["smd"][j])
         S["smd"][j] = new
         self.counts[1] += 1
@@ -257,3 +261,49 @@ class TwinEngine:
             j = twin_find(self.top, self.leaves, self.rng.uniform() * total)
             self.event(j, self.t)
             n += 1
+
+    # -- defect dynamics (mgmeso.kmc.defect_kernels) -------------------------------
+    def heal(self, idx, sigma, t):
+        """Healed sites freeze their unit strains; the series rule turns the SMD plastic."""
+        S, C = self.S, self.C
+        for j in idx:
+            e = int(S["elim"][j])
+            if e >= 1:
+                b = self.draw(sigma)
+            else:
+                b = int(S["beta"][j])
+                self.sums[0] -= b
+            frozen = C.d_beta * b
+            if e == 2:
+                frozen += C.d_an * self.draw(sigma)
+            elif C.series > 0.5:
+                self.annihilate_series(j, t)
+            else:
+                a = int(S["smd"][j])
+                self.sums[1] -= a
+                frozen += C.d_an * a
+            self.frozen += frozen * C.inv_N
+            S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + frozen)
+            for name, v in (("kind", 0), ("elim", 0), ("beta", 0), ("smd", 0), ("owner", -1),
+                            ("fp_next", -1), ("fp_size", 0), ("leaves", 0.0)):
+                S[name][j] = v
+
+    def form(self, idx):
+        S = self.S
+        for j in idx:
+            for name, v in (("kind", 1), ("elim", 0), ("beta", 0), ("smd", 0), ("owner", j),
+                            ("fp_next", -1), ("fp_size", 1)):
+                S[name][j] = v
+
+    def log_alpha_times(self):
+        """ln tau_max_j of every site, from the same formulas as :meth:`rates`."""
+        S, C = self.S, self.C
+        out = []
+        for j in range(len(S["kind"])):
+            ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
+            if C.local > 0.5:
+                chi = float(S["chi"][j])
+                out.append(C.log_t0 + (ln_tb - C.log_t0) / chi if ln_tb > C.log_t0 else ln_tb)
+            else:
+                out.append(C.log_tmax)
+        return np.array(out)

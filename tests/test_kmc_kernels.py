@@ -170,6 +170,7 @@ def test_kernel_matches_python_twin(kw):
     assert rep.K.counts[5] == 20000
     assert float(rep.K.t[0]) == twin.t
     assert list(rep.K.sums) == twin.sums
+    assert float(rep.K.work[0]) == twin.work      # net anelastic work, summed in the same order
     assert list(rep.K.counts) == twin.counts
     assert list(rep.K.rng) == twin.rng.s
     for name in ("beta", "smd", "owner", "fp_next", "fp_size", "eps_p", "last_smd"):

@@ -66,7 +66,7 @@ def run_show(args) -> int:
             out += format_table("x", seg)[1:]
     else:
         out += format_table("protocol", p)
-    for name in ("theory", "simulation", "output"):
+    for name in ("theory", "simulation", "defects", "output"):
         out.append("")
         out += format_table(name, getattr(cfg, name))
     print("\n".join(out))

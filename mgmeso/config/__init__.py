@@ -9,11 +9,11 @@ from .material import Material
 from .protocols import (PROTOCOLS, SEGMENTS, Creep, CyclicTraining, DmaIsochronal, DmaIsothermal,
                         HoldStrain, HoldStress, Program, RampStrain, SteppedRelaxation,
                         StressRelaxation, Temperature, Tension, Unload)
-from .tables import Output, Simulation, TheoryOptions
+from .tables import Defects, Output, Simulation, TheoryOptions
 
 __all__ = [
     "RunConfig", "load_config", "load_material", "parse_config", "Material", "PROTOCOLS",
     "SEGMENTS", "Creep", "CyclicTraining", "DmaIsochronal", "DmaIsothermal", "HoldStrain",
     "HoldStress", "Program", "RampStrain", "SteppedRelaxation", "StressRelaxation", "Temperature",
-    "Tension", "Unload", "Output", "Simulation", "TheoryOptions",
+    "Tension", "Unload", "Output", "Simulation", "TheoryOptions", "Defects",
 ]

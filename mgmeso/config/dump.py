@@ -37,6 +37,7 @@ def config_dict(cfg: RunConfig) -> dict:
         "protocol": proto,
         "theory": _plain(cfg.theory),
         "simulation": _plain(cfg.simulation),
+        "defects": _plain(cfg.defects),
         "output": _plain(cfg.output),
     }
 

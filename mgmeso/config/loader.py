@@ -26,11 +26,12 @@ from ..errors import ConfigError
 from .fields import format_value, parse_table, suggest
 from .material import Material
 from .protocols import PROTOCOLS, SEGMENTS, Creep, HoldStress, Program
-from .tables import Output, Simulation, TheoryOptions
+from .tables import Defects, Output, Simulation, TheoryOptions
 
 __all__ = ["RunConfig", "load_config", "load_material", "material_search_path", "parse_config"]
 
-TOP_LEVEL_KEYS = ("title", "description", "material", "protocol", "theory", "simulation", "output")
+TOP_LEVEL_KEYS = ("title", "description", "material", "protocol", "theory", "simulation", "defects",
+                  "output")
 MATERIAL_FILE_KEYS = ("material", "sources", "description")
 
 
@@ -43,6 +44,7 @@ class RunConfig:
     theory: TheoryOptions
     simulation: Simulation
     output: Output
+    defects: Defects = field(default_factory=Defects)
     title: str = ""
     path: Path | None = None
     material_origin: str = "inline"
@@ -301,11 +303,13 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
     theory = parse_table(TheoryOptions, doc.get("theory", {}), "[theory]", errors)
     sim = parse_table(Simulation, doc.get("simulation", {}), "[simulation]", errors)
     out = parse_table(Output, doc.get("output", {}), "[output]", errors)
+    defects = parse_table(Defects, doc.get("defects", {}), "[defects]", errors)
     if mat is not None and protocol is not None:
         _cross_checks(mat, protocol, errors)
     if errors:
         raise ConfigError(errors, source=str(path) if path else None)
     return RunConfig(material=mat, protocol=protocol, theory=theory, simulation=sim, output=out,
+                     defects=defects,
                      title=title, path=path, material_origin=origin, material_sources=sources)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .fields import param
 
-__all__ = ["TheoryOptions", "Simulation", "Output"]
+__all__ = ["TheoryOptions", "Simulation", "Defects", "Output"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +102,33 @@ class Simulation:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")
         return msgs
+
+
+@dataclass(frozen=True, kw_only=True)
+class Defects:
+    """Defect dynamics of the kMC (aging and rejuvenation), MODEL.md section 2; docs/kmc_aging.md."""
+
+    enabled: bool = param(False, doc="let QPD sites heal and form (aging toward the equilibrium "
+                          "C_d(T) of seed 004 Eq. 1 on the local alpha time), anelastic work create "
+                          "defects and annihilations reorder; chi_j and tau_max_j then follow the "
+                          "local defect fraction (chi = kappa C_d, Eq. 10)")
+    fictive_temperature_K: float | None = param(
+        None, unit="K", doc="the initial defect fraction is the equilibrium C_d at this temperature "
+        "(as-quenched: above Tg; default: the analytical model's C_d at the starting temperature, "
+        "i.e. frozen at Tg below Tg)", lo=0.0, lo_open=True, hi=5000.0,
+        why="a positive absolute temperature")
+    rejuvenation_yield_per_MPa: float = param(
+        0.0, unit="1/MPa", doc="QPDs created per site per MPa (MJ/m^3) of net anelastic work "
+        "integral sigma d(eps_an), placed next to recently active SMD footprints (seed 004 Eq. 22c, "
+        "seed 001 Eq. 6; 0: off)", lo=0.0, hi=1e3, why="0 (off) or a positive yield")
+    reordering_probability: float = param(
+        0.0, doc="probability that an SMD annihilation heals its QPD site (seed 001 Eq. 21; "
+        "catalog F7: off by default)", lo=0.0, hi=1.0, why="a probability")
+    max_step_s: float = param(
+        60.0, unit="s", doc="longest simulated interval between defect updates (they also happen "
+        "at every sample, temperature slice and segment start)", lo=1e-6, hi=1e9,
+        why="a positive interval; the update is exact for each site at frozen rates and its "
+        "error shrinks with the interval")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -59,6 +59,8 @@ Clock = namedtuple("Clock", [
     "t",         # float64[1]: simulated time (s)
     "t_next",    # float64[1]: time of the drawn but not yet executed next event (NaN: none)
     "sums",      # int64[3]: sum of beta states, SMD states, plastic units (dynamic units only)
+    "frozen",    # float64[1]: strain frozen in by healed QPD sites (defect dynamics), per lattice
+    "work",      # float64[1]: net anelastic work density, the sum of sigma d(eps_an) (MPa)
     "counts",    # int64[6 + COAL_HIST]: events beta, smd, annihilation, coalescence, null, total;
                  # then coalescences by merged footprint size (sites, last bin: that or more)
 ])
@@ -84,6 +86,26 @@ C_HIST, COAL_HIST = 6, 256
 
 
 @njit(cache=True)
+def site_log_times(j, S, C):
+    """ln tau_beta_j, ln tau_max_j and ln tau_an (before the stable factor) of site j.
+
+    In 'local' mode tau_max_j follows the site's own tau_beta_j and chi_j (seed 004
+    Eq. 11b, tau_max = tau_beta below t0); in 'paper' mode it is the lattice's
+    tau_max(T). Matrix sites get the times they would have as QPDs (used by the
+    defect dynamics, whose local alpha time is tau_max_j).
+    """
+    ln_tb = C.log_tb_mean + S.log_tb[j] * C.temp_factor
+    if C.local > 0.5:
+        chi = float(S.chi[j])
+        if ln_tb > C.log_t0:
+            ln_tmax = C.log_t0 + (ln_tb - C.log_t0) / chi
+        else:
+            ln_tmax = ln_tb
+        return ln_tb, ln_tmax, math.log(chi) / chi + ln_tmax
+    return ln_tb, C.log_tmax, C.log_tan
+
+
+@njit(cache=True)
 def site_rates(j, S, C):
     """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j."""
     r_dyn, r_ann, q, p_grow = site_rates_growth(j, S, C)
@@ -99,17 +121,7 @@ def site_rates_growth(j, S, C):
     most at the alpha rate ``1/tau_max_j`` -- SMDs expand on the annihilation time
     scale (seed 004 L443-461: tau_2 ~ tau_max), however fast they flip.
     """
-    ln_tb = C.log_tb_mean + S.log_tb[j] * C.temp_factor
-    if C.local > 0.5:
-        chi = float(S.chi[j])
-        if ln_tb > C.log_t0:
-            ln_tmax = C.log_t0 + (ln_tb - C.log_t0) / chi
-        else:
-            ln_tmax = ln_tb
-        ln_tan = math.log(chi) / chi + ln_tmax
-    else:
-        ln_tmax = C.log_tmax
-        ln_tan = C.log_tan
+    ln_tb, ln_tmax, ln_tan = site_log_times(j, S, C)
     ln_tan_j = ln_tan - S.log_S[j]
     if ln_tan_j < ln_tb:           # truncation: tau_an_j >= tau_beta_j, so q_j <= 1
         ln_tan_j = ln_tb
@@ -134,8 +146,13 @@ def stress_now(t, C, K):
     if C.control == STRESS:
         return C.sigma_hold + osc
     eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
-    inel = (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N
-    return (eps - inel) / C.J_inst
+    return (eps - inelastic(C, K)) / C.J_inst
+
+
+@njit(cache=True)
+def inelastic(C, K):
+    """Inelastic strain of the dynamic units plus the strain frozen in by healed sites."""
+    return (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N + K.frozen[0]
 
 
 @njit(cache=True)
@@ -230,6 +247,7 @@ def grow_footprint(j, t, S, C, K):
 @njit(cache=True)
 def smd_event(j, t, sigma, p_grow, S, C, K):
     new = draw_state(K.rng, sigma, C.sig_sat)
+    K.work[0] += sigma * C.d_an * (new - S.smd[j]) * C.inv_N
     K.sums[1] += new - S.smd[j]
     S.smd[j] = new
     K.counts[C_SMD] += 1
@@ -282,8 +300,7 @@ def do_event(j, t, S, C, K):
 @njit(cache=True)
 def unload_crossing(C, K):
     """Time at which the stress reaches zero during unloading if no event intervenes."""
-    inel = (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N
-    return C.t_seg0 + (inel - C.eps0) / C.eps_rate
+    return C.t_seg0 + (inelastic(C, K) - C.eps0) / C.eps_rate
 
 
 @njit(cache=True, nogil=True)

@@ -31,7 +31,8 @@ from ..errors import ConfigError
 from ..program import Oscillate, segment_duration, segment_sample_offsets
 from ..theory import kinetics
 from . import kernels as kn
-from .disorder import draw_disorder
+from .defects import DefectDynamics
+from .disorder import draw_disorder, local_defect_fraction
 from .rng import seed_state
 from .setup import KmcSetup
 from .stable import kanter
@@ -93,8 +94,14 @@ class Replica:
         mat, sim, lat = setup.material, setup.sim, setup.lattice
         prog = setup.programs[case]
         self.program = prog
-        ss_dis, ss_dyn, ss_obs, ss_snap = seed_seq.spawn(4)
+        ss_dis, ss_dyn, ss_obs, ss_snap, ss_def = seed_seq.spawn(5)
         Cd = float(kinetics.defect_concentration(mat, prog.temperature_K))
+        #: defect fraction the unit strains are calibrated at (the analytical model's C_d)
+        self.Cd_ref = Cd
+        dcfg = setup.defects
+        self.dyn = DefectDynamics(dcfg, mat, lat.neighbour_table(), ss_def) if dcfg.enabled else None
+        if self.dyn is not None and dcfg.fictive_temperature_K is not None:
+            Cd = float(kinetics.equilibrium_defect_concentration(mat, dcfg.fictive_temperature_K))
         dis = draw_disorder(lat, lat.neighbour_table(), Cd, mat.B_beta,
                             np.random.default_rng(ss_dis), sim.defect_correlation_length,
                             sim.chi_radius)
@@ -116,7 +123,8 @@ class Replica:
             leaves=np.zeros(N), top=np.zeros(tree_size(N)), offsets=lat.offsets,
         )
         self.K = kn.Clock(rng=seed_state(ss_dyn), t=np.zeros(1), t_next=np.full(1, np.nan),
-                          sums=np.zeros(3, np.int64), counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64))
+                          sums=np.zeros(3, np.int64), frozen=np.zeros(1), work=np.zeros(1),
+                          counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64))
         self.obs_rng = np.random.default_rng(ss_obs)
         self.snap_rng = np.random.default_rng(ss_snap)  # snapshots never change the time series
         self._calibrate()
@@ -134,10 +142,13 @@ class Replica:
     # ------------------------------------------------------------------ helpers
     def _calibrate(self) -> None:
         """Unit strains calibrated to the material's compliances (MODEL.md section 2), using
-        this replica's actual number of QPD sites."""
+        this replica's actual number of QPD sites. With defect dynamics the unit strains are
+        those of a lattice at the analytical model's C_d, so that compliances follow the
+        defect population as it ages or is rejuvenated."""
         setup, mat = self.setup, self.setup.material
         self.n_qpd = int(np.count_nonzero(self.S.kind))
-        scale = setup.sig_sat_MPa * self.N / self.n_qpd
+        n_ref = self.Cd_ref * self.N if self.dyn is not None else self.n_qpd
+        scale = setup.sig_sat_MPa * self.N / n_ref
         self.d_beta = mat.A_beta_per_MPa * scale
         self.d_an = mat.A_an_per_MPa * scale
         self.d_p = (mat.A_vp if setup.sim.plasticity == "parallel" else mat.A_an_per_MPa) * scale
@@ -157,7 +168,7 @@ class Replica:
 
     def _inelastic_dynamic(self) -> float:
         s = self.K.sums
-        return (self.d_beta * s[0] + self.d_an * s[1] + self.d_p * s[2]) / self.N
+        return (self.d_beta * s[0] + self.d_an * s[1] + self.d_p * s[2]) / self.N + float(self.K.frozen[0])
 
     def _macro(self, t: float) -> tuple[float, float]:
         """Mean-field stress and total strain at time t under the current segment's law."""
@@ -208,7 +219,10 @@ class Replica:
     def _temperature_parameters(self, T: float) -> dict:
         mat, setup = self.setup.material, self.setup
         ln_tb = math.log(mat.tau_beta0_s) + mat.U_beta_J_per_mol / (R_J_PER_MOL_K * T)
-        chi = float(kinetics.chi(mat, T, law=setup.chi_law))
+        if self.dyn is not None:   # chi follows the defect population (seed 004 Eq. 10)
+            chi = float(kinetics.chi_from_defects(mat, self.n_qpd / self.N))
+        else:
+            chi = float(kinetics.chi(mat, T, law=setup.chi_law))
         tmax = float(kinetics.tau_max(mat, math.exp(ln_tb), chi))
         tan = float(kinetics.tau_an(tmax, chi))
         energy = setup.sim.disorder == "energy"
@@ -222,8 +236,10 @@ class Replica:
         self.tpar = self._temperature_parameters(T)
         chi = self.tpar["chi"]
         if setup.sim.heterogeneity == "local":
-            # chi_j = kappa f_j, shifted by the temperature term of chi(T) above Tg
-            chij = np.clip(mat.kappa * self.frac + (chi - mat.chi_g), kinetics.CHI_MIN, 1.0)
+            # chi_j = kappa f_j, shifted by the temperature term of chi(T) above Tg (without
+            # defect dynamics; with them f_j itself follows T)
+            shift = 0.0 if self.dyn is not None else chi - mat.chi_g
+            chij = np.clip(mat.kappa * self.frac + shift, kinetics.CHI_MIN, 1.0)
             S.chi[:] = chij
             S.log_S[:] = kanter(self.U, self.W, chij)
         else:
@@ -262,7 +278,21 @@ class Replica:
         S.elim[:] = new
 
     # ---------------------------------------------------------------- segments
+    def _defect_update(self) -> None:
+        """Advance the defect dynamics to now (a no-op when they are off)."""
+        if self.dyn is None or self.t <= self.dyn.t_last:
+            return
+        sigma, _ = self._macro(self.t)
+        if self.dyn.step(self.S, self.control(self.t, 0), self.K, self.T, sigma, self.t):
+            # kinds changed: local fractions, chi_j, stable factors, classification, rates
+            self.frac = local_defect_fraction(self.S.kind, self.dyn.nbr, self.setup.sim.chi_radius)
+            self.n_qpd = int(np.count_nonzero(self.S.kind))
+            self._set_temperature(self.T, sigma)
+            self.K.t_next[0] = np.nan
+            self._build_tree()
+
     def _begin_segment(self) -> None:
+        self._defect_update()
         prog = self.program
         seg = prog.segments[self.seg_index]
         t = self.t
@@ -336,6 +366,7 @@ class Replica:
     def _next_slice(self) -> None:
         """Move the temperature to the midpoint of the next ramp slice (to the final
         temperature at the end of the ramp)."""
+        self._defect_update()
         seg = self.seg
         t0, end = seg["slice_next"], seg["ramp_end"]
         if t0 >= end:
@@ -371,7 +402,7 @@ class Replica:
         xa = 2 * int(self.obs_rng.binomial(na, p)) - na if na else 0
         e_b = self.d_beta * (K.sums[0] + xb) / self.N
         e_a = self.d_an * (K.sums[1] + xa) / self.N
-        e_p = self.d_p * K.sums[2] / self.N
+        e_p = self.d_p * K.sums[2] / self.N + float(K.frozen[0])
         # conditional means of the equilibrium units (Rao-Blackwell: same mean, less noise)
         eb_x = self.d_beta * (K.sums[0] + nb * (2 * p - 1)) / self.N
         ea_x = self.d_an * (K.sums[1] + na * (2 * p - 1)) / self.N
@@ -432,6 +463,14 @@ class Replica:
         if self.snap_index < len(snaps) and snaps[self.snap_index] <= t_sample:
             t_stop, is_snap = max(snaps[self.snap_index], self.t), True
         edge = seg.get("slice_next", math.inf)
+        if self.dyn is not None and self.dyn.next_update_s < min(edge, t_stop):
+            status = kn.run_until(self.S, self.control(self.dyn.next_update_s, max_events), self.K)
+            if status != kn.STATUS_EVENTS:
+                self._defect_update()
+            if status == kn.STATUS_UNLOADED:
+                self.records.append(self.observe())
+                seg["finished"] = True
+            return
         if edge <= t_stop:
             status = kn.run_until(self.S, self.control(edge, max_events), self.K)
             if status != kn.STATUS_EVENTS:
@@ -441,14 +480,16 @@ class Replica:
         if status == kn.STATUS_EVENTS:
             return
         if status == kn.STATUS_UNLOADED:
+            self._defect_update()
             self.records.append(self.observe())
             seg["finished"] = True
             return
-        if is_snap:
+        if is_snap:   # snapshots change nothing: no defect update at a snapshot alone
             self.snapshots.append(self.snapshot())
             self.snap_index += 1
             if t_stop < t_sample:
                 return
+        self._defect_update()
         self.records.append(self.observe())
         self.sample_pos += 1
         if self.sample_pos >= len(seg["samples"]):
@@ -485,6 +526,7 @@ class Replica:
             "done": self.done, "obs_rng": self.obs_rng.bit_generator.state,
             "snap_rng": self.snap_rng.bit_generator.state,
             "n_snapshots": len(self.snapshots),
+            "defects": self.dyn.state() if self.dyn is not None else None,
         }
         d["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         for i, snap in enumerate(self.snapshots):
@@ -498,7 +540,8 @@ class Replica:
             if f"S_{k}" in d:
                 getattr(self.S, k)[...] = d[f"S_{k}"]
         for k in self.K._fields:
-            getattr(self.K, k)[...] = d[f"K_{k}"]
+            if f"K_{k}" in d:
+                getattr(self.K, k)[...] = d[f"K_{k}"]
         if "Q_U" in d:
             self.U, self.W, self.frac = (np.array(d[k]) for k in ("Q_U", "Q_W", "Q_frac"))
         self._calibrate()
@@ -514,6 +557,8 @@ class Replica:
         self.done = meta["done"]
         self.obs_rng.bit_generator.state = meta["obs_rng"]
         self.snap_rng.bit_generator.state = meta["snap_rng"]
+        if self.dyn is not None and meta.get("defects"):
+            self.dyn.load(meta["defects"])
         rec = d["records"]
         self.records = [row for row in rec]
         self.snapshots = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import (Creep, DmaIsochronal, DmaIsothermal, HoldStrain, HoldStress, Program, RampStrain,
+from ..config import (Creep, Defects, DmaIsochronal, DmaIsothermal, HoldStrain, HoldStress, Program, RampStrain,
                       RunConfig, StressRelaxation, Tension, Unload)
 from ..config.material import Material
 from ..config.tables import Simulation
@@ -34,6 +34,7 @@ class KmcSetup:
     T_ref_K: float                          # energy-mode reference temperature
     snapshot_times_s: tuple[float, ...]
     chi_law: str
+    defects: Defects = Defects()            # defect dynamics (aging, rejuvenation), off by default
 
     @property
     def n_cases(self) -> int:
@@ -122,7 +123,7 @@ def make_setup(cfg: RunConfig) -> KmcSetup:
         material=mat, sim=sim, lattice=make_lattice(sim.lattice, sim.L), programs=progs,
         case_labels=labels, sig_sat_MPa=float(sig_sat), elim_rates_per_s=tuple(float(e) for e in elim),
         T_ref_K=float(T_ref), snapshot_times_s=tuple(sorted(cfg.output.snapshot_times_s)),
-        chi_law=cfg.theory.chi_law)
+        chi_law=cfg.theory.chi_law, defects=cfg.defects)
 
 
 _ = Unload

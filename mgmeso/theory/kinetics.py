@@ -19,7 +19,8 @@ from ..config.material import Material
 from ..constants import R_J_PER_MOL_K
 
 __all__ = [
-    "tau_beta", "chi", "tau_max", "tau_an", "defect_concentration", "chi_from_defects",
+    "tau_beta", "chi", "tau_max", "tau_an", "defect_concentration", "equilibrium_defect_concentration",
+    "chi_from_defects",
     "CHI_MIN", "CHI_MAX", "LOG_TAU_CAP",
 ]
 
@@ -63,7 +64,16 @@ def defect_concentration(mat: Material, T_K):
     dH_F and dS_F are derived from ``Cd_at_Tg`` and ``a1`` (see
     :attr:`Material.dH_F_J_per_mol`).
     """
-    T = np.maximum(np.asarray(T_K, dtype=float), mat.Tg_K)
+    return equilibrium_defect_concentration(mat, np.maximum(np.asarray(T_K, dtype=float), mat.Tg_K))
+
+
+def equilibrium_defect_concentration(mat: Material, T_K):
+    """Equilibrium QPD concentration of seed 004 Eq. 1 at every temperature (not frozen).
+
+    Below Tg this is the state an infinitely slow aging would reach; the kMC's
+    defect dynamics relax the lattice toward it (MODEL.md section 2).
+    """
+    T = np.asarray(T_K, dtype=float)
     x = -mat.dS_F_J_per_mol_K / R_J_PER_MOL_K + mat.dH_F_J_per_mol / (R_J_PER_MOL_K * T)
     return 1.0 / (1.0 + np.exp(x))
 

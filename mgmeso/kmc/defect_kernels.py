@@ -1,0 +1,76 @@
+"""Numba kernels of the defect dynamics (aging and rejuvenation, MODEL.md section 2).
+
+The Python layer (:mod:`.defects`) decides which sites heal (QPD -> matrix) and
+which form (matrix -> QPD); these kernels apply the decisions to the lattice
+state with exact strain bookkeeping:
+
+* a healed site freezes its strain: the beta and SMD unit strains it carries
+  become permanent (``K.frozen``; units in local equilibrium are drawn from the
+  bias at the current stress first). Under the series rule the SMD's strain turns
+  plastic and its footprint dissolves, exactly as at an annihilation;
+* a formed site starts as an unpolarised QPD with its own one-site footprint.
+  Its quenched variables (ln tau_beta offset, Kanter U, W) were drawn for every
+  site at the start, so a site that heals and forms again is the same unit.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .kernels import annihilate_series, draw_state, site_log_times
+
+__all__ = ["log_alpha_times", "heal_sites", "form_sites"]
+
+
+@njit(cache=True)
+def log_alpha_times(S, C, out):
+    """ln tau_max_j of every site (QPD or matrix) into ``out`` (float64[N])."""
+    for j in range(S.kind.size):
+        ln_tb, ln_tmax, ln_tan = site_log_times(j, S, C)
+        out[j] = ln_tmax
+
+
+@njit(cache=True)
+def heal_sites(idx, sigma, t, S, C, K):
+    """Turn the QPD sites ``idx`` (int64[n]) into matrix, freezing their strain at stress sigma."""
+    for i in range(idx.size):
+        j = idx[i]
+        e = S.elim[j]
+        if e >= 1:
+            b = draw_state(K.rng, sigma, C.sig_sat)
+        else:
+            b = S.beta[j]
+            K.sums[0] -= b
+        frozen = C.d_beta * b
+        if e == 2:
+            frozen += C.d_an * draw_state(K.rng, sigma, C.sig_sat)
+        elif C.series > 0.5:
+            annihilate_series(j, t, S, C, K)       # SMD strain -> plastic, footprint dissolved
+        else:
+            a = S.smd[j]
+            K.sums[1] -= a
+            frozen += C.d_an * a
+        K.frozen[0] += frozen * C.inv_N
+        S.eps_p[j] = float(S.eps_p[j]) + frozen
+        S.kind[j] = 0
+        S.elim[j] = 0
+        S.beta[j] = 0
+        S.smd[j] = 0
+        S.owner[j] = -1
+        S.fp_next[j] = -1
+        S.fp_size[j] = 0
+        S.leaves[j] = 0.0
+
+
+@njit(cache=True)
+def form_sites(idx, S):
+    """Turn the free matrix sites ``idx`` (int64[n], not in any footprint) into unpolarised QPDs."""
+    for i in range(idx.size):
+        j = idx[i]
+        S.kind[j] = 1
+        S.elim[j] = 0
+        S.beta[j] = 0
+        S.smd[j] = 0
+        S.owner[j] = j
+        S.fp_next[j] = -1
+        S.fp_size[j] = 1
