@@ -14,11 +14,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config.protocols import (Creep, DmaIsochronal, DmaIsothermal, HoldStrain, HoldStress, Program,
-                               RampStrain, StressRelaxation, Temperature, Tension, Unload)
+from .config.protocols import (Creep, CyclicTraining, DmaIsochronal, DmaIsothermal, HoldStrain,
+                               HoldStress, Program, RampStrain, SteppedRelaxation, StressRelaxation,
+                               Temperature, Tension, Unload)
 
-__all__ = ["LoadingProgram", "Oscillate", "compile_protocol", "compile_dma", "segment_sample_offsets",
-           "segment_duration"]
+__all__ = ["LoadingProgram", "Oscillate", "StrainStep", "compile_protocol", "compile_dma",
+           "compile_stepped", "compile_training", "segment_sample_offsets", "segment_duration"]
+
+#: heating time between two steps of a stepped relaxation (seed 000 quotes 2100 s per step for
+#: 1800 s of monitoring; the remaining 300 s change the temperature and let the sample recover)
+STEP_CHANGE_S = 300.0
+#: unloading strain rate after each relaxation step (not given in the seeds; fast against 1800 s)
+STEP_UNLOAD_RATE_PER_S = 1e-3
+
+
+@dataclass(frozen=True)
+class StrainStep:
+    """Add ``strain`` to the total strain at the segment start and hold it (one relaxation of a
+    stepped-relaxation run, whose strain is released and re-applied at every step)."""
+
+    strain: float
+    duration_s: float
+    samples: int
+    spacing: str = "log"
 
 
 @dataclass(frozen=True)
@@ -35,7 +53,7 @@ class Oscillate:
     strain_amplitude: float = 0.0
     stress_amplitude_MPa: float = 0.0
     ramp_K_per_min: float = 0.0
-    samples_per_cycle: int = 16
+    samples_per_cycle: float = 16
     spacing: str = "linear"
 
     @property
@@ -71,6 +89,49 @@ def compile_dma(protocol, cycles_per_frequency: float = 6.0,
             out.append((f"{T:g} K", LoadingProgram(float(T), segs, 1.0 / (freqs[-1] * samples_per_cycle))))
         return out
     raise TypeError(f"protocol kind {protocol.kind!r} is not a DMA protocol")
+
+
+def _stepped_run(p: SteppedRelaxation) -> list:
+    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    n = _samples(p.first_sample_s, p.hold_s, p.points_per_decade)
+    segs = []
+    for i, T in enumerate(temps):
+        if i:
+            segs.append(Temperature(to_K=float(T), rate_K_per_min=p.T_step_K / STEP_CHANGE_S * 60.0,
+                                    samples=1))
+        segs.append(StrainStep(strain=p.strain, duration_s=p.hold_s, samples=n))
+        segs.append(Unload(rate_per_s=STEP_UNLOAD_RATE_PER_S, samples=2))
+    return segs
+
+
+def compile_stepped(p: SteppedRelaxation) -> LoadingProgram:
+    """kMC program of seed 000's stepped relaxation: at each temperature a strain step held
+    ``hold_s``, unloading to zero stress, and ``STEP_CHANGE_S`` of heating to the next step. With
+    ``second_run_cooling_K_per_min`` > 0 the sample is then cooled to ``T_start_K`` at that rate
+    and the whole series is run again (the "relaxed state" of seed 000)."""
+    segs = _stepped_run(p)
+    if p.second_run_cooling_K_per_min > 0:
+        segs.append(Temperature(to_K=p.T_start_K, rate_K_per_min=p.second_run_cooling_K_per_min,
+                                samples=20))
+        segs += _stepped_run(p)
+    return LoadingProgram(p.T_start_K, tuple(segs), p.first_sample_s)
+
+
+def compile_training(p: CyclicTraining, samples: int = 400) -> list[tuple[str, LoadingProgram]]:
+    """kMC programs of seed 001's beta training, one case per frequency plus an untrained
+    reference (same heating and cooling, no load): cyclic strain while heating to ``T_end_K``,
+    then cooling to ``T_start_K`` at zero stress. ``samples`` samples over the heating."""
+    heat_s = (p.T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
+    cool = Temperature(to_K=p.T_start_K, rate_K_per_min=p.cooling_rate_K_per_min, samples=50)
+    out = [("untrained", LoadingProgram(p.T_start_K, (
+        Temperature(to_K=p.T_end_K, rate_K_per_min=p.heating_rate_K_per_min, samples=samples), cool),
+        heat_s / samples))]
+    for f in p.frequency_Hz:
+        cycles = heat_s * f
+        seg = Oscillate(frequency_Hz=f, cycles=cycles, strain_amplitude=p.strain_amplitude,
+                        ramp_K_per_min=p.heating_rate_K_per_min, samples_per_cycle=samples / cycles)
+        out.append((f"{f:g} Hz", LoadingProgram(p.T_start_K, (seg, cool), heat_s / samples)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -135,7 +196,7 @@ def segment_sample_offsets(seg, duration_s: float, t_first_s: float) -> np.ndarr
 
 def segment_duration(seg, strain_now: float, T_now_K: float) -> float | None:
     """Known duration of a segment (s), or None if it ends on an event (unload to zero stress)."""
-    if isinstance(seg, (HoldStress, HoldStrain, Oscillate)):
+    if isinstance(seg, (HoldStress, HoldStrain, Oscillate, StrainStep)):
         return seg.duration_s
     if isinstance(seg, RampStrain):
         return abs(seg.to_strain - strain_now) / seg.rate_per_s

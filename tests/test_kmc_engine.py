@@ -182,11 +182,27 @@ def test_cli_run_export_plot_and_errors(tmp_path, capsys):
     assert "Traceback" not in err and "no checkpoint" in err
 
 
-def test_unsupported_protocols_are_clean_errors(tmp_path, capsys):
-    p = tmp_path / "d.toml"
-    p.write_text('material = "la60ni15al25"\n[protocol]\nkind = "stepped_relaxation"\n')
-    assert main(["run", str(p), "--out", str(tmp_path / "d.zarr")]) == 2
-    assert "mgmeso theory" in capsys.readouterr().err
+def test_stepped_relaxation_runs_in_the_kmc_with_a_second_run(tmp_path, capsys):
+    """Seed 000's stepped relaxation (with aging and a cooled second run) runs through the CLI;
+    delta per step comes out for both runs, and an unknown [defects] key is a clean error."""
+    from mgmeso.config import load_config
+    from mgmeso.kmc.aging import STEP_COLUMNS, stepped_delta
+    from mgmeso.kmc.ensemble import run_ensemble
+    p = tmp_path / "s.toml"
+    text = ('material = "la60ni15al25"\n[protocol]\nkind = "stepped_relaxation"\nT_start_K = 440.0\n'
+            'T_end_K = 446.0\nhold_s = 20.0\nsecond_run_cooling_K_per_min = 6.0\n'
+            '[simulation]\nL = 5\nreplicas = 1\n[defects]\nenabled = true\nfictive_temperature_K = 470.0\n')
+    p.write_text(text)
+    assert main(["run", str(p), "--out", str(tmp_path / "s.zarr")]) == 0
+    res = run_ensemble(load_config(p), progress=False)
+    d = stepped_delta(res.replicas[0][0].table(), res.setup.programs[0])
+    assert d.shape == (6, len(STEP_COLUMNS))
+    assert list(d[:, 0]) == [1, 1, 1, 2, 2, 2]
+    assert np.allclose(d[:, 1], [440, 443, 446] * 2, atol=1e-6)
+    assert np.all(np.isfinite(d)) and np.all(d[:, 2] > 0)     # sigma_0 > 0 at every step
+    p.write_text(text + "yield = 1.0\n")
+    assert main(["run", str(p), "--out", str(tmp_path / "t.zarr")]) == 2
+    assert "[defects]" in capsys.readouterr().err
 
 
 KILL_CFG = '''

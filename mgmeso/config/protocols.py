@@ -172,6 +172,10 @@ class SteppedRelaxation:
                                   source="seed 002 L37: DMA records from 0.5 s after loading",
                                   **_TFIRST)
     points_per_decade: int = param(10, doc="log-spaced samples per decade within a step", **_PPD)
+    second_run_cooling_K_per_min: float = param(
+        0.0, unit="K/min", doc="kMC only: after the last step, cool to T_start_K at this rate and "
+        "run the steps again (the relaxed state; 0: one run)", lo=0.0, hi=1e3,
+        why="0 (one run) or a positive cooling rate", source="seed 000 L92: 0.1 K/min")
 
     def check(self):
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,

@@ -28,7 +28,7 @@ import numpy as np
 from ..config import HoldStrain, HoldStress, RampStrain, Temperature, Unload
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
-from ..program import Oscillate, segment_duration, segment_sample_offsets
+from ..program import Oscillate, StrainStep, segment_duration, segment_sample_offsets
 from ..theory import kinetics
 from . import kernels as kn
 from .defects import DefectDynamics
@@ -313,6 +313,8 @@ class Replica:
             law.update(control=kn.STRESS, sigma_hold=seg.stress_MPa)
         elif isinstance(seg, HoldStrain):
             law.update(control=kn.STRAIN, eps0=seg.strain)
+        elif isinstance(seg, StrainStep):
+            law.update(control=kn.STRAIN, eps0=eps + seg.strain)
         elif isinstance(seg, RampStrain):
             law.update(control=kn.STRAIN, eps_rate=math.copysign(seg.rate_per_s, seg.to_strain - eps))
         elif isinstance(seg, Unload):
@@ -325,7 +327,7 @@ class Replica:
                 law.update(control=kn.STRESS, sigma_hold=sigma, amp=seg.stress_amplitude_MPa)
         elif isinstance(seg, Temperature):
             kept = prev["control"] if prev is not None else kn.STRESS
-            if kept == kn.STRESS:
+            if kept in (kn.STRESS, kn.UNLOAD):   # after unloading: held at (about) zero stress
                 law.update(control=kn.STRESS, sigma_hold=sigma)
             else:
                 law.update(control=kn.STRAIN, eps0=eps)

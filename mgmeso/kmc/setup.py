@@ -6,18 +6,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import (Creep, Defects, DmaIsochronal, DmaIsothermal, HoldStrain, HoldStress, Program, RampStrain,
-                      RunConfig, StressRelaxation, Tension, Unload)
+from ..config import (Creep, CyclicTraining, Defects, DmaIsochronal, DmaIsothermal, HoldStrain,
+                      HoldStress, Program, RampStrain, RunConfig, SteppedRelaxation,
+                      StressRelaxation, Tension, Unload)
 from ..config.material import Material
 from ..config.tables import Simulation
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
-from ..program import LoadingProgram, Oscillate, compile_dma, compile_protocol, segment_sample_offsets
+from ..program import (LoadingProgram, Oscillate, StrainStep, compile_dma, compile_protocol,
+                       compile_stepped, compile_training, segment_sample_offsets)
 from .lattice import Lattice, make_lattice
 
 __all__ = ["KmcSetup", "make_setup", "auto_sigma_sat", "resolution_time"]
 
-KMC_PROTOCOLS = (Creep, StressRelaxation, Tension, Program, DmaIsochronal, DmaIsothermal)
+KMC_PROTOCOLS = (Creep, StressRelaxation, Tension, Program, DmaIsochronal, DmaIsothermal,
+                 SteppedRelaxation, CyclicTraining)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
     for seg in prog.segments:
         if isinstance(seg, HoldStress):
             big = max(big, abs(seg.stress_MPa))
-        elif isinstance(seg, HoldStrain):
+        elif isinstance(seg, (HoldStrain, StrainStep)):
             big = max(big, mat.E_unrelaxed_MPa * abs(seg.strain))
         elif isinstance(seg, RampStrain):
             big = max(big, mat.E_unrelaxed_MPa * abs(seg.to_strain))
@@ -70,10 +73,10 @@ def resolution_time(prog: LoadingProgram) -> float:
             dur = abs(seg.to_strain - strain) / seg.rate_per_s
             t_res = min(t_res, dur / seg.samples)
             strain = seg.to_strain
-        elif isinstance(seg, HoldStrain):
+        elif isinstance(seg, (HoldStrain, StrainStep)):
             offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
             t_res = min(t_res, float(offs[0]))
-            strain = seg.strain
+            strain = seg.strain if isinstance(seg, HoldStrain) else strain + seg.strain
         elif isinstance(seg, HoldStress):
             offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
             t_res = min(t_res, float(offs[0]))
@@ -99,16 +102,19 @@ def make_setup(cfg: RunConfig) -> KmcSetup:
     p = cfg.protocol
     if not isinstance(p, KMC_PROTOCOLS):
         raise ConfigError([
-            f"[protocol] kind = '{p.kind}': the kMC engine runs creep, stress_relaxation, tension, "
-            f"program, dma_isochronal and dma_isothermal protocols; stepped relaxation and "
-            f"training are analytical only for now (use 'mgmeso theory')"], str(cfg.path))
+            f"[protocol] kind = '{p.kind}': the kMC engine runs "
+            + ", ".join(c.kind for c in KMC_PROTOCOLS) + " protocols (use 'mgmeso theory')"],
+            str(cfg.path))
     if isinstance(p, StressRelaxation):
         progs = tuple(compile_protocol(p, T) for T in p.temperatures_K)
         labels = tuple(f"{T:g} K" for T in p.temperatures_K)
-    elif isinstance(p, (DmaIsochronal, DmaIsothermal)):
-        cases = compile_dma(p)
+    elif isinstance(p, (DmaIsochronal, DmaIsothermal, CyclicTraining)):
+        cases = compile_training(p) if isinstance(p, CyclicTraining) else compile_dma(p)
         progs = tuple(pr for _, pr in cases)
         labels = tuple(lab for lab, _ in cases)
+    elif isinstance(p, SteppedRelaxation):
+        progs = (compile_stepped(p),)
+        labels = (p.kind,)
     else:
         progs = (compile_protocol(p),)
         labels = (p.kind,)
