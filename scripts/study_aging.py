@@ -113,7 +113,7 @@ def preanneal(replicas: int | None, out: Path) -> None:
         res = run_ensemble(cfg, progress=False)
         first = 0 if ta == 0 else 1
         data = res.stacked()[0]                       # (rep, sample, var)
-        for stage, k in ((1, first + 1), (3, first + 4)):
+        for stage, k in ((1, first), (3, first + 3)):
             seg = data[0, :, TS_INDEX["segment"]]
             m = seg == k
             t = data[0, m, TS_INDEX["time_s"]]

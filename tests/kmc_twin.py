@@ -125,7 +125,9 @@ class TwinEngine:
             return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j), p_grow
         if e == 1:
             return math.exp(-ln_tan_j), r_ann, 1.0, p_grow
-        return 0.0, r_ann, 0.0, p_grow
+        if e == 2:
+            return 0.0, r_ann, 0.0, p_grow
+        return 0.0, 0.0, 0.0, p_grow     # annihilation replaced by the mean drift
 
     def stress(self, t):
         C = self.C
@@ -136,6 +138,42 @@ class TwinEngine:
         inel = ((C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
                 + self.frozen)
         return (eps - inel) / C.J_inst
+
+    def drift_to(self, t):
+        """Mean plastic drift of the elim = 3 units from self.t to t: d eps_p/dt = k sigma(t),
+        integrated numerically here (Simpson on a fine grid under stress control; under strain
+        control the Maxwell ODE J sigma' = eps'(t) - k sigma by classical RK4)."""
+        C = self.C
+        k = C.k_fast
+        if k == 0.0 or t <= self.t:
+            return
+        n = 400
+        h = (t - self.t) / n
+        if C.control == 0.0:
+            def sig(u):
+                return C.sigma_hold + C.amp * math.sin(C.omega * (u - C.t_seg0))
+            acc = sig(self.t) + sig(t)
+            for i in range(1, n):
+                acc += (4 if i % 2 else 2) * sig(self.t + i * h)
+            self.frozen += k * acc * h / 3.0
+            return
+
+        def deps(u):
+            return C.eps_rate + C.amp * C.omega * math.cos(C.omega * (u - C.t_seg0))
+
+        def f(u, s):
+            return (deps(u) - k * s) / C.J_inst
+        s, u = self.stress(self.t), self.t
+        for _ in range(n):
+            k1 = f(u, s)
+            k2 = f(u + h / 2, s + h / 2 * k1)
+            k3 = f(u + h / 2, s + h / 2 * k2)
+            k4 = f(u + h, s + h * k3)
+            s += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+            u += h
+        eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + C.amp * math.sin(C.omega * (t - C.t_seg0))
+        units = (C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
+        self.frozen = eps - units - C.J_inst * s
 
     def draw(self, sigma):
         b = min(max(sigma / self.C.sig_sat, -1.0), 1.0)
@@ -254,8 +292,10 @@ class TwinEngine:
             if math.isnan(self.t_next):
                 self.t_next = self.t - math.log(self.rng.uniform_open()) / total
             if self.t_next >= t_stop:
+                self.drift_to(t_stop)
                 self.t = t_stop
                 return
+            self.drift_to(self.t_next)
             self.t = self.t_next
             self.t_next = math.nan
             j = twin_find(self.top, self.leaves, self.rng.uniform() * total)
@@ -274,7 +314,7 @@ class TwinEngine:
                 b = int(S["beta"][j])
                 self.sums[0] -= b
             frozen = C.d_beta * b
-            if e == 2:
+            if e >= 2:
                 frozen += C.d_an * self.draw(sigma)
             elif C.series > 0.5:
                 self.annihilate_series(j, t)

@@ -42,7 +42,7 @@ def heal_sites(idx, sigma, t, S, C, K):
             b = S.beta[j]
             K.sums[0] -= b
         frozen = C.d_beta * b
-        if e == 2:
+        if e >= 2:
             frozen += C.d_an * draw_state(K.rng, sigma, C.sig_sat)
         elif C.series > 0.5:
             annihilate_series(j, t, S, C, K)       # SMD strain -> plastic, footprint dissolved

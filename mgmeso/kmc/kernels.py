@@ -14,7 +14,10 @@ Per QPD site j there are two channels (rates do not depend on the unit states):
   probability ``q_j = tau_beta_j/tau_an_j``; or, when the beta unit is in local
   equilibrium (``elim = 1``), the SMD events directly at ``1/tau_an_j``; none when the
   SMD unit is also in equilibrium (``elim = 2``, parallel rule only);
-* annihilation at ``1/tau_max_j``.
+* annihilation at ``1/tau_max_j``; none when it too is faster than the loading
+  (``elim = 3``, parallel rule only): the plastic units it would deposit are replaced by
+  their mean drift, ``d eps_p/dt = k_fast sigma(t)``, integrated exactly between events
+  (:func:`drift_to`; under strain control a Maxwell element).
 
 Every unit is a two-state unit in resampling form: at its event its state is
 redrawn with ``P(+1) = (1 + b)/2``, ``b = clip(sigma/sigma_sat, -1, 1)``, at the
@@ -59,7 +62,8 @@ Clock = namedtuple("Clock", [
     "t",         # float64[1]: simulated time (s)
     "t_next",    # float64[1]: time of the drawn but not yet executed next event (NaN: none)
     "sums",      # int64[3]: sum of beta states, SMD states, plastic units (dynamic units only)
-    "frozen",    # float64[1]: strain frozen in by healed QPD sites (defect dynamics), per lattice
+    "frozen",    # float64[1]: permanent strain outside the unit sums: frozen in by healed QPD
+                 # sites (defect dynamics) plus the mean plastic drift of elim = 3 units
     "work",      # float64[1]: net anelastic work density, the sum of sigma d(eps_an) (MPa)
     "counts",    # int64[6 + COAL_HIST]: events beta, smd, annihilation, coalescence, null, total;
                  # then coalescences by merged footprint size (sites, last bin: that or more)
@@ -67,7 +71,7 @@ Clock = namedtuple("Clock", [
 
 CONTROL_FIELDS = (
     "t_stop", "max_events",
-    "control", "sigma_hold", "eps0", "eps_rate", "t_seg0", "amp", "omega",
+    "control", "sigma_hold", "eps0", "eps_rate", "t_seg0", "amp", "omega", "k_fast",
     "log_tb_mean", "temp_factor", "log_tan", "log_tmax", "log_t0", "local",
     "series", "coalescence", "fp_max", "growth",
     "sig_sat", "d_beta", "d_an", "d_p", "inv_N", "J_inst",
@@ -134,7 +138,9 @@ def site_rates_growth(j, S, C):
         return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j), p_grow
     if e == 1:
         return math.exp(-ln_tan_j), r_ann, 1.0, p_grow
-    return 0.0, r_ann, 0.0, p_grow
+    if e == 2:
+        return 0.0, r_ann, 0.0, p_grow
+    return 0.0, 0.0, 0.0, p_grow
 
 
 @njit(cache=True)
@@ -153,6 +159,44 @@ def stress_now(t, C, K):
 def inelastic(C, K):
     """Inelastic strain of the dynamic units plus the strain frozen in by healed sites."""
     return (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N + K.frozen[0]
+
+
+@njit(cache=True)
+def drift_to(t, C, K):
+    """Advance the mean plastic drift of the elim = 3 units from ``K.t[0]`` to ``t``.
+
+    Each such unit deposits plastic units at ``1/tau_max_j`` with mean ``sigma/sig_sat``,
+    so together ``d eps_p/dt = k_fast sigma(t)``. Under stress control that is an integral
+    of the known stress; under strain control ``J sigma' = eps'(t) - k_fast sigma`` (a
+    Maxwell element with time ``J/k_fast``), solved in closed form for the ramp plus
+    oscillation. The drift goes into ``K.frozen``; the caller then sets ``K.t[0] = t``.
+    """
+    if C.k_fast == 0.0:
+        return
+    ta = K.t[0]
+    dt = t - ta
+    if dt <= 0.0:
+        return
+    pa = C.omega * (ta - C.t_seg0)
+    pt = C.omega * (t - C.t_seg0)
+    if C.control == STRESS:
+        integral = C.sigma_hold * dt
+        if C.amp != 0.0:
+            integral += C.amp * (math.cos(pa) - math.cos(pt)) / C.omega
+        K.frozen[0] += C.k_fast * integral
+        return
+    lam = C.k_fast / C.J_inst
+    decay = math.exp(-lam * dt)
+    sig = stress_now(ta, C, K) * decay + C.eps_rate / C.k_fast * (1.0 - decay)
+    osc = 0.0
+    if C.amp != 0.0:
+        w = C.omega
+        sig += (C.amp * w / C.J_inst) * ((lam * math.cos(pt) + w * math.sin(pt))
+                                         - decay * (lam * math.cos(pa) + w * math.sin(pa))) / (lam * lam + w * w)
+        osc = C.amp * math.sin(pt)
+    eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
+    units = inelastic(C, K) - K.frozen[0]
+    K.frozen[0] = eps - units - C.J_inst * sig
 
 
 @njit(cache=True)
@@ -331,11 +375,14 @@ def run_until(S, C, K):
                 K.t_next[0] = math.nan
                 return STATUS_UNLOADED
         if total <= 0.0:
+            drift_to(C.t_stop, C, K)
             K.t[0] = C.t_stop
             return STATUS_NO_EVENTS
         if t_new >= C.t_stop:
+            drift_to(C.t_stop, C, K)
             K.t[0] = C.t_stop
             return STATUS_TIME
+        drift_to(t_new, C, K)
         K.t[0] = t_new
         K.t_next[0] = math.nan
         j = tree_find(S.top, S.leaves, uniform(K.rng) * total)

@@ -128,6 +128,11 @@ class Replica:
         self.obs_rng = np.random.default_rng(ss_obs)
         self.snap_rng = np.random.default_rng(ss_snap)  # snapshots never change the time series
         self._calibrate()
+        # the annihilation channel may be replaced by its mean drift (parallel rule only, and not
+        # with unloading segments, whose zero-stress crossing assumes piecewise-constant strain)
+        self.alpha_elimination = (sim.plasticity == "parallel" and
+                                  not any(isinstance(sg, Unload) for sg in prog.segments))
+        self.k_fast = 0.0
         # position in the program and segment runtime values
         self.seg_index = 0
         self.seg: dict | None = None
@@ -159,7 +164,7 @@ class Replica:
 
     def _n_elim(self) -> tuple[int, int]:
         e = self.S.elim
-        return int(np.count_nonzero(e >= 1)), int(np.count_nonzero(e == 2))
+        return int(np.count_nonzero(e >= 1)), int(np.count_nonzero(e >= 2))
 
     def _J_inst(self) -> float:
         nb, na = self._n_elim()
@@ -204,6 +209,7 @@ class Replica:
             t_stop=float(t_stop), max_events=float(max_events),
             control=seg["control"], sigma_hold=seg["sigma_hold"], eps0=seg["eps0"],
             eps_rate=seg["eps_rate"], t_seg0=seg["t_seg0"], amp=amp, omega=omega,
+            k_fast=self.k_fast,
             log_tb_mean=tp["log_tb_mean"], temp_factor=tp["temp_factor"], log_tan=tp["log_tan"],
             log_tmax=tp["log_tmax"], log_t0=math.log(setup.material.t0_s),
             local=1.0 if sim.heterogeneity == "local" else 0.0,
@@ -259,16 +265,18 @@ class Replica:
         new[qpd & (rb > thr)] = 1
         if setup.sim.plasticity == "parallel":
             new[qpd & (rb > thr) & (rs > thr)] = 2
+            if self.alpha_elimination:
+                new[qpd & (rb > thr) & (rs > thr) & (ra > thr)] = 3
         old = S.elim.copy()
         to_eq_b = qpd & (old == 0) & (new >= 1)
-        to_eq_a = qpd & (old < 2) & (new == 2)
+        to_eq_a = qpd & (old < 2) & (new >= 2)
         K.sums[0] -= int(S.beta[to_eq_b].sum())
         S.beta[to_eq_b] = 0
         K.sums[1] -= int(S.smd[to_eq_a].sum())
         S.smd[to_eq_a] = 0
         p = 0.5 * (1.0 + float(np.clip(sigma / setup.sig_sat_MPa, -1.0, 1.0)))
         to_dyn_b = qpd & (old >= 1) & (new == 0)
-        to_dyn_a = qpd & (old == 2) & (new < 2)
+        to_dyn_a = qpd & (old >= 2) & (new < 2)
         for mask, arr, k in ((to_dyn_b, S.beta, 0), (to_dyn_a, S.smd, 1)):
             m = int(mask.sum())
             if m:
@@ -276,6 +284,15 @@ class Replica:
                 arr[mask] = states
                 K.sums[k] += int(states.sum())
         S.elim[:] = new
+        self.k_fast = self._drift_coefficient(ra)
+
+    def _drift_coefficient(self, r_ann: np.ndarray) -> float:
+        """k_fast (1/(MPa s)) of the mean plastic drift of the elim = 3 units:
+        sum of their annihilation rates x d_p / (N sigma_sat)."""
+        fast = self.S.elim == 3
+        if not fast.any():
+            return 0.0
+        return float(r_ann[fast].sum()) * self.d_p / (self.N * self.setup.sig_sat_MPa)
 
     # ---------------------------------------------------------------- segments
     def _defect_update(self) -> None:
@@ -437,7 +454,7 @@ class Replica:
         eq_b = S.elim >= 1
         beta[eq_b] = np.where(self.snap_rng.random(int(eq_b.sum())) < p, 1, -1)
         smd = S.smd.copy()
-        eq_a = S.elim == 2
+        eq_a = S.elim >= 2
         smd[eq_a] = np.where(self.snap_rng.random(int(eq_a.sum())) < p, 1, -1)
         local = (self.d_beta * beta + self.d_an * smd).astype(np.float32) + S.eps_p
         return {"time_s": self.t, "kind": S.kind.copy(), "beta_state": beta.astype(np.int8),
@@ -571,4 +588,7 @@ class Replica:
                 snap[name] = float(v) if name == "time_s" else v
             self.snapshots.append(snap)
         if self.seg is not None:
+            rb, rs, ra = np.zeros(self.N), np.zeros(self.N), np.zeros(self.N)
+            kn.channel_rates(self.S, self.control(0.0, 0), rb, rs, ra)
+            self.k_fast = self._drift_coefficient(ra)
             self._build_tree()
