@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config.protocols import (Creep, CyclicTraining, DmaIsochronal, DmaIsothermal, HoldStrain,
-                               HoldStress, Program, RampStrain, SteppedRelaxation, StressRelaxation,
+                               HoldStress, OscillateSegment, Program, RampStrain, SteppedRelaxation, StressRelaxation,
                                Temperature, Tension, Unload)
 
 __all__ = ["LoadingProgram", "Oscillate", "StrainStep", "compile_protocol", "compile_dma",
@@ -177,8 +177,19 @@ def compile_protocol(protocol, temperature_K: float | None = None) -> LoadingPro
         # log-spaced recovery samples start at the loading sample spacing
         return LoadingProgram(protocol.temperature_K, tuple(segs), t_load / n_load)
     if isinstance(protocol, Program):
-        return LoadingProgram(protocol.temperature_K, protocol.segments, protocol.t_first_s)
+        segs = tuple(_runtime_segment(s) for s in protocol.segments)
+        return LoadingProgram(protocol.temperature_K, segs, protocol.t_first_s)
     raise TypeError(f"protocol kind {protocol.kind!r} is not a time-domain loading program")
+
+
+def _runtime_segment(seg):
+    """The segment both engines run: a config ``oscillate`` table becomes an :class:`Oscillate`."""
+    if isinstance(seg, OscillateSegment):
+        return Oscillate(frequency_Hz=seg.frequency_Hz, cycles=seg.cycles,
+                         strain_amplitude=seg.strain_amplitude,
+                         stress_amplitude_MPa=seg.stress_amplitude_MPa,
+                         samples_per_cycle=seg.samples_per_cycle)
+    return seg
 
 
 def _samples(t_first: float, duration: float, ppd: int) -> int:

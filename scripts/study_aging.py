@@ -121,12 +121,13 @@ def preanneal(replicas: int | None, out: Path) -> None:
             norm = st / st[:, :1]
             mean, se = _mean_se(norm)
             curves[(ta, stage)] = (t - t[0] + base.protocol.t_first_s, mean, se)
-        fr = data[:, -1, TS_INDEX["defect_fraction"]]
+        fr = np.array([r.n_qpd / r.N for r in res.replicas[0]])
         print(f"preanneal {ta:6.0f} s: final defect fraction {fr.mean():.4f} +/- {fr.std(ddof=1) / np.sqrt(fr.size):.4f}; "
               f"stage-1 sigma/sigma_0 at 100/1000/3000 s: "
               + ", ".join(f"{np.interp(x, curves[(ta, 1)][0], curves[(ta, 1)][1]):.4f}" for x in (100, 1000, 3000))
               + "; stage 3: "
-              + ", ".join(f"{np.interp(x, curves[(ta, 3)][0], curves[(ta, 3)][1]):.4f}" for x in (100, 1000, 3000)))
+              + ", ".join(f"{np.interp(x, curves[(ta, 3)][0], curves[(ta, 3)][1]):.4f}" for x in (100, 1000, 3000))
+              + f" (SE at 3000 s: {curves[(ta, 1)][2][-1]:.4f}, {curves[(ta, 3)][2][-1]:.4f})")
     cols = {}
     for (ta, stage), (t, m, s) in curves.items():
         cols[f"time_s_anneal{ta:g}_stage{stage}"] = t

@@ -16,7 +16,7 @@ from .fields import param
 __all__ = [
     "DmaIsochronal", "DmaIsothermal", "Creep", "StressRelaxation", "Tension",
     "SteppedRelaxation", "CyclicTraining", "Program", "PROTOCOLS",
-    "HoldStress", "HoldStrain", "RampStrain", "Unload", "Temperature", "SEGMENTS",
+    "HoldStress", "HoldStrain", "RampStrain", "Unload", "Temperature", "OscillateSegment", "SEGMENTS",
 ]
 
 _POS = dict(lo=0.0, lo_open=True)
@@ -285,7 +285,35 @@ class Temperature:
                          why="between 1 and 100 000 samples per segment")
 
 
-SEGMENTS = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload, Temperature)}
+@dataclass(frozen=True, kw_only=True)
+class OscillateSegment:
+    """Sinusoidal strain or stress about the state at the segment start (a DMA-like load)."""
+
+    type: ClassVar[str] = "oscillate"
+    frequency_Hz: float = param(doc="oscillation frequency", **_FREQ)
+    cycles: float = param(doc="number of cycles", lo=0.0, lo_open=True, hi=1e8,
+                          why="a positive number of cycles")
+    strain_amplitude: float = param(0.0, doc="strain amplitude (strain control)", lo=0.0, hi=0.05,
+                                    why="a small strain; 0 when stress_amplitude_MPa is set")
+    stress_amplitude_MPa: float = param(0.0, unit="MPa", doc="stress amplitude (stress control)",
+                                        lo=0.0, hi=1e4,
+                                        why="below sigma1; 0 when strain_amplitude is set")
+    samples_per_cycle: float = param(16.0, doc="evenly spaced samples per cycle (below 1: "
+                                     "one sample every 1/x cycles)", lo=1e-6, hi=1000.0,
+                                     why="at most 1000 samples per cycle")
+
+    def check(self):
+        if (self.strain_amplitude > 0) == (self.stress_amplitude_MPa > 0):
+            return [f"strain_amplitude = {self.strain_amplitude:g}, stress_amplitude_MPa = "
+                    f"{self.stress_amplitude_MPa:g}: set exactly one of them (strain or stress control)"]
+        if self.cycles * self.samples_per_cycle > 1e7:
+            return [f"cycles x samples_per_cycle = {self.cycles * self.samples_per_cycle:g}: at most "
+                    f"1e7 samples per segment"]
+        return []
+
+
+SEGMENTS = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload, Temperature,
+                                OscillateSegment)}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -266,7 +266,11 @@ class Replica:
         if setup.sim.plasticity == "parallel":
             new[qpd & (rb > thr) & (rs > thr)] = 2
             if self.alpha_elimination:
-                new[qpd & (rb > thr) & (rs > thr) & (ra > thr)] = 3
+                # the drift equals the mean of the annihilation deposits at any rate (they are
+                # memoryless draws from the current bias), so only their noise is lost: it is
+                # used as soon as annihilations outpace the loading itself (factor 1)
+                thr_a = thr / max(setup.sim.elimination_factor, 1.0)
+                new[qpd & (rb > thr) & (rs > thr) & (ra > thr_a)] = 3
         old = S.elim.copy()
         to_eq_b = qpd & (old == 0) & (new >= 1)
         to_eq_a = qpd & (old < 2) & (new >= 2)

@@ -37,7 +37,7 @@ from scipy.optimize import nnls
 
 from ..config.material import Material
 from ..config.protocols import HoldStrain, HoldStress, RampStrain, Temperature, Unload
-from ..program import LoadingProgram, segment_duration, segment_sample_offsets
+from ..program import LoadingProgram, Oscillate, segment_duration, segment_sample_offsets
 from . import kinetics
 from .gumbel import gumbel_grid
 
@@ -253,7 +253,7 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
             T_min = min(T_start, target)
         else:
             T_of_t = (lambda t, T=T_now: T)
-            control = _control(seg, t_now, strain_now)
+            control = _control(seg, t_now, strain_now, sigma_now)
             T_min = T_now
         fast_b, fast_a = model.classify(T_min, t_fast)
         segm = _Segment(model, fast_b, fast_a, control, T_of_t)
@@ -272,8 +272,10 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
                 dur = 0.0
         if dur <= 0.0:
             continue
+        # an oscillation is resolved explicitly: at most 1/32 of a period per step
+        max_step = 1.0 / (32.0 * seg.frequency_Hz) if isinstance(seg, Oscillate) else np.inf
         sol = solve_ivp(segm.rhs, (t_now, t_now + dur), y0, method="BDF", rtol=opts.rtol,
-                        atol=1e-14, dense_output=True, events=events)
+                        atol=1e-14, dense_output=True, events=events, max_step=max_step)
         if sol.status < 0:
             raise RuntimeError(f"hereditary integration failed in segment {seg}: {sol.message}")
         t_end = sol.t[-1]
@@ -315,7 +317,7 @@ def _row(segm: _Segment, t: float, y: np.ndarray) -> np.ndarray:
     return np.array([t, sigma, el + eb + ea + p, el, eb, ea, p, T, chi])
 
 
-def _control(seg, t_start: float, strain_now: float):
+def _control(seg, t_start: float, strain_now: float, sigma_now: float = 0.0):
     if isinstance(seg, HoldStress):
         return ("stress", lambda t, s=seg.stress_MPa: s)
     if isinstance(seg, HoldStrain):
@@ -325,6 +327,13 @@ def _control(seg, t_start: float, strain_now: float):
         return ("strain", lambda t, e0=strain_now, r=seg.rate_per_s * sgn, t0=t_start: e0 + r * (t - t0))
     if isinstance(seg, Unload):
         return ("strain", lambda t, e0=strain_now, r=seg.rate_per_s, t0=t_start: e0 - r * (t - t0))
+    if isinstance(seg, Oscillate):
+        w = 2.0 * np.pi * seg.frequency_Hz
+        if seg.strain_amplitude != 0.0:
+            return ("strain", lambda t, e0=strain_now, a=seg.strain_amplitude, t0=t_start:
+                    e0 + a * np.sin(w * (t - t0)))
+        return ("stress", lambda t, s0=sigma_now, a=seg.stress_amplitude_MPa, t0=t_start:
+                s0 + a * np.sin(w * (t - t0)))
     raise TypeError(f"unknown segment {seg!r}")
 
 
