@@ -83,6 +83,10 @@ class Simulation:
         100.0, doc="a unit is in local equilibrium if its rate exceeds this multiple of the "
         "fastest sampling rate (0: never)", lo=0.0, hi=1e12,
         why="0 (off) or a positive multiple; 100 keeps the error below e^-100")
+    plastic_drift: bool = param(
+        True, doc="parallel rule: units whose annihilation rate exceeds the loading rate deposit "
+        "their plastic strain as its mean drift instead of as events (exact in the mean; "
+        "docs/kmc_dma.md)")
     temperature_slice_K: float = param(
         0.5, unit="K", doc="temperature ramps run as steps of this size, each at its midpoint "
         "temperature (the error converges as the slice shrinks; docs/kmc_dma.md)", lo=1e-3, hi=50.0,

@@ -130,9 +130,10 @@ class Replica:
         self._calibrate()
         # the annihilation channel may be replaced by its mean drift (parallel rule only, and not
         # with unloading segments, whose zero-stress crossing assumes piecewise-constant strain)
-        self.alpha_elimination = (sim.plasticity == "parallel" and
+        self.alpha_elimination = (sim.plasticity == "parallel" and sim.plastic_drift and
                                   not any(isinstance(sg, Unload) for sg in prog.segments))
         self.k_fast = 0.0
+        self._count_elim()
         # position in the program and segment runtime values
         self.seg_index = 0
         self.seg: dict | None = None
@@ -163,8 +164,14 @@ class Replica:
         return float(self.K.t[0])
 
     def _n_elim(self) -> tuple[int, int]:
+        """Units in equilibrium: (beta units, SMD units); counted when the classification
+        changes (:meth:`_count_elim`), read at every sample."""
+        return self._elim_counts
+
+    def _count_elim(self) -> None:
         e = self.S.elim
-        return int(np.count_nonzero(e >= 1)), int(np.count_nonzero(e >= 2))
+        self._elim_counts = (int(np.count_nonzero(e >= 1)), int(np.count_nonzero(e >= 2)))
+        self._chi_mean = float(self.S.chi[self.S.kind == 1].mean()) if self.n_qpd else 0.0
 
     def _J_inst(self) -> float:
         nb, na = self._n_elim()
@@ -288,6 +295,7 @@ class Replica:
                 arr[mask] = states
                 K.sums[k] += int(states.sum())
         S.elim[:] = new
+        self._count_elim()
         self.k_fast = self._drift_coefficient(ra)
 
     def _drift_coefficient(self, r_ann: np.ndarray) -> float:
@@ -439,11 +447,10 @@ class Replica:
             s_obs = e_el / mat.J_el_per_MPa
             eps_x = eps
             s_x = (eps - eb_x - ea_x - e_p) / mat.J_el_per_MPa
-        qpd = S.kind == 1
         c = K.counts
         row = np.array([
             t, s_obs, self._T_at(t), eps, e_el, e_b, e_a, e_p, self.n_qpd / self.N,
-            np.count_nonzero(S.smd), float(S.chi[qpd].mean()),
+            np.count_nonzero(S.smd), self._chi_mean,
             c[kn.C_BETA], c[kn.C_SMD], c[kn.C_ANN], c[kn.C_COAL], c[kn.C_ALL], self.seg_index,
             eps_x, s_x, eb_x, ea_x,
         ], dtype=float)
@@ -595,4 +602,5 @@ class Replica:
             rb, rs, ra = np.zeros(self.N), np.zeros(self.N), np.zeros(self.N)
             kn.channel_rates(self.S, self.control(0.0, 0), rb, rs, ra)
             self.k_fast = self._drift_coefficient(ra)
+            self._count_elim()
             self._build_tree()
