@@ -141,7 +141,7 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
     from mgmeso.cli import main
 
     cfg = tmp_path / "d.toml"
-    cfg.write_text(DMA.format(T0=350.0, T1=354.0, L=6, reps=2, seed=3, elim=20, slice=0.5))
+    cfg.write_text(DMA.format(T0=350.0, T1=354.0, L=6, reps=2, seed=3, elim=20, slice=0.5, drift="true"))
     store = tmp_path / "d.zarr"
     assert main(["run", str(cfg), "--out", str(store), "--quiet"]) == 0
     out = tmp_path / "lockin.csv"
