@@ -24,6 +24,8 @@ __all__ = ["LoadingProgram", "Oscillate", "StrainStep", "compile_protocol", "com
 #: heating time between two steps of a stepped relaxation (seed 000 quotes 2100 s per step for
 #: 1800 s of monitoring; the remaining 300 s change the temperature and let the sample recover)
 STEP_CHANGE_S = 300.0
+#: frequency and strain amplitude of the DMA scan after training (seed 001 L161: 1 Hz; small strain)
+POST_SCAN_HZ, POST_SCAN_STRAIN = 1.0, 1e-4
 #: unloading strain rate after each relaxation step (not given in the seeds; fast against 1800 s)
 STEP_UNLOAD_RATE_PER_S = 1e-3
 
@@ -120,17 +122,22 @@ def compile_stepped(p: SteppedRelaxation) -> LoadingProgram:
 def compile_training(p: CyclicTraining, samples: int = 400) -> list[tuple[str, LoadingProgram]]:
     """kMC programs of seed 001's beta training, one case per frequency plus an untrained
     reference (same heating and cooling, no load): cyclic strain while heating to ``T_end_K``,
-    then cooling to ``T_start_K`` at zero stress. ``samples`` samples over the heating."""
+    then cooling to ``T_start_K`` at zero stress, and optionally a 1 Hz DMA scan to
+    ``post_scan_T_end_K``. ``samples`` samples over the heating."""
     heat_s = (p.T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
-    cool = Temperature(to_K=p.T_start_K, rate_K_per_min=p.cooling_rate_K_per_min, samples=50)
+    after = (Temperature(to_K=p.T_start_K, rate_K_per_min=p.cooling_rate_K_per_min, samples=50),)
+    if p.post_scan_T_end_K > 0:
+        scan_s = (p.post_scan_T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
+        after += (Oscillate(frequency_Hz=POST_SCAN_HZ, cycles=scan_s * POST_SCAN_HZ,
+                            strain_amplitude=POST_SCAN_STRAIN, ramp_K_per_min=p.heating_rate_K_per_min),)
     out = [("untrained", LoadingProgram(p.T_start_K, (
-        Temperature(to_K=p.T_end_K, rate_K_per_min=p.heating_rate_K_per_min, samples=samples), cool),
-        heat_s / samples))]
+        Temperature(to_K=p.T_end_K, rate_K_per_min=p.heating_rate_K_per_min, samples=samples),)
+        + after, heat_s / samples))]
     for f in p.frequency_Hz:
         cycles = heat_s * f
         seg = Oscillate(frequency_Hz=f, cycles=cycles, strain_amplitude=p.strain_amplitude,
                         ramp_K_per_min=p.heating_rate_K_per_min, samples_per_cycle=samples / cycles)
-        out.append((f"{f:g} Hz", LoadingProgram(p.T_start_K, (seg, cool), heat_s / samples)))
+        out.append((f"{f:g} Hz", LoadingProgram(p.T_start_K, (seg,) + after, heat_s / samples)))
     return out
 
 

@@ -208,9 +208,16 @@ class CyclicTraining:
         "reported", source="seed 001 L147", **_T)
     T_step_K: float = param(0.25, unit="K", doc="temperature spacing of the output",
                             why="a spacing must be positive", **_POS)
+    post_scan_T_end_K: float = param(
+        0.0, unit="K", doc="kMC only: after cooling, a 1 Hz DMA scan at heating_rate_K_per_min "
+        "up to this temperature (0: none; seed 001 L161: post-training scan)", lo=0.0, hi=5000.0,
+        why="0 (no scan) or an absolute temperature above T_start_K")
 
     def check(self):
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
+        if 0.0 < self.post_scan_T_end_K <= self.T_start_K:
+            msgs.append(f"post_scan_T_end_K = {self.post_scan_T_end_K:g} must be above T_start_K = "
+                        f"{self.T_start_K:g} (or 0 for no scan)")
         for i, T in enumerate(self.terminal_temperatures_K):
             if not (self.T_start_K < T <= self.T_end_K):
                 msgs.append(f"terminal_temperatures_K[{i}] = {T:g} must lie in (T_start_K, T_end_K] "

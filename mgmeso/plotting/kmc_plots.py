@@ -123,8 +123,24 @@ def plot_dma_comparison(cols: dict, setup, cfg, path: Path) -> None:
     axes[2].set_xlabel("temperature (K)" if iso else "frequency (Hz)")
     if not iso:
         axes[2].set_xscale("log")
+    if len(groups) <= 4:
+        for ax in axes:
+            ax.legend(fontsize=6, ncol=3)
+    else:   # many curves: line styles in a short legend, the groups on a colour bar
+        from matplotlib.lines import Line2D
+        from matplotlib.colors import Normalize
+        handles = [Line2D([], [], color="0.3", marker="o", ls="none", ms=3, label="kMC +/- SE"),
+                   Line2D([], [], color="0.3", ls="-", label="exact form"),
+                   Line2D([], [], color="0.3", ls="--", label="paper form")]
+        axes[0].legend(handles=handles, fontsize=7)
+        axes[2].legend(handles=[Line2D([], [], color="0.3", marker="s", ls="none", ms=3, label="E'"),
+                                Line2D([], [], color="0.3", marker="o", mfc="none", ls="none", ms=3,
+                                       label="E''")], fontsize=7)
+        sm = plt.cm.ScalarMappable(cmap=plt.cm.viridis,
+                                   norm=Normalize(groups.min() - 0.125 * np.ptp(groups) / 0.75,
+                                                  groups.max() + 0.15 * np.ptp(groups) / 0.75))
+        fig.colorbar(sm, ax=axes, label="frequency (Hz)" if iso else "temperature (K)", shrink=0.5)
     for ax in axes:
-        ax.legend(fontsize=6, ncol=3)
         ax.grid(alpha=0.3)
     _run_title(fig, cfg, setup, f"elimination factor {setup.sim.elimination_factor:g}")
     save_figure(fig, path)
