@@ -125,7 +125,9 @@ def compile_training(p: CyclicTraining, samples: int = 400) -> list[tuple[str, L
     then cooling to ``T_start_K`` at zero stress, and optionally a 1 Hz DMA scan to
     ``post_scan_T_end_K``. ``samples`` samples over the heating."""
     heat_s = (p.T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
-    after = (Temperature(to_K=p.T_start_K, rate_K_per_min=p.cooling_rate_K_per_min, samples=50),)
+    # release to zero stress for 1 s, then cool at zero stress
+    after = (HoldStress(stress_MPa=0.0, duration_s=1.0, samples=1),
+             Temperature(to_K=p.T_start_K, rate_K_per_min=p.cooling_rate_K_per_min, samples=50))
     if p.post_scan_T_end_K > 0:
         scan_s = (p.post_scan_T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
         after += (Oscillate(frequency_Hz=POST_SCAN_HZ, cycles=scan_s * POST_SCAN_HZ,

@@ -163,9 +163,9 @@ def training(replicas: int | None, out: Path) -> None:
     rows = {"case": [], "frequency_Hz": [], "defect_fraction": [], "defect_fraction_se": [],
             "excess": [], "excess_se": [], "chi_mean": [], "chi_mean_se": [], "work_MPa": [],
             "work_MPa_se": []}
-    def after_cooling(r, name):     # value at the end of the cooling segment (index 1)
+    def after_cooling(r, name):     # value at the end of the cooling segment (index 2)
         d = r.table()
-        return d[d[:, TS_INDEX["segment"]] == 1][-1, TS_INDEX[name]]
+        return d[d[:, TS_INDEX["segment"]] == 2][-1, TS_INDEX[name]]
 
     ref = np.array([after_cooling(r, "defect_fraction") for r in res.replicas[0]])
     for c, lab in enumerate(labels):

@@ -14,6 +14,7 @@ from mgmeso.kmc.replica import TS_INDEX, Replica
 from mgmeso.kmc.setup import make_setup
 from mgmeso.theory import kinetics
 
+from .kmc_helpers import resumed_run
 from .kmc_twin import TwinEngine
 
 MEANFIELD = '''
@@ -177,15 +178,6 @@ def test_resume_with_defect_dynamics_is_exact():
     cfg, setup = _setup(T=470.0, seg="hold_strain", segkey="strain = 0.003", dur=40.0, samples=8,
                         step=3.0, extra="fictive_temperature_K = 430.0\nreordering_probability = 0.3\n"
                         "rejuvenation_yield_per_MPa = 1e-3")
-    ref = Replica(setup, 0, np.random.SeedSequence(4))
-    ref.run()
-    part = Replica(setup, 0, np.random.SeedSequence(4))
-    for _ in range(25):
-        part.advance(20000)
-    state = {k: np.array(v) for k, v in part.state_dict().items()}
-    again = Replica(setup, 0, np.random.SeedSequence(99))
-    again.load_state_dict(state)
-    while not again.done:
-        again.advance(20000)
+    ref, again = resumed_run(setup, advances=25, events=20000)
     assert ref.dyn.healed > 0 and ref.dyn.formed > 0
     assert again.table().tobytes() == ref.table().tobytes()

@@ -14,6 +14,8 @@ from mgmeso.kmc.setup import make_setup
 from mgmeso.theory.gumbel import gumbel_grid
 from mgmeso.theory.protocols import dma_columns
 
+from .kmc_helpers import resumed_run
+
 
 def test_lockin_recovers_a_debye_element():
     """Strain of a Debye solid under sinusoidal stress, with drift and noise: E* comes back."""
@@ -158,16 +160,7 @@ def test_resume_during_a_ramp_is_exact():
     """A checkpoint taken mid-scan restores everything the next slices need (even into a
     replica built from another seed): the resumed run equals the uninterrupted one."""
     setup = make_setup(_cfg(reps=1, slice=1.0, T0=350.0, T1=356.0))
-    ref = Replica(setup, 0, np.random.SeedSequence(4))
-    ref.run()
-    part = Replica(setup, 0, np.random.SeedSequence(4))
-    for _ in range(700):
-        part.advance(500)
-    state = {k: np.array(v) for k, v in part.state_dict().items()}
-    again = Replica(setup, 0, np.random.SeedSequence(99))
-    again.load_state_dict(state)
-    while not again.done:
-        again.advance(500)
+    ref, again = resumed_run(setup, advances=700, events=500)
     assert again.table().tobytes() == ref.table().tobytes()
 
 
