@@ -99,10 +99,11 @@ class Replica:
         #: defect fraction the unit strains are calibrated at (the analytical model's C_d)
         self.Cd_ref = Cd
         dcfg = setup.defects
-        self.dyn = DefectDynamics(dcfg, mat, lat.neighbour_table(), ss_def) if dcfg.enabled else None
+        nbr = lat.neighbour_table()
+        self.dyn = DefectDynamics(dcfg, mat, nbr, ss_def) if dcfg.enabled else None
         if self.dyn is not None and dcfg.fictive_temperature_K is not None:
             Cd = float(kinetics.equilibrium_defect_concentration(mat, dcfg.fictive_temperature_K))
-        dis = draw_disorder(lat, lat.neighbour_table(), Cd, mat.B_beta,
+        dis = draw_disorder(lat, nbr, Cd, mat.B_beta,
                             np.random.default_rng(ss_dis), sim.defect_correlation_length,
                             sim.chi_radius)
         N = lat.n_sites
