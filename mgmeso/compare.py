@@ -109,6 +109,11 @@ def _kernel(setup: KmcSetup, T: float, chi_law: str) -> LinearKernel:
         if setup.sim.defect_correlation_length > 0:
             raise UserError("the local-mode theory assumes uncorrelated QPD placement "
                             "(defect_correlation_length = 0)")
+        if setup.sim.hierarchy_beta_time != "site":
+            raise UserError(f"hierarchy_beta_time = '{setup.sim.hierarchy_beta_time}': the "
+                            f"local-mode theory averages the site rule (each tau_max_j from the "
+                            f"site's own tau_beta_j); there is no analytical counterpart of the "
+                            f"neighbourhood rule, run it with 'mgmeso run'")
         z_r = neighbourhood_size(setup.lattice, setup.sim.chi_radius)
         Cd = float(kinetics.defect_concentration(mat, T))
         return local_kernel(mat, T, _B(setup, T), z_r, Cd, chi_law)

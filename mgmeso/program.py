@@ -123,7 +123,8 @@ def compile_training(p: CyclicTraining, samples: int = 400) -> list[tuple[str, L
     """kMC programs of seed 001's beta training, one case per frequency plus an untrained
     reference (same heating and cooling, no load): cyclic strain while heating to ``T_end_K``,
     then cooling to ``T_start_K`` at zero stress, and optionally a 1 Hz DMA scan to
-    ``post_scan_T_end_K``. ``samples`` samples over the heating."""
+    ``post_scan_T_end_K`` or a creep test (heating to ``post_creep_temperature_K``, a hold at
+    zero stress, creep at ``post_creep_stress_MPa``; seed 001 L90). ``samples`` samples over the heating."""
     heat_s = (p.T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
     # release to zero stress for 1 s, then cool at zero stress
     after = (HoldStress(stress_MPa=0.0, duration_s=1.0, samples=1),
@@ -132,6 +133,11 @@ def compile_training(p: CyclicTraining, samples: int = 400) -> list[tuple[str, L
         scan_s = (p.post_scan_T_end_K - p.T_start_K) / p.heating_rate_K_per_min * 60.0
         after += (Oscillate(frequency_Hz=POST_SCAN_HZ, cycles=scan_s * POST_SCAN_HZ,
                             strain_amplitude=POST_SCAN_STRAIN, ramp_K_per_min=p.heating_rate_K_per_min),)
+    if p.post_creep_stress_MPa > 0:
+        after += (Temperature(to_K=p.post_creep_temperature_K, rate_K_per_min=p.heating_rate_K_per_min,
+                              hold_s=p.post_creep_hold_s, samples=20),
+                  HoldStress(stress_MPa=p.post_creep_stress_MPa, duration_s=p.post_creep_time_s,
+                             samples=60))
     out = [("untrained", LoadingProgram(p.T_start_K, (
         Temperature(to_K=p.T_end_K, rate_K_per_min=p.heating_rate_K_per_min, samples=samples),)
         + after, heat_s / samples))]

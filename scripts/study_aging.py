@@ -1,6 +1,7 @@
 """Aging and rejuvenation in the kMC: seed 000 second run, seed 002 pre-annealing, seed 001 training.
 
-    python scripts/study_aging.py [stepped] [preanneal] [training] [--replicas N] [--out DIR]
+    python scripts/study_aging.py [stepped] [preanneal] [training] [training_creep] [alpha_tail]
+                                  [--replicas N] [--out DIR]
 
 * ``stepped``: configs/la60_kmc_stepped_aging.toml. delta = (sigma_0 - sigma_r)/sigma_0 per
   3 K step of the as-quenched run and of the second run after cooling at 0.1 K/min, with the
@@ -10,6 +11,10 @@
   relaxation at 0.6 % strain.
 * ``training``: configs/la30_kmc_training.toml. Defect fraction and mean chi after training
   at 0.01-10 Hz against the untrained reference (same heating and cooling at zero stress).
+* ``training_creep``: configs/la30_kmc_training_creep.toml. The same training, then seed 001's
+  creep test (403 K, 25 MPa after 10 min at zero stress): creep strain and late creep rate.
+* ``alpha_tail``: the mean annihilation rate <1/tau_max_j> at 315 K in 'local' mode against
+  lattice size, for each site's own beta time and for the neighbourhood's (static glasses).
 
 Writes CSV files to ``--out`` (default validation/kmc_aging) and figures to docs/figures.
 One seed per config drives all runs.
@@ -105,7 +110,7 @@ def _plot_stepped(mean, se, cfg) -> None:
 def preanneal(replicas: int | None, out: Path) -> None:
     base = with_overrides(load_config(ROOT / "configs" / "la60_kmc_preanneal_315K.toml"), replicas=replicas)
     segs = base.protocol.segments
-    curves = {}
+    curves, extra = {}, {}
     t0 = time.time()
     for ta in (0.0, 600.0, 1800.0):
         s = segs[1:] if ta == 0 else (dataclasses.replace(segs[0], duration_s=ta),) + segs[1:]
@@ -113,14 +118,17 @@ def preanneal(replicas: int | None, out: Path) -> None:
         res = run_ensemble(cfg, progress=False)
         first = 0 if ta == 0 else 1
         data = res.stacked()[0]                       # (rep, sample, var)
+        per_rep = {}
         for stage, k in ((1, first), (3, first + 3)):
             seg = data[0, :, TS_INDEX["segment"]]
             m = seg == k
             t = data[0, m, TS_INDEX["time_s"]]
             st = data[:, m, TS_INDEX["stress_MPa_expected"]]
-            norm = st / st[:, :1]
-            mean, se = _mean_se(norm)
+            per_rep[stage] = st / st[:, :1]
+            mean, se = _mean_se(per_rep[stage])
             curves[(ta, stage)] = (t - t[0] + base.protocol.t_first_s, mean, se)
+        # the extra decay of the first relaxation, paired replica by replica (same disorder)
+        extra[ta] = (curves[(ta, 1)][0], *_mean_se(per_rep[3] - per_rep[1]))
         fr = np.array([r.n_qpd / r.N for r in res.replicas[0]])
         print(f"preanneal {ta:6.0f} s: final defect fraction {fr.mean():.4f} +/- {fr.std(ddof=1) / np.sqrt(fr.size):.4f}; "
               f"stage-1 sigma/sigma_0 at 100/1000/3000 s: "
@@ -128,28 +136,45 @@ def preanneal(replicas: int | None, out: Path) -> None:
               + "; stage 3: "
               + ", ".join(f"{np.interp(x, curves[(ta, 3)][0], curves[(ta, 3)][1]):.4f}" for x in (100, 1000, 3000))
               + f" (SE at 3000 s: {curves[(ta, 1)][2][-1]:.4f}, {curves[(ta, 3)][2][-1]:.4f})")
+        te, em, es = extra[ta]
+        print("    extra decay of the first relaxation (second - first, paired) at 100/300/1000/3000 s: "
+              + ", ".join(f"{np.interp(x, te, em):+.4f} +/- {np.interp(x, te, es):.4f}"
+                          for x in (100, 300, 1000, 3000)))
     cols = {}
     for (ta, stage), (t, m, s) in curves.items():
         cols[f"time_s_anneal{ta:g}_stage{stage}"] = t
         cols[f"stress_ratio_anneal{ta:g}_stage{stage}"] = m
         cols[f"stress_ratio_se_anneal{ta:g}_stage{stage}"] = s
+    for ta, (t, m, s) in extra.items():
+        cols[f"extra_decay_anneal{ta:g}"] = m
+        cols[f"extra_decay_se_anneal{ta:g}"] = s
     n = max(len(v) for v in cols.values())
     Table({k: np.pad(v, (0, n - len(v)), constant_values=np.nan) for k, v in cols.items()}).to_csv(
         out / "preanneal_315K.csv")
     print(f"  {time.time() - t0:.0f} s wall")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
     for ta, colour in ((0.0, "C3"), (600.0, "C1"), (1800.0, "C0")):
         for stage, ls in ((1, "-"), (3, ":")):
             t, m, s = curves[(ta, stage)]
             ax.plot(t, m, ls, color=colour, label=f"anneal {ta:g} s, {'first' if stage == 1 else 'second'} relaxation")
             ax.fill_between(t, m - s, m + s, color=colour, alpha=0.15)
+        t, m, s = extra[ta]
+        bx.plot(t, m, color=colour, label=f"anneal {ta:g} s")
+        bx.fill_between(t, m - s, m + s, color=colour, alpha=0.2)
     ax.set_xscale("log")
     ax.set_xlabel("time since loading (s)")
     ax.set_ylabel("sigma / sigma_0")
-    ax.set_title(f"kMC at 315 K with aging (local chi_j, radius {base.simulation.chi_radius}; "
-                 f"{base.simulation.replicas} replicas)", fontsize=9)
     ax.legend(fontsize=7)
+    bx.axhline(0.0, color="k", lw=0.8)
+    bx.axvspan(100, 1000, color="0.9", label="seed 002: extra decay at 100-1000 s")
+    bx.set_xscale("log")
+    bx.set_xlabel("time since loading (s)")
+    bx.set_ylabel("extra decay: second - first relaxation (paired, +/- SE)")
+    bx.legend(fontsize=7)
+    fig.suptitle(f"kMC at 315 K with aging (local chi_j, radius {base.simulation.chi_radius}, "
+                 f"{base.simulation.hierarchy_beta_time} beta time; {base.simulation.replicas} replicas)",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(FIG / "kmc_aging_preanneal.png", dpi=120)
     plt.close(fig)
@@ -249,10 +274,108 @@ def _post_scan_loss(reps, prog, protocol) -> tuple[float, float]:
     return float(m), float(se)
 
 
+def alpha_tail(replicas: int | None, out: Path) -> None:
+    """Mean annihilation (plastic) rate <1/tau_max_j> of the QPD sites at 315 K in 'local' mode,
+    against lattice size, for the site rule and the neighbourhood rule (chi_radius 3).
+
+    With the site rule ln tau_max_j = ln t0 + (ln tau_beta_j - ln t0)/chi_j and the Gumbel law
+    tau_beta_j = <tau_beta> E^(1/B), E ~ Exp(1): <1/tau_max> ~ <E^(-1/(B chi))>, which diverges
+    for B chi < 1, so the lattice mean is set by its fastest few beta sites.
+    """
+    from mgmeso.config import load_material
+    from mgmeso.kmc.lattice import make_lattice
+    from mgmeso.percolation.liquid import static_glass
+    mat = load_material("la60ni15al25")[0]
+    draws = replicas or 8
+    rows = {"rule": [], "L": [], "median_rate_per_s": [], "min_rate_per_s": [], "max_rate_per_s": []}
+    for rule in ("site", "neighbourhood"):
+        for L in (8, 16, 32):
+            lat = make_lattice("sc", L)
+            rates = []
+            for seed in range(draws):
+                g = static_glass(mat, lat, seed, heterogeneity="local", chi_radius=3,
+                                 hierarchy_beta_time=rule)
+                lt = g.log_tau_max(315.0)
+                rates.append(np.mean(np.exp(-lt[np.isfinite(lt)])))
+            r = np.array(rates)
+            for k, v in (("rule", rule), ("L", L), ("median_rate_per_s", np.median(r)),
+                         ("min_rate_per_s", r.min()), ("max_rate_per_s", r.max())):
+                rows[k].append(v)
+            print(f"alpha tail, {rule:>13} rule, sc L = {L:2d}: <1/tau_max_j> at 315 K median "
+                  f"{np.median(r):.2e} 1/s, range {r.min():.1e}-{r.max():.1e} over {draws} glasses")
+    Table({k: np.array(v) for k, v in rows.items()}).to_csv(out / "alpha_tail_315K.csv")
+
+
+def training_creep(replicas: int | None, out: Path) -> None:
+    """Seed 001's creep test (403 K, 25 MPa after a 10-min hold) on trained and untrained samples."""
+    cfg = with_overrides(load_config(ROOT / "configs" / "la30_kmc_training_creep.toml"), replicas=replicas)
+    t0 = time.time()
+    res = run_ensemble(cfg, progress=False)
+    labels = res.setup.case_labels
+    rows = {"case": [], "frequency_Hz": []}
+    curves = {}
+    for c, lab in enumerate(labels):
+        i_creep = len(res.setup.programs[c].segments) - 1
+        per = {"creep_strain": [], "creep_rate_per_s": [], "defect_fraction_at_load": [],
+               "chi_mean_at_load": []}
+        traces = []
+        for r in res.replicas[c]:
+            d = r.table()
+            before = d[d[:, TS_INDEX["segment"]] == i_creep - 1][-1]
+            m = d[:, TS_INDEX["segment"]] == i_creep
+            t = d[m, TS_INDEX["time_s"]] - before[TS_INDEX["time_s"]]
+            eps = d[m, TS_INDEX["strain_expected"]] - before[TS_INDEX["strain_expected"]]
+            traces.append(eps)
+            late = t >= 0.5 * t[-1]          # steady-state rate: slope over the second half
+            per["creep_strain"].append(eps[-1])
+            per["creep_rate_per_s"].append(np.polyfit(t[late], eps[late], 1)[0])
+            per["defect_fraction_at_load"].append(before[TS_INDEX["defect_fraction"]])
+            per["chi_mean_at_load"].append(before[TS_INDEX["chi_mean"]])
+        curves[lab] = (t, *_mean_se(np.array(traces)))
+        for k, v in per.items():
+            mean, se = _mean_se(np.array(v))
+            rows.setdefault(k, []).append(float(mean))
+            rows.setdefault(k + "_se", []).append(float(se))
+        rows["case"].append(lab)
+        rows["frequency_Hz"].append(0.0 if lab == "untrained" else float(lab.split()[0]))
+        print(f"creep after training {lab:>9}: chi at loading {rows['chi_mean_at_load'][-1]:.4f}, "
+              f"creep strain at {t[-1]:.0f} s {rows['creep_strain'][-1]:.5f} +/- "
+              f"{rows['creep_strain_se'][-1]:.5f}, rate {rows['creep_rate_per_s'][-1]:.3e} +/- "
+              f"{rows['creep_rate_per_s_se'][-1]:.1e} 1/s")
+    print(f"  {time.time() - t0:.0f} s wall")
+    Table({k: np.array(v) for k, v in rows.items()}).to_csv(out / "training_creep.csv")
+    import matplotlib.pyplot as plt
+    p = cfg.protocol
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    cmap = plt.get_cmap("viridis")
+    for k, (lab, (t, m, s)) in enumerate(curves.items()):
+        colour = "k" if lab == "untrained" else cmap((k - 1) / max(len(curves) - 2, 1))
+        a.plot(t, 100 * m, color=colour, label=lab)
+        a.fill_between(t, 100 * (m - s), 100 * (m + s), color=colour, alpha=0.2)
+    a.set_xlabel("time under load (s)")
+    a.set_ylabel("creep strain (%)")
+    a.legend(fontsize=8)
+    f = np.array(rows["frequency_Hz"][1:])
+    y, ye = np.array(rows["creep_rate_per_s"]), np.array(rows["creep_rate_per_s_se"])
+    b.errorbar(f, y[1:], yerr=ye[1:], fmt="o-", color="C3", label="trained")
+    b.axhspan(y[0] - ye[0], y[0] + ye[0], color="0.8", label="untrained (+/- SE)")
+    b.set_xscale("log")
+    b.set_xlabel("training frequency (Hz)")
+    b.set_ylabel("creep rate, second half (1/s)")
+    b.legend(fontsize=8)
+    fig.suptitle(f"kMC creep at {p.post_creep_temperature_K:g} K, {p.post_creep_stress_MPa:g} MPa "
+                 f"after beta training (La30Ce30Ni10Al20Co10, {cfg.simulation.replicas} replicas)",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(FIG / "kmc_aging_training_creep.png", dpi=120)
+    plt.close(fig)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("studies", nargs="*", default=["stepped", "preanneal", "training"],
-                    choices=["stepped", "preanneal", "training"])
+    ap.add_argument("studies", nargs="*",
+                    default=["stepped", "preanneal", "training", "training_creep", "alpha_tail"],
+                    choices=["stepped", "preanneal", "training", "training_creep", "alpha_tail"])
     ap.add_argument("--replicas", type=int, help="override the configs' replica counts")
     ap.add_argument("--out", type=Path, default=ROOT / "validation" / "kmc_aging")
     args = ap.parse_args()

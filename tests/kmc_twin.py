@@ -110,12 +110,12 @@ class TwinEngine:
     def rates(self, j):
         S, C = self.S, self.C
         ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
+        ln_tmax = self.log_tmax(j)
         if C.local > 0.5:
             chi = float(S["chi"][j])
-            ln_tmax = C.log_t0 + (ln_tb - C.log_t0) / chi if ln_tb > C.log_t0 else ln_tb
             ln_tan = math.log(chi) / chi + ln_tmax
         else:
-            ln_tmax, ln_tan = C.log_tmax, C.log_tan
+            ln_tan = C.log_tan
         ln_tan_j = max(ln_tan - float(S["log_S"][j]), ln_tb)
         r_ann = math.exp(-ln_tmax)
         # "alpha" growth: footprints expand at most at the rate 1/tau_max of the site
@@ -337,13 +337,16 @@ class TwinEngine:
 
     def log_alpha_times(self):
         """ln tau_max_j of every site, from the same formulas as :meth:`rates`."""
+        return np.array([self.log_tmax(j) for j in range(len(self.S["kind"]))])
+
+    def log_tmax(self, j):
+        """ln tau_max_j: t0 (tau_h/t0)^(1/chi_j) from the hierarchy's beta time tau_h (the
+        site's own or its neighbourhood's), never below the site's own beta time."""
         S, C = self.S, self.C
-        out = []
-        for j in range(len(S["kind"])):
-            ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
-            if C.local > 0.5:
-                chi = float(S["chi"][j])
-                out.append(C.log_t0 + (ln_tb - C.log_t0) / chi if ln_tb > C.log_t0 else ln_tb)
-            else:
-                out.append(C.log_tmax)
-        return np.array(out)
+        if C.local < 0.5:
+            return C.log_tmax
+        ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
+        ln_th = C.log_tb_mean + float(S["log_tb_hier"][j]) * C.temp_factor
+        chi = float(S["chi"][j])
+        ln_tmax = C.log_t0 + (ln_th - C.log_t0) / chi if ln_th > C.log_t0 else ln_th
+        return max(ln_tmax, ln_tb)

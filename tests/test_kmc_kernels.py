@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mgmeso.config import parse_config
 from mgmeso.kmc import kernels as kn
-from mgmeso.kmc.disorder import draw_disorder, local_defect_fraction
+from mgmeso.kmc.disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
 from mgmeso.kmc.lattice import LATTICES, make_lattice, neighbour
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.rng import next_u64, seed_state, uniform
@@ -120,6 +120,54 @@ def test_disorder_gumbel_law_and_fractions():
     assert np.allclose(local_defect_fraction(d.kind, nbr, 1), d.kind[nbr].mean(axis=1))
 
 
+def _ball(site, nbr, radius):
+    """Sites within graph distance ``radius`` of ``site`` (breadth-first search, site included)."""
+    seen, shell = {site}, {site}
+    for _ in range(radius):
+        shell = {int(k) for j in shell for k in nbr[j]} - seen
+        seen |= shell
+    return seen
+
+
+@pytest.mark.parametrize("lattice,radius", [("sc", 2), ("fcc", 2), ("sc", 3), ("triangular", 3)])
+def test_neighbourhood_means_match_breadth_first_search(lattice, radius):
+    lat = make_lattice(lattice, 7)
+    nbr = lat.neighbour_table()
+    rng = np.random.default_rng(radius)
+    kind = (rng.random(lat.n_sites) < 0.3).astype(np.int8)
+    x = rng.standard_normal(lat.n_sites)
+    frac = local_defect_fraction(kind, nbr, radius)
+    mean = neighbourhood_mean(x, nbr, radius, include_self=True)
+    for j in rng.choice(lat.n_sites, 25, replace=False):
+        ball = sorted(_ball(j, nbr, radius))
+        others = [k for k in ball if k != j]
+        assert frac[j] == pytest.approx(kind[others].mean(), rel=1e-6)
+        assert mean[j] == pytest.approx(x[ball].mean(), rel=1e-5, abs=1e-6)
+
+
+def test_neighbourhood_beta_time_sets_the_alpha_times_only():
+    """'neighbourhood': tau_max_j from the regional geometric-mean beta time and chi_j, never
+    below the site's own tau_beta_j; the beta rates stay the site's own."""
+    extra = 'chi_radius = 2\nhierarchy_beta_time = "neighbourhood"'
+    rep, setup = make_replica(T=400.0, het="local", plast="parallel", coal="false", fp=1, extra=extra)
+    site, _ = make_replica(T=400.0, het="local", plast="parallel", coal="false", fp=1,
+                           extra="chi_radius = 2")
+    nbr = setup.lattice.neighbour_table()
+    assert np.array_equal(site.S.log_tb, rep.S.log_tb)           # same quenched draw
+    assert site.S.log_tb_hier is site.S.log_tb
+    assert np.allclose(rep.S.log_tb_hier, neighbourhood_mean(rep.S.log_tb, nbr, 2, True))
+    assert rep.S.log_tb_hier.std() < 0.5 * rep.S.log_tb.std()    # averaging narrows the spread
+    C = rep.control(1.0, 1)
+    ln = np.array([kn.site_log_times(j, rep.S, C) for j in range(rep.N)])
+    ln_site = np.array([kn.site_log_times(j, site.S, site.control(1.0, 1)) for j in range(rep.N)])
+    assert np.array_equal(ln[:, 0], ln_site[:, 0])                # beta times unchanged
+    assert np.all(ln[:, 1] >= ln[:, 0])                           # tau_max_j >= tau_beta_j
+    ln_th = C.log_tb_mean + rep.S.log_tb_hier.astype(float) * C.temp_factor
+    expect = np.maximum(C.log_t0 + (ln_th - C.log_t0) / rep.S.chi.astype(float), ln[:, 0])
+    assert np.allclose(ln[:, 1], expect, rtol=1e-6)
+    assert np.any(ln[:, 1] != ln_site[:, 1])
+
+
 CFG = '''
 material = "la60ni15al25"
 [protocol]
@@ -139,14 +187,16 @@ coalescence = {coal}
 footprint_max_sites = {fp}
 heterogeneity = "{het}"
 footprint_growth = "{growth}"
+{extra}
 '''
 
 
 def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattice="sc", elim=0.0,
-                 plast="series", coal="true", fp=6, het="paper", seed=11, growth="every_event"):
+                 plast="series", coal="true", fp=6, het="paper", seed=11, growth="every_event",
+                 extra=""):
     cfg = parse_config(tomllib.loads(CFG.format(T=T, seg=seg, segkey=segkey, lattice=lattice,
                                                 elim=elim, plast=plast, coal=coal, fp=fp, het=het,
-                                                growth=growth)))
+                                                growth=growth, extra=extra)))
     setup = make_setup(cfg)
     rep = Replica(setup, 0, np.random.SeedSequence(seed))
     rep._begin_segment()
@@ -158,6 +208,8 @@ def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattic
     dict(lattice="fcc", fp=12),                                   # fcc footprints
     dict(lattice="bcc", growth="alpha"),                   # hierarchical growth
     dict(lattice="triangular", het="local"),                      # 2D, local chi_j
+    dict(T=480.0, het="local", plast="parallel", coal="false", fp=1,  # neighbourhood beta time
+         extra='chi_radius = 2\nhierarchy_beta_time = "neighbourhood"'),
     dict(plast="parallel", coal="false", fp=1, elim=100.0),       # mean-field with elimination
     dict(seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # strain control
 ])

@@ -185,7 +185,8 @@ def _glass(cfg):
     return static_glass(cfg.material, make_lattice(sim.lattice, sim.L), sim.seed,
                         heterogeneity=sim.heterogeneity, chi_law=cfg.theory.chi_law,
                         disorder_mode=sim.disorder, T_ref_K=sim.energy_reference_T_K,
-                        chi_radius=sim.chi_radius)
+                        chi_radius=sim.chi_radius,
+                        hierarchy_beta_time=sim.hierarchy_beta_time)
 
 
 def run_map(args) -> int:

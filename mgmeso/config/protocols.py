@@ -212,12 +212,31 @@ class CyclicTraining:
         0.0, unit="K", doc="kMC only: after cooling, a 1 Hz DMA scan at heating_rate_K_per_min "
         "up to this temperature (0: none; seed 001 L161: post-training scan)", lo=0.0, hi=5000.0,
         why="0 (no scan) or an absolute temperature above T_start_K")
+    post_creep_stress_MPa: float = param(
+        0.0, unit="MPa", doc="kMC only: after cooling, heat to post_creep_temperature_K, hold "
+        "post_creep_hold_s at zero stress and creep at this stress (0: no creep test)",
+        lo=0.0, hi=1e4, why="0 (no creep test) or a creep stress below sigma1",
+        source="seed 001 L90, L283: 25 MPa at 403 K after a 10-min hold")
+    post_creep_temperature_K: float = param(403.0, doc="temperature of the post-training creep test",
+                                            source="seed 001 L283", **_T)
+    post_creep_hold_s: float = param(600.0, unit="s", doc="hold at zero stress before the creep "
+                                     "test", lo=0.0, hi=1e7, why="a duration between 0 and 1e7 s",
+                                     source="seed 001 L90: 10 min")
+    post_creep_time_s: float = param(1200.0, unit="s", doc="duration of the post-training creep "
+                                     "test (not stated in seed 001; read from Fig. 6a, assumed)",
+                                     lo=0.0, lo_open=True, hi=1e7,
+                                     why="a positive duration up to 1e7 s")
 
     def check(self):
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
         if 0.0 < self.post_scan_T_end_K <= self.T_start_K:
             msgs.append(f"post_scan_T_end_K = {self.post_scan_T_end_K:g} must be above T_start_K = "
                         f"{self.T_start_K:g} (or 0 for no scan)")
+        if self.post_scan_T_end_K > 0 and self.post_creep_stress_MPa > 0:
+            msgs.append(f"post_scan_T_end_K = {self.post_scan_T_end_K:g} and post_creep_stress_MPa = "
+                        f"{self.post_creep_stress_MPa:g}: choose one post-training test (the scan "
+                        f"would anneal the sample before the creep test; seed 001 uses separate "
+                        f"ribbons)")
         for i, T in enumerate(self.terminal_temperatures_K):
             if not (self.T_start_K < T <= self.T_end_K):
                 msgs.append(f"terminal_temperatures_K[{i}] = {T:g} must lie in (T_start_K, T_end_K] "

@@ -75,6 +75,12 @@ class Simulation:
         why="0 (uncorrelated) or a positive length")
     chi_radius: int = param(1, doc="graph radius of the neighbourhood of the local defect "
                             "fraction (local chi_j)", lo=1, hi=5, why="1 to 5 neighbour shells")
+    hierarchy_beta_time: str = param(
+        "site", doc="'local' mode: the beta time from which tau_max_j = t0 (tau_h/t0)^(1/chi_j) is "
+        "built. 'site': the site's own tau_beta_j (MODEL.md); 'neighbourhood': the geometric mean "
+        "of tau_beta over the chi_radius neighbourhood and the site, the same region chi_j is "
+        "averaged over (docs/kmc_aging.md: with B chi < 1 the 'site' rule's mean plastic rate "
+        "is set by the lattice's fastest beta site)", choices=("site", "neighbourhood"))
     bias_saturation_stress_MPa: float | None = param(
         None, unit="MPa", doc="stress at which all units are polarised; the ensemble is linear "
         "below it and the unit strain is A sigma_sat / C_d (default: twice the largest stress of "
@@ -102,6 +108,10 @@ class Simulation:
                 f"plasticity = 'parallel' is the mean-field rule: it needs coalescence = false and "
                 f"footprint_max_sites = 1 (got coalescence = {str(self.coalescence).lower()}, "
                 f"footprint_max_sites = {self.footprint_max_sites})")
+        if self.hierarchy_beta_time != "site" and self.heterogeneity != "local":
+            msgs.append(f"hierarchy_beta_time = '{self.hierarchy_beta_time}' needs heterogeneity = "
+                        f"'local' (got '{self.heterogeneity}': 'paper' mode builds tau_max from "
+                        f"<tau_beta> for all sites)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

@@ -25,7 +25,7 @@ from scipy import ndimage
 from .lattice import Lattice
 from .stable import sample_uw
 
-__all__ = ["Disorder", "draw_disorder", "local_defect_fraction"]
+__all__ = ["Disorder", "draw_disorder", "local_defect_fraction", "neighbourhood_mean"]
 
 
 @dataclass
@@ -61,7 +61,27 @@ def local_defect_fraction(kind: np.ndarray, nbr: np.ndarray, radius: int,
     """
     if radius == 1:
         return kind[nbr].mean(axis=1).astype(np.float32)
-    n = kind.size
+    return neighbourhood_mean(kind, nbr, radius, include_self=False, chunk=chunk)
+
+
+def neighbourhood_mean(values: np.ndarray, nbr: np.ndarray, radius: int, include_self: bool,
+                       chunk: int = 65536) -> np.ndarray:
+    """Mean of ``values`` over the distinct sites within graph distance ``radius`` of each site.
+
+    Parameters
+    ----------
+    values : array[N]
+    nbr : int32[N, z]
+        Neighbour table.
+    radius : int >= 1
+    include_self : bool
+        Whether the site itself belongs to its neighbourhood.
+
+    Returns
+    -------
+    float32[N]
+    """
+    n = values.size
     out = np.empty(n, dtype=np.float32)
     for lo in range(0, n, chunk):
         sites = np.arange(lo, min(lo + chunk, n))
@@ -72,7 +92,12 @@ def local_defect_fraction(kind: np.ndarray, nbr: np.ndarray, radius: int,
         first = np.ones(rows.shape, dtype=bool)
         first[:, 1:] = rows[:, 1:] != rows[:, :-1]
         valid = first & (rows != sites[:, None])
-        out[lo:lo + sites.size] = (kind[rows] * valid).sum(axis=1) / valid.sum(axis=1)
+        total = (values[rows].astype(float) * valid).sum(axis=1)
+        count = valid.sum(axis=1)
+        if include_self:
+            total += values[sites]
+            count += 1
+        out[lo:lo + sites.size] = total / count
     return out
 
 

@@ -48,6 +48,9 @@ Sites = namedtuple("Sites", [
     "owner",     # int32: nucleus of the SMD whose footprint covers the site, -1 if none
     "fp_next",   # int32: next site of the owner's footprint list, -1 at the end
     "log_tb",    # float32: ln(tau_beta_j/<tau_beta>) at the reference temperature
+    "log_tb_hier",  # float32: the same offset of the hierarchy's beta time, from which
+                 # tau_max_j is built in 'local' mode: the site's own (log_tb) or the geometric
+                 # mean over its chi neighbourhood ([simulation] hierarchy_beta_time)
     "log_S",     # float32: ln S_j, stable factor of the SMD rate at the current chi
     "chi",       # float32: local chi_j at the current temperature ('local' mode)
     "eps_p",     # float32: plastic strain deposited at the site (for maps)
@@ -93,17 +96,23 @@ C_HIST, COAL_HIST = 6, 256
 def site_log_times(j, S, C):
     """ln tau_beta_j, ln tau_max_j and ln tau_an (before the stable factor) of site j.
 
-    In 'local' mode tau_max_j follows the site's own tau_beta_j and chi_j (seed 004
-    Eq. 11b, tau_max = tau_beta below t0); in 'paper' mode it is the lattice's
-    tau_max(T). Matrix sites get the times they would have as QPDs (used by the
-    defect dynamics, whose local alpha time is tau_max_j).
+    In 'local' mode tau_max_j follows chi_j and the hierarchy's beta time (seed 004
+    Eq. 11b, tau_max = tau_beta below t0): the site's own tau_beta_j, or the geometric mean
+    over its neighbourhood (``S.log_tb_hier``), never below the site's own tau_beta_j; in
+    'paper' mode it is the lattice's tau_max(T). Matrix sites get the times they would
+    have as QPDs (used by the defect dynamics, whose local alpha time is tau_max_j).
     """
     ln_tb = C.log_tb_mean + S.log_tb[j] * C.temp_factor
     if C.local > 0.5:
         chi = float(S.chi[j])
-        if ln_tb > C.log_t0:
-            ln_tmax = C.log_t0 + (ln_tb - C.log_t0) / chi
+        ln_th = C.log_tb_mean + S.log_tb_hier[j] * C.temp_factor
+        if ln_th > C.log_t0:
+            ln_tmax = C.log_t0 + (ln_th - C.log_t0) / chi
         else:
+            ln_tmax = ln_th
+        # a neighbourhood beta time can be shorter than the site's own: the alpha time of a
+        # site is never shorter than its beta time
+        if ln_tmax < ln_tb:
             ln_tmax = ln_tb
         return ln_tb, ln_tmax, math.log(chi) / chi + ln_tmax
     return ln_tb, C.log_tmax, C.log_tan

@@ -32,7 +32,7 @@ from ..program import Oscillate, StrainStep, segment_duration, segment_sample_of
 from ..theory import kinetics
 from . import kernels as kn
 from .defects import DefectDynamics
-from .disorder import draw_disorder, local_defect_fraction
+from .disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
 from .rng import seed_state
 from .setup import KmcSetup
 from .stable import kanter
@@ -115,10 +115,15 @@ class Replica:
         self.U, self.W, self.frac = dis.U, dis.W, dis.frac
         qpd = dis.kind == 1
         owner = np.where(qpd, np.arange(N), -1).astype(np.int32)
+        # the hierarchy's beta time ('local' mode): the site's own, or the geometric mean over
+        # the neighbourhood chi_j is averaged over (quenched: matrix sites carry theirs too)
+        log_tb_hier = (neighbourhood_mean(dis.log_tb, nbr, sim.chi_radius, include_self=True)
+                       if sim.hierarchy_beta_time == "neighbourhood" else dis.log_tb)
         self.S = kn.Sites(
             kind=dis.kind, elim=np.zeros(N, np.int8), beta=np.zeros(N, np.int8),
             smd=np.zeros(N, np.int8), fp_size=np.where(qpd, 1, 0).astype(np.int8),
             owner=owner, fp_next=np.full(N, -1, np.int32), log_tb=dis.log_tb,
+            log_tb_hier=log_tb_hier,
             log_S=np.zeros(N, np.float32), chi=np.zeros(N, np.float32),
             eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
             leaves=np.zeros(N), top=np.zeros(tree_size(N)), offsets=lat.offsets,
@@ -545,8 +550,9 @@ class Replica:
     # ------------------------------------------------------------- checkpoint
     def state_dict(self) -> dict:
         """Everything needed to continue this replica bit for bit."""
+        # log_tb_hier is rebuilt from the quenched log_tb when the replica is constructed
         d = {f"S_{k}": np.asarray(v) for k, v in self.S._asdict().items()
-             if k not in ("leaves", "top", "offsets")}
+             if k not in ("leaves", "top", "offsets", "log_tb_hier")}
         d.update({f"K_{k}": np.asarray(v) for k, v in self.K._asdict().items()})
         # quenched Kanter variables and local defect fractions: needed at every temperature change
         d.update({"Q_U": self.U, "Q_W": self.W, "Q_frac": self.frac})

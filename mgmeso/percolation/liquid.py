@@ -47,6 +47,7 @@ class StaticGlass:
     chi_law: str
     T_ref_K: float | None       # energy-mode reference temperature (None: log-time mode)
     chi_radius: int
+    hierarchy_beta_time: str = "site"   # 'site' or 'neighbourhood' (kMC [simulation] key)
 
     def qpd(self, T_K: float) -> np.ndarray:
         """bool[N]: QPD sites at temperature T (C_d(T) of seed 004 Eq. 1)."""
@@ -60,12 +61,18 @@ class StaticGlass:
         factor = self.T_ref_K / T_K if self.T_ref_K else 1.0
         ln_tb = ln_tb_mean + self.disorder.log_tb.astype(float) * factor
         chi_T = float(kinetics.chi(mat, T_K, law=self.chi_law))
+        ln_th = ln_tb
         if self.heterogeneity == "local":
             frac = _local_fraction(kind, self.lattice, self.chi_radius)
             chi = np.clip(mat.kappa * frac + (chi_T - mat.chi_g), kinetics.CHI_MIN, 1.0)
+            if self.hierarchy_beta_time == "neighbourhood":
+                from ..kmc.disorder import neighbourhood_mean
+                log_th = neighbourhood_mean(self.disorder.log_tb, self.lattice.neighbour_table(),
+                                            self.chi_radius, include_self=True)
+                ln_th = ln_tb_mean + log_th.astype(float) * factor
         else:
             chi = chi_T
-        ln_tmax = np.log(kinetics.tau_max(mat, np.exp(ln_tb), chi))
+        ln_tmax = np.maximum(np.log(kinetics.tau_max(mat, np.exp(ln_th), chi)), ln_tb)
         return np.where(kind, ln_tmax, np.inf)
 
     def liquid_like(self, T_K: float, window_s: float) -> np.ndarray:
@@ -95,7 +102,8 @@ def _local_fraction(kind: np.ndarray, lat: Lattice, radius: int) -> np.ndarray:
 
 def static_glass(material: Material, lattice: Lattice, seed: int | np.random.SeedSequence, *,
                  heterogeneity: str = "local", chi_law: str = "linear", disorder_mode: str = "log_time",
-                 T_ref_K: float | None = None, chi_radius: int = 1) -> StaticGlass:
+                 T_ref_K: float | None = None, chi_radius: int = 1,
+                 hierarchy_beta_time: str = "site") -> StaticGlass:
     """Draw one glass for static liquid-like maps.
 
     The draw follows :func:`mgmeso.kmc.disorder.draw_disorder` (uncorrelated
@@ -115,6 +123,9 @@ def static_glass(material: Material, lattice: Lattice, seed: int | np.random.See
         Energy-mode reference temperature (default: the 1 Hz beta-peak temperature).
     chi_radius : int
         Graph radius of the local defect fraction.
+    hierarchy_beta_time : {'site', 'neighbourhood'}
+        'local' mode: tau_max_j from the site's own tau_beta_j or from the geometric mean over
+        its chi neighbourhood (as the kMC's [simulation] key of the same name).
     """
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss)
@@ -128,7 +139,8 @@ def static_glass(material: Material, lattice: Lattice, seed: int | np.random.See
             T_ref_K = beta_peak_temperature(material)
     else:
         T_ref_K = None
-    return StaticGlass(material, lattice, dis, u_kind, heterogeneity, chi_law, T_ref_K, chi_radius)
+    return StaticGlass(material, lattice, dis, u_kind, heterogeneity, chi_law, T_ref_K, chi_radius,
+                       hierarchy_beta_time)
 
 
 def dynamic_liquid_like(last_smd_time_s: np.ndarray, snapshot_time_s: float,
