@@ -161,3 +161,27 @@ def test_cli_bad_config_exit_2_no_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and "unknown key 'stres'" in err
     assert not (tmp_path / "o").exists()  # nothing written before validation passed
+
+
+def test_cross_key_checks_of_new_options(tmp_path):
+    """Options that only make sense together are rejected with both keys named."""
+    msg = errors_of(tmp_path, BASE + '[simulation]\nheterogeneity = "paper"\n'
+                    'hierarchy_beta_time = "neighbourhood"\n')
+    assert "hierarchy_beta_time = 'neighbourhood' needs heterogeneity = 'local'" in msg
+    training = ('material = "la30ce30ni10al20co10"\n[protocol]\nkind = "cyclic_training"\n'
+                'post_scan_T_end_K = 420.0\npost_creep_stress_MPa = 25.0\n')
+    msg = errors_of(tmp_path, training)
+    assert "post_scan_T_end_K = 420 and post_creep_stress_MPa = 25" in msg
+    assert "choose one post-training test" in msg
+
+
+def test_training_compiles_the_post_training_creep_test():
+    from mgmeso.config.protocols import CyclicTraining
+    from mgmeso.program import HoldStress, Temperature, compile_training
+    p = CyclicTraining(frequency_Hz=(1.0,), post_creep_stress_MPa=25.0)
+    for label, prog in compile_training(p):
+        *_, heat, creep = prog.segments
+        assert isinstance(heat, Temperature) and heat.to_K == 403.0 and heat.hold_s == 600.0
+        assert heat.rate_K_per_min == p.heating_rate_K_per_min
+        assert isinstance(creep, HoldStress) and creep.stress_MPa == 25.0
+        assert creep.duration_s == p.post_creep_time_s
