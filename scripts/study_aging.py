@@ -115,6 +115,24 @@ def _plot_stepped(mean, se, cfg) -> None:
 ANNEALS_S = (0.0, 600.0, 1800.0, 6000.0)
 
 
+def _relaxations(data: np.ndarray, first: int, t_first_s: float):
+    """Time since loading and sigma/sigma_0 per replica of the first relaxation (segment
+    ``first``) and the second (``first + 3``: after unloading and recovery) of the pre-anneal
+    program. ``data`` is (replica, sample, variable)."""
+    seg = data[0, :, TS_INDEX["segment"]]
+    per_rep = {}
+    for stage, k in ((1, first), (3, first + 3)):
+        m = seg == k
+        t = data[0, m, TS_INDEX["time_s"]]
+        st = data[:, m, TS_INDEX["stress_MPa_expected"]]
+        per_rep[stage] = st / st[:, :1]
+    return t - t[0] + t_first_s, per_rep
+
+
+def _at(t: np.ndarray, mean: np.ndarray, se: np.ndarray, times=(100, 300, 1000, 3000)) -> str:
+    return ", ".join(f"{np.interp(x, t, mean):+.4f} +/- {np.interp(x, t, se):.4f}" for x in times)
+
+
 def preanneal(replicas: int | None, out: Path) -> None:
     base = with_overrides(load_config(ROOT / "configs" / "la60_kmc_preanneal_315K.toml"), replicas=replicas)
     segs = base.protocol.segments
@@ -124,19 +142,11 @@ def preanneal(replicas: int | None, out: Path) -> None:
         s = segs[1:] if ta == 0 else (dataclasses.replace(segs[0], duration_s=ta),) + segs[1:]
         cfg = dataclasses.replace(base, protocol=dataclasses.replace(base.protocol, segments=s))
         res = run_ensemble(cfg, progress=False)
-        first = 0 if ta == 0 else 1
-        data = res.stacked()[0]                       # (rep, sample, var)
-        per_rep = {}
-        for stage, k in ((1, first), (3, first + 3)):
-            seg = data[0, :, TS_INDEX["segment"]]
-            m = seg == k
-            t = data[0, m, TS_INDEX["time_s"]]
-            st = data[:, m, TS_INDEX["stress_MPa_expected"]]
-            per_rep[stage] = st / st[:, :1]
-            mean, se = _mean_se(per_rep[stage])
-            curves[(ta, stage)] = (t - t[0] + base.protocol.t_first_s, mean, se)
+        t, per_rep = _relaxations(res.stacked()[0], 0 if ta == 0 else 1, base.protocol.t_first_s)
+        for stage in (1, 3):
+            curves[(ta, stage)] = (t, *_mean_se(per_rep[stage]))
         # the extra decay of the first relaxation, paired replica by replica (same disorder)
-        extra[ta] = (curves[(ta, 1)][0], *_mean_se(per_rep[3] - per_rep[1]))
+        extra[ta] = (t, *_mean_se(per_rep[3] - per_rep[1]))
         fr = np.array([r.n_qpd / r.N for r in res.replicas[0]])
         print(f"preanneal {ta:6.0f} s: final defect fraction {fr.mean():.4f} +/- {fr.std(ddof=1) / np.sqrt(fr.size):.4f}; "
               f"stage-1 sigma/sigma_0 at 100/1000/3000 s: "
@@ -144,10 +154,8 @@ def preanneal(replicas: int | None, out: Path) -> None:
               + "; stage 3: "
               + ", ".join(f"{np.interp(x, curves[(ta, 3)][0], curves[(ta, 3)][1]):.4f}" for x in (100, 1000, 3000))
               + f" (SE at 3000 s: {curves[(ta, 1)][2][-1]:.4f}, {curves[(ta, 3)][2][-1]:.4f})")
-        te, em, es = extra[ta]
         print("    extra decay of the first relaxation (second - first, paired) at 100/300/1000/3000 s: "
-              + ", ".join(f"{np.interp(x, te, em):+.4f} +/- {np.interp(x, te, es):.4f}"
-                          for x in (100, 300, 1000, 3000)))
+              + _at(*extra[ta]))
     cols = {}
     for (ta, stage), (t, m, s) in curves.items():
         cols[f"time_s_anneal{ta:g}_stage{stage}"] = t
@@ -289,18 +297,10 @@ def preanneal_baseline(replicas: int | None, out: Path) -> None:
     base = with_overrides(load_config(ROOT / "configs" / "la60_kmc_preanneal_315K.toml"), replicas=replicas)
     cfg = dataclasses.replace(base, defects=dataclasses.replace(base.defects, enabled=False),
                               protocol=dataclasses.replace(base.protocol, segments=base.protocol.segments[1:]))
-    data = run_ensemble(cfg, progress=False).stacked()[0]
-    seg = data[0, :, TS_INDEX["segment"]]
-    norm = {}
-    for stage, k in ((1, 0), (3, 3)):
-        m = seg == k
-        t = data[0, m, TS_INDEX["time_s"]]
-        st = data[:, m, TS_INDEX["stress_MPa_expected"]]
-        norm[stage] = st / st[:, :1]
-    t = t - t[0] + base.protocol.t_first_s
+    t, norm = _relaxations(run_ensemble(cfg, progress=False).stacked()[0], 0, base.protocol.t_first_s)
     m, se = _mean_se(norm[3] - norm[1])
     print("preanneal baseline (aging off): second - first (paired) at 100/300/1000/3000 s: "
-          + ", ".join(f"{np.interp(x, t, m):+.4f} +/- {np.interp(x, t, se):.4f}" for x in (100, 300, 1000, 3000)))
+          + _at(t, m, se))
     Table({"time_s": t, "extra_decay_aging_off": m, "extra_decay_aging_off_se": se}).to_csv(
         out / "preanneal_315K_aging_off.csv")
 
