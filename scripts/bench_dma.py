@@ -7,7 +7,7 @@ wall time of the whole scan, simulated seconds per wall second, events per secon
 the events per simulated second in each 50 K band (the cost follows the number of units
 whose rates lie between the scan's time scale and the elimination threshold).
 Target (DMA issue): a 1 Hz scan from 300 to 550 K on 32^3 in under 5 minutes. Measured
-2026-11-21: 172 s at --elimination 5, 352 s at 10, 748 s at 20 (docs/kmc_dma.md section 7).
+2026-11-22: 110 s at --elimination 5, 230 s at 10, 477 s at 20 (docs/kmc_dma.md section 7).
 """
 
 from __future__ import annotations

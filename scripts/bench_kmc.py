@@ -62,9 +62,15 @@ L = {L}
 
 
 def bytes_per_site(rep: Replica) -> float:
-    """All per-site state: kernel arrays (incl. the sum tree) and the Python-layer disorder."""
-    per_site = sum(a.nbytes for k, a in rep.S._asdict().items() if k != "offsets")
-    per_site += rep.U.nbytes + rep.W.nbytes + rep.frac.nbytes
+    """All per-site state: kernel arrays (incl. the sum tree) and the Python-layer disorder.
+    A buffer shared by two fields (``log_tb_hier`` is ``log_tb`` under the site rule) counts once."""
+    arrays = [a for k, a in rep.S._asdict().items() if k != "offsets"] + [rep.U, rep.W, rep.frac]
+    seen, per_site = set(), 0
+    for a in arrays:
+        address = a.__array_interface__["data"][0]
+        if address not in seen:
+            seen.add(address)
+            per_site += a.nbytes
     return per_site / rep.N
 
 

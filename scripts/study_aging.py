@@ -1,7 +1,7 @@
 """Aging and rejuvenation in the kMC: seed 000 second run, seed 002 pre-annealing, seed 001 training.
 
     python scripts/study_aging.py [stepped] [preanneal] [preanneal_baseline] [training]
-                                  [training_creep] [alpha_tail]
+                                  [training_creep] [alpha_tail] [yield_scan]
                                   [--replicas N] [--out DIR]
 
 * ``stepped``: configs/la60_kmc_stepped_aging.toml. delta = (sigma_0 - sigma_r)/sigma_0 per
@@ -16,6 +16,8 @@
   at 0.01-10 Hz against the untrained reference (same heating and cooling at zero stress).
 * ``training_creep``: configs/la30_kmc_training_creep.toml. The same training, then seed 001's
   creep test (403 K, 25 MPa after 10 min at zero stress): creep strain and late creep rate.
+* ``yield_scan``: the rejuvenation yield that gives seed 001's chi rise between training at
+  0.01 and 10 Hz (0.405 to 0.438 at the 403 K creep test, catalog F15).
 * ``alpha_tail``: the mean annihilation rate <1/tau_max_j> at 315 K in 'local' mode against
   lattice size, for each site's own beta time and for the neighbourhood's (static glasses).
 
@@ -402,7 +404,50 @@ def training_creep(replicas: int | None, out: Path) -> None:
     plt.close(fig)
 
 
-STUDIES = ["stepped", "preanneal", "preanneal_baseline", "training", "training_creep", "alpha_tail"]
+#: seed 001 Table 1: chi implied by the creep fits at 403 K (catalog F15, DERIVED) after training at
+#: 0.01 Hz (S1) and 10 Hz (S4)
+CHI_S1, CHI_S4 = 0.405, 0.438
+YIELDS_PER_MPA = (0.1, 0.2, 0.3)
+
+
+def _chi_at_creep(res, case: int) -> np.ndarray:
+    """Mean chi of each replica of ``case`` when the creep load is applied (end of the hold)."""
+    i_creep = len(res.setup.programs[case].segments) - 1
+    out = []
+    for r in res.replicas[case]:
+        d = r.table()
+        out.append(d[d[:, TS_INDEX["segment"]] == i_creep - 1][-1, TS_INDEX["chi_mean"]])
+    return np.array(out)
+
+
+def yield_scan(replicas: int | None, out: Path) -> None:
+    """Calibrate ``rejuvenation_yield_per_MPa``: the chi rise between training at 0.01 and 10 Hz,
+    measured when the 403 K creep load is applied (configs/la30_kmc_training_creep.toml with
+    60 s of creep), against seed 001's 0.033 (catalog F15). The rise is paired replica by
+    replica; the yield is interpolated linearly between the scanned values."""
+    base = with_overrides(load_config(ROOT / "configs" / "la30_kmc_training_creep.toml"), replicas=replicas)
+    proto = dataclasses.replace(base.protocol, frequency_Hz=(0.01, 10.0), post_creep_time_s=60.0)
+    t0 = time.time()
+    rows = {"yield_per_MPa": [], "chi_0.01Hz": [], "chi_10Hz": [], "chi_rise": [], "chi_rise_se": []}
+    for y in YIELDS_PER_MPA:
+        cfg = dataclasses.replace(base, protocol=proto,
+                                  defects=dataclasses.replace(base.defects, rejuvenation_yield_per_MPa=y))
+        res = run_ensemble(cfg, progress=False)
+        labels = list(res.setup.case_labels)
+        lo, hi = (_chi_at_creep(res, labels.index(k)) for k in ("0.01 Hz", "10 Hz"))
+        rise, se = _mean_se(hi - lo)
+        for k, v in zip(rows, (y, lo.mean(), hi.mean(), rise, se)):
+            rows[k].append(float(v))
+        print(f"yield {y:.2f} per MPa: chi at loading {lo.mean():.4f} (0.01 Hz), {hi.mean():.4f} (10 Hz); "
+              f"rise {rise:.4f} +/- {se:.4f} (seed 001: {CHI_S4 - CHI_S1:.3f})", flush=True)
+    ys, r = np.array(rows["yield_per_MPa"]), np.array(rows["chi_rise"])
+    fit = np.interp(CHI_S4 - CHI_S1, r, ys) if np.all(np.diff(r) > 0) else float("nan")
+    print(f"  yield giving a rise of {CHI_S4 - CHI_S1:.3f}: {fit:.3f} per MPa; {time.time() - t0:.0f} s wall")
+    Table({k: np.array(v) for k, v in rows.items()}).to_csv(out / "yield_scan.csv")
+
+
+STUDIES = ["stepped", "preanneal", "preanneal_baseline", "training", "training_creep", "alpha_tail",
+           "yield_scan"]
 
 
 def main() -> None:

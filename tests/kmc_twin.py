@@ -243,8 +243,9 @@ class TwinEngine:
                     return
 
     # -- events ------------------------------------------------------------------
-    def smd_event(self, j, t, sigma, p_grow):
+    def smd_event(self, j, t, sigma):
         S = self.S
+        p_grow = self.rates(j)[3]
         new = self.draw(sigma)
         self.work += sigma * self.C.d_an * (new - int(S["smd"][j])) * self.C.inv_N
         self.sums[1] += new - int(S["smd"][j])
@@ -261,17 +262,18 @@ class TwinEngine:
         S, C = self.S, self.C
         r_dyn, r_ann, q, p_grow = self.rates(j)
         sigma = self.stress(t)
-        u = self.rng.uniform() * (r_dyn + r_ann)
-        if u < r_dyn:
+        # the engine stores both probabilities in single precision
+        p_ann = float(np.float32(r_ann / (r_dyn + r_ann)))
+        if self.rng.uniform() >= p_ann:
             if S["elim"][j] == 0:
                 new = self.draw(sigma)
                 self.sums[0] += new - int(S["beta"][j])
                 S["beta"][j] = new
                 self.counts[0] += 1
-                if self.rng.uniform() < q:
-                    self.smd_event(j, t, sigma, p_grow)
+                if self.rng.uniform() < float(np.float32(q)):
+                    self.smd_event(j, t, sigma)
             else:
-                self.smd_event(j, t, sigma, p_grow)
+                self.smd_event(j, t, sigma)
         else:
             if C.series > 0.5:
                 if self.annihilate_series(j, t):

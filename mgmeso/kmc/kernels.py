@@ -56,6 +56,10 @@ Sites = namedtuple("Sites", [
     "eps_p",     # float32: plastic strain deposited at the site (for maps)
     "last_smd",  # float32: time of the last SMD event the site took part in (-1 never)
     "leaves",    # float64: per-site total rate (leaves of the blocked sum tree)
+    "event_probs",  # float32 (N, 2): per site, the probability that an event is an
+                 # annihilation, r_ann/(r_dyn + r_ann), and the SMD thinning probability q_j;
+                 # filled with the leaves (fill_rates) so that an event costs no exponential.
+                 # Single precision keeps the relative error of tiny probabilities at 6e-8.
     "top",       # float64: block sums and their binary tree (see sumtree.py)
     "offsets",   # int32 (nb, z, dim + 1): neighbour offset table
 ])
@@ -152,7 +156,7 @@ def site_rates_growth(j, S, C):
     return 0.0, 0.0, 0.0, p_grow
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def stress_now(t, C, K):
     """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
     sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event. ``amp`` adds
@@ -164,7 +168,7 @@ def stress_now(t, C, K):
     return (eps - inelastic(C, K)) / C.J_inst
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def inelastic(C, K):
     """Inelastic strain of the dynamic units plus the strain frozen in by healed sites."""
     return (C.d_beta * K.sums[0] + C.d_an * K.sums[1] + C.d_p * K.sums[2]) * C.inv_N + K.frozen[0]
@@ -208,7 +212,7 @@ def drift_to(t, C, K):
     K.frozen[0] = eps - units - C.J_inst * sig
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def draw_state(rng, sigma, sig_sat):
     """+1 or -1 from the equilibrium bias P(+1) = (1 + b)/2, b = clip(sigma/sig_sat)."""
     b = sigma / sig_sat
@@ -297,14 +301,15 @@ def grow_footprint(j, t, S, C, K):
                 return
 
 
-@njit(cache=True)
-def smd_event(j, t, sigma, p_grow, S, C, K):
+@njit(cache=True, inline='always')
+def smd_event(j, t, sigma, S, C, K):
     new = draw_state(K.rng, sigma, C.sig_sat)
     K.work[0] += sigma * C.d_an * (new - S.smd[j]) * C.inv_N
     K.sums[1] += new - S.smd[j]
     S.smd[j] = new
     K.counts[C_SMD] += 1
     if C.series > 0.5 and C.fp_max > 1.5:
+        p_grow = site_rates_growth(j, S, C)[3] if C.growth > 0.5 else 1.0
         if p_grow >= 1.0 or uniform(K.rng) < p_grow:
             grow_footprint(j, t, S, C, K)
     if S.smd[j] != 0:  # still an SMD (not annihilated by coalescence): mark its footprint
@@ -314,7 +319,7 @@ def smd_event(j, t, sigma, p_grow, S, C, K):
             m = S.fp_next[m]
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def annihilation_event(j, t, sigma, S, C, K):
     if C.series > 0.5:
         if annihilate_series(j, t, S, C, K):
@@ -329,24 +334,21 @@ def annihilation_event(j, t, sigma, S, C, K):
         K.counts[C_ANN] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def do_event(j, t, S, C, K):
-    """Process one event at QPD site j at time t."""
-    r_dyn, r_ann, q, p_grow = site_rates_growth(j, S, C)
+    """Process one event at QPD site j at time t (probabilities from :func:`fill_rates`)."""
     sigma = stress_now(t, C, K)
-    u = uniform(K.rng) * (r_dyn + r_ann)
-    if u < r_dyn:
-        if S.elim[j] == 0:
-            new = draw_state(K.rng, sigma, C.sig_sat)
-            K.sums[0] += new - S.beta[j]
-            S.beta[j] = new
-            K.counts[C_BETA] += 1
-            if uniform(K.rng) < q:
-                smd_event(j, t, sigma, p_grow, S, C, K)
-        else:
-            smd_event(j, t, sigma, p_grow, S, C, K)
-    else:
+    if uniform(K.rng) < S.event_probs[j, 0]:
         annihilation_event(j, t, sigma, S, C, K)
+    elif S.elim[j] == 0:
+        new = draw_state(K.rng, sigma, C.sig_sat)
+        K.sums[0] += new - S.beta[j]
+        S.beta[j] = new
+        K.counts[C_BETA] += 1
+        if uniform(K.rng) < S.event_probs[j, 1]:
+            smd_event(j, t, sigma, S, C, K)
+    else:
+        smd_event(j, t, sigma, S, C, K)
     K.counts[C_ALL] += 1
 
 
@@ -401,13 +403,19 @@ def run_until(S, C, K):
 
 @njit(cache=True)
 def fill_rates(S, C, leaves):
-    """Total rate of every site (0 for matrix sites) into ``leaves`` (e.g. ``S.leaves``)."""
+    """Total rate of every site (0 for matrix sites) into ``leaves`` (e.g. ``S.leaves``), and
+    the per-event probabilities into ``S.event_probs``; call again whenever rates change."""
     for j in range(S.kind.size):
+        S.event_probs[j, 0] = 0.0
+        S.event_probs[j, 1] = 0.0
+        leaves[j] = 0.0
         if S.kind[j] == 1:
             r_dyn, r_ann, q = site_rates(j, S, C)
-            leaves[j] = r_dyn + r_ann
-        else:
-            leaves[j] = 0.0
+            total = r_dyn + r_ann
+            leaves[j] = total
+            if total > 0.0:
+                S.event_probs[j, 0] = r_ann / total
+            S.event_probs[j, 1] = q
 
 
 @njit(cache=True)

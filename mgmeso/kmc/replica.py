@@ -126,7 +126,8 @@ class Replica:
             log_tb_hier=log_tb_hier,
             log_S=np.zeros(N, np.float32), chi=np.zeros(N, np.float32),
             eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
-            leaves=np.zeros(N), top=np.zeros(tree_size(N)), offsets=lat.offsets,
+            leaves=np.zeros(N), event_probs=np.zeros((N, 2), np.float32), top=np.zeros(tree_size(N)),
+            offsets=lat.offsets,
         )
         self.K = kn.Clock(rng=seed_state(ss_dyn), t=np.zeros(1), t_next=np.full(1, np.nan),
                           sums=np.zeros(3, np.int64), frozen=np.zeros(1), work=np.zeros(1),
@@ -550,9 +551,10 @@ class Replica:
     # ------------------------------------------------------------- checkpoint
     def state_dict(self) -> dict:
         """Everything needed to continue this replica bit for bit."""
-        # log_tb_hier is rebuilt from the quenched log_tb when the replica is constructed
+        # log_tb_hier is rebuilt from the quenched log_tb when the replica is constructed; the
+        # rates (leaves, tree, event probabilities) when a segment is restored
         d = {f"S_{k}": np.asarray(v) for k, v in self.S._asdict().items()
-             if k not in ("leaves", "top", "offsets", "log_tb_hier")}
+             if k not in ("leaves", "event_probs", "top", "offsets", "log_tb_hier")}
         d.update({f"K_{k}": np.asarray(v) for k, v in self.K._asdict().items()})
         # quenched Kanter variables and local defect fractions: needed at every temperature change
         d.update({"Q_U": self.U, "Q_W": self.W, "Q_frac": self.frac})
