@@ -2,7 +2,7 @@
 
     python scripts/study_aging.py [stepped] [preanneal] [preanneal_baseline] [training]
                                   [training_creep] [alpha_tail] [yield_scan]
-                                  [--replicas N] [--out DIR]
+                                  [--replicas N] [--chi-radius R] [--out DIR]
 
 * ``stepped``: configs/la60_kmc_stepped_aging.toml. delta = (sigma_0 - sigma_r)/sigma_0 per
   3 K step of the as-quenched run and of the second run after cooling at 0.1 K/min, with the
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from mgmeso.config import load_config
-from mgmeso.io.table import Table
+from mgmeso.io.table import Table, read_csv_columns
 from mgmeso.kmc.aging import STEP_COLUMNS, stepped_delta
 from mgmeso.kmc.ensemble import run_ensemble, with_overrides
 from mgmeso.kmc.replica import TS_INDEX
@@ -135,8 +135,17 @@ def _at(t: np.ndarray, mean: np.ndarray, se: np.ndarray, times=(100, 300, 1000, 
     return ", ".join(f"{np.interp(x, t, mean):+.4f} +/- {np.interp(x, t, se):.4f}" for x in times)
 
 
-def preanneal(replicas: int | None, out: Path) -> None:
+def _preanneal_config(replicas: int | None, chi_radius: int | None):
+    """The seed-002 config, optionally with another chi_radius, and the suffix of its output files."""
     base = with_overrides(load_config(ROOT / "configs" / "la60_kmc_preanneal_315K.toml"), replicas=replicas)
+    if chi_radius is None or chi_radius == base.simulation.chi_radius:
+        return base, ""
+    return (dataclasses.replace(base, simulation=dataclasses.replace(base.simulation, chi_radius=chi_radius)),
+            f"_radius{chi_radius}")
+
+
+def preanneal(replicas: int | None, out: Path, chi_radius: int | None = None) -> None:
+    base, suffix = _preanneal_config(replicas, chi_radius)
     segs = base.protocol.segments
     curves, extra = {}, {}
     t0 = time.time()
@@ -168,7 +177,7 @@ def preanneal(replicas: int | None, out: Path) -> None:
         cols[f"extra_decay_se_anneal{ta:g}"] = s
     n = max(len(v) for v in cols.values())
     Table({k: np.pad(v, (0, n - len(v)), constant_values=np.nan) for k, v in cols.items()}).to_csv(
-        out / "preanneal_315K.csv")
+        out / f"preanneal_315K{suffix}.csv")
     print(f"  {time.time() - t0:.0f} s wall")
     import matplotlib.pyplot as plt
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -185,6 +194,12 @@ def preanneal(replicas: int | None, out: Path) -> None:
     ax.set_ylabel("sigma / sigma_0")
     ax.legend(fontsize=7)
     bx.axhline(0.0, color="k", lw=0.8)
+    baseline = out / f"preanneal_315K_aging_off{suffix}.csv"
+    if baseline.exists():            # written by preanneal_baseline (run it first)
+        b = read_csv_columns(baseline)
+        bm, bs = b["extra_decay_aging_off"], b["extra_decay_aging_off_se"]
+        bx.plot(b["time_s"], bm, "k--", label="aging off (reversible memory), no anneal")
+        bx.fill_between(b["time_s"], bm - bs, bm + bs, color="k", alpha=0.1)
     bx.axvspan(100, 1000, color="0.9", label="seed 002: extra decay at 100-1000 s")
     bx.set_xscale("log")
     bx.set_xlabel("time since loading (s)")
@@ -194,7 +209,7 @@ def preanneal(replicas: int | None, out: Path) -> None:
                  f"{base.simulation.hierarchy_beta_time} beta time; {base.simulation.replicas} replicas)",
                  fontsize=9)
     fig.tight_layout()
-    fig.savefig(FIG / "kmc_aging_preanneal.png", dpi=120)
+    fig.savefig(FIG / f"kmc_aging_preanneal{suffix}.png", dpi=120)
     plt.close(fig)
 
 
@@ -292,11 +307,11 @@ def _post_scan_loss(reps, prog, protocol) -> tuple[float, float]:
     return float(m), float(se)
 
 
-def preanneal_baseline(replicas: int | None, out: Path) -> None:
+def preanneal_baseline(replicas: int | None, out: Path, chi_radius: int | None = None) -> None:
     """The pre-anneal config without annealing and with the defect dynamics off: the part of the
     first-minus-second difference that is reversible memory (anelastic strain not recovered in
     the 1000 s between the relaxations), not aging."""
-    base = with_overrides(load_config(ROOT / "configs" / "la60_kmc_preanneal_315K.toml"), replicas=replicas)
+    base, suffix = _preanneal_config(replicas, chi_radius)
     cfg = dataclasses.replace(base, defects=dataclasses.replace(base.defects, enabled=False),
                               protocol=dataclasses.replace(base.protocol, segments=base.protocol.segments[1:]))
     t, norm = _relaxations(run_ensemble(cfg, progress=False).stacked()[0], 0, base.protocol.t_first_s)
@@ -304,7 +319,7 @@ def preanneal_baseline(replicas: int | None, out: Path) -> None:
     print("preanneal baseline (aging off): second - first (paired) at 100/300/1000/3000 s: "
           + _at(t, m, se))
     Table({"time_s": t, "extra_decay_aging_off": m, "extra_decay_aging_off_se": se}).to_csv(
-        out / "preanneal_315K_aging_off.csv")
+        out / f"preanneal_315K_aging_off{suffix}.csv")
 
 
 def alpha_tail(replicas: int | None, out: Path) -> None:
@@ -455,12 +470,17 @@ def main() -> None:
     ap.add_argument("studies", nargs="*",
                     default=STUDIES, choices=STUDIES)
     ap.add_argument("--replicas", type=int, help="override the configs' replica counts")
+    ap.add_argument("--chi-radius", type=int, help="preanneal studies: override chi_radius "
+                    "(output files get the suffix _radiusR)")
     ap.add_argument("--out", type=Path, default=ROOT / "validation" / "kmc_aging")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     FIG.mkdir(parents=True, exist_ok=True)
     for s in args.studies:
-        globals()[s](args.replicas, args.out)
+        if s.startswith("preanneal"):
+            globals()[s](args.replicas, args.out, chi_radius=args.chi_radius)
+        else:
+            globals()[s](args.replicas, args.out)
 
 
 if __name__ == "__main__":
