@@ -20,7 +20,7 @@ Per QPD site j there are two channels (rates do not depend on the unit states):
   (:func:`drift_to`; under strain control a Maxwell element).
 
 The per-event functions are ``inline='always'``: passing the site arrays through a function
-call at every event cost about a third of the event time (docs/kmc.md section 6).
+call at every event cost about a quarter of the event time (docs/kmc.md section 6).
 
 Every unit is a two-state unit in resampling form: at its event its state is
 redrawn with ``P(+1) = (1 + b)/2``, ``b = clip(sigma/sigma_sat, -1, 1)``, at the
