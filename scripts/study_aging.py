@@ -49,6 +49,11 @@ def _mean_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.nanmean(x, axis=axis), np.nanstd(x, axis=axis, ddof=1) / np.sqrt(n)
 
 
+def _last_row(table: np.ndarray, segment: int) -> np.ndarray:
+    """The last recorded sample of program segment ``segment`` in a replica's time series."""
+    return table[table[:, TS_INDEX["segment"]] == segment][-1]
+
+
 def stepped(replicas: int | None, out: Path) -> None:
     cfg = with_overrides(load_config(ROOT / "configs" / "la60_kmc_stepped_aging.toml"), replicas=replicas)
     t0 = time.time()
@@ -223,7 +228,7 @@ def training(replicas: int | None, out: Path) -> None:
             "work_MPa_se": []}
     def after_cooling(r, name):     # value at the end of the cooling segment (index 2)
         d = r.table()
-        return d[d[:, TS_INDEX["segment"]] == 2][-1, TS_INDEX[name]]
+        return _last_row(d, 2)[TS_INDEX[name]]
 
     ref = np.array([after_cooling(r, "defect_fraction") for r in res.replicas[0]])
     for c, lab in enumerate(labels):
@@ -369,7 +374,7 @@ def training_creep(replicas: int | None, out: Path) -> None:
         traces = []
         for r in res.replicas[c]:
             d = r.table()
-            before = d[d[:, TS_INDEX["segment"]] == i_creep - 1][-1]
+            before = _last_row(d, i_creep - 1)
             m = d[:, TS_INDEX["segment"]] == i_creep
             t = d[m, TS_INDEX["time_s"]] - before[TS_INDEX["time_s"]]
             eps = d[m, TS_INDEX["strain_expected"]] - before[TS_INDEX["strain_expected"]]
@@ -434,7 +439,7 @@ def _chi_at_creep(res, case: int) -> np.ndarray:
     out = []
     for r in res.replicas[case]:
         d = r.table()
-        out.append(d[d[:, TS_INDEX["segment"]] == i_creep - 1][-1, TS_INDEX["chi_mean"]])
+        out.append(_last_row(d, i_creep - 1)[TS_INDEX["chi_mean"]])
     return np.array(out)
 
 
