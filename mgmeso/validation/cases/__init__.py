@@ -1,0 +1,3 @@
+"""Validation cases; importing this package registers all of them."""
+from . import closed_forms  # noqa: F401
+
