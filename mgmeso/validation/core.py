@@ -251,6 +251,10 @@ class Context:
     def option(self, key: str, default=None):
         return self.options.get(key, default)
 
+    def references(self) -> References:
+        """The case's reference.csv (for inputs of the measured side taken from a paper)."""
+        return References.read(self.directory / "reference.csv")
+
 
 @dataclass(frozen=True)
 class Case:
