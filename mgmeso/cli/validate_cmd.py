@@ -8,7 +8,6 @@ when no check fails, 1 when one does, 2 on a user error.
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def run(args) -> int:
         raise UserError(f"--jobs {args.jobs}: must be between 1 and 256 worker processes")
     out = Path(args.out)
     check_writable(report_paths(out, [c.name for c in cases]), args.overwrite)
-    command = "mgmeso " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
-        if Path(sys.argv[0]).name in ("mgmeso", "__main__.py") else \
-        f"mgmeso validate --{args.mode}" + (f" --case {' '.join(args.case)}" if args.case else "")
+    parts = ["mgmeso", "validate", f"--{args.mode}"] + (["--case", *args.case] if args.case else []) \
+        + ["--jobs", str(args.jobs), "--out", str(out)] + (["--overwrite"] if args.overwrite else [])
+    command = " ".join(shlex.quote(a) for a in parts)
     t0 = time.perf_counter()
     results = run_cases(cases, args.mode, args.jobs, _progress)
     wall = time.perf_counter() - t0
