@@ -15,8 +15,16 @@ import re
 import pytest
 
 from mgmeso.cli import main
-from mgmeso.validation import (DISAGREES, FAIL, NOT_REPRODUCIBLE, NOT_RUN, PASS, all_cases, judge,
-                               run_case)
+from mgmeso.validation import (
+    DISAGREES,
+    FAIL,
+    NOT_REPRODUCIBLE,
+    NOT_RUN,
+    PASS,
+    all_cases,
+    judge,
+    run_case,
+)
 from mgmeso.validation import runner as runner_mod
 
 ALLOWED = {PASS, DISAGREES, NOT_REPRODUCIBLE, NOT_RUN}
@@ -69,7 +77,7 @@ def test_report_is_complete_with_every_figure(quick):
         assert f"id='{n}'" in html
     # one summary row per check, with its tolerance and status
     n_checks = sum(len(r.checks) for r in results.values())
-    assert len(re.findall(r"^\| \[\w+\]\(#\w+\) \|", md, flags=re.M)) == n_checks
+    assert len(re.findall(r"^\| \[\w+\]\(#\w+\) \|", md, flags=re.MULTILINE)) == n_checks
     assert "commit:" in md and "machine:" in md and "command: `mgmeso validate" in md
     # never replaced without --overwrite
     assert main(["validate", "--case", "percolation_liquid_fraction", "--out", str(out)]) == 2

@@ -36,10 +36,10 @@ def _progress(res, done, total):
 
 
 def run(args) -> int:
+    from ..io.files import check_writable
     from ..validation import select_cases
     from ..validation.report import provenance, report_paths, write_report
     from ..validation.runner import run_cases
-    from ..io.files import check_writable
 
     cases = select_cases(args.case)
     if args.list:

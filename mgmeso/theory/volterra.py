@@ -257,7 +257,7 @@ def relax_kernel(kernel: LinearKernel, strain_of_t, t_out_s, points_per_decade: 
     # rounding noise where tau_an >> t (it gave sigma/sigma0 up to 1.19 at 290 K)
     psi_t = psi(t)
     Psi_h = Psi(h_all)
-    D = None
+    D, i0 = None, 1
     for i in range(1, n):
         if D is None or i - i0 >= D.shape[0]:
             i0 = i

@@ -7,10 +7,39 @@ README, configs and reference numbers (``reference.csv``) live in
 the code reads at run time. See :mod:`.core` for statuses and checks.
 """
 
-from .core import (CASES, DISAGREES, FAIL, NOT_REPRODUCIBLE, NOT_RUN, PASS, STATUSES, Case, Check,
-                   Context, References, validation_root)
+from .core import (
+                   CASES,
+                   DISAGREES,
+                   FAIL,
+                   NOT_REPRODUCIBLE,
+                   NOT_RUN,
+                   PASS,
+                   STATUSES,
+                   Case,
+                   Check,
+                   Context,
+                   References,
+                   validation_root,
+)
 from .runner import CaseResult, all_cases, judge, run_case, run_cases, select_cases
 
-__all__ = ["CASES", "DISAGREES", "FAIL", "NOT_REPRODUCIBLE", "NOT_RUN", "PASS", "STATUSES", "Case",
-           "Check", "Context", "References", "validation_root", "CaseResult", "all_cases", "judge",
-           "run_case", "run_cases", "select_cases"]
+__all__ = [
+                   "CASES",
+                   "DISAGREES",
+                   "FAIL",
+                   "NOT_REPRODUCIBLE",
+                   "NOT_RUN",
+                   "PASS",
+                   "STATUSES",
+                   "Case",
+                   "CaseResult",
+                   "Check",
+                   "Context",
+                   "References",
+                   "all_cases",
+                   "judge",
+                   "run_case",
+                   "run_cases",
+                   "select_cases",
+                   "validation_root",
+]

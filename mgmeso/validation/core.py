@@ -33,11 +33,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import UserError
 
-__all__ = ["PASS", "FAIL", "DISAGREES", "NOT_REPRODUCIBLE", "NOT_RUN", "STATUSES", "Check",
-           "Case", "Context", "Reference", "References", "register", "CASES", "validation_root",
-           "case_status", "within", "closed", "paper", "reproducible_with"]
+__all__ = [
+    "CASES",
+    "DISAGREES",
+    "FAIL",
+    "NOT_REPRODUCIBLE",
+    "NOT_RUN",
+    "PASS",
+    "STATUSES",
+    "Case",
+    "Check",
+    "Context",
+    "Reference",
+    "References",
+    "case_status",
+    "closed",
+    "paper",
+    "register",
+    "reproducible_with",
+    "validation_root",
+    "within",
+]
 
 PASS = "pass"
 FAIL = "fail"
@@ -98,7 +118,7 @@ def within(measured: float, reference: float, tol_abs: float | None = None,
     if measured is None or reference is None:
         return False
     m, r = float(measured), float(reference)
-    if m != m or r != r:
+    if not (np.isfinite(m) and np.isfinite(r)):
         return False
     tol = tol_abs if tol_abs is not None else tol_rel * abs(r)
     return abs(m - r) <= tol

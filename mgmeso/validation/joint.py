@@ -28,8 +28,16 @@ import numpy as np
 
 from ..constants import R_J_PER_MOL_K
 
-__all__ = ["BOUNDS", "TARGETS", "material_from", "evaluate_targets", "objective", "beta_step_bound",
-           "sigma1_for_peak", "violations"]
+__all__ = [
+    "BOUNDS",
+    "TARGETS",
+    "beta_step_bound",
+    "evaluate_targets",
+    "material_from",
+    "objective",
+    "sigma1_for_peak",
+    "violations",
+]
 
 #: free parameters and their physical bounds (log10 for times and intensities)
 BOUNDS = {
@@ -79,15 +87,35 @@ def _relax(mat, T, t, strain_of_t=None, ppd=20):
                         points_per_decade=ppd)["stress_MPa"]
 
 
+def _vertex(x, y, i) -> float:
+    """x of the parabola through the three points around index i (the grid value at an edge)."""
+    if i <= 0 or i >= len(x) - 1:
+        return float(x[i])
+    x0, x1, x2 = x[i - 1], x[i], x[i + 1]
+    y0, y1, y2 = y[i - 1], y[i], y[i + 1]
+    den = (x0 - x1) * (x0 - x2) * (x1 - x2)
+    a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / den
+    b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / den
+    return float(np.clip(-b / (2 * a), x0, x2)) if a < 0 else float(x1)
+
+
 def _maxima(t, s):
-    """Times of the interior maxima of -d(sigma/sigma0)/d ln t (prominence 2 % of the largest)."""
+    """Times of the interior maxima of -d(sigma/sigma0)/d ln t (prominence 2 % of the largest),
+    refined by a parabola in ln t (so that the times vary continuously with the parameters)."""
     from scipy.signal import find_peaks
 
-    rate = -np.gradient(s / s[0], np.log(t))
+    lt = np.log(t)
+    rate = -np.gradient(s / s[0], lt)
     if not np.any(rate > 0):
         return []
     p, _ = find_peaks(rate, prominence=0.02 * rate.max())
-    return [float(t[k]) for k in p]
+    return [float(np.exp(_vertex(lt, rate, k))) for k in p]
+
+
+def _peak_T(T, E, T_grid_value) -> float:
+    """A loss peak temperature refined by a parabola in ln E'' around the grid maximum."""
+    i = int(np.argmin(np.abs(T - T_grid_value)))
+    return _vertex(T, np.log(np.maximum(E, 1e-300)), i)
 
 
 def evaluate_targets(mat, with_two_step: bool = True) -> dict:
@@ -98,8 +126,9 @@ def evaluate_targets(mat, with_two_step: bool = True) -> dict:
     out: dict = {}
     c = dma_columns(mat, _T_SCAN, 1.0, g)
     f1 = analysis.loss_features(_T_SCAN, c["E_loss_MPa"])
-    out["beta_peak_1Hz_K"] = f1["beta_T_K"] if f1["beta_kind"] == "peak" else float("nan")
-    out["alpha_peak_1Hz_K"] = f1["alpha_T_K"]
+    out["beta_peak_1Hz_K"] = (_peak_T(_T_SCAN, c["E_loss_MPa"], f1["beta_T_K"])
+                              if f1["beta_kind"] == "peak" else float("nan"))
+    out["alpha_peak_1Hz_K"] = _peak_T(_T_SCAN, c["E_loss_MPa"], f1["alpha_T_K"])
     Ep = c["E_storage_MPa"]
     out["E_300K_MPa"] = float(Ep[0])
     if f1["beta_kind"] == "peak":
@@ -113,7 +142,7 @@ def evaluate_targets(mat, with_two_step: bool = True) -> dict:
         cf = dma_columns(mat, _T_SCAN, f, g) if f != 1.0 else c
         ft = analysis.loss_features(_T_SCAN, cf["E_loss_MPa"])
         if ft["beta_kind"] == "peak":
-            peaks.append((f, ft["beta_T_K"]))
+            peaks.append((f, _peak_T(_T_SCAN, cf["E_loss_MPa"], ft["beta_T_K"])))
     out["n_beta_peaks"] = len(peaks)
     if len(peaks) == len(_FREQS):
         fit = analysis.arrhenius_fit([p[1] for p in peaks], [1 / (2 * np.pi * p[0]) for p in peaks])
@@ -200,3 +229,46 @@ def sigma1_for_peak(cfg, target_MPa: float = 370.0) -> tuple[float, float]:
 
     s1 = brentq(lambda ls: peak(np.exp(ls)) - target_MPa, np.log(2000.0), np.log(2e5), xtol=2e-3)
     return float(np.exp(s1)), peak(np.exp(s1))
+
+
+class ConstrainedProblem:
+    """The two-step margin as objective, every other target as a hard constraint.
+
+    ``margin(x)`` and ``constraints(x)`` (each ``1 - |value - ref|/tol >= 0`` when met) share
+    one cached evaluation per point, for derivative-free constrained optimisers (COBYLA).
+    """
+
+    def __init__(self, base, names=tuple(BOUNDS)):
+        self.base, self.names = base, names
+        self._cache: dict = {}
+        self.evaluations = 0
+
+    def values(self, xvec) -> dict:
+        key = tuple(np.round(np.asarray(xvec, float), 12))
+        if key not in self._cache:
+            self.evaluations += 1
+            try:
+                with np.errstate(all="ignore"):
+                    self._cache[key] = evaluate_targets(material_from(self.base, dict(zip(self.names, xvec))))
+            except (ValueError, FloatingPointError, RuntimeError):
+                self._cache[key] = {}
+            if len(self._cache) > 256:
+                self._cache.pop(next(iter(self._cache)))
+        return self._cache[key]
+
+    def margin(self, xvec) -> float:
+        m = self.values(xvec).get("two_step_margin_decades", np.inf)
+        return float(min(m, 12.0)) if np.isfinite(m) else 12.0
+
+    def constraints(self, xvec) -> np.ndarray:
+        vals = self.values(xvec)
+        g = []
+        for k, (ref, tol, kind) in TARGETS.items():
+            x = vals.get(k, float("nan"))
+            d = abs(x - ref) / (tol * abs(ref) if kind == "rel" else tol) if np.isfinite(x) else 10.0
+            g.append(1.0 - d)
+        g.append(vals.get("n_beta_peaks", 0) - 4.5)
+        lo = np.array([BOUNDS[n][0] for n in self.names])
+        hi = np.array([BOUNDS[n][1] for n in self.names])
+        x = np.asarray(xvec, float)
+        return np.concatenate([g, x - lo, hi - x])

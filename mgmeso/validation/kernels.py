@@ -14,7 +14,7 @@ from numba import njit
 
 from ..kmc.rng import exponential, uniform
 
-__all__ = ["two_state_events", "two_state_ensemble", "exponential_samples"]
+__all__ = ["exponential_samples", "two_state_ensemble", "two_state_events"]
 
 
 @njit(cache=True)

@@ -20,7 +20,7 @@ from ..io.files import atomic_write, check_writable
 from .core import DISAGREES, FAIL, NOT_REPRODUCIBLE, NOT_RUN, PASS, format_value
 from .runner import CaseResult
 
-__all__ = ["write_report", "report_paths", "provenance"]
+__all__ = ["provenance", "report_paths", "write_report"]
 
 _COLOURS = {PASS: "#d9f2d9", FAIL: "#f7c6c6", DISAGREES: "#fde7c2", NOT_REPRODUCIBLE: "#e6dcf5",
             NOT_RUN: "#e8e8e8"}
@@ -39,9 +39,9 @@ def provenance(command: str, mode: str) -> dict:
     try:
         root = Path(__file__).resolve().parents[2]
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-                                capture_output=True, text=True, timeout=10).stdout.strip() or commit
+                                capture_output=True, text=True, timeout=10, check=False).stdout.strip() or commit
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
         if dirty and commit != "unknown":
             commit += " (with uncommitted changes)"
     except (OSError, subprocess.SubprocessError):

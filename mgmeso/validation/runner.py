@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .core import CASES, FAIL, NOT_RUN, Case, Check, Context, References, case_status
 
-__all__ = ["CaseResult", "run_case", "run_cases", "judge", "all_cases", "select_cases"]
+__all__ = ["CaseResult", "all_cases", "judge", "run_case", "run_cases", "select_cases"]
 
 
 @dataclass
@@ -90,7 +90,7 @@ def run_case(name: str, mode: str = "quick", material_overrides: dict | None = N
         png = _png(case.figure(measured, refs)) if (figure and case.figure) else None
         return CaseResult(**base, status=status, checks=checks, png=png,
                           seconds=time.perf_counter() - t0, measured=measured)
-    except Exception:  # a broken case is a failed case, reported with its traceback
+    except Exception:  # noqa: BLE001 - a broken case is a failed case, reported with its traceback
         return CaseResult(**base, status=FAIL, checks=[], seconds=time.perf_counter() - t0,
                           error=traceback.format_exc(), measured=measured)
 
@@ -115,7 +115,7 @@ def run_cases(cases: list[Case], mode: str = "quick", jobs: int = 1, progress=No
                 n = futs[fut]
                 try:
                     results[n] = fut.result()
-                except Exception:   # the worker itself died
+                except Exception:  # noqa: BLE001 - the worker itself died
                     c = all_cases()[n]
                     results[n] = CaseResult(c.name, c.group, c.title, c.source, FAIL, [], 0.0,
                                             error=traceback.format_exc())

@@ -1,3 +1,12 @@
 """Validation cases; importing this package registers all of them, in report order."""
 
-from . import closed_forms, kmc, hao2022, hao2023, duan2022, zhang2023, percolation, fitting  # noqa: F401
+from . import (  # noqa: F401
+    closed_forms,
+    duan2022,
+    fitting,
+    hao2022,
+    hao2023,
+    kmc,
+    percolation,
+    zhang2023,
+)

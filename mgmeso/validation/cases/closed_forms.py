@@ -180,8 +180,8 @@ register(Case(
 # Gumbel law of beta times
 
 def _gumbel_measure(ctx) -> dict:
-    from .. import kernels
     from ...theory.gumbel import gumbel_grid
+    from .. import kernels
 
     st = ctx.settings
     n = int(st["samples"])

@@ -14,8 +14,17 @@ import dataclasses
 import numpy as np
 from scipy.optimize import brentq
 
-from ..core import DISAGREES, NOT_REPRODUCIBLE, PASS, Case, closed, paper, register, \
-    reproducible_with, within
+from ..core import (
+    DISAGREES,
+    NOT_REPRODUCIBLE,
+    PASS,
+    Case,
+    closed,
+    paper,
+    register,
+    reproducible_with,
+    within,
+)
 
 GROUP = "4 Hao2022"
 

@@ -13,8 +13,16 @@ import dataclasses
 import numpy as np
 from scipy.optimize import brentq
 
-from ..core import DISAGREES, NOT_REPRODUCIBLE, PASS, Case, closed, paper, register, \
-    reproducible_with, within
+from ..core import (
+    DISAGREES,
+    NOT_REPRODUCIBLE,
+    PASS,
+    Case,
+    paper,
+    register,
+    reproducible_with,
+    within,
+)
 
 GROUP = "5 Hao2023"
 

@@ -7,8 +7,6 @@ plus finite-size error) and compared with the literature values it lists.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..core import DISAGREES, PASS, Case, closed, paper, register
 
 GROUP = "8 percolation"
