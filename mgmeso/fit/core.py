@@ -34,6 +34,16 @@ _CLIP = 1e6             # |scaled residual| cap: keeps the sum of squares finite
 _POOR_FIT = 0.1         # rms scaled residual above which the fit is called rough
 
 
+def grid_points(B: float, n_min: int) -> int:
+    """Gumbel nodes for shape B: at least ``n_min``, and spaced by at most 0.5 in ln tau.
+
+    The grid spans 44 units of ``B ln tau``; nodes further apart than ~0.5 in ln tau (a Debye
+    peak is ~2.6 wide) draw ripples on E''(f) for a broad distribution (B ~ 0.1), which an
+    optimiser would happily fit.
+    """
+    return int(max(n_min, min(2001, np.ceil(88.0 / B) + 1)))
+
+
 @dataclass
 class FitResult:
     """Outcome of :func:`fit_material`."""
@@ -100,11 +110,12 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
     """
     coords = Coordinates(base, list(free), dict(start or {}))
     names = coords.names
-    grid = gumbel_grid(base.B_beta, gumbel_points)
+    grid = gumbel_grid(base.B_beta, grid_points(base.B_beta, gumbel_points))
 
     def blocks_at(x):
         mat = coords.material(x)
-        g = gumbel_grid(mat.B_beta, gumbel_points) if "B_beta" in names else grid
+        g = gumbel_grid(mat.B_beta, grid_points(mat.B_beta, gumbel_points)) if "B_beta" in names \
+            else grid
         return [predict(mat, ds, g, chi_law, loss_only, relaxation_ppd) for ds in datasets]
 
     with np.errstate(all="ignore"):
@@ -131,7 +142,7 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
     t0 = time.perf_counter()
     with np.errstate(all="ignore"):
         res = least_squares(residuals, coords.x0, bounds=(coords.lo, coords.hi), x_scale="jac",
-                            method="trf", xtol=1e-10, ftol=1e-10, gtol=1e-10, max_nfev=max_nfev)
+                            method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=max_nfev)
     wall = time.perf_counter() - t0
     n = res.fun.size
     ssr = float(res.fun @ res.fun)
