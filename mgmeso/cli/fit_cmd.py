@@ -76,6 +76,7 @@ def register(sub) -> None:
                    "glasses)")
     p.add_argument("--loss-only", action="store_true", help="DMA: fit E'' alone")
     p.add_argument("--chi-law", default="linear", help="chi(T) above Tg: linear or defects")
+    p.add_argument("--no-figures", action="store_true", help="write no figures (batch fits)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.set_defaults(func=run)
@@ -174,10 +175,14 @@ def run(args) -> int:
     start = _parse_start(args.start)
     out = _check_out(args.out)
     names = ["fit.json", "material.toml", "report.md"]
-    names += [f"fit_{i + 1}_{f.stem}.png" for i, f in enumerate(files)]
+    fig_names = {i: f"fit_{i + 1}_{f.stem}.png" for i, f in enumerate(files)}
     tts_names = {i: f"tts_{i + 1}_{f.stem}.png" for i, (f, k) in enumerate(zip(files, kinds))
                  if k == "dma-isothermal"}
-    names += list(tts_names.values())
+    # figures not drawn (--no-figures, too few sweeps) are still listed: a stale one of an earlier
+    # fit in the same directory is removed, not left beside the new results
+    names += list(fig_names.values()) + list(tts_names.values())
+    if args.no_figures:
+        fig_names, tts_names = {}, {}
     check_writable([out / nm for nm in names], args.overwrite)
     datasets = []
     for f, k, m, fr, T, s in zip(files, kinds, maps, freqs, temps, stresses):
@@ -192,7 +197,7 @@ def run(args) -> int:
                        start=start)
     derived = derived_fits(datasets)
     fnames = [str(f) for f in files]
-    written = _write_all(out, res, derived, fnames, notes, datasets, files, tts_names, base_path,
+    written = _write_all(out, res, derived, fnames, notes, datasets, files, fig_names, tts_names, base_path,
                          base_sources, names, (write_fit_json, write_material_toml, write_report,
                                                plot_fit, plot_tts))
     print(f"fitted {len(free)} parameter(s) to {res.n_points} points from {n} file(s) in "
@@ -209,7 +214,8 @@ def run(args) -> int:
         if "arrhenius" in t:
             line += f", Arrhenius E_a = {t['arrhenius']['E_a_kJ_per_mol']:.1f} kJ/mol"
         if "wlf" in t:
-            line += f", WLF C1 = {t['wlf']['C1']:.3g}, C2 = {t['wlf']['C2_K']:.3g} K"
+            line += (f", WLF C1 = {t['wlf']['C1']:.3g}, C2 = {t['wlf']['C2_K']:.3g} K"
+                     + (" (at a bound: WLF does not describe them)" if t["wlf"]["at_bound"] else ""))
         print(line)
     if "beta_peak_arrhenius" in derived:
         a = derived["beta_peak_arrhenius"]
@@ -222,7 +228,7 @@ def run(args) -> int:
     return 0
 
 
-def _write_all(out, res, derived, fnames, notes, datasets, files, tts_names, base_path,
+def _write_all(out, res, derived, fnames, notes, datasets, files, fig_names, tts_names, base_path,
                base_sources, names, writers) -> list[Path]:
     """Write every output into a staging directory beside ``out``, then move them into place."""
     write_fit_json, write_material_toml, write_report, plot_fit, plot_tts = writers
@@ -231,9 +237,8 @@ def _write_all(out, res, derived, fnames, notes, datasets, files, tts_names, bas
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
     try:
         figs = []
-        for i, f in enumerate(files):
-            nm = f"fit_{i + 1}_{f.stem}.png"
-            plot_fit(res, i, f.name, stage / nm)
+        for i, nm in fig_names.items():
+            plot_fit(res, i, files[i].name, stage / nm)
             figs.append(nm)
         tts_by_file = {t["file"]: t for t in derived.get("tts_shifts", [])}
         for i, nm in tts_names.items():

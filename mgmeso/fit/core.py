@@ -187,19 +187,22 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
             warnings.append(f"{name} = {values[name]:.6g} is at the {side} bound of {what} (the "
                             f"optimiser's active set): the data push it beyond, and its standard "
                             f"error treats it as free")
-    rms = float(np.sqrt(ssr / n))
-    if rms > _POOR_FIT:
-        warnings.append(f"the model misses the data by an rms of {100 * rms:.0f} % of each column's "
-                        f"largest value: the fitted parameters describe these data only roughly")
+    blocks = blocks_at(res.x)
+    stats = _block_stats(blocks, datasets)
+    rough = [s for s in stats if s["rms_relative_to_max"] > _POOR_FIT]
+    if rough:
+        warnings.append("the model misses " + ", ".join(
+            f"{s['column']} of {s['file']} by an rms of {100 * s['rms_relative_to_max']:.1f} % of its "
+            f"largest value" for s in rough) + ": the fitted parameters describe these data only "
+            "roughly")
     if np.any(np.abs(res.fun) >= _PENALTY * 0.999):
         warnings.append("the model could not be evaluated (or exploded) for some data points at "
                         "the optimum; the fit is not reliable")
     if not res.success:
         warnings.append(f"the optimiser stopped without converging: {res.message}")
-    blocks = blocks_at(res.x)
     return FitResult(material=coords.material(res.x), free=list(free), values=values,
                      std_errors=ses, correlation=corr, warnings=warnings, blocks=blocks,
                      datasets=datasets, n_points=n, chi2_reduced=s2, nfev=int(res.nfev),
                      wall_s=wall, message=str(res.message), converged=bool(res.success),
                      undetermined=undetermined, at_bound=at_bound,
-                     residuals=_block_stats(blocks, datasets))
+                     residuals=stats)
