@@ -143,6 +143,18 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
     with np.errstate(all="ignore"):
         res = least_squares(residuals, coords.x0, bounds=(coords.lo, coords.hi), x_scale="jac",
                             method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=max_nfev)
+        # trf keeps its iterates strictly inside the bounds (reflective steps), so a parameter the
+        # data push beyond a bound ends a hair inside and trf's active_mask misses it. dogbox
+        # moves such a parameter onto its bound and keeps it in its active set: polish with it
+        # when a parameter ended near a bound, and read the active set from there.
+        total_nfev = int(res.nfev)
+        near = np.minimum(res.x - coords.lo, coords.hi - res.x) <= 1e-3 * np.maximum(1.0, np.abs(res.x))
+        if near.any():
+            pol = least_squares(residuals, res.x, bounds=(coords.lo, coords.hi), x_scale="jac",
+                                method="dogbox", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=100)
+            total_nfev += int(pol.nfev)
+            if pol.cost <= res.cost * (1 + 1e-9):
+                res = pol
     wall = time.perf_counter() - t0
     n = res.fun.size
     ssr = float(res.fun @ res.fun)
@@ -202,7 +214,7 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
         warnings.append(f"the optimiser stopped without converging: {res.message}")
     return FitResult(material=coords.material(res.x), free=list(free), values=values,
                      std_errors=ses, correlation=corr, warnings=warnings, blocks=blocks,
-                     datasets=datasets, n_points=n, chi2_reduced=s2, nfev=int(res.nfev),
+                     datasets=datasets, n_points=n, chi2_reduced=s2, nfev=total_nfev,
                      wall_s=wall, message=str(res.message), converged=bool(res.success),
                      undetermined=undetermined, at_bound=at_bound,
                      residuals=stats)
