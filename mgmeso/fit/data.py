@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import DataError
 from .columns import (CANONICAL, RANGES, UNITS, package_name, parse_column_map, row_unit_spellings,
                       split_key, unit_from_row)
-from .textfile import NumberError, parse_number, read_raw_table
+from .textfile import NumberError, parse_number, read_raw_table, show
 
 __all__ = ["Dataset", "read_dataset", "parse_column_map", "default_column_map", "KINDS",
            "normalise_kind", "check_constant", "DEFAULT_MAX_POINTS"]
@@ -213,7 +213,7 @@ def _read_columns(path, raw, column_map, poisson_ratio, errors):
             if not (lo <= v if lo_ok else lo < v) or v > hi or not math.isfinite(v):
                 br = "[" if lo_ok else "("
                 conv = f" = {v:.6g} {pkg_unit}".rstrip() if (scale, offset, factor) != (1, 0, 1) else ""
-                errors.append(f"{path}: line {ln}, column {head!r}: {cell}{conv} is outside "
+                errors.append(f"{path}: line {ln}, column {head!r}: {show(cell, quote=False)}{conv} is outside "
                               f"{br}{lo:g}, {hi:g}] {pkg_unit}".rstrip() + f" for {name}: {why}")
             vals[k] = v
             if len(errors) > _MAX_ERRORS:

@@ -46,6 +46,14 @@ class NumberError(ValueError):
     """A cell that is not a finite number; the message says why."""
 
 
+def show(cell: str, width: int = 40, quote: bool = True) -> str:
+    """A cell for a message (``repr`` if ``quote``), shortened if long."""
+    fmt = repr if quote else str
+    if len(cell) <= width:
+        return fmt(cell)
+    return fmt(cell[:width]) + f"... ({len(cell)} characters)"
+
+
 def parse_number(cell: str) -> float:
     """Strict float of one cell (already stripped).
 
@@ -58,21 +66,21 @@ def parse_number(cell: str) -> float:
     if _NUMBER.fullmatch(cell):
         v = float(cell)
         if not math.isfinite(v):          # 1e999
-            raise NumberError(f"{cell!r} overflows a double (largest ~1.8e308)")
+            raise NumberError(f"{show(cell)} overflows a double (largest ~1.8e308)")
         return v
     if not cell:
         raise NumberError("empty cell")
     if _NONFINITE.fullmatch(cell):
-        raise NumberError(f"{cell!r} is not a finite number")
+        raise NumberError(f"{show(cell)} is not a finite number")
     odd = next((ch for ch in cell if ord(ch) > 127), None)
     if odd is not None:
-        raise NumberError(f"{cell!r} is not a number (non-ASCII character U+{ord(odd):04X}; "
+        raise NumberError(f"{show(cell)} is not a number (non-ASCII character U+{ord(odd):04X}; "
                           f"only the digits 0-9 are read)")
     if "_" in cell and _NUMBER.fullmatch(cell.replace("_", "")):
-        raise NumberError(f"{cell!r} is not a number (no digit group separators)")
+        raise NumberError(f"{show(cell)} is not a number (no digit group separators)")
     if "," in cell and _NUMBER.fullmatch(cell.replace(",", ".", 1)):
-        raise NumberError(f"{cell!r} is not a number (decimal comma? write a decimal point)")
-    raise NumberError(f"{cell!r} is not a number")
+        raise NumberError(f"{show(cell)} is not a number (decimal comma? write a decimal point)")
+    raise NumberError(f"{show(cell)} is not a number")
 
 
 def _is_number(cell: str) -> bool:
@@ -157,6 +165,8 @@ def _splitter(head: str, forced: str | None):
         return None, lambda ln: ln.split()
 
     def split(ln: str) -> list[str]:
+        if '"' not in ln:                       # the common case, and no csv field-size limit
+            return [c.strip() for c in ln.split(delim)]
         return [c.strip() for c in next(csv.reader([ln], delimiter=delim))]
     return delim, split
 
