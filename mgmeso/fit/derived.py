@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
@@ -72,11 +74,25 @@ def _tts(ds: Dataset) -> dict | None:
                       for T, a in zip(r["temperature_K"], r["log10_a_T"])],
            "pair_rms_decades": r["pair_rms_decades"]}
     if len(curves) >= 3:
-        out["arrhenius"] = tts.arrhenius_shift_fit(r["temperature_K"], r["log10_a_T"])
-        wlf = tts.wlf_fit(r["temperature_K"], r["log10_a_T"], r["reference_T_K"])
-        if wlf is not None:
-            out["wlf"] = wlf
+        with _guard(out, "Arrhenius fit of the shifts"):
+            out["arrhenius"] = tts.arrhenius_shift_fit(r["temperature_K"], r["log10_a_T"])
+        with _guard(out, "WLF fit of the shifts"):
+            wlf = tts.wlf_fit(r["temperature_K"], r["log10_a_T"], r["reference_T_K"])
+            if wlf is not None:
+                out["wlf"] = wlf
     return out
+
+
+@contextlib.contextmanager
+def _guard(out: dict, what: str):
+    """A derived fit the data do not allow is skipped with a note, not a crash of the whole fit:
+    these are side results computed from the raw data (degenerate temperatures, a flat curve)."""
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    except (ValueError, RuntimeError, FloatingPointError, ZeroDivisionError,
+            np.linalg.LinAlgError) as exc:
+        out.setdefault("skipped", []).append(f"{what}: {exc}")
 
 
 def derived_fits(datasets: list[Dataset]) -> dict:
@@ -92,18 +108,20 @@ def derived_fits(datasets: list[Dataset]) -> dict:
         c = ds.columns
         if ds.kind == "dma-isochronal" and "E_loss_MPa" in c and "frequency_Hz" in c:
             for f, idx in ds.curves():
-                Tp = beta_peak_temperature(c["temperature_K"][idx], c["E_loss_MPa"][idx])
-                if Tp is not None:
-                    peaks.append((float(np.mean(c["frequency_Hz"][idx])), Tp))
+                with _guard(out, f"beta peak of {ds.path} at {f:g} Hz"):
+                    Tp = beta_peak_temperature(c["temperature_K"][idx], c["E_loss_MPa"][idx])
+                    if Tp is not None:
+                        peaks.append((float(np.mean(c["frequency_Hz"][idx])), Tp))
     if peaks:
         out["beta_peaks"] = [{"frequency_Hz": f, "T_K": T} for f, T in peaks]
     if len({round(f, 9) for f, _ in peaks}) >= 2:
         f = np.array([p[0] for p in peaks])
         T = np.array([p[1] for p in peaks])
-        fit = analysis.arrhenius_fit(T, 1.0 / (2 * np.pi * f))
-        out["beta_peak_arrhenius"] = {"U_kJ_per_mol": fit["U_kJ_per_mol"],
-                                      "U_se_kJ_per_mol": fit.stderr["U_kJ_per_mol"],
-                                      "tau0_s": fit["tau0_s"], "tau0_se_s": fit.stderr["tau0_s"]}
+        with _guard(out, "Arrhenius fit of the beta peaks"):
+            fit = analysis.arrhenius_fit(T, 1.0 / (2 * np.pi * f))
+            out["beta_peak_arrhenius"] = {"U_kJ_per_mol": fit["U_kJ_per_mol"],
+                                          "U_se_kJ_per_mol": fit.stderr["U_kJ_per_mol"],
+                                          "tau0_s": fit["tau0_s"], "tau0_se_s": fit.stderr["tau0_s"]}
     chis = []
     for ds in datasets:
         c = ds.columns
@@ -117,9 +135,10 @@ def derived_fits(datasets: list[Dataset]) -> dict:
             for T, idx in ds.curves():
                 w = 2 * np.pi * c["frequency_Hz"][idx]
                 if idx.size >= 3 and np.all(np.isfinite(tand[idx]) & (tand[idx] > 0)) and np.ptp(w) > 0:
-                    fit = analysis.chi_from_tan_delta(w, tand[idx])
-                    chis.append({"temperature_K": float(T), "chi": fit["chi"],
-                                 "chi_se": fit.stderr["chi"]})
+                    with _guard(out, f"chi from tan delta at {T:g} K"):
+                        fit = analysis.chi_from_tan_delta(w, tand[idx])
+                        chis.append({"temperature_K": float(T), "chi": fit["chi"],
+                                     "chi_se": fit.stderr["chi"]})
     if chis:
         out["chi_from_tan_delta"] = chis
         bad = [x for x in chis if not 0 < x["chi"] <= 1]
@@ -134,7 +153,9 @@ def derived_fits(datasets: list[Dataset]) -> dict:
     for ds in datasets:
         if ds.kind != "dma-isothermal" or "frequency_Hz" not in ds.columns:
             continue
-        t = _tts(ds)
+        t = None
+        with _guard(out, f"time-temperature shifts of {ds.path}"):
+            t = _tts(ds)
         if t is None:
             continue
         out.setdefault("tts_shifts", []).append(t)
@@ -148,13 +169,11 @@ def derived_fits(datasets: list[Dataset]) -> dict:
         if ds.kind == "relaxation":
             for Tv, idx in ds.curves():
                 if idx.size >= 5:
-                    try:
-                        with np.errstate(all="ignore"):
-                            fit = analysis.kww_fit(c["time_s"][idx], c["stress_MPa"][idx])
-                    except (RuntimeError, ValueError, np.linalg.LinAlgError):
-                        continue
-                    kww.append({"temperature_K": float(Tv), **{k: float(v) for k, v in fit.values.items()},
-                                **{f"{k}_se": float(v) for k, v in fit.stderr.items()}})
+                    with _guard(out, f"KWW fit at {Tv:g} K"):
+                        fit = analysis.kww_fit(c["time_s"][idx], c["stress_MPa"][idx])
+                        kww.append({"temperature_K": float(Tv),
+                                    **{k: float(v) for k, v in fit.values.items()},
+                                    **{f"{k}_se": float(v) for k, v in fit.stderr.items()}})
     if kww:
         out["kww"] = kww
     if warnings:

@@ -126,7 +126,7 @@ def write_report(res: FitResult, derived: dict, files: list[str], figures: list[
 
 
 def _derived_lines(derived: dict) -> list[str]:
-    keys = [k for k in derived if k != "warnings"]
+    keys = [k for k in derived if k not in ("warnings",)]
     if not keys:
         return []
     L = ["", "## Derived fits from the data alone", ""]
@@ -155,6 +155,8 @@ def _derived_lines(derived: dict) -> list[str]:
                      f"{w['rms_decades']:.3f} decades"
                      + (" (a parameter at its bound: WLF does not describe these shifts)."
                         if w.get("at_bound") else "."))
+    for sk in derived.get("skipped", []):
+        L.append(f"* not computed: {sk}")
     for k in derived.get("kww", []):
         L.append(f"* KWW at {k['temperature_K']:g} K: tau_c = {k['tau_c_s']:.4g} s, beta_KWW = "
                  f"{k['beta_KWW']:.3f} +/- {k['beta_KWW_se']:.3f}")

@@ -100,12 +100,14 @@ def tts_joint(curves: list[tuple[float, np.ndarray, list[np.ndarray]]]) -> dict:
 def arrhenius_shift_fit(T_K: np.ndarray, log10_aT: np.ndarray) -> dict:
     """``log10 a_T = c + E_a / (R ln10 T)``: E_a (kJ/mol) with its standard error and the rms."""
     T, y = np.asarray(T_K, float), np.asarray(log10_aT, float)
-    A = np.vstack([np.ones_like(T), 1.0 / (R_J_PER_MOL_K * np.log(10.0) * T)]).T
+    x = 1.0 / (R_J_PER_MOL_K * np.log(10.0) * T)
+    if T.size < 3 or not np.ptp(x) > 1e-9 * np.abs(x).max():
+        raise ValueError("an Arrhenius fit of shifts needs three or more distinct temperatures")
+    A = np.vstack([np.ones_like(T), x]).T
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     res = y - A @ coef
-    dof = T.size - 2
-    s2 = float(res @ res) / dof if dof > 0 else np.nan
-    cov = s2 * np.linalg.inv(A.T @ A)
+    s2 = float(res @ res) / (T.size - 2)
+    cov = s2 * np.linalg.pinv(A.T @ A)
     return {"E_a_kJ_per_mol": float(coef[1] / 1e3), "E_a_se_kJ_per_mol": float(np.sqrt(cov[1, 1]) / 1e3),
             "intercept_decades": float(coef[0]), "rms_decades": float(np.sqrt(np.mean(res**2)))}
 
@@ -114,6 +116,8 @@ def wlf_fit(T_K: np.ndarray, log10_aT: np.ndarray, T_ref_K: float) -> dict | Non
     """``log10 a_T = -C1 (T - T_ref) / (C2 + T - T_ref)``; None if it does not converge."""
     T, y = np.asarray(T_K, float), np.asarray(log10_aT, float)
     dT = T - T_ref_K
+    if T.size < 3 or not np.ptp(T) > 1e-6:
+        return None
     c2_lo = max(1e-3, -dT.min() + 1e-3)        # the denominator stays positive over the data
 
     def f(dt, c1, c2):
