@@ -102,6 +102,7 @@ def test_overwrite_removes_stale_figures(tmp_path, scan, capsys):
     assert not list(tmp_path.glob(".out.*"))
 
 
+@pytest.mark.slow
 def test_large_export_is_thinned_and_fits(tmp_path, capsys):
     """A 120,000-row, 3.4 MB isochronal export: thinned with a notice, fitted in seconds."""
     mat = load_material("la60ni15al25")[0]

@@ -15,7 +15,8 @@ mutated by the generators below. Each mutation declares what it must give:
 * ``any``: truncation, random byte edits, scaled or swapped columns, huge files: exit 0 with
   valid output or exit 2 naming the file.
 
-The default run draws 30 cases; ``-m slow`` runs 600 and prints the outcome counts.
+The default run draws one case per mutator (33); ``-m slow`` runs 600 more and prints the
+outcome counts.
 """
 
 from __future__ import annotations
@@ -164,18 +165,44 @@ def m_descending(rng, b):
     return "\n".join(out).encode(), "same", None, None
 
 
-def _bad_cell(values):
+def _bad_cell(name, values):
     def mut(rng, b):
         v = str(rng.choice(values))
         text, ln, col, _ = _cell(rng, b, b.text, lambda old, c: v)
         return text.encode(), "error@line", ln, col
+    mut.__name__ = name
     return mut
 
 
-m_nan = _bad_cell(["nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1e400"])
-m_text = _bad_cell(["abc", "--", "1.2.3", "", "0x1F", "1e", "e5", "N/A", "#VALUE!"])
-m_unicode = _bad_cell(DIGITS)
-m_group = _bad_cell(["1_000", "12_5.5", "3_0"])
+m_nan = _bad_cell("m_nan", ["nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1e400"])
+m_text = _bad_cell("m_text", ["abc", "--", "1.2.3", "", "0x1F", "1e", "e5", "N/A", "#VALUE!"])
+m_unicode = _bad_cell("m_unicode", DIGITS)
+m_group = _bad_cell("m_group", ["1_000", "12_5.5", "3_0"])
+
+
+def m_quote(rng, b):
+    """Quoted cells (spreadsheet CSV): read through the csv module, same numbers."""
+    if b.sep not in (",", ";"):
+        return m_crlf(rng, b)
+    lines = b.text.split("\n")
+    for k in b.data_lines:
+        lines[k - 1] = b.sep.join(f'"{c}"' for c in lines[k - 1].split(b.sep))
+    return "\n".join(lines).encode(), "same", None, None
+
+
+def m_sep_line(rng, b):
+    body = b.text.lstrip("\ufeff")
+    return (f"sep={b.sep}\n" + body).encode() if b.sep else body.encode(), "same", None, None
+
+
+def m_cp1252(rng, b):
+    """A Windows-1252 export: the units row says \u00b0C in that encoding."""
+    text = b.text.lstrip("\ufeff")
+    if b.name == "iso":
+        lines = text.split("\n")
+        lines[1] = lines[1].replace(" C", " \u00b0C")
+        text = "\n".join(lines)
+    return text.encode("cp1252"), "same", None, None
 
 
 def m_decimal_comma(rng, b):
@@ -329,6 +356,7 @@ def m_huge_file(rng, b):
 
 
 MUTATORS = [m_bom, m_crlf, m_cr, m_blank, m_comment, m_pad, m_utf16, m_resep, m_descending,
+            m_quote, m_sep_line, m_cp1252,
             m_nan, m_text, m_unicode, m_group, m_decimal_comma, m_extra_cell, m_missing_cell,
             m_huge_cell, m_negative, m_dup_row, m_empty, m_binary, m_header_only, m_dup_header,
             m_rename_header, m_units, m_truncate, m_flip, m_scale_column, m_swap_rows,
@@ -417,12 +445,13 @@ def _cases(n: int, seed0: int):
 
 
 def test_fuzz_sample(tmp_path, refs):
-    """30 cases in the default run (two with figures), each mutator family represented."""
+    """One case per mutator in the default run (bases in turn, one with figures)."""
     counts = Counter()
-    picks = list(_cases(90, 1000))[::3]
-    for i, (b, m, s) in enumerate(picks):
-        counts[_one_case(tmp_path, b, m, s, refs, figures=i in (0, 17))] += 1
-    assert sum(counts.values()) == 30
+    bases = _bases()
+    for k, m in enumerate(MUTATORS):
+        counts[_one_case(tmp_path, bases[k % 3], m, 1000 + k, refs, figures=k == 4)] += 1
+    assert sum(counts.values()) == len(MUTATORS) >= 30
+    assert counts["same: exit 0"] >= 10 and counts["error@line: exit 2"] >= 8
 
 
 @pytest.mark.slow

@@ -53,12 +53,24 @@ def _pair_shift(x0, Y0, x1, Y1) -> tuple[float, float]:
                          for wk, y0, y1 in zip(w, Y0, Y1)))
 
     grid = np.linspace(lo, hi, 241)
-    vals = [mismatch(d) for d in grid]
+    vals = _mismatch_scan(grid, x0, Y0, x1, Y1, w, ov)
     k = int(np.argmin(vals))
     r = minimize_scalar(mismatch, bounds=(grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]),
                         method="bounded", options={"xatol": 1e-6})
     d = float(r.x) if r.fun <= vals[k] else float(grid[k])
     return d, float(np.sqrt(min(r.fun, vals[k])))
+
+
+def _mismatch_scan(ds, x0, Y0, x1, Y1, w, ov) -> np.ndarray:
+    """``mismatch(d)`` of :func:`_pair_shift` for every d at once (the coarse scan)."""
+    a = np.maximum(x0.min(), x1.min() + ds)
+    b = np.minimum(x0.max(), x1.max() + ds)
+    G = a[:, None] + (b - a)[:, None] * np.linspace(0.0, 1.0, 40)[None, :]
+    out = np.zeros(ds.size)
+    for wk, y0, y1 in zip(w, Y0, Y1):
+        d1 = np.interp(G - ds[:, None], x1, y1) - np.interp(G, x0, y0)
+        out += wk * np.mean(d1**2, axis=1)
+    return np.where(b - a < ov * 0.999, 1e6, out)
 
 
 def tts_joint(curves: list[tuple[float, np.ndarray, list[np.ndarray]]]) -> dict:
