@@ -82,7 +82,7 @@ def plot_fit(res: FitResult, index: int, name: str, path: Path) -> list:
         rx.set_xlabel(_LABEL.get(b.x_name, b.x_name))
         ax.grid(alpha=0.25, which="both" if logy else "major")
         rms = np.sqrt(np.mean(((b.model - b.data) / b.scale) ** 2))
-        ax.set_title(f"{_LABEL.get(b.name, b.name).split(' (')[0]}: rms misfit {100 * rms:.1f} % "
+        ax.set_title(f"{_LABEL.get(b.name, b.name).split(' (')[0]}: rms misfit {100 * rms:.2g} % "
                      f"of max", fontsize=9)
         if not many and label is not None:
             ax.legend(fontsize=7, title="lines: fit; points: data", title_fontsize=7)
