@@ -48,7 +48,7 @@ def test_degenerate_columns_are_undetermined_not_zero():
     J = rng.normal(size=(40, 4))
     J[:, 2] = 3.0 * J[:, 1]                      # only a combination of 1 and 2 is determined
     J[:, 3] = 0.0                                # no effect at all
-    cov, se, corr = covariance(J, 1.0, np.eye(4))
+    _, se, corr = covariance(J, 1.0, np.eye(4))
     assert np.isfinite(se[0]) and se[0] > 0
     assert np.all(np.isnan(se[1:]))
     assert np.all(np.isnan(corr[1:, :])) and np.all(np.isnan(corr[:, 1:]))

@@ -146,9 +146,20 @@ def _check_constants(flag, name, values):
 def run(args) -> int:
     from ..config import load_material
     from ..fit.core import fit_material
-    from ..fit.data import default_column_map, normalise_kind, parse_column_map, read_dataset
+    from ..fit.data import (
+        default_column_map,
+        normalise_kind,
+        parse_column_map,
+        read_dataset,
+    )
     from ..fit.derived import derived_fits
-    from ..fit.report import plot_fit, plot_tts, write_fit_json, write_material_toml, write_report
+    from ..fit.report import (
+        plot_fit,
+        plot_tts,
+        write_fit_json,
+        write_material_toml,
+        write_report,
+    )
     from ..io.files import check_writable
 
     files = [Path(p) for p in args.data]
@@ -235,6 +246,7 @@ def _write_all(out, res, derived, fnames, notes, datasets, files, fig_names, tts
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    moved = False
     try:
         figs = []
         for i, nm in fig_names.items():
@@ -256,7 +268,7 @@ def _write_all(out, res, derived, fnames, notes, datasets, files, fig_names, tts
             os.umask(mask)
             os.chmod(stage, 0o777 & ~mask)          # mkdtemp makes it 0700
             os.replace(stage, out)
-            stage = None
+            moved = True
         else:
             for nm in names:
                 if nm in made:
@@ -265,7 +277,7 @@ def _write_all(out, res, derived, fnames, notes, datasets, files, fig_names, tts
                     (out / nm).unlink()
         return [out / nm for nm in names if nm in made]
     finally:
-        if stage is not None:
+        if not moved:
             with contextlib.suppress(OSError):
                 shutil.rmtree(stage)
 

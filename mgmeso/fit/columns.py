@@ -19,8 +19,16 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["CANONICAL", "UNITS", "RANGES", "parse_column_map", "split_key", "unit_from_row",
-           "package_name", "LABEL_KEYS"]
+__all__ = [
+    "CANONICAL",
+    "LABEL_KEYS",
+    "RANGES",
+    "UNITS",
+    "package_name",
+    "parse_column_map",
+    "split_key",
+    "unit_from_row",
+]
 
 #: quantity -> (package unit, {file unit suffix: (scale, offset)}), package = scale * file + offset
 UNITS = {
@@ -46,16 +54,16 @@ LABEL_KEYS = ("sweep", "set")
 
 #: package column -> (lowest, highest, lowest allowed?, why): checked on every cell
 RANGES = {
-    "temperature_K": (0.0, 5000.0, False, "an absolute temperature is above 0 K and, for a solid, "
-                      "below 5000 K (a wrong unit? degC is temperature_degC or a units row 'C')"),
+    "temperature_K": (0.0, 5000.0, False, ("an absolute temperature is above 0 K and, for a solid, "
+                      "below 5000 K (a wrong unit? degC is temperature_degC or a units row 'C')")),
     "frequency_Hz": (0.0, 1e9, False, "a DMA or ultrasonic frequency is positive and below 1 GHz"),
     "time_s": (0.0, 1e12, True, "times are non-negative and below 1e12 s (30,000 years)"),
     "E_storage_MPa": (0.0, 1e7, True, "moduli of solids are non-negative and below 1e7 MPa (10 TPa)"),
     "E_loss_MPa": (0.0, 1e7, True, "moduli of solids are non-negative and below 1e7 MPa (10 TPa)"),
     "tan_delta": (0.0, 1e4, True, "tan delta = E''/E' is non-negative; above 1e4 the sample is a liquid"),
     "stress_MPa": (-1e7, 1e7, True, "a stress beyond 1e7 MPa (10 TPa) breaks any solid"),
-    "strain": (-10.0, 10.0, True, "a strain beyond 1000 % is not a solid's creep or relaxation "
-               "(a strain in percent is strain_percent or a units row '%')"),
+    "strain": (-10.0, 10.0, True, ("a strain beyond 1000 % is not a solid's creep or relaxation "
+               "(a strain in percent is strain_percent or a units row '%')")),
 }
 
 _KEY = re.compile(r"^(?P<base>temperature|time|frequency|E_storage|E_loss|G_storage|G_loss|stress|"

@@ -160,7 +160,7 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
     ssr = float(res.fun @ res.fun)
     s2 = ssr / (n - p)
     values = coords.values(res.x)
-    cov, se, corr_x = covariance(res.jac, s2, coords.jacobian(res.x))
+    _, se, corr_x = covariance(res.jac, s2, coords.jacobian(res.x))
     # report in the order the user gave
     order = [names.index(k) for k in free]
     corr = corr_x[np.ix_(order, order)]

@@ -27,12 +27,28 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .columns import (CANONICAL, RANGES, UNITS, package_name, parse_column_map, row_unit_spellings,
-                      split_key, unit_from_row)
+from .columns import (
+    CANONICAL,
+    RANGES,
+    UNITS,
+    package_name,
+    parse_column_map,
+    row_unit_spellings,
+    split_key,
+    unit_from_row,
+)
 from .textfile import NumberError, parse_number, read_raw_table, show
 
-__all__ = ["Dataset", "read_dataset", "parse_column_map", "default_column_map", "KINDS",
-           "normalise_kind", "check_constant", "DEFAULT_MAX_POINTS"]
+__all__ = [
+    "DEFAULT_MAX_POINTS",
+    "KINDS",
+    "Dataset",
+    "check_constant",
+    "default_column_map",
+    "normalise_kind",
+    "parse_column_map",
+    "read_dataset",
+]
 
 #: data kinds: required columns (alternatives joined by '|'), abscissa, grouping quantity
 KINDS = {
@@ -105,14 +121,14 @@ class Dataset:
     columns: dict[str, np.ndarray]
     path: Path
     lines: np.ndarray
-    group: np.ndarray = None
-    group_value: np.ndarray = None
+    group: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    group_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.group is None:
+        if self.group.size != self.lines.size:        # one curve
             self.group = np.zeros(self.lines.size, int)
-        if self.group_value is None:
+        if self.group_value.size != int(self.group.max(initial=-1)) + 1:
             self.group_value = np.full(int(self.group.max(initial=-1)) + 1, np.nan)
         self.meta.setdefault("notes", [])
 
@@ -306,7 +322,7 @@ def _thin(ds_cols, lines, g, kind, max_points):
     keep = []
     for k in range(int(g.max()) + 1):
         idx = np.flatnonzero(g == k)
-        m = max(min(idx.size, 3), int(math.ceil(idx.size * max_points / n)))
+        m = max(min(idx.size, 3), math.ceil(idx.size * max_points / n))
         if m >= idx.size:
             keep.append(idx)
             continue

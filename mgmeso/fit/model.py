@@ -20,6 +20,7 @@ times does not outweigh the early, fast part of the curve.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ from ..theory.gumbel import GumbelGrid
 from ..theory.volterra import relax_stress
 from .data import Dataset
 
-__all__ = ["Block", "predict", "log_time_weights"]
+__all__ = ["Block", "log_time_weights", "predict"]
 
 
 @dataclass
@@ -140,12 +141,17 @@ def _relaxation(mat, ds: Dataset, grid, chi_law, ppd: int) -> list[Block]:
     for _, idx in ds.curves():
         strain = float(np.median(c["strain"][idx]))
         sp = state_point(mat, float(np.mean(T[idx])), chi_law=chi_law)
-        r = relax_stress(mat, sp, grid, lambda x, e=strain: np.full_like(x, e), t[idx],
+        r = relax_stress(mat, sp, grid, functools.partial(_step, strain), t[idx],
                          points_per_decade=ppd)
         model[idx] = r["stress_MPa"]
         w[idx] = log_time_weights(t[idx])
     d = c["stress_MPa"]
     return [Block("stress_MPa", "time_s", d, model, _scale(ds, "stress_MPa", d), w)]
+
+
+def _step(strain: float, t: np.ndarray) -> np.ndarray:
+    """The strain history of a relaxation test: the step strain at every time."""
+    return np.full_like(t, strain)
 
 
 def predict(mat: Material, ds: Dataset, grid: GumbelGrid, chi_law: str = "linear",

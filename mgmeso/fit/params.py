@@ -141,7 +141,7 @@ class Coordinates:
         return out
 
     def material(self, x: np.ndarray) -> Material:
-        return dataclasses.replace(self.base, **self.values(x))
+        return dataclasses.replace(self.base, **self.values(x))  # type: ignore[arg-type]
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
         """d value_i / d x_j (central differences of the smooth transform), in ``names`` order."""

@@ -18,7 +18,7 @@ from ..io.table import _jsonable
 from .core import FitResult
 from .figures import plot_fit, plot_tts
 
-__all__ = ["write_fit_json", "write_material_toml", "write_report", "plot_fit", "plot_tts"]
+__all__ = ["plot_fit", "plot_tts", "write_fit_json", "write_material_toml", "write_report"]
 
 
 def _toml_value(v) -> str:
@@ -39,8 +39,9 @@ def write_material_toml(res: FitResult, base_path: Path | None, base_sources: di
     mat = res.material
     today = datetime.date.today().isoformat()
     lines = ['description = """', f"{mat.name}: QPD parameters fitted by mgmeso fit on {today}",
-             f"from {', '.join(Path(f).name for f in files)}; fixed values from "
-             f"{Path(base_path).name if base_path else 'the base material'}.", '"""', "", "[material]"]
+             (f"from {', '.join(Path(f).name for f in files)}; fixed values from "
+              f"{Path(base_path).name if base_path else 'the base material'}."), '"""', "",
+             "[material]"]
     sources = {}
     for name in field_specs(Material):
         v = getattr(mat, name)
@@ -94,10 +95,10 @@ def write_report(res: FitResult, derived: dict, files: list[str], figures: list[
     L = [f"# Fit report: {res.material.name}", "",
          "Data: " + ", ".join(f"`{Path(f).name}` ({ds.kind}, {len(ds)} rows)"
                               for f, ds in zip(files, res.datasets)) + ".",
-         f"{res.n_points} residuals, {len(res.free)} free parameters, {res.nfev} optimiser steps, "
-         f"{res.wall_s:.2f} s; {'converged' if res.converged else 'NOT converged'} "
-         f"({res.message}). Reduced chi^2 of the scaled residuals: {res.chi2_reduced:.3g} "
-         f"(standard errors are scaled by it).", ""]
+         (f"{res.n_points} residuals, {len(res.free)} free parameters, {res.nfev} optimiser steps, "
+          f"{res.wall_s:.2f} s; {'converged' if res.converged else 'NOT converged'} "
+          f"({res.message}). Reduced chi^2 of the scaled residuals: {res.chi2_reduced:.3g} "
+          f"(standard errors are scaled by it)."), ""]
     if notes:
         L += ["## Notes on reading the data", ""] + [f"* {n}" for n in notes] + [""]
     L += ["## Parameters", "", "| key | value | standard error | relative |", "|---|---|---|---|"]
@@ -139,9 +140,9 @@ def _derived_lines(derived: dict) -> list[str]:
         L.append(f"* chi from ln tan(delta) vs ln omega at {c['temperature_K']:.2f} K: "
                  f"{c['chi']:.3f} +/- {c['chi_se']:.3f}")
     for t in derived.get("tts_shifts", []):
-        L += ["", f"Time-temperature superposition of `{Path(t['file']).name}` on {t['curve']} "
-              f"(reference {t['reference_T_K']:.2f} K, horizontal shifts; "
-              f"{'monotonic' if t['monotonic'] else 'NOT monotonic'} in T):", "",
+        L += ["", (f"Time-temperature superposition of `{Path(t['file']).name}` on {t['curve']} "
+                   f"(reference {t['reference_T_K']:.2f} K, horizontal shifts; "
+                   f"{'monotonic' if t['monotonic'] else 'NOT monotonic'} in T):"), "",
               "| T (K) | log10 a_T |", "|---|---|"]
         L += [f"| {s['temperature_K']:.2f} | {s['log10_a_T']:+.3f} |" for s in t["shifts"]]
         if "arrhenius" in t:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..errors import DataError
 
-__all__ = ["RawTable", "read_raw_table", "parse_number", "NumberError", "MAX_FILE_BYTES"]
+__all__ = ["MAX_FILE_BYTES", "NumberError", "RawTable", "parse_number", "read_raw_table"]
 
 #: largest data file read (bytes): a DMA export of a million rows is ~40 MB
 MAX_FILE_BYTES = 512 * 2**20
@@ -192,8 +192,9 @@ def read_raw_table(path: str | Path) -> RawTable:
     numbered = [(i + 1, ln) for i, ln in enumerate(lines)
                 if ln.strip() and not ln.lstrip().startswith("#")]
     forced = None
-    if numbered and re.fullmatch(r"\s*sep=(.)\s*", numbered[0][1]):
-        forced = re.fullmatch(r"\s*sep=(.)\s*", numbered[0][1])[1]
+    sep_line = re.fullmatch(r"\s*sep=(.)\s*", numbered[0][1]) if numbered else None
+    if sep_line:
+        forced = sep_line[1]
         numbered = numbered[1:]
     if not numbered:
         raise DataError(f"{path}: empty (no header row; only comments or blank lines)")

@@ -25,7 +25,7 @@ from scipy.optimize import curve_fit, minimize_scalar
 
 from ..constants import R_J_PER_MOL_K
 
-__all__ = ["tts_joint", "arrhenius_shift_fit", "wlf_fit"]
+__all__ = ["arrhenius_shift_fit", "tts_joint", "wlf_fit"]
 
 _MIN_OVERLAP = 0.3
 _C1_MAX, _C2_MAX = 1e3, 1e5

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["covariance", "REL_SINGULAR"]
+__all__ = ["REL_SINGULAR", "covariance"]
 
 REL_SINGULAR = 1e-6
 _WEIGHT = 0.1
