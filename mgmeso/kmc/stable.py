@@ -8,7 +8,7 @@ For 0 < chi < 1 the positive variable ``S`` with Laplace transform
 with ``U ~ Uniform(0, pi)`` and ``W ~ Exp(1)`` independent; ``S = 1`` at chi = 1.
 A relaxing unit with rate ``S / tau`` therefore relaxes, averaged over S, as
 ``exp(-(t/tau)^chi)``: the stretched exponential of the QPD model is exactly
-an ensemble of Debye units with stable-distributed rates (MODEL.md section 2).
+an ensemble of Debye units with stable-distributed rates (docs/model.md section 2).
 The kMC stores (U, W) per site so that S can be recomputed when chi changes.
 """
 
