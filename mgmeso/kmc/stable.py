@@ -1,7 +1,7 @@
 """One-sided (totally skewed) stable law of index chi, by Kanter's representation.
 
 For 0 < chi < 1 the positive variable ``S`` with Laplace transform
-``E[exp(-s S)] = exp(-s^chi)`` is (Kanter 1975)::
+``E[exp(-s S)] = exp(-s^chi)`` is ([Kanter1975])::
 
     S = sin(chi U) / sin(U)^(1/chi) * (sin((1 - chi) U) / W)^((1 - chi)/chi),
 
