@@ -1,4 +1,4 @@
-"""Write the example measurement files of validation/fit_examples (synthetic, Hao et al. 2022 Table 1 parameters).
+"""Write the example measurement files of validation/fit_examples (synthetic, [Hao2022] Table 1 parameters).
 
     python scripts/make_fit_examples.py [--out validation/fit_examples]
 

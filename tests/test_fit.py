@@ -61,7 +61,7 @@ def test_multifrequency_isochronal_recovers_U_and_tau0(tmp_path, la60, capsys):
 
 @pytest.mark.parametrize("scale", [1.0, pytest.param(0.6, marks=pytest.mark.slow)])
 def test_round_trips_time_domain_and_sweeps(tmp_path, la60, scale):
-    """Several parameter sets (Hao et al. 2022 Table 1, and A_an, t0 scaled) and every protocol shape."""
+    """Several parameter sets ([Hao2022] Table 1, and A_an, t0 scaled) and every protocol shape."""
     truth_mat = dataclasses.replace(la60, A_an_per_MPa=la60.A_an_per_MPa * scale,
                                     t0_s=la60.t0_s / scale)
     rng = np.random.default_rng(int(scale * 10))
