@@ -125,7 +125,7 @@ def test_large_export_is_thinned_and_fits(tmp_path, capsys):
                  "la60ni15al25", "--free", "U_beta_kJ_per_mol,tau_beta0_s", "--start",
                  "U_beta_kJ_per_mol=80,tau_beta0_s=5e-13", "--out", str(out), "--no-figures"]) == 0
     text = capsys.readouterr().out
-    assert "120000 rows thinned to" in text and "--max-points 0 fits every row" in text
+    assert "120000 rows thinned to" in text and "--max-points sets how many" in text
     doc = json.loads((out / "fit.json").read_text())
     assert doc["n_points"] <= 2 * 4100
     assert abs(doc["parameters"]["U_beta_kJ_per_mol"]["value"] - 83.12) < 1.0

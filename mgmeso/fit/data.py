@@ -418,7 +418,7 @@ def read_dataset(path: str | Path, kind: str, column_map: dict[str, str], *,
         keep = _thin(cols, lines, g, kind, max_points)
         notes.append(f"{n} rows thinned to {keep.size} (evenly in {'log ' if absc != 'temperature' else ''}"
                      f"{absc} within each curve) to keep the fit fast and its memory small; "
-                     f"--max-points 0 fits every row")
+                     f"--max-points sets how many are kept")
         cols = {k: v[keep] for k, v in cols.items()}
         lines, g = lines[keep], g[keep]
     gname = _PKG.get(gq) if gq else None
