@@ -17,7 +17,7 @@ from mgmeso.percolation.graph import clusters_networkx, footprint_contact_graph,
 from mgmeso.percolation.kernels import wrap_onsets
 from mgmeso.percolation.liquid import dynamic_liquid_like, static_glass
 from mgmeso.percolation.maps import first_crossing, spectral_fraction
-from mgmeso.percolation.threshold import LITERATURE_THRESHOLDS, estimate_threshold
+from mgmeso.percolation.threshold import estimate_threshold, literature_threshold
 
 P_NEAR = {"square": 0.59, "triangular": 0.5, "sc": 0.31, "bcc": 0.25, "fcc": 0.2}
 
@@ -117,7 +117,7 @@ def test_newman_ziff_onsets_equal_brute_force(name):
 
 def test_square_threshold_matches_literature():
     est = estimate_threshold("square", (16, 32, 64), 600, seed=2, bootstrap=60)
-    ref = LITERATURE_THRESHOLDS["square"][0]
+    ref = literature_threshold("square").p_c
     assert est.error < 0.015               # informative, not a wide band
     assert abs(est.p_c - ref) < 3 * est.error
     # same seed, same numbers; worker count does not matter
@@ -132,7 +132,7 @@ def test_square_threshold_matches_literature():
     ("sc", (16, 32, 64), 1000), ("bcc", (16, 32, 48), 1000), ("fcc", (12, 24, 36), 1000)])
 def test_all_thresholds_match_literature(name, sizes, samples):
     est = estimate_threshold(name, sizes, samples, seed=7, bootstrap=100)
-    ref = LITERATURE_THRESHOLDS[name][0]
+    ref = literature_threshold(name).p_c
     assert abs(est.p_c - ref) < 3 * est.error, (est.p_c, est.error, ref)
     assert est.error < 0.01
 

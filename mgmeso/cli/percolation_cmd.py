@@ -20,7 +20,6 @@ from ..errors import UserError
 from ..io.files import prepare_outputs
 from ..io.table import Table
 
-LATTICE_NAMES = ("square", "triangular", "sc", "bcc", "fcc")
 
 
 def register(sub) -> None:
@@ -29,7 +28,8 @@ def register(sub) -> None:
     s.required = True
 
     t = s.add_parser("threshold", help="estimate the site-percolation threshold of a lattice")
-    t.add_argument("--lattice", required=True, help=f"one of {', '.join(LATTICE_NAMES)}")
+    t.add_argument("--lattice", required=True, help="a registered lattice (square, triangular, "
+                   "sc, bcc, fcc, ...)")
     t.add_argument("--sizes", default="16,32,64", help="cells per side, comma separated "
                    "(at least two; default 16,32,64)")
     t.add_argument("--samples", type=int, default=500, help="samples per size (default 500)")
@@ -83,17 +83,17 @@ def _parse_sizes(text: str) -> list[int]:
 
 
 def _check_lattice(name: str) -> str:
-    if name not in LATTICE_NAMES:
-        import difflib
-        near = difflib.get_close_matches(name, LATTICE_NAMES, n=1)
-        hint = f" (did you mean '{near[0]}'?)" if near else ""
-        raise UserError(f"--lattice {name!r}: must be one of {', '.join(LATTICE_NAMES)}{hint}")
-    return name
+    from ..kmc.lattice import lattice_type
+
+    try:
+        return lattice_type(name).name
+    except ValueError as exc:
+        raise UserError(f"--lattice: {exc}") from None
 
 
 def run_threshold(args) -> int:
     from ..kmc.lattice import make_lattice
-    from ..percolation.threshold import CRITERIA, LITERATURE_THRESHOLDS, estimate_threshold
+    from ..percolation.threshold import CRITERIA, estimate_threshold
     from ..plotting.percolation_plots import plot_threshold
     from ..percolation.threshold import wrapping_probability, combine
 
@@ -126,21 +126,23 @@ def run_threshold(args) -> int:
     for L in est.sizes:
         cols[f"wrapping_probability_L{L}"] = wrapping_probability(combine(est.onsets[L], est.criterion), p)
     Table(cols).to_csv(csv_p)
-    ref, ref_err, src = LITERATURE_THRESHOLDS[lattice]
+    lit = est.literature()
     meta = {"lattice": lattice, "sizes": est.sizes, "samples": est.samples, "seed": args.seed,
             "criterion": est.criterion, "p_c": est.p_c, "error": est.error,
             "statistical_error": est.stat_err, "finite_size_drift": est.sys_err,
             "pair_crossings": [{"L1": a, "L2": b, "p": c, "se": e} for a, b, c, e in est.pair_crossings],
             "sites": {L: make_lattice(lattice, L).n_sites for L in est.sizes},
-            "literature": {"p_c": ref, "error": ref_err, "source": src},
+            "literature": None if lit is None else {"p_c": lit.p_c, "error": lit.error,
+                                                    "source": lit.source},
             "deviation_in_errors": est.deviation_sigma()}
     Table({}, meta).write_meta(json_p)
     plot_threshold(est, png_p)
     for a, b, c, e in est.pair_crossings:
         print(f"crossing L = {a} / {b}: p = {c:.5f} +/- {e:.5f}")
     print(f"finite-size drift between the last two crossings: {est.sys_err:.5f}")
-    print(f"literature ({src}): {ref:g}; estimate - literature = "
-          f"{est.p_c - ref:+.5f} ({est.deviation_sigma():+.2f} errors)")
+    if lit is not None:
+        print(f"literature ({lit.source}): {lit.p_c:g}; estimate - literature = "
+              f"{est.p_c - lit.p_c:+.5f} ({est.deviation_sigma():+.2f} errors)")
     for path in (csv_p, png_p, json_p):
         print(f"wrote {path}")
     print(f"p_c = {est.p_c:.5f} +/- {est.error:.5f}")
@@ -213,7 +215,7 @@ def _map_config(args, path) -> int:
     from ..config import SteppedRelaxation
     from ..percolation.clusters import label_clusters
     from ..percolation.maps import first_crossing, static_curve
-    from ..percolation.threshold import LITERATURE_THRESHOLDS
+    from ..percolation.threshold import literature_threshold
     from ..plotting.percolation_plots import plot_liquid_curves, plot_site_map
 
     cfg = _config_with_overrides(path, args.lattice, args.L, args.seed)
@@ -226,7 +228,7 @@ def _map_config(args, path) -> int:
     T_hi = max(cfg.protocol.T_end_K if stepped else 0.0, mat.Tg_K + 80.0, *(temps_map or [0.0]))
     step = cfg.protocol.T_step_K if stepped else 3.0
     temps = np.arange(T_lo, T_hi + 0.5 * step, step)
-    p_c = LITERATURE_THRESHOLDS[sim.lattice][0]
+    p_c = literature_threshold(sim.lattice).p_c
     out = cfg.output_dir(args.out) / "percolation" if args.out is None else Path(args.out)
     names = ["liquid_fraction.csv", "liquid_fraction.png", "liquid_fraction.json",
              "delta_analytical.csv"]
@@ -365,7 +367,7 @@ def _map_run(args, path) -> int:
 # ---------------------------------------------------------------- deformation map
 def run_deformation(args) -> int:
     from ..percolation.maps import deformation_map
-    from ..percolation.threshold import LITERATURE_THRESHOLDS
+    from ..percolation.threshold import literature_threshold
     from ..plotting.percolation_plots import plot_deformation_map
 
     cfg = _config_with_overrides(args.config, args.lattice, args.L, None)
@@ -376,7 +378,7 @@ def run_deformation(args) -> int:
     out = cfg.output_dir(args.out) / "percolation" if args.out is None else Path(args.out)
     csv_p, png_p, json_p = prepare_outputs(out, ["deformation_map.csv", "deformation_map.png",
                                                  "deformation_map.json"], args.overwrite)
-    p_c = LITERATURE_THRESHOLDS[sim.lattice][0]
+    p_c = literature_threshold(sim.lattice).p_c
     rates = np.geomspace(lo, hi, 13)
     temps = np.arange(250.0, mat.Tg_K + 200.0, 2.0)
     table = deformation_map(_glass(cfg), rates, temps, p_c, cfg.theory.chi_law)

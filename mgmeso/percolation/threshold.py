@@ -28,21 +28,17 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
-from ..kmc.lattice import make_lattice
+from ..kmc.lattice import SiteThreshold, lattice_type, make_lattice
 from .clusters import grid_shape, padded_offsets
 from .kernels import wrap_onsets
 
-__all__ = ["LITERATURE_THRESHOLDS", "CRITERIA", "sample_onsets", "wrapping_probability",
+__all__ = ["literature_threshold", "CRITERIA", "sample_onsets", "wrapping_probability",
            "crossing", "estimate_threshold", "ThresholdEstimate"]
 
-#: published site-percolation thresholds: value, standard error, source
-LITERATURE_THRESHOLDS = {
-    "square": (0.59274621, 1.3e-7, "Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)"),
-    "triangular": (0.5, 0.0, "exact; Sykes and Essam, J. Math. Phys. 5, 1117 (1964)"),
-    "sc": (0.3116077, 2e-7, "Wang, Zhou, Zhang, Garoni and Deng, Phys. Rev. E 87, 052107 (2013)"),
-    "bcc": (0.2459615, 1e-6, "Lorenz and Ziff, J. Phys. A 31, 8147 (1998)"),
-    "fcc": (0.1992365, 1e-6, "Lorenz and Ziff, J. Phys. A 31, 8147 (1998)"),
-}
+def literature_threshold(lattice: str) -> SiteThreshold | None:
+    """Published site threshold of a registered lattice, ``None`` where the registry has none."""
+    return lattice_type(lattice).site_threshold
+
 
 #: how per-axis onsets combine into one wrapping event
 CRITERIA = ("any", "all", "x")
@@ -160,13 +156,16 @@ class ThresholdEstimate:
     def error(self) -> float:
         return float(np.hypot(self.stat_err, self.sys_err))
 
-    def literature(self) -> tuple[float, float, str]:
-        return LITERATURE_THRESHOLDS[self.lattice]
+    def literature(self) -> SiteThreshold | None:
+        """Published threshold of the lattice (``None`` if the registry has none)."""
+        return literature_threshold(self.lattice)
 
-    def deviation_sigma(self) -> float:
-        """(estimate - literature) / error."""
-        ref = LITERATURE_THRESHOLDS[self.lattice][0]
-        return (self.p_c - ref) / self.error if self.error > 0 else float("inf")
+    def deviation_sigma(self) -> float | None:
+        """(estimate - literature) / error; ``None`` without a literature value."""
+        ref = self.literature()
+        if ref is None:
+            return None
+        return (self.p_c - ref.p_c) / self.error if self.error > 0 else float("inf")
 
 
 def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.SeedSequence = 0,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..percolation.threshold import LITERATURE_THRESHOLDS, combine, wrapping_probability
+from ..percolation.threshold import combine, wrapping_probability
 from . import plt, save_figure
 
 __all__ = ["plot_threshold", "plot_site_map", "plot_liquid_curves", "plot_deformation_map",
@@ -29,17 +29,19 @@ def plot_threshold(est, path: Path) -> None:
         ax.plot(p, wrapping_probability(ps, p, smooth=False), color=c, lw=0.6, alpha=0.5,
                 drawstyle="steps-post")
         ax.plot(p, wrapping_probability(ps, p), color=c, lw=1.8, label=f"L = {L}")
-    ref, _, src = LITERATURE_THRESHOLDS[est.lattice]
+    lit = est.literature()
     ax.axvspan(est.p_c - est.error, est.p_c + est.error, color="tab:orange", alpha=0.25, lw=0)
     ax.axvline(est.p_c, color="tab:orange", lw=1.5,
                label=f"crossing: {est.p_c:.5f} $\\pm$ {est.error:.5f}")
-    ax.axvline(ref, color="k", ls="--", lw=1.0, label=f"literature: {ref:g}")
+    if lit is not None:
+        ax.axvline(lit.p_c, color="k", ls="--", lw=1.0, label=f"literature: {lit.p_c:g}")
     ax.set_xlabel("site occupation probability p")
     ax.set_ylabel(f"wrapping probability ({est.criterion} axis)")
     ax.set_title(f"Site percolation, {est.lattice} lattice, {est.samples} samples per size",
                  fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
-    fig.text(0.01, 0.005, f"literature: {src}", fontsize=6, color="0.3")
+    if lit is not None:
+        fig.text(0.01, 0.005, f"literature: {lit.source}", fontsize=6, color="0.3")
     save_figure(fig, path)
 
 
