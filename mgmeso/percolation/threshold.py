@@ -23,11 +23,14 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
+from ..io.files import prepare_outputs
+from ..io.table import Table
 from ..kmc.lattice import SiteThreshold, lattice_type, make_lattice
 from .clusters import grid_shape, padded_offsets
 from .kernels import wrap_onsets
@@ -151,10 +154,52 @@ class ThresholdEstimate:
     p_c: float
     stat_err: float
     sys_err: float
+    seed: int | None = None          # root seed when it was an int
 
     @property
     def error(self) -> float:
+        """Bootstrap error and finite-size drift in quadrature."""
         return float(np.hypot(self.stat_err, self.sys_err))
+
+    def curve_table(self, points: int = 201) -> Table:
+        """Smoothed wrapping probability of every size on a grid holding 99 % of all onsets:
+        ``occupation_p, wrapping_probability_L<L>, ...``."""
+        allp = np.concatenate([combine(o, self.criterion) for o in self.onsets.values()])
+        p = np.linspace(*np.percentile(allp, [0.5, 99.5]), points)
+        cols = {"occupation_p": p}
+        for L in self.sizes:
+            cols[f"wrapping_probability_L{L}"] = wrapping_probability(
+                combine(self.onsets[L], self.criterion), p)
+        return Table(cols)
+
+    def summary(self) -> dict:
+        """The numbers of ``threshold_<lattice>.json`` (literature ``None`` without a value)."""
+        lit = self.literature()
+        return {"lattice": self.lattice, "sizes": self.sizes, "samples": self.samples,
+                "seed": self.seed, "criterion": self.criterion, "p_c": self.p_c,
+                "error": self.error, "statistical_error": self.stat_err,
+                "finite_size_drift": self.sys_err,
+                "pair_crossings": [{"L1": a, "L2": b, "p": c, "se": e}
+                                   for a, b, c, e in self.pair_crossings],
+                "sites": {L: make_lattice(self.lattice, L).n_sites for L in self.sizes},
+                "literature": None if lit is None else {"p_c": lit.p_c, "error": lit.error,
+                                                        "source": lit.source},
+                "deviation_in_errors": self.deviation_sigma()}
+
+    @staticmethod
+    def file_names(lattice: str) -> list[str]:
+        return [f"threshold_{lattice}.{ext}" for ext in ("csv", "png", "json")]
+
+    def write(self, out_dir, overwrite: bool = False) -> list[Path]:
+        """Write the curves (CSV), the figure (PNG) and the summary (JSON) into ``out_dir``."""
+        from ..plotting import save
+        from ..plotting.percolation_plots import plot_threshold
+
+        paths = prepare_outputs(out_dir, self.file_names(self.lattice), overwrite)
+        self.curve_table().to_csv(paths[0])
+        save(plot_threshold(self).figure, paths[1], overwrite=overwrite)
+        Table({}, self.summary()).write_meta(paths[2])
+        return paths
 
     def literature(self) -> SiteThreshold | None:
         """Published threshold of the lattice (``None`` if the registry has none)."""
@@ -208,4 +253,5 @@ def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.
     sys_err = abs(pairs[-1][2] - pairs[-2][2]) if len(pairs) >= 2 else 0.0
     return ThresholdEstimate(lattice=lattice, sizes=sizes, samples=samples, criterion=criterion,
                              onsets=onsets, pair_crossings=pairs, p_c=float(p_c),
-                             stat_err=float(se), sys_err=float(sys_err))
+                             stat_err=float(se), sys_err=float(sys_err),
+                             seed=seed if isinstance(seed, int) else None)
