@@ -74,11 +74,6 @@ class Clusters:
         """bool (dim,): some cluster wraps along each axis."""
         return self.wraps.any(axis=0)
 
-    def size_distribution(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cluster sizes s and the number of clusters of each size n_s."""
-        s, counts = np.unique(self.sizes[1:], return_counts=True)
-        return s, counts
-
 
 def padded_offsets(lat: Lattice) -> np.ndarray:
     """All neighbour offsets of ``lat`` as int32 (nb, z, 4): (sx, sy, sz, b2)."""

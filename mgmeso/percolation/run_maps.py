@@ -164,7 +164,10 @@ def dynamic_map(run, *, windows_s=None) -> DynamicMap:
     fields, counts = _snapshots(data, path)
     times = fields["time_s"]
     cfgd = data.attrs["config"]
-    lat = make_lattice(cfgd["simulation"]["lattice"], int(cfgd["simulation"]["L"]))
+    try:
+        lat = make_lattice(cfgd["simulation"]["lattice"], int(cfgd["simulation"]["L"]))
+    except ValueError as exc:
+        raise UserError(f"{path}: the run's {exc}; register its lattice first") from None
     windows = check_positive(windows_s, "window_s", 1e12) or [float(np.nanmax(times)) / 10.0]
     n_case, n_rep, _ = times.shape
     tables = []

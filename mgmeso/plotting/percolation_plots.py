@@ -19,6 +19,7 @@ __all__ = ["plot_threshold", "plot_site_map", "plot_liquid_curves", "plot_deform
 _WRAP_COLOR = (0.80, 0.05, 0.05)
 _LARGEST_COLOR = (0.05, 0.15, 0.55)
 _BACKGROUND = {"matrix": (1.0, 1.0, 1.0), "solid": (0.82, 0.82, 0.82)}
+_OTHER_COLORS = np.array([k for k in range(20) if k not in (6, 7)])
 
 
 def plot_threshold(est, ax=None):
@@ -64,9 +65,10 @@ def plot_threshold(est, ax=None):
 def _label_colors(clusters, liquid):
     """RGB per site: wrapping clusters red, the largest other cluster dark blue, the rest muted."""
     rng = np.random.default_rng(12345)
-    palette = plt.cm.tab20(np.arange(20))[:, :3] * 0.75 + 0.25 * np.array([0.45, 0.55, 0.75])
+    # tab20 without its two reds, which read as "wrapping"
+    palette = plt.cm.tab20(_OTHER_COLORS)[:, :3] * 0.75 + 0.25 * np.array([0.45, 0.55, 0.75])
     lab = clusters.labels
-    col = palette[rng.integers(0, 20, clusters.n + 1)][lab]
+    col = palette[rng.integers(0, len(palette), clusters.n + 1)][lab]
     if clusters.n:
         col[lab == clusters.largest] = _LARGEST_COLOR
     wrap = clusters.wraps.any(axis=1)[lab]
@@ -109,7 +111,7 @@ def plot_site_map(site_map, *, fig=None):
             ax.set_xlabel("x (cells)")
             ax.set_ylabel("y (cells)")
         else:
-            size = (300.0 / L) ** 2
+            size = (300.0 * _bond_length(lat) / L) ** 2      # markers touch their neighbours
             ax.scatter(pos[:, 0], pos[:, 1], c=col, s=size, marker="h", linewidths=0)
             ax.set_aspect("equal")
             ax.set_xlabel("x (lattice spacings)")
@@ -138,6 +140,12 @@ def plot_site_map(site_map, *, fig=None):
     _legend(axes[0])
     fig.suptitle(title, fontsize=10)
     return fig
+
+
+def _bond_length(lat) -> float:
+    """Nearest-neighbour distance in units of the cell edge (1 on the triangular lattice)."""
+    sx, sy, b2 = lat.offsets[0, 0]
+    return float(np.linalg.norm((np.array([sx, sy]) + lat.basis[b2] - lat.basis[0]) @ lat.vectors))
 
 
 def _legend(ax):
