@@ -13,10 +13,20 @@ import pytest
 from mgmeso.cli import main
 from mgmeso.config.loader import load_material
 from mgmeso.errors import ConfigError, UserError
-from mgmeso.kmc.lattice import (LATTICE_TYPES, LATTICES, LatticeType, lattice_type, make_lattice,
-                                register_lattice)
+from mgmeso.kmc.lattice import (
+    LATTICE_TYPES,
+    LATTICES,
+    LatticeType,
+    lattice_type,
+    make_lattice,
+    register_lattice,
+)
 from mgmeso.percolation.clusters import grid_shape, label_clusters, padded_offsets
-from mgmeso.percolation.graph import clusters_networkx, footprint_contact_graph, site_graph
+from mgmeso.percolation.graph import (
+    clusters_networkx,
+    footprint_contact_graph,
+    site_graph,
+)
 from mgmeso.percolation.kernels import wrap_onsets
 from mgmeso.percolation.liquid import dynamic_liquid_like, static_glass
 from mgmeso.percolation.maps import first_crossing, spectral_fraction
@@ -370,8 +380,12 @@ def test_api_results_and_plots_draw_where_told(small_stepped, tmp_path):
     from mgmeso import percolation
     from mgmeso.errors import OutputExistsError
     from mgmeso.plotting import save
-    from mgmeso.plotting.percolation_plots import (plot_deformation_map, plot_liquid_curves,
-                                                   plot_site_map, plot_threshold)
+    from mgmeso.plotting.percolation_plots import (
+        plot_deformation_map,
+        plot_liquid_curves,
+        plot_site_map,
+        plot_threshold,
+    )
 
     m = percolation.static_map(small_stepped, temperatures_K=[450.0], lattice="bcc", L=6)
     assert m.p_c == literature_threshold("bcc").p_c and m.map_temperatures_K == (450.0,)

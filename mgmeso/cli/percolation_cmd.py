@@ -173,9 +173,8 @@ def _map_config(args, path) -> int:
     T_top = m.temperatures_K[-1]
     for tw in m.windows_s:
         Tx, Tw = m.crossings_K[tw], m.first_wrapping_K[tw]
-        reach = (f"liquid-like fraction reaches p_c at "
-                 f"{'%.1f K' % Tx if np.isfinite(Tx) else 'no temperature up to %g K' % T_top}; "
-                 if m.p_c is not None else "")
+        at = f"{Tx:.1f} K" if np.isfinite(Tx) else f"no temperature up to {T_top:g} K"
+        reach = f"liquid-like fraction reaches p_c at {at}; " if m.p_c is not None else ""
         print(f"  t_w = {tw:g} s: {reach}first wrapping cluster at {Tw if Tw else '-'} K")
     if m.p_c is not None:
         print(f"  analytical delta(T) (stepped relaxation, hold {m.windows_s[0]:g} s) reaches p_c "

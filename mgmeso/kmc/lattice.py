@@ -202,7 +202,7 @@ class Lattice:
         """Array shape of a site field: (L,)*dim, plus nb if the basis has several sites."""
         return (self.L,) * self.dim + ((self.nb,) if self.nb > 1 else ())
 
-    def cell_coords(self) -> np.ndarray:
+    def cell_coords(self) -> tuple[np.ndarray, np.ndarray]:
         """Integer cell coordinates (N, dim) and basis index (N,) of every site."""
         idx = np.arange(self.n_sites)
         b = idx % self.nb

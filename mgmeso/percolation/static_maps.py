@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from ..kmc.lattice import Lattice, lattice_type, make_lattice
 from .clusters import Clusters, label_clusters
 from .liquid import StaticGlass, static_glass
 from .maps import deformation_lines, first_crossing, static_curve
+
+if TYPE_CHECKING:
+    from ..config.loader import RunConfig
 
 __all__ = ["SiteMap", "StaticMap", "DeformationMap", "static_map", "deformation_map",
            "config_glass", "with_overrides", "site_threshold", "check_positive"]
@@ -56,7 +60,7 @@ def check_positive(values, name: str, hi: float) -> list[float]:
 
 
 def with_overrides(config, lattice: str | None = None, L: int | None = None,
-                   seed: int | None = None):
+                   seed: int | None = None) -> RunConfig:
     """The config (a RunConfig or a TOML path) with ``[simulation] lattice, L, seed`` replaced."""
     from ..config import load_config
 
@@ -91,7 +95,7 @@ def site_threshold(lattice: str, p_c: float | None = None) -> tuple[float | None
     return (lit.p_c, lit.source) if lit is not None else (None, None)
 
 
-def config_glass(cfg) -> StaticGlass:
+def config_glass(cfg: RunConfig) -> StaticGlass:
     """The static glass of a config: its material, lattice, seed and disorder settings."""
     sim = cfg.simulation
     return static_glass(cfg.material, make_lattice(sim.lattice, sim.L), sim.seed,
@@ -142,7 +146,7 @@ class StaticMap:
     FILES = ("liquid_fraction.csv", "liquid_fraction.png", "liquid_fraction.json",
              "delta_analytical.csv")
 
-    config: object
+    config: RunConfig
     glass: StaticGlass = field(repr=False)
     p_c: float | None
     p_c_source: str | None
@@ -277,7 +281,7 @@ class DeformationMap:
 
     FILES = ("deformation_map.csv", "deformation_map.png", "deformation_map.json")
 
-    config: object
+    config: RunConfig
     p_c: float
     p_c_source: str
     temperatures_K: np.ndarray = field(repr=False)
@@ -335,7 +339,7 @@ def deformation_map(config, *, rates_per_s=(1e-6, 1.0), n_rates: int = 13,
         raise UserError(f"rates_per_s = {lo:g} {hi:g}: need 0 < LO < HI <= 1e6 (1/s)")
     name = cfg.simulation.lattice
     pc, src = site_threshold(name, p_c)
-    if pc is None:
+    if pc is None or src is None:
         raise UserError(f"lattice {name!r} has no literature site-percolation threshold in the "
                         f"registry; give one (p_c, --p-c), e.g. the estimate of 'mgmeso percolation "
                         f"threshold --lattice {name}'")

@@ -165,7 +165,8 @@ class ThresholdEstimate:
         """Smoothed wrapping probability of every size on a grid holding 99 % of all onsets:
         ``occupation_p, wrapping_probability_L<L>, ...``."""
         allp = np.concatenate([combine(o, self.criterion) for o in self.onsets.values()])
-        p = np.linspace(*np.percentile(allp, [0.5, 99.5]), points)
+        lo, hi = np.percentile(allp, [0.5, 99.5])
+        p = np.linspace(lo, hi, points)
         cols = {"occupation_p": p}
         for L in self.sizes:
             cols[f"wrapping_probability_L{L}"] = wrapping_probability(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 import matplotlib.pyplot as plt
+import numpy as np
 
 from . import COMPONENT_STYLE, new_figure, save_figure
 
