@@ -1,4 +1,4 @@
-"""Write the example measurement files of validation/fit_examples (synthetic, seed 004 parameters).
+"""Write the example measurement files of validation/fit_examples (synthetic, [Hao2022] parameters).
 
     python scripts/make_fit_examples.py [--out validation/fit_examples]
 

@@ -53,14 +53,14 @@ def test_multifrequency_isochronal_recovers_U_and_tau0(tmp_path, la60, capsys):
     mat, _, sources = load_material(str(out / "material.toml"))
     assert mat.U_beta_kJ_per_mol == pytest.approx(doc["parameters"]["U_beta_kJ_per_mol"]["value"])
     assert "fitted by mgmeso fit" in sources["U_beta_kJ_per_mol"]
-    assert mat.chi_g == la60.chi_g and "seed 004" in sources["chi_g"]
+    assert mat.chi_g == la60.chi_g and "[Hao2022]" in sources["chi_g"]
     assert (out / "report.md").read_text().count("| `") >= 4
     assert main(["fit"] + argv) == 2                        # no overwrite
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.6])
 def test_round_trips_time_domain_and_sweeps(tmp_path, la60, scale):
-    """Several parameter sets (seed 004, and A_an, t0 scaled) and every protocol shape."""
+    """Several parameter sets ([Hao2022], and A_an, t0 scaled) and every protocol shape."""
     truth_mat = dataclasses.replace(la60, A_an_per_MPa=la60.A_an_per_MPa * scale,
                                     t0_s=la60.t0_s / scale)
     rng = np.random.default_rng(int(scale * 10))

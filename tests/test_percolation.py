@@ -195,7 +195,7 @@ def test_dynamic_definition_and_helpers(la60):
     T = np.arange(250.0, 650.0, 2.0)
     s = spectral_fraction(la60, T, 1e-3)
     assert s[0] == 0.0 and s[-1] == pytest.approx(1.0) and np.all(np.diff(s) >= -1e-12)
-    # slower probing, lower temperature for the same fraction (seed 000: modes faster than 1/f)
+    # slower probing, lower temperature for the same fraction ([Duan2022]: modes faster than 1/f)
     assert first_crossing(T, spectral_fraction(la60, T, 1e-5), 0.3) < first_crossing(T, s, 0.3)
 
 

@@ -4,7 +4,7 @@ Free parameters are fitted in transformed coordinates: the logarithm for times,
 intensities and other positive scale parameters (so that steps are relative and
 the parameter cannot change sign), the value itself for energies, moduli, chi
 and temperatures. Bounds come from the material's declared ranges (the same
-ones config validation uses, MODEL.md section 1), narrowed where the model
+ones config validation uses, docs/model.md section 1), narrowed where the model
 needs it (chi_g > 0.05).
 
 Errors: with the Jacobian J of the weighted, scaled residuals at the optimum and

@@ -1,8 +1,8 @@
 """Derived-quantity fits the papers use, computed from the data alone (no QPD model).
 
-* Arrhenius fit of beta-peak temperatures over frequencies (seed 004 Fig. 3c: U_beta, tau_beta0);
-* chi from the slope of ln tan(delta) against ln omega per isotherm (seed 004 Eq. 27);
-* KWW fits of relaxation curves (seed 000 Eq. 1);
+* Arrhenius fit of beta-peak temperatures over frequencies ([Hao2022] Fig. 3c: U_beta, tau_beta0);
+* chi from the slope of ln tan(delta) against ln omega per isotherm ([Hao2022] Eq. 27);
+* KWW fits of relaxation curves ([Duan2022] Eq. 1);
 * time-temperature superposition shifts of isothermal sweeps.
 """
 

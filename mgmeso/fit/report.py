@@ -89,7 +89,7 @@ def write_report(res: FitResult, derived: dict, files: list[str], figures: list[
         L += ["", "## Derived fits from the data alone", ""]
         if "beta_peak_arrhenius" in derived:
             a = derived["beta_peak_arrhenius"]
-            L.append(f"* Arrhenius fit of beta-peak temperatures (seed 004 Fig. 3c): U = "
+            L.append(f"* Arrhenius fit of beta-peak temperatures ([Hao2022] Fig. 3c): U = "
                      f"{a['U_kJ_per_mol']:.2f} +/- {a['U_se_kJ_per_mol']:.2f} kJ/mol, tau0 = "
                      f"{a['tau0_s']:.3g} s (peaks: " + ", ".join(
                          f"{p['frequency_Hz']:g} Hz at {p['T_K']:.1f} K" for p in derived["beta_peaks"]) + ")")
