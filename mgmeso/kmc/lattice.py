@@ -58,7 +58,8 @@ class LatticeType:
         ``z`` neighbours at the nearest-neighbour distance (checked on
         registration, so a typo in ``basis`` cannot pass silently).
     site_threshold : SiteThreshold or None
-        Published site-percolation threshold; ``None`` if there is none to cite
+        Published site-percolation threshold, its source starting with the
+        author-year key of docs/references.md; ``None`` if there is none to cite
         (``mgmeso percolation threshold`` estimates one).
     """
 
@@ -106,7 +107,7 @@ def _offsets(vectors: np.ndarray, basis: np.ndarray) -> np.ndarray:
 
 
 _S3 = float(np.sqrt(3.0) / 2.0)
-_LORENZ_ZIFF = "Lorenz and Ziff, J. Phys. A 31, 8147 (1998)"
+_LORENZ_ZIFF = "[Lorenz1998] Lorenz and Ziff, J. Phys. A 31, 8147 (1998)"
 
 #: the lattice registry, name -> entry (add one with :func:`register_lattice`)
 LATTICE_TYPES: dict[str, LatticeType] = {}
@@ -135,11 +136,11 @@ def register_lattice(entry: LatticeType) -> LatticeType:
 
 for _entry in (
     LatticeType("square", ((1.0, 0.0), (0.0, 1.0)), ((0.0, 0.0),), 4,
-                SiteThreshold(0.59274621, 1.3e-7, "Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)")),
+                SiteThreshold(0.59274621, 1.3e-7, "[Newman2000] Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)")),
     LatticeType("triangular", ((1.0, 0.0), (0.5, _S3)), ((0.0, 0.0),), 6,
-                SiteThreshold(0.5, 0.0, "exact; Sykes and Essam, J. Math. Phys. 5, 1117 (1964)")),
+                SiteThreshold(0.5, 0.0, "exact; [Sykes1964] Sykes and Essam, J. Math. Phys. 5, 1117 (1964)")),
     LatticeType("sc", ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)), ((0.0, 0.0, 0.0),), 6,
-                SiteThreshold(0.3116077, 2e-7, "Wang, Zhou, Zhang, Garoni and Deng, "
+                SiteThreshold(0.3116077, 2e-7, "[Wang2013] Wang, Zhou, Zhang, Garoni and Deng, "
                               "Phys. Rev. E 87, 052107 (2013)")),
     LatticeType("bcc", ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
                 ((0.0, 0.0, 0.0), (0.5, 0.5, 0.5)), 8, SiteThreshold(0.2459615, 1e-6, _LORENZ_ZIFF)),
