@@ -87,13 +87,13 @@ class StaticGlass:
         return np.searchsorted(lt, w, side="left") / self.lattice.n_sites
 
 
-_NBR_CACHE: dict[tuple[str, int], np.ndarray] = {}
+_NBR_CACHE: dict[tuple, np.ndarray] = {}
 
 
 def _local_fraction(kind: np.ndarray, lat: Lattice, radius: int) -> np.ndarray:
     from ..kmc.disorder import local_defect_fraction
 
-    key = (lat.name, lat.L)
+    key = (lat.name, lat.L, lat.offsets.tobytes())
     if key not in _NBR_CACHE:
         _NBR_CACHE.clear()
         _NBR_CACHE[key] = lat.neighbour_table()

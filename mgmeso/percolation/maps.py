@@ -4,7 +4,7 @@
   static glass against temperature for one window.
 * :func:`run_cluster_series` -- the same numbers for the snapshots of a kMC run
   (dynamic definition), plus the size distribution of coalescence events.
-* :func:`deformation_map` -- in the (strain rate, T) plane, where the liquid-like
+* :func:`deformation_lines` -- in the (strain rate, T) plane, where the liquid-like
   fraction at ``t_w = 1/strain rate`` reaches the site threshold of the lattice,
   from the static definition and from the integrated loss spectrum (seed 000 L68:
   the fraction of modes faster than 1/f grows like the integral of
@@ -29,7 +29,7 @@ from ..theory.gumbel import gumbel_grid
 from .clusters import label_clusters
 from .liquid import StaticGlass, dynamic_liquid_like
 
-__all__ = ["static_curve", "first_crossing", "spectral_fraction", "deformation_map",
+__all__ = ["static_curve", "first_crossing", "spectral_fraction", "deformation_lines",
            "run_cluster_series", "active_footprints"]
 
 
@@ -88,7 +88,7 @@ def spectral_fraction(mat: Material, temperatures_K, f_Hz: float, chi_law: str =
     return cum / cum[-1]
 
 
-def deformation_map(glass: StaticGlass, rates_per_s, temperatures_K, p_c: float,
+def deformation_lines(glass: StaticGlass, rates_per_s, temperatures_K, p_c: float,
                     chi_law: str = "linear") -> Table:
     """Temperatures where the liquid-like fraction at ``t_w = 1/rate`` reaches ``p_c``.
 
