@@ -9,6 +9,23 @@ from .fields import param
 __all__ = ["TheoryOptions", "Simulation", "Defects", "Output"]
 
 
+class _LatticeNames:
+    """The names of the lattice registry (:data:`mgmeso.kmc.lattice.LATTICE_TYPES`), read when a
+    config is checked: a registered lattice is a valid ``[simulation] lattice`` without an edit
+    here, and loading the config package does not import the kMC (numba)."""
+
+    @staticmethod
+    def _names() -> tuple[str, ...]:
+        from ..kmc.lattice import lattice_names
+        return lattice_names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 @dataclass(frozen=True, kw_only=True)
 class TheoryOptions:
     """Numerical and modelling options of the analytical model."""
@@ -37,8 +54,8 @@ class TheoryOptions:
 class Simulation:
     """Lattice and kinetic Monte Carlo settings (``mgmeso run``), docs/model.md section 2."""
 
-    lattice: str = param("sc", doc="lattice type",
-                         choices=("square", "triangular", "sc", "bcc", "fcc"))
+    lattice: str = param("sc", doc="lattice type (registered in mgmeso.kmc.lattice)",
+                         choices=_LatticeNames())  # type: ignore[arg-type]
     L: int = param(16, doc="cells per lattice side (sites: L^d times the basis)", lo=3, hi=4096,
                    why="at least 3 cells so that periodic images are distinct neighbours")
     seed: int = param(20261121, doc="master seed of numpy SeedSequence", lo=0, hi=2**63 - 1,
