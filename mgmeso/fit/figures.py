@@ -32,20 +32,21 @@ def _colour_key(ds):
     return None, False
 
 
-def plot_fit(res: FitResult, index: int, name: str, path: Path) -> list:
+def plot_fit(res: FitResult, index: int, name: str, path: Path | None = None, fig=None):
     """Data (points) against model (lines) on top, scaled residuals below, for data set ``index``.
 
-    Returns the list of top axes.
+    Draws into ``fig`` (an empty figure) or a new one; writes ``path`` if given (over an existing
+    file: the caller has checked). Returns the Figure.
     """
     from matplotlib.colors import LogNorm, Normalize
 
-    from ..plotting import plt, save_figure
+    from ..plotting import new_figure, plt, save_figure
 
     blocks = res.blocks[index]
     ds = res.datasets[index]
     nb = len(blocks)
-    fig, axes = plt.subplots(2, nb, figsize=(5.2 * nb + 1.0, 5.8), squeeze=False,
-                             gridspec_kw={"height_ratios": [3, 1]}, sharex="col", layout="constrained")
+    fig = new_figure(fig, figsize=(5.2 * nb + 1.0, 5.8), layout="constrained")
+    axes = fig.subplots(2, nb, squeeze=False, gridspec_kw={"height_ratios": [3, 1]}, sharex="col")
     label, logc = _colour_key(ds)
     curves = list(ds.curves())
     vals = np.array([v for v, _ in curves])
@@ -92,24 +93,28 @@ def plot_fit(res: FitResult, index: int, name: str, path: Path) -> list:
         axes[0, 0].text(0.02, 0.02, "points: data, lines: fit", transform=axes[0, 0].transAxes,
                         fontsize=7, color="0.3")
     fig.suptitle(f"{res.material.name}: fit to {name} ({ds.kind}, {len(ds)} points)", fontsize=10)
-    save_figure(fig, path)
-    return list(axes[0])
+    if path is not None:
+        save_figure(fig, path)
+    return fig
 
 
-def plot_tts(ds, tts: dict, name: str, path: Path) -> list:
+def plot_tts(ds, tts: dict, name: str, path: Path | None = None, fig=None):
     """Master curve (E', E'' or tan delta against reduced frequency f a_T) and the shift factors
-    against temperature with their Arrhenius and WLF fits. Returns the two axes."""
+    against temperature with their Arrhenius and WLF fits.
+
+    Draws into ``fig`` or a new figure, writes ``path`` if given; returns the Figure.
+    """
     from matplotlib.colors import Normalize
 
     from ..constants import R_J_PER_MOL_K
-    from ..plotting import plt, save_figure
+    from ..plotting import new_figure, plt, save_figure
 
     c = ds.columns
     shifts = {round(s["temperature_K"], 9): s["log10_a_T"] for s in tts["shifts"]}
     names = ["E_storage_MPa", "E_loss_MPa"] if "E_storage_MPa" in tts["curve"] else \
         [tts["curve"].split()[0]]
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12.0, 4.8), gridspec_kw={"width_ratios": [1.35, 1]},
-                                 layout="constrained")
+    fig = new_figure(fig, figsize=(12.0, 4.8), layout="constrained")
+    ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
     T = np.array([s["temperature_K"] for s in tts["shifts"]])
     a = np.array([s["log10_a_T"] for s in tts["shifts"]])
     norm = Normalize(T.min(), T.max() if T.max() > T.min() else T.min() + 1)
@@ -159,5 +164,6 @@ def plot_tts(ds, tts: dict, name: str, path: Path) -> list:
     bx.set_title("horizontal shifts" + ("" if tts["monotonic"] else " (NOT monotonic in T)"),
                  fontsize=9)
     fig.suptitle(f"time-temperature superposition of {name} ({tts['curve']})", fontsize=10)
-    save_figure(fig, path)
-    return [ax, bx]
+    if path is not None:
+        save_figure(fig, path)
+    return fig
