@@ -3,7 +3,7 @@
 A unit has events at rate ``r`` (exponential waiting times from the kMC's own
 xoshiro256** generator, :mod:`mgmeso.kmc.rng`); at each event its state is redrawn,
 ``+1`` with probability ``(1 + b)/2``, else ``-1`` -- the rule of every kMC unit
-(MODEL.md section 2). Pure functions of arrays and scalars; the RNG state is an
+(docs/model.md section 2). Pure functions of arrays and scalars; the RNG state is an
 argument (``uint64[4]``) advanced in place. Twins in ``tests/test_validate_kernels.py``.
 """
 

@@ -55,7 +55,7 @@ def _two_state_measure(ctx) -> dict:
 
 
 def _two_state_judge(m, refs):
-    src = "MODEL.md section 2 (resampling two-state unit); exact Markov results"
+    src = "docs/model.md section 2 (resampling two-state unit); exact Markov results"
     rate, bias, w, s = m["rate"], m["bias"], m["waits"], m["states"]
     n = w.size
     checks = []
@@ -116,7 +116,7 @@ def _two_state_figure(m, refs):
 
 register(Case(
     "closed_two_state", GROUP, "Two-state units: waiting times, detailed balance, Debye relaxation",
-    "exact results for a two-state Markov unit (MODEL.md section 2)",
+    "exact results for a two-state Markov unit (docs/model.md section 2)",
     _two_state_measure, _two_state_judge, _two_state_figure,
     quick={"events": 20000, "units": 20000, "cost_s": 2}, full={"events": 400000, "units": 400000}))
 
@@ -148,7 +148,7 @@ def _stable_judge(m, refs):
     z = (m["mean"] - exact) / m["se"]
     return [_zcheck("E[exp(-s S)] = exp(-s^chi): the relaxation exp(-(t/tau)^chi) of Debye units "
                     "with rates S/tau", z.ravel(), "exp(-s^chi)",
-                    "Kanter (1975) representation; MODEL.md section 2",
+                    "Kanter (1975) representation; docs/model.md section 2",
                     f"chi = 0.3, 0.5, 0.7, 0.9; s = 0.1-10; {m['n']} samples per chi")]
 
 

@@ -13,12 +13,12 @@ from ..core import Case, register
 
 register(Case(
     "kmc_vs_analytical", "2 kMC vs analytical", "kMC ensemble (mean-field configuration) against the "
-    "analytical model", "MODEL.md section 4", None, None,
+    "analytical model", "docs/model.md section 4", None, None,
     placeholder="waits for the refactored kMC engine (issue 13); the existing comparisons are in "
     "validation/kmc_dma and tests/test_kmc_vs_theory.py"))
 
 register(Case(
     "kmc_mesoscale_vs_meanfield", "3 mesoscale vs mean field", "Mesoscale rules (series rule, "
-    "coalescence, footprints, lattice, elastic interactions) against mean field", "MODEL.md section 4",
+    "coalescence, footprints, lattice, elastic interactions) against mean field", "docs/model.md section 4",
     None, None, placeholder="waits for the refactored kMC engine (issue 13) and the elastic "
     "interactions (issue 16); the existing study is validation/kmc_deviation"))

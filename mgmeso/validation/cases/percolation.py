@@ -1,29 +1,31 @@
 """Group 8: site percolation of the lattices, and the liquid-like fraction at the threshold.
 
-Thresholds are estimated with the public ``mgmeso.percolation.threshold.estimate_threshold``
-(wrapping onsets of a Newman-Ziff sweep, crossing of the two largest sizes, bootstrap
-plus finite-size error) and compared with the literature values it lists.
+Thresholds are estimated with the public ``mgmeso.percolation.estimate_threshold`` (wrapping
+onsets of a Newman-Ziff sweep, crossing of the two largest sizes, bootstrap plus
+finite-size error) and compared with the literature values of ``reference.csv`` (the same
+as the lattice registry's, ``mgmeso.percolation.literature_threshold``).
 """
 
 from __future__ import annotations
 
-from ..core import DISAGREES, PASS, Case, closed, paper, register
+from ..core import DISAGREES, PASS, Case, References, closed, paper, register, validation_root
 
 GROUP = "8 percolation"
 
 
 def _thr_measure(ctx) -> dict:
-    from ...percolation.threshold import LITERATURE_THRESHOLDS, estimate_threshold
+    from ...percolation import estimate_threshold, literature_threshold
 
     st = ctx.settings
     out = {}
     for lat, sizes in st["sizes"].items():
         e = estimate_threshold(lat, sizes, int(st["samples"]), seed=int(st.get("seed", 7)),
                                bootstrap=int(st["bootstrap"]), workers=1)
-        ref, ref_se, src = LITERATURE_THRESHOLDS[lat]
+        lit = literature_threshold(lat)
         out[lat] = {"p_c": e.p_c, "error": e.error, "stat": e.stat_err, "sys": e.sys_err,
-                    "sizes": list(e.sizes), "samples": e.samples, "ref": ref, "ref_se": ref_se,
-                    "source": src, "pairs": [(a, b, p) for a, b, p, _ in e.pair_crossings]}
+                    "sizes": list(e.sizes), "samples": e.samples,
+                    "registry_p_c": None if lit is None else lit.p_c,
+                    "pairs": [(a, b, p) for a, b, p, _ in e.pair_crossings]}
     out["max_error"] = float(st["max_error"])
     return out
 
@@ -34,6 +36,9 @@ def _thr_judge(m, refs):
         if lat == "max_error":
             continue
         ref = refs[f"p_c_{lat}"]
+        if r["registry_p_c"] is not None and abs(r["registry_p_c"] - ref) > 1e-9:
+            checks.append(closed(f"{lat}: the lattice registry holds the literature value", False,
+                                 r["registry_p_c"], ref, "", "equal", refs.source(f"p_c_{lat}")))
         z = (r["p_c"] - ref) / r["error"] if r["error"] > 0 else float("inf")
         checks.append(closed(f"{lat}: site-percolation threshold", abs(z) < 3 and r["error"] < m["max_error"],
                              round(r["p_c"], 5), ref, "", f"within 3 errors, error < {m['max_error']:g}",
@@ -74,10 +79,15 @@ register(Case(
 # the liquid-like fraction at the threshold against ~25 %
 
 def _liq_measure(ctx) -> dict:
-    from ...percolation.threshold import LITERATURE_THRESHOLDS
+    from ...percolation import literature_threshold
 
     mat = ctx.material()
-    return {"p_c": {k: v[0] for k, v in LITERATURE_THRESHOLDS.items()}, "Cd_at_Tg": mat.Cd_at_Tg}
+    refs = References.read(validation_root() / "percolation_site_thresholds" / "reference.csv")
+    p_c = {}
+    for lat in ("square", "triangular", "sc", "bcc", "fcc"):
+        lit = literature_threshold(lat)
+        p_c[lat] = lit.p_c if lit is not None else refs[f"p_c_{lat}"]
+    return {"p_c": p_c, "Cd_at_Tg": mat.Cd_at_Tg}
 
 
 def _liq_judge(m, refs):
