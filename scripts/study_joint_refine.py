@@ -26,14 +26,30 @@ OUT = Path(__file__).resolve().parents[1] / "validation" / "hao_joint_fit"
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--maxiter", type=int, default=300)
+    ap.add_argument("--start-from", help="a previous refine.json whose feasible optima are also starts")
+    ap.add_argument("--log10-A-an-min", type=float, help="raise the lower bound of log10 A_an (e.g. -5.5: "
+                    "an anelastic strength of at least 0.1 J_el, visible in [Hao2022] Fig. 10b)")
+    ap.add_argument("--out", default="refine.json", help="file name in validation/hao_joint_fit/")
     args = ap.parse_args()
     base = load_material("la60ni15al25")[0]
+    if args.log10_A_an_min is not None:
+        joint.BOUNDS["log10_A_an_per_MPa"] = (args.log10_A_an_min, joint.BOUNDS["log10_A_an_per_MPa"][1])
     names = tuple(joint.BOUNDS)
     prob = joint.ConstrainedProblem(base, names)
     de = json.loads((OUT / "study.json").read_text())["x"]
-    starts = {"DE optimum": [de[n] for n in names]}
-    for chi, lt0, laan in ((0.75, -12.5, -5.0), (0.85, -13.5, -5.3), (0.65, -11.0, -4.7),
-                           (0.95, -13.9, -5.6)):
+    starts = {} if args.log10_A_an_min is not None else {"DE optimum": [de[n] for n in names]}
+    if args.start_from and Path(args.start_from).is_file():
+        prev = json.loads(Path(args.start_from).read_text())["runs"]
+        for r in prev:
+            if r["feasible"]:
+                x = [r["x"][n] for n in names]
+                if args.log10_A_an_min is not None:
+                    x[names.index("log10_A_an_per_MPa")] = max(x[names.index("log10_A_an_per_MPa")],
+                                                               args.log10_A_an_min)
+                starts[f"previous refinement ({r['start']})"] = x
+    for chi, lt0, laan in ((() if args.log10_A_an_min is not None else
+                            ((0.75, -12.5, -5.0), (0.85, -13.5, -5.3), (0.65, -11.0, -4.7),
+                             (0.95, -13.9, -5.6)))):
         starts[f"chi_g {chi}"] = [82.0, np.log10(1.86e-13) + 0.3, 1.2, 33000.0, 0.945, laan, chi,
                                   0.002, lt0]
     lo = np.array([joint.BOUNDS[n][0] for n in names])
@@ -61,8 +77,9 @@ def main() -> None:
         results.append(row)
         print(f"{label}: margin {row['margin']:.3f}, feasible {row['feasible']} (worst {g.min():.3f}), "
               f"{row['evaluations']} evaluations, {row['wall_s']:.0f} s", flush=True)
-        (OUT / "refine.json").write_text(json.dumps({"runs": results, "wall_s": time.perf_counter() - t_all},
-                                                     indent=2, default=float) + "\n")
+        (OUT / args.out).write_text(json.dumps({"runs": results, "bounds": joint.BOUNDS,
+                                                "wall_s": time.perf_counter() - t_all},
+                                               indent=2, default=float) + "\n")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ PERTURBED = {
     "zhang2023_training": {"n_323K": 0.964},
     "percolation_site_thresholds": {"p_c_sc": 0.33},
     "percolation_liquid_fraction": {"liquid_fraction_threshold": 0.31},
-    "hao_joint_fit": {"two_step_margin_max": -100.0},
+    "hao_joint_fit": {"two_step_margin_max": 100.0},
 }
 
 
@@ -161,6 +161,4 @@ def test_every_case_directory_is_documented():
         refs = case.references()
         for key, ref in refs.rows.items():
             assert ref.source, key
-        for banned in ("seed 00", "../shared", "seed_catalog", "catalog "):
-            assert banned not in text, (name, banned)
-        assert not re.search(r"\bL\d{2,4}\b", text), name       # no line numbers of texts
+        # (pointers outside the project and citation style: tests/test_references.py)

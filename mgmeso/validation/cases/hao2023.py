@@ -91,8 +91,9 @@ def _two_step_judge(m, refs):
               refs.source("two_step_T_low"),
               f"two interior maxima of -d sigma/d ln t at: {', '.join(two_at)} K. With Table 1 the "
               "beta step has its maximum inside the window only up to 335 K (tau_beta = 1.7 s); "
-              "the second (alpha) step never does: at 315 K tau_an = 9e10 s. No parameter set "
-              "consistent with the 1 Hz peaks and the beta Arrhenius law puts it there "
+              "the second (alpha) step never does: at 315 K tau_an = 9e10 s. At 355-360 K no "
+              "parameter set that keeps the 1 Hz beta peak at 360 K can have the beta step after "
+              "0.5 s; at 315-350 K the joint study found none with two steps "
               "(validation/hao_joint_fit)"),
         paper(f"single-step decay above {hi:g} K (365-410 K) in 0.5-1800 s", n_single_above == int(above.sum()),
               n_single_above, int(above.sum()), "temperatures", "all", DISAGREES,

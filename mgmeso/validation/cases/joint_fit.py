@@ -23,17 +23,22 @@ def _measure(ctx) -> dict:
     base = ctx.material()
     out = {"table1": joint.evaluate_targets(base)}
     p = ctx.directory / "study.json"
-    doc = json.loads(p.read_text()) if p.is_file() else None
-    if doc is not None:
-        mat = joint.material_from(base, doc["x"])
-        out["best"] = joint.evaluate_targets(mat)
+    if p.is_file():
+        doc = json.loads(p.read_text())
         out["study"] = {k: doc[k] for k in ("objective", "x", "nfev", "wall_s", "seed", "popsize",
                                             "maxiter")}
-    q = ctx.directory / "study_no_two_step.json"
+    q = ctx.directory / "refine.json"
     if q.is_file():
-        d2 = json.loads(q.read_text())
-        out["best_no_two_step"] = joint.evaluate_targets(joint.material_from(base, d2["x"]))
-        out["study_no_two_step"] = {k: d2[k] for k in ("objective", "x", "nfev", "wall_s")}
+        runs = json.loads(q.read_text())["runs"]
+        feas = [r for r in runs if r["feasible"]]
+        pick = min(feas or runs, key=lambda r: r["margin"])
+        # re-evaluated here: the case checks the study's claim, it does not copy it
+        out["best"] = joint.evaluate_targets(joint.material_from(base, pick["x"]))
+        out["best_x"] = pick["x"]
+        out["refine"] = {"runs": len(runs), "feasible": len(feas),
+                         "margins": [round(r["margin"], 3) for r in runs],
+                         "evaluations": sum(r["evaluations"] for r in runs),
+                         "wall_s": sum(r["wall_s"] for r in runs)}
     # the most favourable beta kinetics the targets allow: 1 Hz peak at 365 K, U_beta + 5 %
     U = 83.12 * 1.05
     T_b = 365.0
@@ -47,7 +52,7 @@ def _measure(ctx) -> dict:
 
 def _misses(vals: dict) -> str:
     v = joint.violations(vals)
-    bad = [f"{k} = {vals.get(k, float('nan')):.4g} ({v[k]:.2g} tolerances out)" for k in v if v[k] > 0]
+    bad = [f"{k} = {vals.get(k, float('nan')):.4g} ({v[k]:.2g} tolerances out)" for k in v if v[k] > 1e-6]
     return "; ".join(bad) or "none"
 
 
@@ -60,31 +65,27 @@ def _judge(m, refs):
                         f"<= {lim:g}", "decades (two-step margin)", "all targets", DISAGREES,
                         refs.source("two_step_margin_max"), f"misses: {_misses(t1)}"))
     if "best" in m:
-        b, st = m["best"], m["study"]
-        okb = sum(joint.violations(b).values()) == 0
-        checks.append(paper("the study's best set meets the [Hao2022] and beta-share targets",
+        b, rf = m["best"], m["refine"]
+        okb = sum(joint.violations(b).values()) < 1e-6
+        checks.append(paper("a set within the physical bounds meets every target but the two-step",
                             okb, float(f"{sum(v * v for v in joint.violations(b).values()):.3g}"), 0,
-                            "sum of squared violations", "0", DISAGREES, refs.source("targets"),
-                            f"misses: {_misses(b)}"))
-        checks.append(paper("the study's best set has a two-step decay at 315-350 K in 0.5-1800 s",
+                            "sum of squared violations", "0", refs["no_two_step_expected"],
+                            refs.source("targets"),
+                            "the refinement's best: " + ", ".join(f"{k} = {v:.4g}" for k, v in
+                                                                  m["best_x"].items())
+                            + f"; misses: {_misses(b)}"))
+        checks.append(paper("... and a two-step decay at 315-350 K in 0.5-1800 s",
                             b["two_step_margin_decades"] <= lim, round(b["two_step_margin_decades"], 2),
                             f"<= {lim:g}", "decades", "margin <= 0", DISAGREES,
                             refs.source("two_step_margin_max"),
-                            f"best at {b['two_step_best_T_K']:g} K: beta step at {b['two_step_t1_s']:.3g} s, "
-                            f"second maximum at {b['two_step_t2_s']:.3g} s; differential evolution, "
-                            f"{st['nfev']} evaluations, {st['wall_s'] / 60:.0f} min, seed {st['seed']}, "
-                            f"objective {st['objective']:.3g}"))
+                            f"best at {b['two_step_best_T_K']:g} K: beta step at {b['two_step_t1_s']:.3g} s "
+                            f"(needs >= 0.5 s), second maximum at {b['two_step_t2_s']:.3g} s (needs <= 1800 s). "
+                            f"Search: differential evolution ({m['study']['nfev']} evaluations) then "
+                            f"COBYLA from {rf['runs']} starts ({rf['evaluations']} evaluations; margins "
+                            f"{rf['margins']}; {rf['feasible']} feasible)" if "study" in m else ""))
     else:
-        checks.append(closed("the joint study has been run (validation/hao_joint_fit/study.json)", False,
-                             "missing", "study.json", "", "present", "scripts/study_joint_fit.py"))
-    if "best_no_two_step" in m:
-        b2 = m["best_no_two_step"]
-        ok2 = sum(joint.violations(b2).values()) == 0
-        checks.append(paper("without the two-step target: one set meets every other target",
-                            ok2, float(f"{sum(v * v for v in joint.violations(b2).values()):.3g}"), 0,
-                            "sum of squared violations", "0", refs["no_two_step_expected"],
-                            refs.source("targets"), f"misses: {_misses(b2)}; two-step margin "
-                            f"{b2['two_step_margin_decades']:.2f} decades"))
+        checks.append(closed("the joint study has been run (validation/hao_joint_fit/refine.json)", False,
+                             "missing", "refine.json", "", "present", "scripts/study_joint_refine.py"))
     checks.append(closed("no beta-step maximum after 0.5 s at 355 K, most favourable beta kinetics",
                          (not m["maxima_355K"] or m["maxima_355K"][0] > 100) and m["bound_T"] < 355.0,
                          round(m["bound_T"], 1), "< 355", "K (bound)", "bound below 355 K and no maximum",
@@ -99,8 +100,7 @@ def _figure(m, refs):
     from ...plotting import plt
 
     keys = list(joint.TARGETS) + ["n_beta_peaks"]
-    sets = [("Table 1", m["table1"])] + ([("study best", m["best"])] if "best" in m else []) + \
-        ([("best without two-step", m["best_no_two_step"])] if "best_no_two_step" in m else [])
+    sets = [("Table 1", m["table1"])] + ([("best of the study", m["best"])] if "best" in m else [])
     fig, ax = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained",
                            gridspec_kw={"width_ratios": [3, 1]})
     w = 0.8 / len(sets)
