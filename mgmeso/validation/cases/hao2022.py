@@ -441,7 +441,7 @@ register(Case(
     "hao2022_tension_430K", GROUP, "Tension at 430 K: peak stress and the split of the strain",
     "[Hao2022] Fig. 10, Eqs. 9, 22c and Table 1", _tension_measure, _tension_judge, _tension_figure,
     quick={"solve": False, "a2_audit": 10.0, "sigma1_audit_MPa": 10500.0, "cost_s": 8},
-    full={"solve": True}))
+    full={"solve": True, "cost_s": 90}))
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def _thr_measure(ctx) -> dict:
     out = {}
     for lat, sizes in st["sizes"].items():
         e = estimate_threshold(lat, sizes, int(st["samples"]), seed=int(st.get("seed", 7)),
-                               bootstrap=int(st["bootstrap"]), workers=1)
+                               bootstrap=int(st["bootstrap"]), workers=int(st.get("workers", 1)))
         lit = literature_threshold(lat)
         out[lat] = {"p_c": e.p_c, "error": e.error, "stat": e.stat_err, "sys": e.sys_err,
                     "sizes": list(e.sizes), "samples": e.samples,
@@ -72,7 +72,7 @@ register(Case(
            "max_error": 0.05, "cost_s": 10},
     full={"sizes": {"square": (32, 64, 128), "triangular": (32, 64, 128), "sc": (16, 32, 64),
                     "bcc": (16, 32, 48), "fcc": (12, 24, 36)}, "samples": 1000, "bootstrap": 200,
-          "max_error": 0.01}))
+          "max_error": 0.01, "workers": 2, "cost_s": 600}))
 
 
 # ---------------------------------------------------------------------------
