@@ -158,23 +158,18 @@ def _positive(values, flag: str, hi: float) -> list[float]:
 
 
 def _config_with_overrides(path, lattice, L, seed):
-    from ..config import load_config
+    from ..config import Override, load_config
 
-    cfg = load_config(path)
-    changes = {}
+    overrides = []   # validated with the file's own ranges
     if lattice is not None:
-        changes["lattice"] = _check_lattice(lattice)
+        overrides.append(Override("simulation.lattice", _check_lattice(lattice), f"--lattice {lattice}"))
     if L is not None:
         if not 4 <= L <= 512:
             raise UserError(f"--L {L}: must be in [4, 512] (cells per side)")
-        changes["L"] = L
+        overrides.append(Override("simulation.L", L, f"--L {L}"))
     if seed is not None:
-        if seed < 0:
-            raise UserError(f"--seed {seed}: must be a non-negative integer")
-        changes["seed"] = seed
-    if changes:
-        cfg = replace(cfg, simulation=replace(cfg.simulation, **changes))
-    return cfg
+        overrides.append(Override("simulation.seed", seed, f"--seed {seed}"))
+    return load_config(path, overrides)
 
 
 def _glass(cfg):
