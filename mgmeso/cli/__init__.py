@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI. Returns the exit code (0 success, 2 user error, 130 interrupted)."""
     try:
         parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+            # argparse would only say that COMMAND is missing
+            raise UserError(f"unknown option {argv[0]!r} before the command; usage: mgmeso "
+                            "COMMAND [options] (run 'mgmeso --help' for the commands)")
         args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except UserError as exc:

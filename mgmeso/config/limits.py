@@ -54,6 +54,7 @@ MAX_LOG_TIME = math.log(1e300)
 #: the interpreter, numpy/scipy/numba and the compiled kernels, whatever the lattice
 BASE_BYTES = 300_000_000
 _SUMTREE_BLOCK = 32
+_CHUNK_SITES = 65536   # kmc/disorder.py: neighbourhood means are computed in chunks of sites
 #: largest strain magnitude a config accepts (hold_strain, ramp_strain, ...) and that the model's
 #: results are reported for without a warning
 MAX_MEANINGFUL_STRAIN = 0.5
@@ -92,7 +93,7 @@ def _tree_bytes(n_sites: int) -> int:
 
 def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, snapshots: int,
                     *, dim: int = 3, hierarchy_neighbourhood: bool = False, defects: bool = False,
-                    workers: int = 1) -> MemoryEstimate:
+                    chi_radius: int = 1, workers: int = 1) -> MemoryEstimate:
     """Peak memory of a kMC run (bytes).
 
     Parameters
@@ -109,6 +110,9 @@ def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, 
         Lattice dimension (the neighbour table is built from (N, dim) int64 coordinates).
     hierarchy_neighbourhood, defects : bool
         Options that keep extra per-site arrays (defect dynamics keep the neighbour table).
+    chi_radius : int
+        Graph radius of neighbourhood averages: beyond 1 (or with the 'neighbourhood' rule)
+        they are built in chunks of 65536 sites holding every path of up to that length.
     workers : int
         Threads that classify units at the same time (float64 rate arrays per site each).
     """
@@ -119,7 +123,12 @@ def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, 
     # replicas are built one after the other: the neighbour table (int32, N x z) and the int64
     # cell coordinates it is computed from, then float64 draws narrowed to float32; running,
     # each thread's classification allocates float64 rates (measured: tests/test_robust_kmc.py)
-    transient = n_sites * max(4 * coordination + 22 * dim, 33 * max(workers, 1))
+    build = n_sites * (4 * coordination + 22 * dim)
+    if chi_radius > 1 or hierarchy_neighbourhood:
+        paths = sum(coordination**k for k in range(1, chi_radius + 1))
+        # int32 indices, their sorted copy, float64 values and two boolean masks per path
+        build += min(n_sites, _CHUNK_SITES) * paths * 27
+    transient = max(build, n_sites * 33 * max(workers, 1))
     held = replicas * cases
     return MemoryEstimate(n_sites, held, per_replica, transient,
                           BASE_BYTES + held * per_replica + transient)
@@ -224,8 +233,9 @@ def check_kmc(cfg, workers: int | None = None) -> MemoryEstimate:
             f"the largest L for {sim.lattice} is {_max_L(lat)}")
     n_workers = min(workers or os.cpu_count() or 1, sim.replicas * setup.n_cases)
     est = estimate_memory(n, lat.z, sim.replicas, setup.n_cases, len(cfg.output.snapshot_times_s),
-                          dim=lat.dim, hierarchy_neighbourhood=sim.hierarchy_beta_time == "neighbourhood",
-                          defects=cfg.defects.enabled, workers=n_workers)
+                          dim=lat.dim, defects=cfg.defects.enabled, chi_radius=sim.chi_radius,
+                          hierarchy_neighbourhood=sim.hierarchy_beta_time == "neighbourhood",
+                          workers=n_workers)
     avail = available_memory_bytes()
     if not errors and avail is not None and est.total_bytes > avail:
         errors.append(

@@ -93,6 +93,8 @@ def name_override(message: str, overrides: Sequence[Override]) -> str:
         names = [p for p in parts[1:] if not p.isdigit()] or parts[:1]
         named = any(f" {n} = " in message or f" {n}[" in message or f"'{n}'" in message
                     or message.startswith(f"{n} = ") for n in names)
+        if f"top-level key '{parts[0]}'" in message:
+            named, table = True, ""
         if named and (not table or f"[{table}]" in message or f"[[{table}." in message
                       or message.startswith(f"{table} = ")):
             return f"{message} [set on the command line by {ov.origin}]"

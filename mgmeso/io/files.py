@@ -39,6 +39,16 @@ def _show(path) -> str:
                                or any(ord(c) < 32 for c in str(path))) else str(path)
 
 
+def _probe(directory: Path, path: Path, arg: str) -> None:
+    """Create and remove a temporary directory in ``directory``: the only sure test that we can
+    write there (permissions, read-only file systems, /proc)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".mgmeso-probe-", dir=directory))
+    except OSError as exc:
+        raise UserError(f"{arg} {_show(path)}: cannot write in {directory} "
+                        f"({exc.strerror or exc})") from None
+
+
 def _check_parents(path: Path, arg: str) -> None:
     """Every existing ancestor of ``path`` must be a directory we may write into."""
     for parent in path.parents:
@@ -46,8 +56,7 @@ def _check_parents(path: Path, arg: str) -> None:
             if not parent.is_dir():
                 raise UserError(f"{arg} {_show(path)}: {parent} is a file, not a directory, so "
                                 f"nothing can be written below it")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise UserError(f"{arg} {_show(path)}: no permission to write in {parent}")
+            _probe(parent, path, arg)
             return
 
 
@@ -77,8 +86,7 @@ def check_output_dir(path, arg: str = "--out") -> Path:
         if not p.is_dir():
             raise UserError(f"{arg} {_show(p)}: exists and is not a directory (the outputs are "
                             f"several files written into a directory); choose a directory")
-        if not os.access(p, os.W_OK | os.X_OK):
-            raise UserError(f"{arg} {_show(p)}: no permission to write in this directory")
+        _probe(p, p, arg)
         return p
     _check_parents(p, arg)
     return p
@@ -179,8 +187,11 @@ def atomic_write(path: Path, mode: str = "w", **kwargs) -> Iterator:
     if path.exists() and not path.is_file():
         # os.replace would swap a directory or a device (/dev/null) for our file
         raise UserError(f"output {path} exists and is not a regular file; not replaced")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
