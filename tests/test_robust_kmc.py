@@ -176,3 +176,33 @@ def test_sigint_at_many_moments_then_resume(tmp_path):
             assert np.array_equal(read_run(out).series("strain"), expected, equal_nan=True)
         else:
             assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory):
+    d = tmp_path_factory.mktemp("store")
+    cfg = d / "c.toml"
+    cfg.write_text(TINY.format(T=430.0, L=4, R=1))
+    assert main(["run", str(cfg), "--out", str(d / "r.zarr"), "--quiet"]) == 0
+    return cfg, d / "r.zarr"
+
+
+def test_store_paths_of_export_plot_and_run(tiny_store, tmp_path, capsys):
+    cfg, store = tiny_store
+    # export --csv pointing at the store itself, plot --out at a directory: refused, untouched
+    assert main(["export", str(store), "--csv", str(store), "--overwrite"]) == 2
+    assert "--csv" in capsys.readouterr().err and (store / "zarr.json").is_file()
+    assert main(["plot", str(store), "--out", str(tmp_path), "--overwrite"]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    # export into an existing file names --csv and suggests --overwrite (export has no --out)
+    f = tmp_path / "existing.csv"
+    f.write_text("x\n")
+    assert main(["export", str(store), "--csv", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "choose another --csv" in err and "--out" not in err
+    assert main(["export", str(store), "--csv", str(f), "--overwrite"]) == 0
+    assert f.read_text().startswith("time_s")
+    # a store mgmeso wrote is replaced with --overwrite, leaving no .old or .ckpt behind
+    assert main(["run", str(cfg), "--out", str(store), "--quiet", "--overwrite"]) == 0
+    assert sorted(p.name for p in store.parent.iterdir()) == ["c.toml", "r.zarr"]
+    capsys.readouterr()

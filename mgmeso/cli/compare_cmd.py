@@ -12,7 +12,7 @@ import numpy as np
 
 from ..io.files import prepare_outputs
 from ..io.table import Table
-from .common import config_from_args, warn_if_jit_cold, workers_arg
+from .common import add_set_option, config_from_args, warn_if_jit_cold, workers_arg
 
 
 def register(sub) -> None:
@@ -25,6 +25,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=workers_arg, help="threads (default: min(replicas, CPUs))")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_option(p)
     p.set_defaults(func=run)
 
 

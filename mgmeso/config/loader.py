@@ -102,6 +102,14 @@ def _looks_like_material(p: Path) -> bool:
 
 def _resolve_material_file(name: str, config_dir: Path | None, key: str = "material") -> Path:
     """The file a material name or path refers to; ``key`` names the config key in messages."""
+    try:
+        return _find_material_file(name, config_dir, key)
+    except OSError as exc:   # e.g. a name longer than the file system allows
+        raise ConfigError([f"{key} = {format_value(name[:80])}{'...' if len(name) > 80 else ''}: "
+                           f"cannot be a material file ({exc.strerror or exc})"]) from None
+
+
+def _find_material_file(name: str, config_dir: Path | None, key: str) -> Path:
     if not name.strip() or any(ord(c) < 32 for c in name):
         raise ConfigError([(f"{key} = {format_value(name)}: must name a material file "
                            "(a name such as \"la60ni15al25\" or a path ending in .toml)")])
@@ -257,7 +265,11 @@ def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
             origin = f"{path} with inline overrides" if table else str(path)
             for k in table:
                 sources[k] = "set in the config file"
+        n_before = len(errors)
         mat = parse_table(Material, table, "[material]", errors, defaults=defaults)
+        if base is None and any("missing required key" in m for m in errors[n_before:]):
+            errors.append("[material] has no base key: an inline material either names a file to "
+                          "start from (base = \"la60ni15al25\") or gives every required key")
         return mat, origin, sources
     errors.append(f"material = {format_value(raw)}: must be a material name or a [material] table")
     return None, "", {}
@@ -418,7 +430,11 @@ def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> 
     p = Path(path)
     if str(path) == "":
         raise ConfigError(["the config path is empty; give a TOML file"])
-    if p.is_dir():
+    try:
+        is_dir = p.is_dir()
+    except OSError as exc:
+        raise ConfigError([f"cannot read config {str(p)[:80]!r}: {exc.strerror or exc}"]) from None
+    if is_dir:
         raise ConfigError([f"{p} is a directory, not a config file"])
     doc = _read_toml(p)
     if not overrides:

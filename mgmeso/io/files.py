@@ -66,6 +66,13 @@ def _check_text(path, arg: str) -> Path:
         raise UserError(f"{arg} {_show(text)}: an empty path; give a file or directory name")
     if "\0" in text:
         raise UserError(f"{arg} {_show(text)}: a path cannot contain a NUL character")
+    try:
+        os.lstat(text)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:   # a name too long for the file system, a loop of links, ...
+        raise UserError(f"{arg} {_show(text[:80])}{'...' if len(text) > 80 else ''}: "
+                        f"{exc.strerror or exc}") from None
     return Path(text)
 
 
