@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_theory_out_that_cannot_be_a_directory(tmp_path, afile, capsys, target):
 
 def test_config_output_dir_empty_is_rejected(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
-    cfg.write_text(open(CREEP).read() + '\n[output]\ndir = ""\n')
+    cfg.write_text(Path(CREEP).read_text() + '\n[output]\ndir = ""\n')
     rc, _, err = cli(["theory", cfg], capsys)
     assert rc == 2 and "[output] dir = '': an empty path" in err
 
@@ -107,7 +108,7 @@ def test_run_overrides_are_validated_like_the_file(tmp_path, capsys, args, fragm
     rc, _, err = cli(["run", CONFIGS / "la60_kmc_creep_430K_meanfield.toml", "--out",
                       tmp_path / "r.zarr", *args], capsys)
     assert rc == 2 and fragment in err, err
-    if not args[0] == "--workers" and "KEY=VALUE" not in fragment and "kMC" not in fragment:
+    if args[0] != "--workers" and "KEY=VALUE" not in fragment and "kMC" not in fragment:
         assert "set on the command line by" in err
     assert not (tmp_path / "r.zarr").exists()
 
@@ -180,7 +181,7 @@ def test_cold_kernel_cache_is_announced(monkeypatch, capsys):
     from mgmeso.kmc import kernels
 
     cache = kernels.run_until._cache._cache_file
-    monkeypatch.setattr(cache, "_load_index", lambda: {})
+    monkeypatch.setattr(cache, "_load_index", dict)
     assert warn_if_jit_cold() is True
     assert "compiling the kMC kernels (first run only" in capsys.readouterr().err
     monkeypatch.setattr(cache, "_load_index", lambda: {"sig": "entry"})

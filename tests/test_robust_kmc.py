@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from mgmeso.cli import main
-from mgmeso.config import parse_config
-from mgmeso.config import limits
+from mgmeso.config import limits, parse_config
 
 from .conftest import REPO
 

@@ -15,7 +15,7 @@ import sys
 
 from ..errors import UserError
 
-__all__ = ["main", "console_main", "build_parser"]
+__all__ = ["build_parser", "console_main", "main"]
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 130
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser that raises :class:`UserError` instead of exiting."""
 
-    def error(self, message: str):  # noqa: D401 - argparse API
+    def error(self, message: str):
         raise UserError(f"{message}\n{self.format_usage().strip()}\n"
                         f"(run '{self.prog} --help' for details)")
 

@@ -69,9 +69,10 @@ def warn_if_jit_cold(quiet: bool = False) -> bool:
     try:
         from ..kmc import kernels
 
-        index = kernels.run_until._cache._cache_file._load_index()   # numba's on-disk cache index
+        # numba's on-disk cache index of the main kernel (empty: nothing compiled yet)
+        index = kernels.run_until._cache._cache_file._load_index()  # type: ignore[attr-defined]
         cold = not index
-    except Exception:   # numba internals differ between versions: then say nothing
+    except Exception:  # noqa: BLE001 - numba internals differ between versions: say nothing
         return False
     if cold and not quiet:
         print("mgmeso: compiling the kMC kernels (first run only, cached afterwards; this can take "

@@ -1,6 +1,11 @@
-"""``mgmeso run CONFIG [--out RUN.zarr] [--seed N] [--replicas N] [--resume] [--overwrite]``.
+"""``mgmeso run CONFIG [--out RUN.zarr] [--seed N] [--replicas N] [--set KEY=VALUE ...]
+[--resume] [--overwrite]``.
 
-Runs the lattice kMC ensemble of a config and writes a zarr run store.
+Runs the lattice kMC ensemble of a config and writes a zarr run store. Before
+anything is allocated the run is checked against this machine (memory, site
+count, temperatures the engine can represent: :func:`mgmeso.config.limits.check_kmc`);
+``--overwrite`` replaces only a run store, never a file or another directory.
+Ctrl-C stops with exit code 130 after every replica saved a checkpoint.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite]``.
+"""``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite] [--set KEY=VALUE ...]``.
 
 Evaluates the config's protocol with the analytical model and writes
 ``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``), the
 summary ``DIR/theory.json`` and, with ``--plot``, ``DIR/theory.png``.
+``theory.json`` lists the files written (``files``): with ``--overwrite``, the
+files an earlier run listed there and this run does not write are removed, so
+a directory never mixes the outputs of two protocols. A strain beyond the
+model's range is reported as a warning (stderr and ``warnings`` in theory.json).
 """
 
 from __future__ import annotations
