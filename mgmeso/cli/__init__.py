@@ -82,6 +82,9 @@ def _is_interrupted(exc: UserError) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI. Returns the exit code (0 success, 2 user error, 130 interrupted)."""
     try:
+        from ..plotting import use_file_backend
+
+        use_file_backend()   # the CLI only writes files; mgmeso.plotting leaves the backend alone
         parser = build_parser()
         argv = sys.argv[1:] if argv is None else list(argv)
         if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):

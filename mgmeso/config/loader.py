@@ -31,7 +31,7 @@ from .protocols import PROTOCOLS, SEGMENTS, Creep, HoldStress, Program
 from .tables import Defects, Output, Simulation, TheoryOptions
 
 __all__ = ["RunConfig", "load_config", "load_material", "material_search_path", "parse_config",
-           "parse_toml_text"]
+           "parse_toml_text", "with_values"]
 
 TOP_LEVEL_KEYS = ("title", "description", "material", "protocol", "theory", "simulation", "defects",
                   "output")
@@ -362,7 +362,7 @@ def _cross_checks(mat: Material, protocol: Any, errors: list[str]) -> None:
     """Checks that need two tables (e.g. stress against the material's sigma1)."""
     s1 = mat.sigma1_MPa
     why = ("the beta barrier U_beta (1 - sigma/sigma1)^(3/2) vanishes at sigma1 "
-           "(seed 004 Eq. 9); the model holds only below it")
+           "([Hao2022] Eq. 9); the model holds only below it")
     if isinstance(protocol, Creep) and protocol.stress_MPa >= s1:
         errors.append(f"[protocol] stress_MPa = {protocol.stress_MPa:g}: must be below "
                       f"[material] sigma1_MPa = {s1:g}: {why}")
@@ -444,3 +444,28 @@ def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> 
         return parse_config(doc, p)
     except ConfigError as exc:
         raise ConfigError([name_override(m, overrides) for m in exc.messages], exc.source) from None
+
+
+def with_values(cfg: RunConfig, table: str, changes: dict[str, Any],
+                origins: dict[str, str] | None = None) -> RunConfig:
+    """``cfg`` with keys of one table replaced, validated like the file (ranges and the table's
+    cross-key checks); for code that changes an already loaded config (CLI overrides).
+
+    ``origins`` maps a key to the argument that set it, named in the messages.
+    """
+    import dataclasses
+
+    from .fields import field_specs
+
+    obj = getattr(cfg, table)
+    values = {k: list(v) if isinstance(v, tuple) else v
+              for k in field_specs(type(obj)) if (v := getattr(obj, k)) is not None}
+    values.update(changes)
+    errors: list[str] = []
+    new = parse_table(type(obj), values, f"[{table}]", errors)
+    if errors:
+        overrides = [Override(f"{table}.{k}", v, (origins or {}).get(k, f"{k} = {v!r}"))
+                     for k, v in changes.items()]
+        raise ConfigError([name_override(m, overrides) for m in errors],
+                          str(cfg.path) if cfg.path else None)
+    return dataclasses.replace(cfg, **{table: new})
