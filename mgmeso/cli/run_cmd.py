@@ -116,8 +116,8 @@ def summary_lines(result) -> list[str]:
     setup = result.setup
     ev = sum(int(r.K.counts[5]) for row in result.replicas for r in row)
     lines = [(f"{setup.lattice.name} lattice, L = {setup.lattice.L} ({setup.lattice.n_sites} sites), "
-             f"{setup.sim.replicas} replica(s) x {setup.n_cases} case(s): {ev:.4g} events in "
-             f"{result.wall_s:.1f} s ({ev / max(result.wall_s, 1e-9):.3g} events/s)")]
+              f"{setup.sim.replicas} replica(s) x {setup.n_cases} case(s): {ev:.4g} events in "
+              f"{result.wall_s:.1f} s ({ev / max(result.wall_s, 1e-9):.3g} events/s)")]
     for c, row in enumerate(result.replicas):
         finals = np.array([r.table()[-1] for r in row])
         m = finals.mean(axis=0)

@@ -112,7 +112,7 @@ def _resolve_material_file(name: str, config_dir: Path | None, key: str = "mater
 def _find_material_file(name: str, config_dir: Path | None, key: str) -> Path:
     if not name.strip() or any(ord(c) < 32 for c in name):
         raise ConfigError([(f"{key} = {format_value(name)}: must name a material file "
-                           "(a name such as \"la60ni15al25\" or a path ending in .toml)")])
+                            "(a name such as \"la60ni15al25\" or a path ending in .toml)")])
     if name.endswith(".toml") or "/" in name or os.sep in name:
         p = Path(name)
         if not p.is_absolute() and config_dir is not None:
@@ -129,7 +129,7 @@ def _find_material_file(name: str, config_dir: Path | None, key: str) -> Path:
     avail = _available_materials(dirs)
     raise ConfigError([
         (f"{key} = {name!r}: no material file {name}.toml found{suggest(name, avail)} "
-        f"(available: {', '.join(avail) or 'none'}; searched {', '.join(str(d) for d in dirs)})")
+         f"(available: {', '.join(avail) or 'none'}; searched {', '.join(str(d) for d in dirs)})")
     ])
 
 
@@ -160,7 +160,7 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError([f"config file {path} does not exist"]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([(f"cannot read {path}: not UTF-8 text (byte {exc.start}: "
-                           f"{exc.reason}); TOML files are UTF-8")]) from None
+                            f"{exc.reason}); TOML files are UTF-8")]) from None
     except OSError as exc:
         raise ConfigError([f"cannot read {path}: {exc.strerror or exc}"]) from None
     return parse_toml_text(text, str(path))
@@ -174,12 +174,12 @@ def parse_toml_text(text: str, source: str | None = None) -> dict:
         raise ConfigError([f"not valid TOML: {exc}"], source=source) from None
     except RecursionError:
         raise ConfigError([(f"not valid for mgmeso: brackets or braces nested too deeply for the "
-                           f"TOML reader (a config nests at most {MAX_DEPTH} levels)")],
+                            f"TOML reader (a config nests at most {MAX_DEPTH} levels)")],
                           source=source) from None
     where = _too_deep(doc)
     if where is not None:
         raise ConfigError([(f"{where}: nested more than {MAX_DEPTH} levels of tables and lists "
-                           "deep; no mgmeso key takes such a value")], source=source)
+                            "deep; no mgmeso key takes such a value")], source=source)
     return doc
 
 

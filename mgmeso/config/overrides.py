@@ -42,7 +42,7 @@ def parse_set(text: str) -> Override:
     parts = key.split(".")
     if not eq or not key or any(not p.strip() for p in parts):
         raise ConfigError([(f"{origin!r}: expected KEY=VALUE with a dotted config key, e.g. "
-                           "--set simulation.L=32 or --set protocol.temperature_K=440")])
+                            "--set simulation.L=32 or --set protocol.temperature_K=440")])
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"] if raw else ""
@@ -63,7 +63,7 @@ def apply_overrides(doc: dict, overrides: Sequence[Override]) -> dict:
             if isinstance(node, list):
                 if not part.isdigit() or not 1 <= int(part) <= len(node):
                     raise ConfigError([(f"{ov.origin}: {where} is a list of {len(node)} item(s); "
-                                       f"'{part}' must be an item number from 1 to {len(node)}")])
+                                        f"'{part}' must be an item number from 1 to {len(node)}")])
                 if last:
                     node[int(part) - 1] = ov.value
                 else:
@@ -71,7 +71,7 @@ def apply_overrides(doc: dict, overrides: Sequence[Override]) -> dict:
                 continue
             if not isinstance(node, dict):
                 raise ConfigError([(f"{ov.origin}: {where} is a value, not a table, so it has "
-                                   f"no key '{part}'")])
+                                    f"no key '{part}'")])
             if last:
                 node[part] = ov.value
                 break
