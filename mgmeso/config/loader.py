@@ -3,7 +3,7 @@
 Layout of a config file::
 
     title = "..."                 # optional
-    material = "la60ni15al25"     # a file in configs/materials/, or a [material] table
+    material = "la60ni15al25"     # a shipped material (mgmeso/materials/), or a [material] table
     [protocol]                    # what is done to the sample; `kind` picks the table
     [theory]                      # optional: analytical-model options
     [simulation]                  # optional: lattice and kMC settings
@@ -17,6 +17,7 @@ the allowed range and why.
 from __future__ import annotations
 
 import os
+from importlib import resources
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -68,9 +69,9 @@ class RunConfig:
         return Path("out") / self.name
 
 
-def repo_materials_dir() -> Path:
-    """``configs/materials`` of the source tree this package was installed from."""
-    return Path(__file__).resolve().parents[2] / "configs" / "materials"
+def package_materials_dir() -> Path:
+    """The material files shipped with the package (``mgmeso/materials``, package data)."""
+    return Path(str(resources.files("mgmeso") / "materials"))
 
 
 def material_search_path(config_dir: Path | None = None) -> list[Path]:
@@ -81,7 +82,7 @@ def material_search_path(config_dir: Path | None = None) -> list[Path]:
     env = os.environ.get("MGMESO_MATERIALS_PATH")
     if env:
         dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    dirs.append(repo_materials_dir())
+    dirs.append(package_materials_dir())
     return dirs
 
 
@@ -203,7 +204,7 @@ def _material_file_values(path: Path) -> tuple[dict, dict[str, str]]:
 
 
 def load_material(name_or_path: str, config_dir: Path | None = None) -> tuple[Material, Path, dict]:
-    """Load and validate a material file by name (``configs/materials/<name>.toml``) or path.
+    """Load and validate a material file by name (a shipped ``mgmeso/materials/<name>.toml``, or one beside the config) or path.
 
     Returns
     -------
@@ -233,7 +234,7 @@ def _check_sources(sources: dict, errors: list[str]) -> None:
 def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
     """Returns (material or None, origin, sources)."""
     if raw is None:
-        errors.append("missing material: give material = \"<name>\" (a file in configs/materials/) "
+        errors.append("missing material: give material = \"<name>\" (a shipped material in mgmeso/materials/) "
                       "or a [material] table")
         return None, "", {}
     if isinstance(raw, str):
