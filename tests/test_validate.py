@@ -151,6 +151,12 @@ def test_cli_errors_exit_2(tmp_path, capsys):
     assert "hao2022_tension_430K" in capsys.readouterr().out
 
 
+def test_missing_case_directory_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MGMESO_VALIDATION_DIR", str(tmp_path / "nowhere"))
+    assert main(["validate", "--list"]) == 2
+    assert "MGMESO_VALIDATION_DIR" in capsys.readouterr().err
+
+
 def test_every_case_directory_is_documented():
     from mgmeso.validation import validation_root
 

@@ -46,6 +46,13 @@ def select_cases(names: list[str] | None) -> list[Case]:
     from ..config.fields import suggest
     from ..errors import UserError
 
+    from .core import validation_root
+
+    root = validation_root()
+    if not root.is_dir():
+        raise UserError(f"the validation case directory {root} does not exist: mgmeso validate reads "
+                        "each case's configs and reference numbers from the validation/ directory of "
+                        "a source checkout; set MGMESO_VALIDATION_DIR to that directory")
     reg = all_cases()
     if not names:
         return list(reg.values())
