@@ -61,7 +61,7 @@ def _judge(m, refs):
         paper("n grows with the terminal temperature", bool(np.all(np.diff([ex[k] for k in sorted(ex)]) > 0)),
               ", ".join(f"{ex[k]:.2f}" for k in sorted(ex)), "increasing", "", "increasing", PASS,
               refs.source("n_323K")),
-        paper("1 Hz beta-peak shift from the as-cast to the 10 Hz-trained state",
+        paper("1 Hz beta-peak shift from the 0.01 Hz (S1) to the 10 Hz (S4) trained state",
               abs(shift - ref_shift) <= 1.0, round(shift, 2), ref_shift, "K", "+/- 1 K (peaks read to 1 K)",
               DISAGREES, refs.source("beta_peak_as_cast"),
               f"training raises chi ({m['chis'][0]:.3f} -> {m['chis'][-1]:.3f}, from the tau_vp/tau_an of "
