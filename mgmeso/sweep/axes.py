@@ -16,7 +16,7 @@ An axis is one dimension of the sweep. Its forms::
 
     [[axis]]                                   # several keys varied together (zipped)
     name = "rule"
-    labels = ["mean-field", "series"]          # optional coordinate labels
+    labels = ["mean-field", "series"]          # optional coordinate (strings or numbers)
     set = {"simulation.plasticity" = ["parallel", "series"],
            "simulation.coalescence" = [false, false]}
 
@@ -218,8 +218,10 @@ def _parse_one(i: int, raw: Any, errors: list[str]) -> Axis | None:
         if labels is None:
             labels = [", ".join(format_value(cols[k][j]) for k in cols) for j in range(n)]
         elif (not isinstance(labels, list) or len(labels) != n
-              or not all(isinstance(x, str) for x in labels) or len(set(labels)) != n):
-            errors.append(f"{where} labels = {format_value(labels)}: must be {n} distinct strings")
+              or not all(isinstance(x, (str, int, float)) for x in labels)
+              or len({type(x) is str for x in labels}) != 1 or len(set(labels)) != n):
+            errors.append(f"{where} labels = {format_value(labels)}: must be {n} distinct "
+                          "strings or numbers (the coordinate of the dimension)")
             return None
         if name is None:
             errors.append(f"{where}: a set axis needs a name (the dimension of the dataset)")

@@ -290,6 +290,8 @@ _STEP_Q = {"step_temperature_K": ("temperature_K", "K", "temperature of the rela
            "delta": ("delta", "1", "liquid-like fraction (sigma_0 - sigma_r)/sigma_0 of the step"),
            "defect_fraction_end": ("defect_fraction", "1",
                                    "defect fraction at the end of the step"),
+           "chi_mean_end": ("chi_mean", "1", "mean chi of the QPD sites at the end of the step"),
+           "sigma0_MPa": ("sigma0_MPa", "MPa", "first recorded stress of the step"),
            "run_number": ("run", "1", "1: first run, 2: second run after cooling")}
 
 
@@ -317,7 +319,8 @@ def _stepped_theory(view) -> dict[str, Quantity]:
     tab = view.tables["theory"]
     n = tab["temperature_K"].size
     cols = {"temperature_K": tab["temperature_K"], "delta": tab["delta"],
-            "defect_fraction": np.full(n, np.nan), "run": np.ones(n)}
+            "defect_fraction": np.full(n, np.nan), "chi_mean": np.full(n, np.nan),
+            "sigma0_MPa": tab["sigma0_MPa"], "run": np.ones(n)}
     return {q: Quantity(np.asarray(cols[col], float)[None, :], ("case", "step"), unit,
                         desc + " (analytical model, no aging)")
             for q, (col, unit, desc) in _STEP_Q.items()}
