@@ -264,7 +264,7 @@ replicas = 2
 
 
 def test_collected_dataset(tiny_store):
-    p, store, sw = tiny_store
+    _, store, sw = tiny_store
     ds = open_sweep(store)
     assert dict(ds.sizes) == {"temperature_K": 2, "replica": 2, "case": 1, "segment": 2}
     assert list(ds.temperature_K.values) == [430.0, 445.0]
@@ -347,7 +347,7 @@ def test_cli_check_lists_runs_and_bad_files_exit_2(tmp_path, capsys):
 
 def test_failing_run_serial_is_retried_and_reported(tmp_path, monkeypatch, capsys):
     """The local executors retry by repeated attempts; the failure is recorded per run."""
-    import mgmeso.sweep.tasks as tasks
+    from mgmeso.sweep import tasks
 
     p = tmp_path / "s.toml"
     p.write_text(BASE + '[sweep]\nretries = 1\n[[axis]]\nreplicas = 3\n')

@@ -25,9 +25,9 @@ import zarr
 pytest.importorskip("distributed")
 xr = pytest.importorskip("xarray")
 
-from mgmeso.cli import main  # noqa: E402
-from mgmeso.sweep import load_sweep, open_sweep, run_sweep  # noqa: E402
-from mgmeso.sweep.executors import SerialExecutor  # noqa: E402
+from mgmeso.cli import main
+from mgmeso.sweep import load_sweep, open_sweep, run_sweep
+from mgmeso.sweep.executors import SerialExecutor
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -134,8 +134,8 @@ def _kill_resume(tmp_path: Path, sweep_toml: Path, executor_args: list[str],
     print(f"killed after {time.time() - t0:.1f} s")
     done_at_kill = _done(store)
     assert 2 <= done_at_kill < n
-    res = subprocess.run(cmd + ["--resume"], env=_env(), capture_output=True, text=True,
-                         timeout=900, cwd=tmp_path)
+    res = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True,
+                         timeout=900, cwd=tmp_path, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     print(f"resumed after {time.time() - t0:.1f} s")
     assert f"{n} done ({done_at_kill}" in res.stdout or f"{n} done (" in res.stdout
@@ -209,7 +209,7 @@ def test_kill_driver_and_resume_local_processes(tmp_path):
 
 def _failing_engine(fail_always: str, fail_once: str, calls: dict):
     """An engine that raises for one run in every attempt and for another in its first."""
-    import mgmeso.sweep.tasks as tasks
+    from mgmeso.sweep import tasks
 
     real = tasks._run_engine
     lock = threading.Lock()
@@ -233,7 +233,7 @@ def test_failing_run_is_retried_reported_and_others_finish(tmp_path, monkeypatch
     error in the summary, the store and the dataset; the exit code is 1."""
     from distributed import LocalCluster
 
-    import mgmeso.sweep.tasks as tasks
+    from mgmeso.sweep import tasks
 
     toml = sweep_file(tmp_path, L=3, temps=[400.0, 405.0, 410.0], replicas=2, creep_s=30.0)
     text = toml.read_text().replace("retries = 0", "retries = 2")

@@ -232,6 +232,7 @@ def _parse_one(i: int, raw: Any, errors: list[str]) -> Axis | None:
     key = raw.get("key")
     if not _check_key(key, where, errors):
         return None
+    assert isinstance(key, str)
     if "labels" in raw:
         errors.append(f"{where}: labels belong to a set axis (a key axis is labelled by its values)")
     if form == "values":

@@ -187,14 +187,17 @@ def _assemble(sd: SweepData, names: list[str] | None):
     status = {m: sd.status(m) for m in ("kmc", "theory")}
     labels: list[list[str]] = [[] for _ in range(n)]
     for mode in ("kmc", "theory"):
-        rows = []
+        rows: list[dict[str, Quantity]] = []
         for i, r in enumerate(sd.runs):
             if status[mode][i] != "done":
                 rows.append({})
                 continue
-            view = sd.kmc(r["id"]) if mode == "kmc" else sd.theory(r["id"])
+            view: RunView | TheoryView
             if mode == "kmc":
+                view = sd.kmc(r["id"])
                 labels[i] = view.case_labels
+            else:
+                view = sd.theory(r["id"])
             rows.append(_read_run_summary(view, names, mode))
         per_mode[mode] = rows
     data_vars: dict = {}
@@ -221,8 +224,8 @@ def _assemble(sd: SweepData, names: list[str] | None):
         for qn in qnames:
             qs = [row.get(qn) for row in rows]
             q0 = next(q for q in qs if q is not None)
-            attrs = {"units": q0.units, "description": q0.description}
-            data_vars[qn + suffix] = (*grid(qs, "values"), attrs)
+            data_vars[qn + suffix] = (*grid(qs, "values"),
+                                      {"units": q0.units, "description": q0.description})
             if any(q is not None and q.se is not None for q in qs):
                 data_vars[qn + "_se"] = (*grid(qs, "se"), {
                     "units": q0.units, "description": "standard error over replicas of: "
@@ -258,7 +261,7 @@ def _assemble(sd: SweepData, names: list[str] | None):
                                    {"description": "label of the engine's case"})
     for d, s in extra_len.items():
         coords[d] = np.arange(s) + _EXTRA_COORDS.get(d, 0)
-    attrs = {"title": sd.attrs.get("title", ""), "sweep_hash": sd.attrs["sweep_hash"],
+    attrs: dict[str, str | int] = {"title": sd.attrs.get("title", ""), "sweep_hash": sd.attrs["sweep_hash"],
              "combine": sd.attrs["combine"], "runs": n,
              "axes": json.dumps(sd.attrs["axes"]), "base_config": json.dumps(sd.attrs["base_config"]),
              "mgmeso_version": sd.attrs["versions"].get("mgmeso", "")}

@@ -66,6 +66,7 @@ def _groups(runs: list[Run], mode: str) -> list[list[Run]]:
 
     groups: dict[str, list[Run]] = {}
     for r in runs:
+        assert r.cfg is not None        # validated runs have a config
         groups.setdefault(theory_key(r.cfg), []).append(r)
     return list(groups.values())
 

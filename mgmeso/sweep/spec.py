@@ -158,7 +158,7 @@ def _points(axes: list[Axis], combine: str, zip_dim: str, errors: list[str]):
 
 
 def _default_seed() -> int:
-    return next(f.default for f in fields(Simulation) if f.name == "seed")
+    return int(next(f.default for f in fields(Simulation) if f.name == "seed"))  # type: ignore[arg-type]
 
 
 def parse_sweep(doc: dict, path: Path | None = None, mode: str = "kmc") -> Sweep:
@@ -241,7 +241,8 @@ def parse_sweep(doc: dict, path: Path | None = None, mode: str = "kmc") -> Sweep
 
     cfg_path = base_path if base_path is not None else path
     width = max(5, len(str(max(len(points) - 1, 0))))
-    runs, problems = [], {}
+    runs: list[Run] = []
+    problems: dict[str, list[Run]] = {}
     for index, point in enumerate(points):
         run_doc = copy.deepcopy(base_doc)
         coords, settings, bad = {}, [], []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -94,4 +95,4 @@ def theory_task(store: str, run_ids: list[str], cfg: RunConfig, threads: int = 1
             "wall_s": time.perf_counter() - t0, "resumed": False, "skipped": res is None}
 
 
-TASKS = {"kmc": kmc_task, "theory": theory_task}
+TASKS: dict[str, Callable[..., dict[str, Any]]] = {"kmc": kmc_task, "theory": theory_task}

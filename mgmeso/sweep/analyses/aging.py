@@ -91,13 +91,10 @@ def preanneal(sd, ds, out, options, overwrite) -> list[str]:
         view0 = samples[0][0]
         first = _first_relaxation(view0)
         tf = view0.cfg.protocol.t_first_s
-        st1, st3 = [], []
-        t = None
-        for view, r in samples:
-            t, rel = _relaxations(view, r, first, tf)
-            st1.append(rel[1])
-            st3.append(rel[3])
-        st1, st3 = np.array(st1), np.array(st3)
+        curves = [_relaxations(view, r, first, tf) for view, r in samples]
+        t = curves[0][0]
+        st1 = np.array([c[1][1] for c in curves])
+        st3 = np.array([c[1][3] for c in curves])
         (m1, s1), (m3, s3) = mean_se(st1), mean_se(st3)
         me, se = mean_se(st3 - st1)
         at = ", ".join(f"{np.interp(x, t, me):+.4f} +/- {np.interp(x, t, se):.4f}"

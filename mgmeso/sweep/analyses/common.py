@@ -51,7 +51,7 @@ def mean_se(x, axis: int = 0):
 def per_replica(sd, ds) -> list:
     """(run view, engine replica) for every finished run of ``ds`` (a sweep dataset or a
     selection of it) and every engine replica inside the run: the independent samples."""
-    out = []
+    out: list = []
     for rid, status in zip(np.ravel(ds.run_id.values), np.ravel(ds.status.values)):
         if str(status) != "done":
             continue
@@ -101,5 +101,6 @@ def compare_reference(sd, options: dict, cols: dict, key: str, names) -> list[st
     zcrit = float(norm.ppf(1 - 0.025 / len(zs)))
     worst = float(np.nanmax(np.abs(zs)))
     verdict = "agree" if worst < zcrit else "DISAGREE"
-    return [f"against {path}: {len(zs)} values, max |z| = {worst:.2f} (5 % family-wise "
-            f"threshold {zcrit:.2f}): {verdict}"] + lines
+    head = (f"against {path}: {len(zs)} values, max |z| = {worst:.2f} (5 % family-wise "
+            f"threshold {zcrit:.2f}): {verdict}")
+    return [head, *lines]

@@ -74,13 +74,15 @@ def creep_compliance(sd, ds, out, options, overwrite) -> list[str]:
             dx = (k - (n_s - 1) / 2) * 1.2          # side by side, so the error bars show
             ax.errorbar(d.temperature_K + dx, m.sel(stress_MPa=s), yerr=se.sel(stress_MPa=s),
                         fmt="o", color=c, capsize=3, ms=5, label=f"kMC, {s:g} MPa")
-            ax.plot(d.temperature_K, t.sel(stress_MPa=s), "-", color=c, lw=1,
-                    label=f"theory, {s:g} MPa")
+        # the model is linear in the stress: one line for all of them (drawn for each)
+        for k, s in enumerate(d.stress_MPa.values):
+            ax.plot(d.temperature_K, t.sel(stress_MPa=s), "k-", lw=1,
+                    label="analytical model (linear: all stresses)" if k == 0 else None)
         ax.set_yscale("log")
         ax.set_xlabel("temperature (K)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
-    axes[0].legend(fontsize=8, ncol=2)
+    axes[0].legend(fontsize=8)
     n_rep = ds.sizes.get("replica", 1)
     fig.suptitle(f"{ds.attrs.get('title', '')}\n(kMC: mean of {n_rep} replica runs +/- SE; "
                  "lines: analytical model)", fontsize=9)

@@ -34,7 +34,7 @@ def _freq(label: str) -> float:
     return 0.0 if label == "untrained" else float(label.split()[0])
 
 
-def _last_row(table: np.ndarray, seg_col: np.ndarray, segment: int) -> int:
+def _last_row(seg_col: np.ndarray, segment: int) -> int:
     return int(np.flatnonzero(seg_col == segment)[-1])
 
 
@@ -54,7 +54,7 @@ def training_creep(sd, ds, out, options, overwrite) -> list[str]:
         for c in range(len(labels)):
             i_creep = len(view.setup.programs[c].segments) - 1
             seg, t = seg_all[c, r], t_all[c, r]
-            b = _last_row(t, seg, i_creep - 1)
+            b = _last_row(seg, i_creep - 1)
             m = seg == i_creep
             tt = t[m] - t[b]
             eps = eps_all[c, r][m] - eps_all[c, r][b]
@@ -71,7 +71,7 @@ def training_creep(sd, ds, out, options, overwrite) -> list[str]:
         rows[k], rows[k + "_se"] = list(m), list(se)
     cols = {k: np.array(v) for k, v in rows.items()}
     Table(cols).to_csv(o.path("training_creep.csv"))
-    lines = [f"creep after training {lab:>9}: chi at loading {cols['chi_mean_at_load'][c]:.4f}, "
+    lines = [f"creep after training {lab}: chi at loading {cols['chi_mean_at_load'][c]:.4f}, "
              f"creep strain at {t_creep[c][-1]:.0f} s {cols['creep_strain'][c]:.5f} +/- "
              f"{cols['creep_strain_se'][c]:.5f}, rate {cols['creep_rate_per_s'][c]:.3e} +/- "
              f"{cols['creep_rate_per_s_se'][c]:.1e} 1/s ({len(samples)} replicas)"
@@ -142,7 +142,7 @@ def training(sd, ds, out, options, overwrite) -> list[str]:
     for i, (view, r) in enumerate(samples):
         seg = view.series("segment")
         for c in range(len(labels)):
-            b = _last_row(None, seg[c, r], 2)          # end of the cooling segment
+            b = _last_row(seg[c, r], 2)          # end of the cooling segment
             per["defect_fraction"][i, c] = view.series("defect_fraction")[c, r][b]
             per["chi_mean"][i, c] = view.series("chi_mean")[c, r][b]
             per["work_MPa"][i, c] = _work(view, c, r)
@@ -173,6 +173,14 @@ def _work(view, c: int, r: int) -> float:
     return float(np.sum(0.5 * (s[1:] + s[:-1]) * np.diff(e)))
 
 
+def _chi_at_load(view, r: int, label: str) -> float:
+    """Mean chi of replica r of case ``label`` when the creep load is applied."""
+    c = list(view.case_labels).index(label)
+    i_creep = len(view.setup.programs[c].segments) - 1
+    b = _last_row(view.series("segment")[c, r], i_creep - 1)
+    return float(view.series("chi_mean")[c, r][b])
+
+
 @register_analysis("yield_scan")
 def yield_scan(sd, ds, out, options, overwrite) -> list[str]:
     o = Outputs(out, overwrite)
@@ -181,15 +189,8 @@ def yield_scan(sd, ds, out, options, overwrite) -> list[str]:
                              "chi_rise": [], "chi_rise_se": []}
     lines = []
     for y in ds[axis].values:
-        lo, hi = [], []
-        for view, r in per_replica(sd, ds.sel({axis: y})):
-            labels = list(view.case_labels)
-            for lst, lab in ((lo, "0.01 Hz"), (hi, "10 Hz")):
-                c = labels.index(lab)
-                i_creep = len(view.setup.programs[c].segments) - 1
-                b = _last_row(None, view.series("segment")[c, r], i_creep - 1)
-                lst.append(view.series("chi_mean")[c, r][b])
-        lo, hi = np.array(lo), np.array(hi)
+        lo = np.array([_chi_at_load(v, r, "0.01 Hz") for v, r in per_replica(sd, ds.sel({axis: y}))])
+        hi = np.array([_chi_at_load(v, r, "10 Hz") for v, r in per_replica(sd, ds.sel({axis: y}))])
         rise, se = mean_se(hi - lo)
         for k, v in zip(rows, (y, lo.mean(), hi.mean(), rise, se)):
             rows[k].append(float(v))
