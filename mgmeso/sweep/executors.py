@@ -83,7 +83,7 @@ def _attempts(fn: Callable, retries: int, *args):
     for attempt in range(retries + 1):
         try:
             return fn(*args)
-        except Exception as exc:
+        except Exception as exc:  # any error of a run is reported, not fatal
             if _is_interrupt(exc):
                 raise
             if attempt == retries:
