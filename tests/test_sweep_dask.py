@@ -102,7 +102,7 @@ def _kill_midway(cmd: list[str], store: Path, n_runs: int, need_checkpoint: bool
             if time.time() - t0 > timeout_s:
                 proc.kill()
                 pytest.fail("the sweep made no progress")
-            time.sleep(0.05)
+            time.sleep(0.02)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -152,18 +152,6 @@ def _kill_resume(tmp_path: Path, sweep_toml: Path, executor_args: list[str],
     return res.stdout + res.stderr
 
 
-def _warm(n: int) -> int:
-    """Load the kMC kernels in a worker (numba's cache), as its first run would."""
-    import tomllib
-
-    from mgmeso.config import parse_config
-    from mgmeso.kmc.ensemble import run_ensemble
-
-    doc = tomllib.loads(sweep_file_text(3, [400.0], 1, 3.0)).get("base")
-    run_ensemble(parse_config(doc), None, progress=False, workers=1)
-    return n
-
-
 def test_kill_driver_and_resume_on_local_dask(tmp_path):
     """Six short runs on a two-worker LocalCluster (started here, reached by its address, so
     that it outlives the driver as a remote cluster would); SIGKILL of the driver while runs
@@ -172,7 +160,7 @@ def test_kill_driver_and_resume_on_local_dask(tmp_path):
 
     from mgmeso.sweep.executors import DaskExecutor
 
-    toml = sweep_file(tmp_path, L=4, temps=[390.0, 395.0, 400.0], replicas=2)
+    toml = sweep_file(tmp_path, L=4, temps=[430.0, 445.0, 390.0], replicas=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         out = _kill_resume(tmp_path, toml, ["--scheduler", cluster.scheduler_address],
@@ -183,7 +171,7 @@ def test_kill_driver_and_resume_on_local_dask(tmp_path):
 @pytest.mark.slow
 def test_kill_driver_and_resume_cli_cluster(tmp_path):
     """The same with the CLI's own LocalCluster (--workers 2), which dies with the driver."""
-    toml = sweep_file(tmp_path, L=4, temps=[390.0, 395.0, 400.0], replicas=2)
+    toml = sweep_file(tmp_path, L=4, temps=[430.0, 445.0, 390.0], replicas=2)
     out = _kill_resume(tmp_path, toml, ["--workers", "2"], need_checkpoint=False)
     assert "Dask LocalCluster (2 workers" in out
 
