@@ -1,7 +1,8 @@
 """Aging and rejuvenation in the kMC: [Duan2022] second run, [Hao2023] pre-anneal, [Zhang2023] training.
 
-    python scripts/study_aging.py [stepped] [preanneal] [training] [training_creep] [yield_scan]
-                                  [alpha_tail] [--out DIR] [--workers N] [--resume]
+    python scripts/study_aging.py [stepped] [preanneal] [preanneal_baseline] [training]
+                                  [training_creep] [yield_scan] [alpha_tail]
+                                  [--out DIR] [--workers N] [--resume]
 
 The kMC studies are sweeps now (configs/sweeps/aging_*.toml, docs/sweeps.md); this script is a
 thin wrapper that runs each through ``mgmeso sweep`` into ``DIR/<study>.zarr`` and collects it
@@ -29,7 +30,8 @@ from mgmeso.io.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = {"stepped": "aging_stepped", "preanneal": "aging_preanneal", "training": "aging_training",
-          "training_creep": "aging_training_creep", "yield_scan": "aging_yield_scan"}
+          "training_creep": "aging_training_creep", "yield_scan": "aging_yield_scan",
+          "preanneal_baseline": "aging_preanneal"}     # the baseline is a point of preanneal
 STUDIES = [*SWEEPS, "alpha_tail"]
 
 
@@ -89,7 +91,8 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="continue interrupted sweeps")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    for s in args.studies:
+    for s in dict.fromkeys(SWEEPS.get(x, x) for x in args.studies):
+        s = next((k for k, v in SWEEPS.items() if v == s), s)
         if s == "alpha_tail":
             alpha_tail(None, args.out)
         else:
