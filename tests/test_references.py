@@ -23,14 +23,9 @@ THIS = Path(__file__).resolve().relative_to(ROOT).as_posix()
 #: coordinator, who applies them after the rewrite merges and then empties this set.
 PENDING = frozenset({
     "docs/kmc.md",
-    "docs/percolation.md",
     "mgmeso/config/protocols.py",
     "mgmeso/kmc/kernels.py",
     "mgmeso/kmc/replica.py",
-    "mgmeso/percolation/kernels.py",
-    "mgmeso/percolation/liquid.py",
-    "mgmeso/percolation/maps.py",
-    "mgmeso/plotting/theory_plots.py",
     "mgmeso/program.py",
     "mgmeso/theory/hereditary.py",
     "mgmeso/theory/protocols.py",

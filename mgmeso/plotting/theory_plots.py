@@ -197,7 +197,7 @@ def _stepped(result, cfg, ax):
     t = result.tables["theory"]
     T = t["temperature_K"]
     ax[0].plot(T, t["delta"], "o-", ms=3, label=r"$\delta = (\sigma_0-\sigma_r)/\sigma_0$")
-    ax[0].axhline(0.25, color="tab:red", ls=":", label="0.25 (percolation, seed 000)")
+    ax[0].axhline(0.25, color="tab:red", ls=":", label="0.25 (percolation, [Duan2022])")
     ax[0].set_ylabel(r"liquid-like fraction $\delta$")
     ax[0].legend(fontsize=8)
     d = t["ddelta_dT_per_K"]

@@ -37,6 +37,7 @@ from scipy.optimize import nnls
 
 from ..config.material import Material
 from ..config.protocols import HoldStrain, HoldStress, RampStrain, Temperature, Unload
+from ..errors import ModelRangeError
 from ..program import LoadingProgram, Oscillate, segment_duration, segment_sample_offsets
 from . import kinetics
 from .gumbel import gumbel_grid
@@ -263,8 +264,8 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
         if isinstance(seg, Unload):
             dur = 2.0 * max(abs(strain_now), 1e-12) / seg.rate_per_s
 
-            def hit_zero(t, y, segm=segm):
-                return segm.stress_chi(t, y)[0]
+            def hit_zero(s, y, segm=segm, t0=t_now):
+                return segm.stress_chi(t0 + s, y)[0]
             hit_zero.terminal = True
             hit_zero.direction = -1
             events = [hit_zero]
@@ -274,18 +275,26 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
             continue
         # an oscillation is resolved explicitly: at most 1/32 of a period per step
         max_step = 1.0 / (32.0 * seg.frequency_Hz) if isinstance(seg, Oscillate) else np.inf
-        sol = solve_ivp(segm.rhs, (t_now, t_now + dur), y0, method="BDF", rtol=opts.rtol,
-                        atol=1e-14, dense_output=True, events=events, max_step=max_step)
+        # integrate in time since the segment start: on absolute time, a segment after a long one
+        # cannot take the short steps its start needs (the float spacing at 1e12 s is 1e-4 s)
+        t0 = t_now
+        sol = solve_ivp(lambda s, y, segm=segm, t0=t0: segm.rhs(t0 + s, y), (0.0, dur), y0,
+                        method="BDF", rtol=opts.rtol, atol=1e-14, dense_output=True,
+                        events=events, max_step=max_step)
         if sol.status < 0:
-            raise RuntimeError(f"hereditary integration failed in segment {seg}: {sol.message}")
-        t_end = sol.t[-1]
+            raise ModelRangeError(
+                f"the hereditary integration failed in segment #{iseg + 1} ({seg}) at strain "
+                f"{strain_now:.3g}: {sol.message}; such failures come from loadings far outside "
+                "the small-strain range the model describes (|strain| above ~0.5, stresses near "
+                "sigma1): shorten or lower the load")
+        t_end = t0 + sol.t[-1]
         if eval_times is None:
             times = t_now + segment_sample_offsets(seg, t_end - t_now, program.t_first_s)
         else:
             last = iseg == len(program.segments) - 1
             times = eval_times[(eval_times > t_now) & ((eval_times <= t_end) | last)]
         for tt in times:
-            y = sol.sol(min(tt, t_end))
+            y = sol.sol(min(tt, t_end) - t0)
             rows.append(np.append(_row(segm, tt, y), iseg))
         y_end = sol.y[:, -1]
         sigma_now, chi_end, T_now = segm.stress_chi(t_end, y_end)
