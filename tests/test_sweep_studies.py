@@ -68,6 +68,7 @@ def test_deviation_analysis_on_a_tiny_lattice(tmp_path, capsys):
     assert (tmp_path / "analysis" / "deviation.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_creep_compliance_analysis_with_theory(tmp_path, capsys):
     toml = shrunk(tmp_path, "creep_T_stress_meanfield", [
         (r"L = 8", "L = 3"), (r"replicas = 4\n# one", "replicas = 2\n# one"),
