@@ -371,3 +371,18 @@ def test_failing_run_serial_is_retried_and_reported(tmp_path, monkeypatch, capsy
     ds = open_sweep(store)
     assert ds.status.values.tolist() == ["done", "failed", "done"]
     assert ds.error.values[1] == "kmc: ValueError: boom"
+
+
+def test_without_dask_local_processes_are_used_and_said(monkeypatch):
+    import mgmeso.sweep.executors as ex
+    from mgmeso.errors import UserError
+
+    monkeypatch.setattr(ex, "have_dask", lambda: False)
+    executor, note = ex.make_executor("auto", workers=1)
+    try:
+        assert isinstance(executor, ex.ProcessExecutor)
+        assert "Dask is not installed (pip install mgmeso[dask])" in note
+    finally:
+        executor.close()
+    with pytest.raises(UserError, match="Dask is not installed"):
+        ex.make_executor("auto", scheduler="tcp://127.0.0.1:1")

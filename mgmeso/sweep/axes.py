@@ -17,8 +17,9 @@ An axis is one dimension of the sweep. Its forms::
     [[axis]]                                   # several keys varied together (zipped)
     name = "rule"
     labels = ["mean-field", "series"]          # optional coordinate (strings or numbers)
-    set = {"simulation.plasticity" = ["parallel", "series"],
-           "simulation.coalescence" = [false, false]}
+    [axis.set]
+    "simulation.plasticity" = ["parallel", "series"]
+    "simulation.coalescence" = [false, false]
 
     [[axis]]                                   # replicas: one run per seed
     replicas = 8                               # name defaults to "replica"
