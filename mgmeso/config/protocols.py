@@ -11,6 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..segments.ranges import FREQUENCY, TEMPERATURE, TIME
+from ..segments.registry import (
+    SEGMENTS,
+    HoldStrain,
+    HoldStress,
+    OscillateSegment,
+    RampStrain,
+    Temperature,
+    Unload,
+)
 from .fields import param
 
 __all__ = [
@@ -20,12 +30,9 @@ __all__ = [
 ]
 
 _POS = dict(lo=0.0, lo_open=True)
-_T = dict(unit="K", lo=0.0, lo_open=True, hi=5000.0, why="an absolute temperature is positive "
-          "(and metallic glasses crystallise long before 5000 K)")
-_TIME = dict(unit="s", lo=0.0, lo_open=True, hi=1e12,
-             why="a duration must be positive (and below 1e12 s, ~30 000 years)")
+_T, _TIME = TEMPERATURE, TIME
 _TFIRST = dict(unit="s", lo=1e-9, hi=1e12, why="a first sample time between 1 ns and 1e12 s")
-_FREQ = dict(unit="Hz", lo=1e-9, hi=1e9, why="a frequency between 1 nHz and 1 GHz")
+_FREQ = FREQUENCY
 _PPD = dict(lo=1, hi=200, why="between 1 and 200 sample times per decade of time")
 
 
@@ -43,8 +50,24 @@ def _grid(start_name, start, end_name, end, step_name, step, max_points=100_000)
     return msgs
 
 
+class _Protocol:
+    """What every protocol does besides holding its keys: the loading programs it compiles to
+    (:mod:`mgmeso.program`), one per kMC case."""
+
+    #: the kMC engine runs this protocol (a theory-only protocol sets False)
+    runs_in_kmc = True
+
+    def loading_program(self, temperature_K: float | None = None):
+        """The single loading program of a time-domain protocol."""
+        raise TypeError(f"protocol kind {self.kind!r} is not a time-domain loading program")
+
+    def kmc_cases(self) -> list:
+        """``(label, LoadingProgram)`` of every kMC case (by default one: the protocol's program)."""
+        return [(self.kind, self.loading_program())]
+
+
 @dataclass(frozen=True, kw_only=True)
-class DmaIsochronal:
+class DmaIsochronal(_Protocol):
     """Isochronal DMA: sinusoidal loading at fixed frequencies while heating (seed 004 Fig. 5)."""
 
     kind: ClassVar[str] = "dma_isochronal"
@@ -65,9 +88,14 @@ class DmaIsochronal:
     def check(self):
         return _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
 
+    def kmc_cases(self, samples_per_cycle: int = 16):
+        """One case per frequency (a strain oscillation while heating)."""
+        from ..program import dma_isochronal_cases
+        return dma_isochronal_cases(self, samples_per_cycle)
+
 
 @dataclass(frozen=True, kw_only=True)
-class DmaIsothermal:
+class DmaIsothermal(_Protocol):
     """Isothermal frequency sweeps at a ladder of temperatures (seed 004 L229-236, Fig. 4, 7)."""
 
     kind: ClassVar[str] = "dma_isothermal"
@@ -88,9 +116,14 @@ class DmaIsothermal:
                       max_points=10_000)
                 + _ordered("f_min_Hz", self.f_min_Hz, "f_max_Hz", self.f_max_Hz))
 
+    def kmc_cases(self, cycles_per_frequency: float = 6.0, samples_per_cycle: int = 16):
+        """One case per temperature (``cycles_per_frequency`` cycles at each frequency)."""
+        from ..program import dma_isothermal_cases
+        return dma_isothermal_cases(self, cycles_per_frequency, samples_per_cycle)
+
 
 @dataclass(frozen=True, kw_only=True)
-class Creep:
+class Creep(_Protocol):
     """Creep at constant stress, optionally followed by recovery at zero stress (seed 004 Fig. 11)."""
 
     kind: ClassVar[str] = "creep"
@@ -109,9 +142,13 @@ class Creep:
             return [f"t_first_s = {self.t_first_s:g} must be below creep_time_s = {self.creep_time_s:g}"]
         return []
 
+    def loading_program(self, temperature_K=None):
+        from ..program import creep_program
+        return creep_program(self)
+
 
 @dataclass(frozen=True, kw_only=True)
-class StressRelaxation:
+class StressRelaxation(_Protocol):
     """Stress relaxation after a strain step, at one or several temperatures (seed 002, 004 Fig. 9)."""
 
     kind: ClassVar[str] = "stress_relaxation"
@@ -130,9 +167,19 @@ class StressRelaxation:
             return [f"t_first_s = {self.t_first_s:g} must be below duration_s = {self.duration_s:g}"]
         return []
 
+    def loading_program(self, temperature_K=None):
+        """The relaxation at ``temperature_K`` (default: the first of ``temperatures_K``)."""
+        from ..program import relaxation_program
+        return relaxation_program(self, self.temperatures_K[0] if temperature_K is None
+                                  else temperature_K)
+
+    def kmc_cases(self):
+        """One independent relaxation per temperature."""
+        return [(f"{T:g} K", self.loading_program(T)) for T in self.temperatures_K]
+
 
 @dataclass(frozen=True, kw_only=True)
-class Tension:
+class Tension(_Protocol):
     """Constant-strain-rate tension, unloading and recovery (seed 004 Fig. 10)."""
 
     kind: ClassVar[str] = "tension"
@@ -153,9 +200,13 @@ class Tension:
     samples: int = param(600, doc="number of output samples", lo=10, hi=100_000,
                          why="between 10 and 100 000 samples")
 
+    def loading_program(self, temperature_K=None):
+        from ..program import tension_program
+        return tension_program(self)
+
 
 @dataclass(frozen=True, kw_only=True)
-class SteppedRelaxation:
+class SteppedRelaxation(_Protocol):
     """Step-wise isothermal stress relaxation from RT towards the alpha peak (seed 000)."""
 
     kind: ClassVar[str] = "stepped_relaxation"
@@ -184,9 +235,13 @@ class SteppedRelaxation:
             msgs.append(f"first_sample_s = {self.first_sample_s:g} must be below hold_s = {self.hold_s:g}")
         return msgs
 
+    def kmc_cases(self):
+        from ..program import compile_stepped
+        return [(self.kind, compile_stepped(self))]
+
 
 @dataclass(frozen=True, kw_only=True)
-class CyclicTraining:
+class CyclicTraining(_Protocol):
     """Cyclic 'beta training' while heating, and its input energy (seed 001 Fig. 1-2)."""
 
     kind: ClassVar[str] = "cyclic_training"
@@ -244,106 +299,16 @@ class CyclicTraining:
         return msgs
 
 
-# ---- loading-program segments ------------------------------------------------
+    def kmc_cases(self):
+        """One case per training frequency and an untrained reference."""
+        from ..program import compile_training
+        return compile_training(self)
 
-_SPACING = dict(choices=("log", "linear"))
 
-
-@dataclass(frozen=True, kw_only=True)
-class HoldStress:
-    """Hold a constant macroscopic stress (creep, recovery at 0 MPa)."""
-
-    type: ClassVar[str] = "hold_stress"
-    stress_MPa: float = param(unit="MPa", doc="held stress", lo=-1e5, hi=1e5,
-                              why="a stress below sigma1 in magnitude")
-    duration_s: float = param(doc="segment duration", **_TIME)
-    samples: int = param(60, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-    spacing: str = param("log", doc="sample spacing from the segment start", **_SPACING)
-
+# ---- a free program of segments (the segments: mgmeso.segments, one class per file) ---------
 
 @dataclass(frozen=True, kw_only=True)
-class HoldStrain:
-    """Jump to and hold a total strain (stress relaxation)."""
-
-    type: ClassVar[str] = "hold_strain"
-    strain: float = param(doc="held total strain", lo=-0.5, hi=0.5, why="a strain below 50 %")
-    duration_s: float = param(doc="segment duration", **_TIME)
-    samples: int = param(60, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-    spacing: str = param("log", doc="sample spacing from the segment start", **_SPACING)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RampStrain:
-    """Ramp the total strain at a constant rate to a target (tension)."""
-
-    type: ClassVar[str] = "ramp_strain"
-    rate_per_s: float = param(unit="1/s", doc="strain rate magnitude", lo=0.0, lo_open=True, hi=10.0,
-                              why="a positive, quasi-static strain rate")
-    to_strain: float = param(doc="target total strain", lo=-0.5, hi=0.5, why="a strain below 50 %")
-    samples: int = param(100, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Unload:
-    """Ramp the strain down at a rate until the stress reaches zero."""
-
-    type: ClassVar[str] = "unload"
-    rate_per_s: float = param(unit="1/s", doc="unloading strain rate", lo=0.0, lo_open=True, hi=10.0,
-                              why="a positive strain rate")
-    samples: int = param(50, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Temperature:
-    """Step (rate 0) or ramp the temperature; the mechanical state is held as before."""
-
-    type: ClassVar[str] = "temperature"
-    to_K: float = param(doc="target temperature", **_T)
-    rate_K_per_min: float = param(0.0, unit="K/min", doc="ramp rate (0: instantaneous step)",
-                                  lo=0.0, hi=1e4, why="a rate cannot be negative")
-    hold_s: float = param(0.0, unit="s", doc="hold after reaching to_K", lo=0.0, hi=1e12,
-                          why="a duration between 0 and 1e12 s")
-    samples: int = param(20, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-
-
-@dataclass(frozen=True, kw_only=True)
-class OscillateSegment:
-    """Sinusoidal strain or stress about the state at the segment start (a DMA-like load)."""
-
-    type: ClassVar[str] = "oscillate"
-    frequency_Hz: float = param(doc="oscillation frequency", **_FREQ)
-    cycles: float = param(doc="number of cycles", lo=0.0, lo_open=True, hi=1e8,
-                          why="a positive number of cycles")
-    strain_amplitude: float = param(0.0, doc="strain amplitude (strain control)", lo=0.0, hi=0.05,
-                                    why="a small strain; 0 when stress_amplitude_MPa is set")
-    stress_amplitude_MPa: float = param(0.0, unit="MPa", doc="stress amplitude (stress control)",
-                                        lo=0.0, hi=1e4,
-                                        why="below sigma1; 0 when strain_amplitude is set")
-    samples_per_cycle: float = param(16.0, doc="evenly spaced samples per cycle (below 1: "
-                                     "one sample every 1/x cycles)", lo=1e-6, hi=1000.0,
-                                     why="at most 1000 samples per cycle")
-
-    def check(self):
-        if (self.strain_amplitude > 0) == (self.stress_amplitude_MPa > 0):
-            return [f"strain_amplitude = {self.strain_amplitude:g}, stress_amplitude_MPa = "
-                    f"{self.stress_amplitude_MPa:g}: set exactly one of them (strain or stress control)"]
-        if self.cycles * self.samples_per_cycle > 1e7:
-            return [f"cycles x samples_per_cycle = {self.cycles * self.samples_per_cycle:g}: at most "
-                    f"1e7 samples per segment"]
-        return []
-
-
-SEGMENTS = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload, Temperature,
-                                OscillateSegment)}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Program:
+class Program(_Protocol):
     """A free sequence of loading segments, e.g. seed 002's loading/unloading at 315 K."""
 
     kind: ClassVar[str] = "program"
@@ -351,6 +316,10 @@ class Program:
     t_first_s: float = param(1e-3, doc="first log-spaced sample after the start of a segment",
                              **_TFIRST)
     segments: tuple = ()  # parsed by the loader from [[protocol.segments]]
+
+    def loading_program(self, temperature_K=None):
+        from ..program import free_program
+        return free_program(self)
 
 
 PROTOCOLS = {c.kind: c for c in (DmaIsochronal, DmaIsothermal, Creep, StressRelaxation, Tension,

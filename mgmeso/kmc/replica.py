@@ -25,14 +25,14 @@ import math
 
 import numpy as np
 
-from ..config import HoldStrain, HoldStress, RampStrain, Temperature, Unload
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
-from ..program import Oscillate, StrainStep, segment_duration, segment_sample_offsets
+from ..segments import STRESS, Law, Start
 from ..theory import kinetics
 from . import kernels as kn
 from .defects import DefectDynamics
 from .disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
+from .loading import SegmentRun, plan_ramp, plan_samples
 from .rng import seed_state
 from .setup import KmcSetup
 from .stable import kanter
@@ -138,12 +138,12 @@ class Replica:
         # the annihilation channel may be replaced by its mean drift (parallel rule only, and not
         # with unloading segments, whose zero-stress crossing assumes piecewise-constant strain)
         self.alpha_elimination = (sim.plasticity == "parallel" and sim.plastic_drift and
-                                  not any(isinstance(sg, Unload) for sg in prog.segments))
+                                  not any(sg.ends_on_event for sg in prog.segments))
         self.k_fast = 0.0
         self._count_elim()
         # position in the program and segment runtime values
         self.seg_index = 0
-        self.seg: dict | None = None
+        self.seg: SegmentRun | None = None
         self.snap_index = 0
         self.sample_pos = 0
         self.T = prog.temperature_K
@@ -191,38 +191,38 @@ class Replica:
 
     def _macro(self, t: float) -> tuple[float, float]:
         """Mean-field stress and total strain at time t under the current segment's law."""
-        seg = self.seg
+        law = self.law
         inel = self._inelastic_dynamic()
         J = self._J_inst()
         osc = 0.0
-        if seg is not None and seg.get("amp", 0.0) != 0.0:
-            osc = seg["amp"] * math.sin(seg["omega"] * (t - seg["t_seg0"]))
-        if seg is None or seg["control"] == kn.STRESS:
-            sigma = 0.0 if seg is None else seg["sigma_hold"] + osc
+        if law.amp != 0.0:
+            osc = law.amp * math.sin(law.omega * (t - law.t0))
+        if law.control == STRESS:
+            sigma = law.sigma_hold + osc
             return sigma, sigma * J + inel
-        eps = seg["eps0"] + seg["eps_rate"] * (t - seg["t_seg0"]) + osc
+        eps = law.eps0 + law.eps_rate * (t - law.t0) + osc
         return (eps - inel) / J, eps
+
+    @property
+    def law(self) -> Law:
+        """Loading law of the current segment (zero stress before the first one)."""
+        return Law() if self.seg is None else self.seg.law
 
     def _T_at(self, t: float) -> float:
         """Temperature at time t: the ramp's exact value during a ramp (the rates use the
         slice midpoint), else the segment temperature."""
-        seg = self.seg
-        if seg is None or not seg.get("ramp_K_per_s"):
-            return self.T
-        return seg["T_seg0"] + seg["ramp_K_per_s"] * (min(t, seg["ramp_end"]) - seg["t_seg0"])
+        return self.T if self.seg is None else self.seg.temperature_at(t, self.T)
 
     def control(self, t_stop: float, max_events: int) -> kn.Control:
         """Kernel scalars for the current segment (rates only, if no segment has started)."""
-        seg = self.seg or {"control": kn.STRESS, "sigma_hold": 0.0, "eps0": 0.0, "eps_rate": 0.0,
-                           "t_seg0": 0.0}
-        amp, omega = seg.get("amp", 0.0), seg.get("omega", 0.0)
+        law = self.law
         tp, setup = self.tpar, self.setup
         sim = setup.sim
         lat = setup.lattice
         return kn.Control(
             t_stop=float(t_stop), max_events=float(max_events),
-            control=seg["control"], sigma_hold=seg["sigma_hold"], eps0=seg["eps0"],
-            eps_rate=seg["eps_rate"], t_seg0=seg["t_seg0"], amp=amp, omega=omega,
+            control=float(law.control), sigma_hold=law.sigma_hold, eps0=law.eps0,
+            eps_rate=law.eps_rate, t_seg0=law.t0, amp=law.amp, omega=law.omega,
             k_fast=self.k_fast,
             log_tb_mean=tp["log_tb_mean"], temp_factor=tp["temp_factor"], log_tan=tp["log_tan"],
             log_tmax=tp["log_tmax"], log_t0=math.log(setup.material.t0_s),
@@ -328,92 +328,30 @@ class Replica:
             self._build_tree()
 
     def _begin_segment(self) -> None:
+        """Start the next segment: its law, temperature (ramp) and sample plan."""
         self._defect_update()
         prog = self.program
         seg = prog.segments[self.seg_index]
         t = self.t
         sigma, eps = self._macro(t)
         prev = self.seg
-        dur = segment_duration(seg, eps, self.T)
-        ramp = self._ramp(seg, t)
-        T_new = seg.to_K if isinstance(seg, Temperature) else self.T
-        if ramp:
-            T_new = ramp["T_seg0"] + ramp["ramp_K_per_s"] * 0.5 * (min(ramp["slice_next"],
-                                                                     ramp["ramp_end"]) - t)
+        start = Start(t, sigma, eps, self.T, STRESS if prev is None else prev.law.control)
+        dur = seg.duration(eps, self.T)
+        ramp = plan_ramp(seg, start, self.setup.sim.temperature_slice_K)
+        T_new = seg.held_temperature_K(self.T) if ramp is None else ramp.first_slice_temperature(t)
         if prev is None or T_new != self.T:
             self._set_temperature(T_new, sigma)
-        law = {"control": kn.STRESS, "sigma_hold": 0.0, "eps0": eps, "eps_rate": 0.0, "t_seg0": t,
-               "amp": 0.0, "omega": 0.0}
-        law.update(ramp)
-        if isinstance(seg, HoldStress):
-            law.update(control=kn.STRESS, sigma_hold=seg.stress_MPa)
-        elif isinstance(seg, HoldStrain):
-            law.update(control=kn.STRAIN, eps0=seg.strain)
-        elif isinstance(seg, StrainStep):
-            law.update(control=kn.STRAIN, eps0=eps + seg.strain)
-        elif isinstance(seg, RampStrain):
-            law.update(control=kn.STRAIN, eps_rate=math.copysign(seg.rate_per_s, seg.to_strain - eps))
-        elif isinstance(seg, Unload):
-            law.update(control=kn.UNLOAD, eps_rate=-math.copysign(seg.rate_per_s, sigma))
-        elif isinstance(seg, Oscillate):
-            law["omega"] = 2.0 * math.pi * seg.frequency_Hz
-            if seg.strain_amplitude != 0.0:
-                law.update(control=kn.STRAIN, eps0=eps, amp=seg.strain_amplitude)
-            else:
-                law.update(control=kn.STRESS, sigma_hold=sigma, amp=seg.stress_amplitude_MPa)
-        elif isinstance(seg, Temperature):
-            kept = prev["control"] if prev is not None else kn.STRESS
-            if kept in (kn.STRESS, kn.UNLOAD):   # after unloading: held at (about) zero stress
-                law.update(control=kn.STRESS, sigma_hold=sigma)
-            else:
-                law.update(control=kn.STRAIN, eps0=eps)
-        if isinstance(seg, Unload):
-            est = abs(sigma) * self._J_inst() / seg.rate_per_s if sigma != 0 else 0.0
-            offs = (np.linspace(est / seg.samples, est, seg.samples) if est > 0 else np.zeros(0))
-            law["t_end"] = math.inf if est > 0 else t
-            law["spacing"] = est / seg.samples if est > 0 else 0.0
-        else:
-            offs = segment_sample_offsets(seg, dur, prog.t_first_s) if dur > 0 else np.zeros(0)
-            law["t_end"] = t + dur
-        law["samples"] = [float(x) for x in t + offs]
-        law["finished"] = not law["samples"]
-        self.seg = law
+        samples, t_end, spacing = plan_samples(seg, t, dur, prog.t_first_s, sigma, self._J_inst())
+        self.seg = SegmentRun(seg.law(start), ramp, samples, t_end, spacing, not samples)
         self.sample_pos = 0
         self.K.t_next[0] = np.nan  # rates change at a segment start: redraw the next event
         self._build_tree()
-
-    def _ramp(self, seg, t: float) -> dict:
-        """Ramp bookkeeping of a segment that changes the temperature at a rate (empty if none).
-
-        The ramp runs as slices of ``[simulation] temperature_slice_K``, each at its
-        midpoint temperature: rates are constant within a slice, so the kernel stays exact
-        within it, and the error of the steps converges as the slices shrink.
-        """
-        if isinstance(seg, Temperature) and seg.rate_K_per_min > 0 and seg.to_K != self.T:
-            rate = math.copysign(seg.rate_K_per_min / 60.0, seg.to_K - self.T)
-            ramp_dur = abs(seg.to_K - self.T) / abs(rate)
-        elif isinstance(seg, Oscillate) and seg.ramp_K_per_min > 0:
-            rate = seg.ramp_K_per_min / 60.0
-            ramp_dur = seg.duration_s
-        else:
-            return {}
-        dt = self.setup.sim.temperature_slice_K / abs(rate)
-        return {"ramp_K_per_s": rate, "T_seg0": self.T, "ramp_end": t + ramp_dur,
-                "slice_dt": dt, "slice_next": min(t + dt, t + ramp_dur)}
 
     def _next_slice(self) -> None:
         """Move the temperature to the midpoint of the next ramp slice (to the final
         temperature at the end of the ramp)."""
         self._defect_update()
-        seg = self.seg
-        t0, end = seg["slice_next"], seg["ramp_end"]
-        if t0 >= end:
-            T = seg["T_seg0"] + seg["ramp_K_per_s"] * (end - seg["t_seg0"])
-            seg["slice_next"] = math.inf
-        else:
-            t1 = min(t0 + seg["slice_dt"], end)
-            seg["slice_next"] = t1
-            T = seg["T_seg0"] + seg["ramp_K_per_s"] * (0.5 * (t0 + t1) - seg["t_seg0"])
+        T = self.seg.ramp.next_slice(self.seg.law.t0)
         sigma, _ = self._macro(self.t)
         self._set_temperature(T, sigma)
         self.K.t_next[0] = np.nan   # rates changed: redraw the next event
@@ -444,7 +382,7 @@ class Replica:
         # conditional means of the equilibrium units (Rao-Blackwell: same mean, less noise)
         eb_x = self.d_beta * (K.sums[0] + nb * (2 * p - 1)) / self.N
         ea_x = self.d_an * (K.sums[1] + na * (2 * p - 1)) / self.N
-        if self.seg["control"] == kn.STRESS:
+        if self.law.control == STRESS:
             s_obs = s_x = sigma
             e_el = s_obs * mat.J_el_per_MPa
             eps = e_el + e_b + e_a + e_p
@@ -485,28 +423,28 @@ class Replica:
         """Run to the next stop (sample, snapshot, segment end) or for ``max_events`` events."""
         if self.done:
             return
-        if self.seg is None or self.seg["finished"]:
+        if self.seg is None or self.seg.finished:
             if self.seg is not None:
                 self._end_segment()
                 if self.done:
                     return
             self._begin_segment()
-            if self.seg["finished"]:
+            if self.seg.finished:
                 return
         seg = self.seg
         snaps = self.setup.snapshot_times_s
-        t_sample = seg["samples"][self.sample_pos]
+        t_sample = seg.samples[self.sample_pos]
         t_stop, is_snap = t_sample, False
         if self.snap_index < len(snaps) and snaps[self.snap_index] <= t_sample:
             t_stop, is_snap = max(snaps[self.snap_index], self.t), True
-        edge = seg.get("slice_next", math.inf)
+        edge = seg.slice_edge
         if self.dyn is not None and self.dyn.next_update_s < min(edge, t_stop):
             status = kn.run_until(self.S, self.control(self.dyn.next_update_s, max_events), self.K)
             if status != kn.STATUS_EVENTS:
                 self._defect_update()
             if status == kn.STATUS_UNLOADED:
                 self.records.append(self.observe())
-                seg["finished"] = True
+                seg.finished = True
             return
         if edge <= t_stop:
             status = kn.run_until(self.S, self.control(edge, max_events), self.K)
@@ -519,7 +457,7 @@ class Replica:
         if status == kn.STATUS_UNLOADED:
             self._defect_update()
             self.records.append(self.observe())
-            seg["finished"] = True
+            seg.finished = True
             return
         if is_snap:   # snapshots change nothing: no defect update at a snapshot alone
             self.snapshots.append(self.snapshot())
@@ -529,11 +467,11 @@ class Replica:
         self._defect_update()
         self.records.append(self.observe())
         self.sample_pos += 1
-        if self.sample_pos >= len(seg["samples"]):
-            if seg["control"] == kn.UNLOAD:
-                seg["samples"].append(self.t + seg["spacing"])  # not at zero stress yet
+        if self.sample_pos >= len(seg.samples):
+            if seg.ends_on_event:
+                seg.samples.append(self.t + seg.spacing)  # not at zero stress yet
             else:
-                seg["finished"] = True
+                seg.finished = True
 
     def run(self, on_chunk=None) -> None:
         """Run the whole program; ``on_chunk(replica)`` is called after every kernel call."""
@@ -560,7 +498,8 @@ class Replica:
         d.update({"Q_U": self.U, "Q_W": self.W, "Q_frac": self.frac})
         d["records"] = self.table()
         meta = {
-            "seg_index": self.seg_index, "seg": self.seg, "snap_index": self.snap_index,
+            "seg_index": self.seg_index, "seg": None if self.seg is None else self.seg.to_dict(),
+            "snap_index": self.snap_index,
             "sample_pos": self.sample_pos, "T": self.T, "tpar": self.tpar,
             "done": self.done, "obs_rng": self.obs_rng.bit_generator.state,
             "snap_rng": self.snap_rng.bit_generator.state,
@@ -586,9 +525,7 @@ class Replica:
         self._calibrate()
         meta = json.loads(bytes(d["meta"]).decode())
         self.seg_index = meta["seg_index"]
-        self.seg = meta["seg"]
-        if self.seg is not None:
-            self.seg["t_end"] = float(self.seg["t_end"])
+        self.seg = None if meta["seg"] is None else SegmentRun.from_dict(meta["seg"])
         self.snap_index = meta["snap_index"]
         self.sample_pos = meta["sample_pos"]
         self.T = meta["T"]

@@ -26,11 +26,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import (Creep, CyclicTraining, DmaIsochronal, DmaIsothermal, Program, RunConfig,
-                      SteppedRelaxation, StressRelaxation, Tension)
+from ..config import (
+    Creep,
+    CyclicTraining,
+    DmaIsochronal,
+    DmaIsothermal,
+    Program,
+    RunConfig,
+    SteppedRelaxation,
+    StressRelaxation,
+    Tension,
+)
 from ..config.material import Material
+from ..constants import SECONDS_PER_MINUTE
+from ..grids import log_sample_count, temperature_grid
 from ..io.table import Table
-from ..program import compile_protocol, segment_sample_offsets
 from . import analysis
 from .compliance import complex_compliance, creep_compliance, state_point
 from .gumbel import gumbel_grid
@@ -102,8 +112,8 @@ def _grid(cfg: RunConfig):
 
 def _dma_isochronal(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
-    T = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
-    rate = p.heating_rate_K_per_min / 60.0
+    T = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
+    rate = p.heating_rate_K_per_min / SECONDS_PER_MINUTE
     tables, peaks = [], []
     for f in p.frequency_Hz:
         cols = dma_columns(cfg.material, T, f, _grid(cfg), cfg.theory.chi_law)
@@ -129,7 +139,7 @@ def _dma_isochronal(cfg: RunConfig) -> TheoryResult:
 def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
-    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    temps = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
     n_f = int(round(np.log10(p.f_max_Hz / p.f_min_Hz) * p.points_per_decade)) + 1
     freqs = np.geomspace(p.f_min_Hz, p.f_max_Hz, n_f)
     TT, FF = np.meshgrid(temps, freqs, indexing="ij")
@@ -183,11 +193,11 @@ def _time_table(d: dict, T: float) -> Table:
 def _creep(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
-    prog = compile_protocol(p)
+    prog = p.loading_program()
     times, stress = [], []
     t0 = 0.0
     for seg in prog.segments:
-        offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
+        offs = seg.sample_offsets(seg.duration_s, prog.t_first_s)
         times.append(t0 + offs)
         stress.append(np.full(offs.shape, seg.stress_MPa))
         t0 += seg.duration_s
@@ -224,8 +234,8 @@ def _relaxation_at(cfg: RunConfig, T: float, strain: float, t_out: np.ndarray) -
 
 def _stress_relaxation(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
-    n = int(np.ceil(np.log10(p.duration_s / p.t_first_s) * p.points_per_decade)) + 1
-    t = np.geomspace(p.t_first_s, p.duration_s, n)
+    t = np.geomspace(p.t_first_s, p.duration_s,
+                     log_sample_count(p.t_first_s, p.duration_s, p.points_per_decade))
     tables, per_T = [], []
     for T in p.temperatures_K:
         d = _relaxation_at(cfg, T, p.strain, t)
@@ -269,7 +279,7 @@ def _hereditary(cfg: RunConfig, nonlinear_default: bool) -> dict:
     opts = HereditaryOptions(nonlinear=_nonlinear(cfg, nonlinear_default),
                              strain_term=o.strain_term, reordering_term=o.reordering_term,
                              chi_law=o.chi_law, modes_per_decade=o.kww_modes_per_decade)
-    return run_program(cfg.material, compile_protocol(cfg.protocol), opts)
+    return run_program(cfg.material, cfg.protocol.loading_program(), opts)
 
 
 def _tension(cfg: RunConfig) -> TheoryResult:
@@ -301,9 +311,9 @@ _RELAXED = 1e-8     # sigma_0 / (E_u strain) below which a step counts as fully 
 def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
-    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
-    n = int(np.ceil(np.log10(p.hold_s / p.first_sample_s) * p.points_per_decade)) + 1
-    t = np.geomspace(p.first_sample_s, p.hold_s, n)
+    temps = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
+    t = np.geomspace(p.first_sample_s, p.hold_s,
+                     log_sample_count(p.first_sample_s, p.hold_s, p.points_per_decade))
     curves, rows = [], {k: [] for k in ("temperature_K", "sigma0_MPa", "sigma_r_MPa", "delta",
                                         "tau_c_s", "beta_KWW")}
     for T in temps:
@@ -347,8 +357,8 @@ def _cyclic_training(cfg: RunConfig) -> TheoryResult:
     """
     p = cfg.protocol
     mat = cfg.material
-    T = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
-    q = p.heating_rate_K_per_min / 60.0
+    T = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
+    q = p.heating_rate_K_per_min / SECONDS_PER_MINUTE
     tables = []
     terminal = {"temperature_K": [], "frequency_Hz": [], "energy_total_MJ_per_m3": []}
     for f in p.frequency_Hz:
