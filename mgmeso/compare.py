@@ -27,6 +27,7 @@ from scipy.stats import binom
 from .config.material import Material
 from .errors import UserError
 from .kmc.lattice import Lattice
+from .kmc.observables import estimator
 from .kmc.setup import KmcSetup
 from .theory import kinetics
 from .theory.compliance import state_point
@@ -40,8 +41,6 @@ __all__ = ["theory_for_case", "local_kernel", "neighbourhood_size", "Comparison"
 COMPARED = ("strain", "strain_beta", "strain_anelastic", "strain_plastic", "stress_MPa")
 #: annihilations per replica needed before the plastic strain is compared in standard errors
 MIN_EVENTS = 10
-_ESTIMATOR = {"strain": "strain_expected", "strain_beta": "strain_beta_expected",
-              "strain_anelastic": "strain_anelastic_expected", "stress_MPa": "stress_MPa_expected"}
 
 
 def neighbourhood_size(lat: Lattice, radius: int) -> int:
@@ -222,8 +221,8 @@ def compare(setup: KmcSetup, mean_of, se_of, chi_law: str = "linear") -> Compari
         th, model = theory_for_case(setup, c, t, chi_law)
         # the ensemble mean is estimated with the equilibrium units at their conditional
         # mean (same expectation as the drawn values, no observation noise)
-        m = {n: mean_of(_ESTIMATOR.get(n, n))[c][ok] for n in COMPARED}
-        s = {n: se_of(_ESTIMATOR.get(n, n))[c][ok] for n in COMPARED}
+        m = {n: mean_of(estimator(n))[c][ok] for n in COMPARED}
+        s = {n: se_of(estimator(n))[c][ok] for n in COMPARED}
         thc = {n: np.asarray(th[n])[: t.size] for n in COMPARED}
         z = {n: _z(m[n], s[n], thc[n]) for n in COMPARED}
         # The plastic strain is a sum of annihilation events: with a handful per replica its

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compare import COMPARED
 from ..config import load_config
 from ..io.files import prepare_outputs
 from ..io.table import Table
@@ -32,7 +33,7 @@ def comparison_table(cmp) -> Table:
     rows = []
     for c, label in enumerate(cmp.labels):
         cols = {"case": np.full(cmp.times[c].size, c), "time_s": cmp.times[c]}
-        for n in ("strain", "strain_beta", "strain_anelastic", "strain_plastic", "stress_MPa"):
+        for n in COMPARED:
             cols[f"{n}_kmc"] = cmp.kmc_mean[c][n]
             cols[f"{n}_kmc_se"] = cmp.kmc_se[c][n]
             cols[f"{n}_theory"] = cmp.theory[c][n]
@@ -51,7 +52,7 @@ def run(args) -> int:
     out_dir = cfg.output_dir(args.out)
     csv_path, png_path = prepare_outputs(out_dir, ["compare.csv", "compare.png"], args.overwrite)
     res = run_ensemble(cfg, None, workers=args.workers, progress=False if args.quiet else None)
-    from ..kmc.replica import TS_INDEX
+    from ..kmc.observables import TS_INDEX
 
     data = res.stacked()
     if cfg.protocol.kind.startswith("dma"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..program import LoadingProgram
-from .replica import TS_INDEX
+from .observables import TS_INDEX
 
 __all__ = ["STEP_COLUMNS", "stepped_delta"]
 

@@ -35,6 +35,7 @@ from collections import namedtuple
 
 from numba import njit
 
+from .bias import draw_state
 from .lattice import neighbour
 from .rng import uniform, uniform_open
 from .sumtree import tree_find
@@ -93,6 +94,9 @@ Control = namedtuple("Control", CONTROL_FIELDS)
 STRESS, STRAIN, UNLOAD = 0.0, 1.0, 2.0
 # return codes of run_until
 STATUS_TIME, STATUS_EVENTS, STATUS_UNLOADED, STATUS_NO_EVENTS = 0, 1, 2, 3
+# integer strain sums K.sums: beta states, SMD states, plastic units (dynamic units only)
+SUM_BETA, SUM_SMD, SUM_PLASTIC = 0, 1, 2
+N_SUMS = 3
 # counters
 C_BETA, C_SMD, C_ANN, C_COAL, C_NULL, C_ALL = 0, 1, 2, 3, 4, 5
 # coalescence-size histogram: counts[C_HIST + s] for merged footprint size s (0 < s < COAL_HIST)
@@ -213,17 +217,6 @@ def drift_to(t, C, K):
     eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
     units = inelastic(C, K) - K.frozen[0]
     K.frozen[0] = eps - units - C.J_inst * sig
-
-
-@njit(cache=True, inline='always')
-def draw_state(rng, sigma, sig_sat):
-    """+1 or -1 from the equilibrium bias P(+1) = (1 + b)/2, b = clip(sigma/sig_sat)."""
-    b = sigma / sig_sat
-    if b > 1.0:
-        b = 1.0
-    elif b < -1.0:
-        b = -1.0
-    return 1 if uniform(rng) < 0.5 * (1.0 + b) else -1
 
 
 @njit(cache=True)
