@@ -164,15 +164,35 @@ def site_rates_growth(j, S, C):
 
 
 @njit(cache=True, inline='always')
-def stress_now(t, C, K):
-    """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
-    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event. ``amp`` adds
-    an oscillation ``amp sin(omega (t - t_seg0))`` to the held stress or the strain."""
+def load_target(t, C):
+    """The controlled quantity at time t: the stress (MPa) under stress control, else the
+    total strain. ``amp`` adds an oscillation ``amp sin(omega (t - t_seg0))``."""
     osc = C.amp * math.sin(C.omega * (t - C.t_seg0)) if C.amp != 0.0 else 0.0
     if C.control == STRESS:
         return C.sigma_hold + osc
-    eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
-    return (eps - inelastic(C, K)) / C.J_inst
+    return C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
+
+
+@njit(cache=True, inline='always')
+def stress_now(t, C, K):
+    """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
+    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event."""
+    x = load_target(t, C)
+    if C.control == STRESS:
+        return x
+    return (x - inelastic(C, K)) / C.J_inst
+
+
+@njit(cache=True)
+def stress_strain(t, C, K):
+    """Macroscopic stress (MPa) and total strain at time t between events, with the units
+    in local equilibrium at their mean (the instantaneous compliance ``J_inst``); the Python
+    layer's view of :func:`stress_now`."""
+    x = load_target(t, C)
+    inel = inelastic(C, K)
+    if C.control == STRESS:
+        return x, x * C.J_inst + inel
+    return (x - inel) / C.J_inst, x
 
 
 @njit(cache=True, inline='always')

@@ -163,7 +163,7 @@ TS_INDEX: Mapping = _IndexView()
 
 def observe(rep) -> np.ndarray:
     """One row of the registry's observables at the replica's current time."""
-    S, K, mat = rep.S, rep.K, rep.setup.material
+    K, mat = rep.K, rep.setup.material
     t = rep.t
     sigma, eps = rep._macro(t)
     p = float(p_up(sigma, rep.setup.sig_sat_MPa))

@@ -51,6 +51,8 @@ from .sumtree import tree_build, tree_size
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
 
 CHUNK_EVENTS = 2_000_000
+#: times before the first segment has set a temperature (no rates are computed then)
+_NO_TIMES = TemperatureTimes(0.0, 0.0, 1.0, 0.0, 0.0, 1.0)
 
 
 def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
@@ -167,23 +169,14 @@ class Replica:
             self.N * self.setup.sig_sat_MPa)
 
     def _inelastic_dynamic(self) -> float:
-        s = self.K.sums
-        return (self.d_beta * s[kn.SUM_BETA] + self.d_an * s[kn.SUM_SMD]
-                + self.d_p * s[kn.SUM_PLASTIC]) / self.N + float(self.K.frozen[0])
+        """Inelastic strain of the dynamic units plus the frozen-in strain (the kernels')."""
+        return float(kn.inelastic(self.control(0.0, 0), self.K))
 
     def _macro(self, t: float) -> tuple[float, float]:
-        """Mean-field stress and total strain at time t under the current segment's law."""
-        law = self.law
-        inel = self._inelastic_dynamic()
-        J = self._J_inst()
-        osc = 0.0
-        if law.amp != 0.0:
-            osc = law.amp * math.sin(law.omega * (t - law.t0))
-        if law.control == STRESS:
-            sigma = law.sigma_hold + osc
-            return sigma, sigma * J + inel
-        eps = law.eps0 + law.eps_rate * (t - law.t0) + osc
-        return (eps - inel) / J, eps
+        """Mean-field stress and total strain at time t under the current segment's law
+        (the kernels' formula, :func:`.kernels.stress_strain`)."""
+        sigma, eps = kn.stress_strain(t, self.control(t, 0), self.K)
+        return float(sigma), float(eps)
 
     def temperature_at(self, t: float) -> float:
         """Temperature at time t: the ramp's exact value during a ramp (the rates use the
@@ -192,7 +185,7 @@ class Replica:
 
     def control(self, t_stop: float, max_events: int) -> kn.Control:
         """Kernel scalars for the current segment (rates only, if no segment has started)."""
-        law, tp, setup = self.law, self.times, self.setup
+        law, tp, setup = self.law, self.times or _NO_TIMES, self.setup
         sim = setup.sim
         lat = setup.lattice
         return kn.Control(
