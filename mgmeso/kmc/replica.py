@@ -21,7 +21,6 @@ fresh equilibrium draw of their states at every observation.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -42,6 +41,7 @@ from .calibration import (
 )
 from .defects import DefectDynamics
 from .disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
+from .layout import geometry_group, law_group, rules_group, times_group
 from .loading import SegmentRun, plan_ramp, plan_samples
 from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapshot
 from .rng import seed_state
@@ -51,8 +51,8 @@ from .sumtree import tree_build, tree_size
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
 
 CHUNK_EVENTS = 2_000_000
-#: times before the first segment has set a temperature (no rates are computed then)
-_NO_TIMES = TemperatureTimes(0.0, 0.0, 1.0, 0.0, 0.0, 1.0)
+#: kernel times before the first segment has set a temperature (no rates are computed then)
+_NO_TIMES = kn.Times(0.0, 1.0, 0.0, 0.0, 0.0)
 
 
 def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
@@ -123,7 +123,9 @@ class Replica:
         self.snap_index = 0
         self.sample_pos = 0
         self.T = prog.temperature_K
-        self.times: TemperatureTimes | None = None
+        self.times = None
+        self._rules = rules_group(sim)
+        self._geom = geometry_group(lat)
         self.records: list[np.ndarray] = []
         self.snapshots: list[dict] = []
         self.done = False
@@ -185,26 +187,23 @@ class Replica:
 
     def control(self, t_stop: float, max_events: int) -> kn.Control:
         """Kernel scalars for the current segment (rates only, if no segment has started)."""
-        law, tp, setup = self.law, self.times or _NO_TIMES, self.setup
-        sim = setup.sim
-        lat = setup.lattice
-        return kn.Control(
-            t_stop=float(t_stop), max_events=float(max_events),
-            control=float(law.control), sigma_hold=law.sigma_hold, eps0=law.eps0,
-            eps_rate=law.eps_rate, t_seg0=law.t0, amp=law.amp, omega=law.omega,
-            k_fast=self.k_fast,
-            log_tb_mean=tp.log_tb_mean, temp_factor=tp.temp_factor, log_tan=tp.log_tan,
-            log_tmax=tp.log_tmax, log_t0=math.log(setup.material.t0_s),
-            local=1.0 if sim.heterogeneity == "local" else 0.0,
-            series=1.0 if sim.plasticity == "series" else 0.0,
-            coalescence=1.0 if sim.coalescence else 0.0, fp_max=float(sim.footprint_max_sites),
-            growth=1.0 if sim.footprint_growth == "alpha" else 0.0,
-            sig_sat=setup.sig_sat_MPa, d_beta=self.d_beta, d_an=self.d_an, d_p=self.d_p,
-            inv_N=1.0 / self.N, J_inst=self._J_inst(),
-            L=float(lat.L), dim=float(lat.dim), nb=float(lat.nb), z=float(lat.z),
-        )
+        c = self.calib
+        calib = kn.Calib(float(self.setup.sig_sat_MPa), float(c.d_beta), float(c.d_an),
+                         float(c.d_p), 1.0 / self.N, float(self._J_inst()), float(self.k_fast))
+        return kn.Control(float(t_stop), int(max_events), law_group(self.law), self._times,
+                          calib, self._rules, self._geom)
 
     # ------------------------------------------------------------ temperature
+    @property
+    def times(self) -> TemperatureTimes | None:
+        """Lattice-wide times at the current temperature (None before the first segment)."""
+        return self._tt
+
+    @times.setter
+    def times(self, tt: TemperatureTimes | None) -> None:
+        self._tt = tt
+        self._times = _NO_TIMES if tt is None else times_group(tt, self.setup.material.t0_s)
+
     def _set_temperature(self, T: float, sigma: float) -> None:
         """Times, local chi, stable factors and the equilibrium classification at T."""
         aging = self.dyn is not None
