@@ -21,7 +21,6 @@ fresh equilibrium draw of their states at every observation.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..errors import ConfigError
