@@ -18,8 +18,9 @@ from __future__ import annotations
 from numba import njit
 
 from .bias import draw_state
-from .kernels import annihilate_series, site_log_times
+from .kernels import annihilate_series
 from .layout import SUM_BETA, SUM_SMD
+from .rates import site_log_times
 
 __all__ = ["log_alpha_times", "heal_sites", "form_sites"]
 
