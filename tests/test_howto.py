@@ -16,33 +16,29 @@ from mgmeso.kmc.ensemble import run_ensemble
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 from mgmeso.program import LoadingProgram
-from mgmeso.segments import SEGMENTS, STRESS, HoldStress, Law, Segment, Start, register
-from mgmeso.segments.ranges import TIME, param, samples
+from mgmeso.segments import SEGMENTS, STRESS, Hold, HoldStress, Law, Start, register
+from mgmeso.segments.ranges import SPACING, TIME, param, samples
 from mgmeso.theory.hereditary import HereditaryOptions, run_program
 
 
 # ---- 1. a loading segment: one class --------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
-class StressStep(Segment):
-    """Add ``stress_MPa`` to the stress at the segment start and hold it (step-loading creep)."""
+class StressStep(Hold):
+    """Add ``stress_MPa`` to the stress at the segment start and hold it (step-loading creep).
+
+    A :class:`~mgmeso.segments.Hold` lasts ``duration_s`` and is resolved at its first sample."""
 
     type: ClassVar[str] = "stress_step"
     stress_MPa: float = param(unit="MPa", doc="stress added at the start", lo=-1e4, hi=1e4,
                               why="a stress step below sigma1 in magnitude")
     duration_s: float = param(doc="segment duration", **TIME)
     samples: int = samples(30)
-    spacing: str = param("log", doc="sample spacing", choices=("log", "linear"))
-
-    def duration(self, strain, T_K):
-        return self.duration_s
+    spacing: str = param("log", doc="sample spacing from the segment start", **SPACING)
 
     def law(self, start: Start) -> Law:
         return Law(STRESS, sigma_hold=start.stress_MPa + self.stress_MPa, eps0=start.strain,
                    t0=start.t_s)
-
-    def resolution_time(self, strain, t_first_s):
-        return float(self.sample_offsets(self.duration_s, t_first_s)[0])
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
         return abs(self.stress_MPa)

@@ -30,7 +30,67 @@ from .bias import p_up
 __all__ = ["Observable", "Observation", "OBSERVABLES", "register", "unregister", "estimator",
            "TIME_SERIES", "TS_INDEX", "SnapshotField", "SNAPSHOT_REGISTRY",
            "register_snapshot_field", "unregister_snapshot_field", "SNAPSHOT_FIELDS",
-           "observe", "snapshot"]
+           "observe", "snapshot", "Registry"]
+
+
+class Registry(list):
+    """An ordered list of named entries (``entry.name``), with live views of their metadata."""
+
+    def __init__(self, what: str, entries, meta: tuple[str, ...]):
+        super().__init__(entries)
+        self.what = what
+        self.meta = meta            # the attributes a view shows, in order
+
+    def register(self, entry):
+        """Append an entry (its name must be new)."""
+        if entry.name in self.names():
+            raise ValueError(f"{self.what} {entry.name!r} is already registered")
+        self.append(entry)
+        return entry
+
+    def unregister(self, name: str) -> None:
+        """Remove an entry (e.g. one a test registered)."""
+        self[:] = [e for e in self if e.name != name]
+
+    def names(self) -> list[str]:
+        return [e.name for e in self]
+
+    def view(self) -> Sequence:
+        """Live sequence of ``tuple(getattr(entry, m) for m in meta)``."""
+        return _View(self)
+
+    def positions(self) -> Mapping:
+        """Live mapping name -> position."""
+        return _Index(self)
+
+
+class _View(Sequence):
+    def __init__(self, reg: Registry):
+        self._reg = reg
+
+    def __getitem__(self, i):
+        e = self._reg[i]
+        return tuple(getattr(e, m) for m in self._reg.meta)
+
+    def __len__(self) -> int:
+        return len(self._reg)
+
+
+class _Index(Mapping):
+    def __init__(self, reg: Registry):
+        self._reg = reg
+
+    def __getitem__(self, name: str) -> int:
+        names = self._reg.names()
+        if name not in names:
+            raise KeyError(name)
+        return names.index(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._reg.names())
+
+    def __len__(self) -> int:
+        return len(self._reg)
 
 
 @dataclass(frozen=True)
@@ -71,7 +131,7 @@ def _count(index: int):
 _EXP = "conditional mean (same expectation as {0}, no observation noise)"
 
 #: the registry, in column order
-OBSERVABLES: list[Observable] = [
+OBSERVABLES = Registry("observable", [
     Observable("time_s", "s", "time since the start of the loading program", lambda o: o.t),
     Observable("stress_MPa", "MPa", "macroscopic stress", lambda o: o.stress,
                expected="stress_MPa_expected"),
@@ -105,20 +165,10 @@ OBSERVABLES: list[Observable] = [
                "at their conditional mean", lambda o: o.strain_beta_x),
     Observable("strain_anelastic_expected", "1", "anelastic strain with the units in local "
                "equilibrium at their conditional mean", lambda o: o.strain_anelastic_x),
-]
+], ("name", "unit", "description"))
 
-
-def register(obs: Observable) -> Observable:
-    """Add an observable as the last column (its name must be new)."""
-    if any(o.name == obs.name for o in OBSERVABLES):
-        raise ValueError(f"observable {obs.name!r} is already registered")
-    OBSERVABLES.append(obs)
-    return obs
-
-
-def unregister(name: str) -> None:
-    """Remove an observable (e.g. one a test registered)."""
-    OBSERVABLES[:] = [o for o in OBSERVABLES if o.name != name]
+#: add an observable as the last column; remove one
+register, unregister = OBSERVABLES.register, OBSERVABLES.unregister
 
 
 def estimator(name: str) -> str:
@@ -129,36 +179,9 @@ def estimator(name: str) -> str:
     raise KeyError(name)
 
 
-class _SeriesView(Sequence):
-    """``(name, unit, description)`` of every observable, in column order (live)."""
-
-    def __getitem__(self, i):
-        o = OBSERVABLES[i]
-        return (o.name, o.unit, o.description)
-
-    def __len__(self) -> int:
-        return len(OBSERVABLES)
-
-
-class _IndexView(Mapping):
-    """Column index of every observable by name (live)."""
-
-    def __getitem__(self, name: str) -> int:
-        for i, o in enumerate(OBSERVABLES):
-            if o.name == name:
-                return i
-        raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([o.name for o in OBSERVABLES])
-
-    def __len__(self) -> int:
-        return len(OBSERVABLES)
-
-
-#: time-series variables as (name, unit, description), and their column by name
-TIME_SERIES: Sequence = _SeriesView()
-TS_INDEX: Mapping = _IndexView()
+#: time-series variables as (name, unit, description), and their column by name (live)
+TIME_SERIES: Sequence = OBSERVABLES.view()
+TS_INDEX: Mapping = OBSERVABLES.positions()
 
 
 def observe(rep) -> np.ndarray:
@@ -205,7 +228,7 @@ class SnapshotField:
     compute: Callable[[object, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
 
 
-SNAPSHOT_REGISTRY: list[SnapshotField] = [
+SNAPSHOT_REGISTRY = Registry("snapshot field", [
     SnapshotField("kind", "i1", "1", "1 = QPD site, 0 = elastic matrix", lambda r, b, a: r.S.kind.copy()),
     SnapshotField("beta_state", "i1", "1", "beta unit state -1/0/+1 (units in equilibrium drawn "
                   "at the snapshot)", lambda r, b, a: b.astype(np.int8)),
@@ -220,33 +243,12 @@ SNAPSHOT_REGISTRY: list[SnapshotField] = [
                   lambda r, b, a: r.S.eps_p.copy()),
     SnapshotField("last_smd_time", "f4", "s", "time of the last SMD event the site took part in "
                   "(-1 never)", lambda r, b, a: r.S.last_smd.copy()),
-]
+], ("name", "dtype", "unit", "description"))
 
-
-def register_snapshot_field(f: SnapshotField) -> SnapshotField:
-    """Add a snapshot field (its name must be new)."""
-    if any(g.name == f.name for g in SNAPSHOT_REGISTRY):
-        raise ValueError(f"snapshot field {f.name!r} is already registered")
-    SNAPSHOT_REGISTRY.append(f)
-    return f
-
-
-def unregister_snapshot_field(name: str) -> None:
-    SNAPSHOT_REGISTRY[:] = [f for f in SNAPSHOT_REGISTRY if f.name != name]
-
-
-class _SnapshotView(Sequence):
-    """``(name, dtype, unit, description)`` of every snapshot field (live)."""
-
-    def __getitem__(self, i):
-        f = SNAPSHOT_REGISTRY[i]
-        return (f.name, f.dtype, f.unit, f.description)
-
-    def __len__(self) -> int:
-        return len(SNAPSHOT_REGISTRY)
-
-
-SNAPSHOT_FIELDS: Sequence = _SnapshotView()
+register_snapshot_field = SNAPSHOT_REGISTRY.register
+unregister_snapshot_field = SNAPSHOT_REGISTRY.unregister
+#: ``(name, dtype, unit, description)`` of every snapshot field (live)
+SNAPSHOT_FIELDS: Sequence = SNAPSHOT_REGISTRY.view()
 
 
 def snapshot(rep) -> dict:

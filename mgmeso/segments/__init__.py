@@ -8,7 +8,7 @@ a temperature ramp, :class:`StrainStep`) are listed in :mod:`.registry`.
 # the config package imports the segment tables; importing it first keeps the order of a
 # first import the same whichever package is imported first
 from .. import config as _config  # noqa: F401
-from .base import STRAIN, STRESS, UNLOAD, Law, Ramp, Segment, Start, sample_offsets
+from .base import STRAIN, STRESS, UNLOAD, Hold, Law, Ramp, Segment, Start, sample_offsets
 from .registry import (
                        SEGMENTS,
                        HoldStrain,
@@ -22,6 +22,6 @@ from .registry import (
                        register,
 )
 
-__all__ = ["STRESS", "STRAIN", "UNLOAD", "Law", "Ramp", "Segment", "Start", "sample_offsets",
+__all__ = ["STRESS", "STRAIN", "UNLOAD", "Law", "Ramp", "Segment", "Hold", "Start", "sample_offsets",
            "SEGMENTS", "register", "HoldStress", "HoldStrain", "RampStrain", "Unload",
            "Temperature", "OscillateSegment", "Oscillate", "StrainStep"]

@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["STRESS", "STRAIN", "UNLOAD", "Law", "Ramp", "Start", "Segment", "sample_offsets"]
+__all__ = ["STRESS", "STRAIN", "UNLOAD", "Law", "Ramp", "Start", "Segment", "Hold",
+           "sample_offsets"]
 
 #: what a law controls: the stress, the strain, or the strain while unloading to zero stress
 STRESS, STRAIN, UNLOAD = 0, 1, 2
@@ -178,3 +179,14 @@ class Segment:
     def runtime(self) -> Segment:
         """The segment both engines run (a config table may stand for a richer one)."""
         return self
+
+
+class Hold(Segment):
+    """A segment that lasts ``duration_s`` and is sampled from its start (a hold of stress or
+    strain): its resolution is its first sample time."""
+
+    def duration(self, strain, T_K):
+        return self.duration_s
+
+    def resolution_time(self, strain, t_first_s):
+        return float(self.sample_offsets(self.duration_s, t_first_s)[0])

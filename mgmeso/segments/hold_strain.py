@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import STRAIN, Law, Segment, Start
+from .base import STRAIN, Hold, Law, Start
 from .ranges import SPACING, TIME, param, samples
 
 
 @dataclass(frozen=True, kw_only=True)
-class HoldStrain(Segment):
+class HoldStrain(Hold):
     """Jump to and hold a total strain (stress relaxation)."""
 
     type: ClassVar[str] = "hold_strain"
@@ -19,17 +19,11 @@ class HoldStrain(Segment):
     samples: int = samples(60)
     spacing: str = param("log", doc="sample spacing from the segment start", **SPACING)
 
-    def duration(self, strain, T_K):
-        return self.duration_s
-
     def law(self, start: Start) -> Law:
         return Law(STRAIN, eps0=self.strain, t0=start.t_s)
 
     def end_strain(self, strain):
         return self.strain
-
-    def resolution_time(self, strain, t_first_s):
-        return float(self.sample_offsets(self.duration_s, t_first_s)[0])
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
         return E_unrelaxed_MPa * abs(self.strain)

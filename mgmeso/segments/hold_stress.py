@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import STRESS, Law, Segment, Start
+from .base import STRESS, Hold, Law, Start
 from .ranges import SPACING, TIME, param, samples
 
 
 @dataclass(frozen=True, kw_only=True)
-class HoldStress(Segment):
+class HoldStress(Hold):
     """Hold a constant macroscopic stress (creep, recovery at 0 MPa)."""
 
     type: ClassVar[str] = "hold_stress"
@@ -20,14 +20,8 @@ class HoldStress(Segment):
     samples: int = samples(60)
     spacing: str = param("log", doc="sample spacing from the segment start", **SPACING)
 
-    def duration(self, strain, T_K):
-        return self.duration_s
-
     def law(self, start: Start) -> Law:
         return Law(STRESS, sigma_hold=self.stress_MPa, eps0=start.strain, t0=start.t_s)
-
-    def resolution_time(self, strain, t_first_s):
-        return float(self.sample_offsets(self.duration_s, t_first_s)[0])
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
         return abs(self.stress_MPa)

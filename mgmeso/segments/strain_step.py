@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import STRAIN, Law, Segment, Start
+from .base import STRAIN, Hold, Law, Start
 
 
 @dataclass(frozen=True)
-class StrainStep(Segment):
+class StrainStep(Hold):
     """Add ``strain`` to the total strain at the segment start and hold it (one relaxation of a
     stepped-relaxation run, whose strain is released and re-applied at every step)."""
 
@@ -19,17 +19,11 @@ class StrainStep(Segment):
     samples: int
     spacing: str = "log"
 
-    def duration(self, strain, T_K):
-        return self.duration_s
-
     def law(self, start: Start) -> Law:
         return Law(STRAIN, eps0=start.strain + self.strain, t0=start.t_s)
 
     def end_strain(self, strain):
         return strain + self.strain
-
-    def resolution_time(self, strain, t_first_s):
-        return float(self.sample_offsets(self.duration_s, t_first_s)[0])
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
         return E_unrelaxed_MPa * abs(self.strain)
