@@ -1,6 +1,6 @@
 """Loading programs: protocols compiled to lists of segments.
 
-A time-domain protocol (creep, recovery, relaxation, tension, the seed 002
+A time-domain protocol (creep, recovery, relaxation, tension, the [Hao2023]
 loading/unloading sequence) or a kMC case of a DMA scan, a stepped relaxation or a cyclic
 training is a :class:`LoadingProgram`: an initial temperature and a tuple of segments
 (:mod:`mgmeso.segments`). Both the hereditary integrator of the theory and the kMC engine
@@ -33,12 +33,12 @@ __all__ = ["LoadingProgram", "Oscillate", "StrainStep", "compile_protocol", "com
            "compile_stepped", "compile_training", "segment_sample_offsets", "segment_duration",
            "program_span_s"]
 
-#: heating time between two steps of a stepped relaxation (seed 000 quotes 2100 s per step for
+#: heating time between two steps of a stepped relaxation ([Duan2022] quotes 2100 s per step for
 #: 1800 s of monitoring; the remaining 300 s change the temperature and let the sample recover)
 STEP_CHANGE_S = 300.0
-#: frequency and strain amplitude of the DMA scan after training (seed 001 L161: 1 Hz; small strain)
+#: frequency and strain amplitude of the DMA scan after training ([Zhang2023] Sec. 3, Fig. 4a: 1 Hz; small strain)
 POST_SCAN_HZ, POST_SCAN_STRAIN = 1.0, 1e-4
-#: unloading strain rate after each relaxation step (not given in the seeds; fast against 1800 s)
+#: unloading strain rate after each relaxation step (not given in the papers; fast against 1800 s)
 STEP_UNLOAD_RATE_PER_S = 1e-3
 
 
@@ -149,10 +149,10 @@ def _stepped_run(p) -> list:
 
 
 def compile_stepped(p) -> LoadingProgram:
-    """kMC program of seed 000's stepped relaxation: at each temperature a strain step held
+    """kMC program of [Duan2022]'s stepped relaxation: at each temperature a strain step held
     ``hold_s``, unloading to zero stress, and ``STEP_CHANGE_S`` of heating to the next step. With
     ``second_run_cooling_K_per_min`` > 0 the sample is then cooled to ``T_start_K`` at that rate
-    and the whole series is run again (the "relaxed state" of seed 000)."""
+    and the whole series is run again (the "relaxed state" of [Duan2022])."""
     segs = _stepped_run(p)
     if p.second_run_cooling_K_per_min > 0:
         segs.append(Temperature(to_K=p.T_start_K, rate_K_per_min=p.second_run_cooling_K_per_min,
@@ -162,11 +162,11 @@ def compile_stepped(p) -> LoadingProgram:
 
 
 def compile_training(p, samples: int = 400) -> list[tuple[str, LoadingProgram]]:
-    """kMC programs of seed 001's beta training, one case per frequency plus an untrained
+    """kMC programs of [Zhang2023]'s beta training, one case per frequency plus an untrained
     reference (same heating and cooling, no load): cyclic strain while heating to ``T_end_K``,
     then cooling to ``T_start_K`` at zero stress, and optionally a 1 Hz DMA scan to
     ``post_scan_T_end_K`` or a creep test (heating to ``post_creep_temperature_K``, a hold at
-    zero stress, creep at ``post_creep_stress_MPa``; seed 001 L90). ``samples`` samples over the heating."""
+    zero stress, creep at ``post_creep_stress_MPa``; [Zhang2023] Sec. 2.2). ``samples`` samples over the heating."""
     heat_s = _minutes(p.T_end_K - p.T_start_K, p.heating_rate_K_per_min)
     # release to zero stress for 1 s, then cool at zero stress
     after = (HoldStress(stress_MPa=0.0, duration_s=1.0, samples=1),

@@ -68,7 +68,7 @@ class _Protocol:
 
 @dataclass(frozen=True, kw_only=True)
 class DmaIsochronal(_Protocol):
-    """Isochronal DMA: sinusoidal loading at fixed frequencies while heating (seed 004 Fig. 5)."""
+    """Isochronal DMA: sinusoidal loading at fixed frequencies while heating ([Hao2022] Fig. 5)."""
 
     kind: ClassVar[str] = "dma_isochronal"
     frequency_Hz: tuple[float, ...] = param((1.0,), doc="driving frequency or list of frequencies",
@@ -80,7 +80,7 @@ class DmaIsochronal(_Protocol):
     heating_rate_K_per_min: float = param(
         3.0, unit="K/min", doc="heating rate (sets cycles per kelvin; the analytical model has "
         "no aging, so its scan does not depend on it)", why="a rate must be positive",
-        source="seed 004 L225-230", **_POS)
+        source="[Hao2022] Sec. 2.2", **_POS)
     strain_amplitude: float = param(1e-4, doc="strain amplitude of the oscillation",
                                     lo=0.0, hi=0.05, lo_open=True,
                                     why="DMA is a small-amplitude (linear-response) test")
@@ -96,7 +96,7 @@ class DmaIsochronal(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class DmaIsothermal(_Protocol):
-    """Isothermal frequency sweeps at a ladder of temperatures (seed 004 L229-236, Fig. 4, 7)."""
+    """Isothermal frequency sweeps at a ladder of temperatures ([Hao2022] Sec. 2.2, Figs. 4, 7)."""
 
     kind: ClassVar[str] = "dma_isothermal"
     T_start_K: float = param(322.0, doc="first isotherm", **_T)
@@ -124,13 +124,13 @@ class DmaIsothermal(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class Creep(_Protocol):
-    """Creep at constant stress, optionally followed by recovery at zero stress (seed 004 Fig. 11)."""
+    """Creep at constant stress, optionally followed by recovery at zero stress ([Hao2022] Fig. 11)."""
 
     kind: ClassVar[str] = "creep"
     temperature_K: float = param(doc="test temperature", **_T)
     stress_MPa: float = param(doc="applied (tensile) stress", unit="MPa", lo=0.0, lo_open=True,
                               why="creep needs a positive applied stress below sigma1")
-    creep_time_s: float = param(330.0, doc="time under load", source="seed 004 L966-997", **_TIME)
+    creep_time_s: float = param(330.0, doc="time under load", source="[Hao2022] Sec. 5.2.2, Fig. 11", **_TIME)
     recovery_time_s: float = param(0.0, unit="s", doc="time at zero stress after unloading "
                                    "(0: creep only)", lo=0.0, hi=1e12,
                                    why="a duration between 0 and 1e12 s")
@@ -149,7 +149,7 @@ class Creep(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class StressRelaxation(_Protocol):
-    """Stress relaxation after a strain step, at one or several temperatures (seed 002, 004 Fig. 9)."""
+    """Stress relaxation after a strain step, at one or several temperatures ([Hao2023] Fig. 1, [Hao2022] Fig. 9)."""
 
     kind: ClassVar[str] = "stress_relaxation"
     temperatures_K: tuple[float, ...] = param((315.0, 340.0, 360.0, 380.0, 410.0, 440.0),
@@ -157,7 +157,7 @@ class StressRelaxation(_Protocol):
                                               **_T)
     strain: float = param(0.006, doc="applied strain step", lo=0.0, hi=0.05, lo_open=True,
                           why="a tensile strain step below the ~2% elastic limit of metallic glasses",
-                          source="seed 002 L37-50: 0.6 %")
+                          source="[Hao2023] Sec. II, Fig. 1: 0.6 %")
     duration_s: float = param(1e4, doc="relaxation time", **_TIME)
     t_first_s: float = param(1e-3, doc="first sample time", **_TFIRST)
     points_per_decade: int = param(25, doc="log-spaced samples per decade", **_PPD)
@@ -180,17 +180,17 @@ class StressRelaxation(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class Tension(_Protocol):
-    """Constant-strain-rate tension, unloading and recovery (seed 004 Fig. 10)."""
+    """Constant-strain-rate tension, unloading and recovery ([Hao2022] Fig. 10)."""
 
     kind: ClassVar[str] = "tension"
-    temperature_K: float = param(430.0, doc="test temperature", source="seed 004 L240-245", **_T)
+    temperature_K: float = param(430.0, doc="test temperature", source="[Hao2022] Sec. 2.3", **_T)
     strain_rate_per_s: float = param(3e-4, unit="1/s", doc="loading strain rate",
                                      lo=0.0, lo_open=True, hi=10.0,
                                      why="a positive, quasi-static strain rate",
-                                     source="seed 004 L240-245")
+                                     source="[Hao2022] Sec. 2.3")
     max_strain: float = param(0.03, doc="total strain at which unloading starts",
                               lo=0.0, hi=0.5, lo_open=True,
-                              why="a positive strain (homogeneous flow only, seed 004 L1027)")
+                              why="a positive strain (homogeneous flow only, [Hao2022] Sec. 6)")
     unload: bool = param(True, doc="unload to zero stress after max_strain")
     unload_rate_per_s: float | None = param(None, unit="1/s", doc="unloading strain rate "
                                             "(default: the loading rate)", lo=0.0, lo_open=True,
@@ -207,26 +207,26 @@ class Tension(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class SteppedRelaxation(_Protocol):
-    """Step-wise isothermal stress relaxation from RT towards the alpha peak (seed 000)."""
+    """Step-wise isothermal stress relaxation from RT towards the alpha peak ([Duan2022])."""
 
     kind: ClassVar[str] = "stepped_relaxation"
     T_start_K: float = param(300.0, doc="first step temperature", **_T)
     T_end_K: float = param(480.0, doc="last step temperature", **_T)
     T_step_K: float = param(3.0, unit="K", doc="temperature increment between steps",
-                            why="a spacing must be positive", source="seed 000 L39, L56", **_POS)
-    hold_s: float = param(1800.0, doc="relaxation time per step", source="seed 000 L39, L56",
+                            why="a spacing must be positive", source="[Duan2022], protocol with Fig. 2", **_POS)
+    hold_s: float = param(1800.0, doc="relaxation time per step", source="[Duan2022], protocol with Fig. 2",
                           **_TIME)
     strain: float = param(0.005, doc="strain applied at each step", lo=0.0, hi=0.05, lo_open=True,
-                          why="seed 000 uses a small, equal strain of 0.3-0.6 %",
-                          source="seed 000 L39")
+                          why="[Duan2022] uses a small, equal strain of 0.3-0.6 %",
+                          source="[Duan2022], protocol with Fig. 2")
     first_sample_s: float = param(0.5, doc="time of the first recorded stress (sigma_0)",
-                                  source="seed 002 L37: DMA records from 0.5 s after loading",
+                                  source="[Hao2023] Sec. I: DMA records from 0.5 s after loading",
                                   **_TFIRST)
     points_per_decade: int = param(10, doc="log-spaced samples per decade within a step", **_PPD)
     second_run_cooling_K_per_min: float = param(
         0.0, unit="K/min", doc="kMC only: after the last step, cool to T_start_K at this rate and "
         "run the steps again (the relaxed state; 0: one run)", lo=0.0, hi=1e3,
-        why="0 (one run) or a positive cooling rate", source="seed 000 L92: 0.1 K/min")
+        why="0 (one run) or a positive cooling rate", source="[Duan2022] Fig. 3 (second cycle): 0.1 K/min")
 
     def check(self):
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,
@@ -242,43 +242,43 @@ class SteppedRelaxation(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class CyclicTraining(_Protocol):
-    """Cyclic 'beta training' while heating, and its input energy (seed 001 Fig. 1-2)."""
+    """Cyclic 'beta training' while heating, and its input energy ([Zhang2023] Fig. 1-2)."""
 
     kind: ClassVar[str] = "cyclic_training"
     frequency_Hz: tuple[float, ...] = param((10.0,), doc="training frequency or list of frequencies",
-                                            source="seed 001 L88: 0.01, 0.1, 1, 10 Hz", **_FREQ)
+                                            source="[Zhang2023] Sec. 2.2: 0.01, 0.1, 1, 10 Hz", **_FREQ)
     strain_amplitude: float = param(0.002, doc="cyclic strain amplitude", lo=0.0, hi=0.05,
                                     lo_open=True, why="a small cyclic strain",
-                                    source="seed 001 L33: 0.2 %")
+                                    source="[Zhang2023] Sec. 2.2: 0.2 %")
     T_start_K: float = param(298.0, doc="start of heating (room temperature, assumed)", **_T)
-    T_end_K: float = param(383.0, doc="end of heating", source="seed 001 L88", **_T)
+    T_end_K: float = param(383.0, doc="end of heating", source="[Zhang2023] Sec. 2.2, Fig. 2", **_T)
     heating_rate_K_per_min: float = param(3.0, unit="K/min", doc="heating rate",
-                                          why="a rate must be positive", source="seed 001 L88",
+                                          why="a rate must be positive", source="[Zhang2023] Sec. 2.2, Fig. 2",
                                           **_POS)
     cooling_rate_K_per_min: float = param(3.0, unit="K/min", doc="cooling rate back to T_start "
-                                          "(not given in seed 001; kMC only)",
+                                          "(not given in [Zhang2023]; kMC only)",
                                           why="a rate must be positive", **_POS)
     terminal_temperatures_K: tuple[float, ...] = param(
         (323.0, 343.0, 363.0, 383.0), doc="temperatures at which the accumulated input energy is "
-        "reported", source="seed 001 L147", **_T)
+        "reported", source="[Zhang2023] Fig. 1", **_T)
     T_step_K: float = param(0.25, unit="K", doc="temperature spacing of the output",
                             why="a spacing must be positive", **_POS)
     post_scan_T_end_K: float = param(
         0.0, unit="K", doc="kMC only: after cooling, a 1 Hz DMA scan at heating_rate_K_per_min "
-        "up to this temperature (0: none; seed 001 L161: post-training scan)", lo=0.0, hi=5000.0,
+        "up to this temperature (0: none; [Zhang2023] Fig. 4a: post-training scan)", lo=0.0, hi=5000.0,
         why="0 (no scan) or an absolute temperature above T_start_K")
     post_creep_stress_MPa: float = param(
         0.0, unit="MPa", doc="kMC only: after cooling, heat to post_creep_temperature_K, hold "
         "post_creep_hold_s at zero stress and creep at this stress (0: no creep test)",
         lo=0.0, hi=1e4, why="0 (no creep test) or a creep stress below sigma1",
-        source="seed 001 L90, L283: 25 MPa at 403 K after a 10-min hold")
+        source="[Zhang2023] Sec. 2.2, Fig. 6: 25 MPa at 403 K after a 10-min hold")
     post_creep_temperature_K: float = param(403.0, doc="temperature of the post-training creep test",
-                                            source="seed 001 L283", **_T)
+                                            source="[Zhang2023] Fig. 6", **_T)
     post_creep_hold_s: float = param(600.0, unit="s", doc="hold at zero stress before the creep "
                                      "test", lo=0.0, hi=1e7, why="a duration between 0 and 1e7 s",
-                                     source="seed 001 L90: 10 min")
+                                     source="[Zhang2023] Sec. 2.2: 10 min")
     post_creep_time_s: float = param(1200.0, unit="s", doc="duration of the post-training creep "
-                                     "test (not stated in seed 001; read from Fig. 6a, assumed)",
+                                     "test (not stated in [Zhang2023]; read from Fig. 6a, assumed)",
                                      lo=0.0, lo_open=True, hi=1e7,
                                      why="a positive duration up to 1e7 s")
 
@@ -290,7 +290,7 @@ class CyclicTraining(_Protocol):
         if self.post_scan_T_end_K > 0 and self.post_creep_stress_MPa > 0:
             msgs.append(f"post_scan_T_end_K = {self.post_scan_T_end_K:g} and post_creep_stress_MPa = "
                         f"{self.post_creep_stress_MPa:g}: choose one post-training test (the scan "
-                        f"would anneal the sample before the creep test; seed 001 uses separate "
+                        f"would anneal the sample before the creep test; [Zhang2023] uses separate "
                         f"ribbons)")
         for i, T in enumerate(self.terminal_temperatures_K):
             if not (self.T_start_K < T <= self.T_end_K):
@@ -309,7 +309,7 @@ class CyclicTraining(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class Program(_Protocol):
-    """A free sequence of loading segments, e.g. seed 002's loading/unloading at 315 K."""
+    """A free sequence of loading segments, e.g. [Hao2023]'s loading/unloading at 315 K."""
 
     kind: ClassVar[str] = "program"
     temperature_K: float = param(doc="initial temperature", **_T)

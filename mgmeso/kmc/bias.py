@@ -8,7 +8,7 @@ means. This is the one place where the law is written: kernels (:func:`draw_stat
 the Python layer (:func:`p_up` called directly) both use it, so replacing it here (e.g. by
 a tanh law, or a law of the local stress) changes every use at once.
 
-Today's law (MODEL.md section 2): ``p_up = (1 + b)/2`` with ``b = clip(sigma/sigma_sat, -1, 1)``.
+Today's law (docs/model.md section 2): ``p_up = (1 + b)/2`` with ``b = clip(sigma/sigma_sat, -1, 1)``.
 """
 
 from __future__ import annotations

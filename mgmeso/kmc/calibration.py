@@ -1,6 +1,6 @@
 """Calibration of a replica: unit strains, temperature-dependent times, local equilibrium.
 
-* **Unit strains** (MODEL.md section 2): the beta, SMD and plastic unit strains make the
+* **Unit strains** (docs/model.md section 2): the beta, SMD and plastic unit strains make the
   ensemble reproduce the material's A_beta, A_an and A_vp, using the replica's actual
   number of QPD sites (with defect dynamics: a lattice at the analytical model's C_d, so
   that compliances follow the defect population as it ages or is rejuvenated).
@@ -67,7 +67,7 @@ class TemperatureTimes:
 
 
 def temperature_times(setup, T: float, defect_fraction: float, aging: bool) -> TemperatureTimes:
-    """Times at T; with defect dynamics chi follows the defect population (seed 004 Eq. 10)."""
+    """Times at T; with defect dynamics chi follows the defect population ([Hao2022] Eq. 10)."""
     mat = setup.material
     ln_tb = math.log(mat.tau_beta0_s) + mat.U_beta_J_per_mol / (R_J_PER_MOL_K * T)
     if aging:

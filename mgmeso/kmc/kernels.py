@@ -1,4 +1,4 @@
-"""Pure numba kernels of the lattice kMC (MODEL.md section 2). No objects, no I/O, no hidden RNG.
+"""Pure numba kernels of the lattice kMC (docs/model.md section 2). No objects, no I/O, no hidden RNG.
 
 Arguments are the groups of :mod:`.layout`: ``S`` (per-site arrays and the sum tree), ``K``
 (RNG state, time, strain sums, counters) and ``C`` (scalars fixed during a call, in typed

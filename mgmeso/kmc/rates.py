@@ -1,4 +1,4 @@
-"""Rates of the kMC sites (MODEL.md section 2): pure numba kernels on the groups of :mod:`.layout`.
+"""Rates of the kMC sites (docs/model.md section 2): pure numba kernels on the groups of :mod:`.layout`.
 
 Rates depend on the temperature (``C.times``), the quenched disorder and chi_j of a site and
 its equilibrium class, never on unit states, so within a segment the sum tree of
@@ -19,7 +19,7 @@ __all__ = ["site_log_times", "site_log_rates", "site_rates", "growth_probability
 def site_log_times(j, S, C):
     """ln tau_beta_j, ln tau_max_j and ln tau_an (before the stable factor) of site j.
 
-    In 'local' mode tau_max_j follows chi_j and the hierarchy's beta time (seed 004
+    In 'local' mode tau_max_j follows chi_j and the hierarchy's beta time ([Hao2022]
     Eq. 11b, tau_max = tau_beta below t0): the site's own tau_beta_j, or the geometric mean
     over its neighbourhood (``S.log_tb_hier``), never below the site's own tau_beta_j; in
     'paper' mode it is the lattice's tau_max(T). Matrix sites get the times they would
@@ -72,9 +72,9 @@ def site_rates(j, e, S, C):
 def growth_probability(j, S, C):
     """Probability that an SMD event of site j grows its footprint.
 
-    Every event (MODEL.md) by default; with "alpha" growth ``min(1, tau_an_j / tau_max_j)``,
+    Every event (docs/model.md) by default; with "alpha" growth ``min(1, tau_an_j / tau_max_j)``,
     i.e. at most at the alpha rate ``1/tau_max_j`` -- SMDs expand on the annihilation time
-    scale (seed 004 L443-461: tau_2 ~ tau_max), however fast they flip.
+    scale ([Hao2022] Sec. 3.3: tau_2 ~ tau_max), however fast they flip.
     """
     if not C.rules.growth:
         return 1.0

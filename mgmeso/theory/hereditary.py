@@ -1,9 +1,9 @@
 """Hereditary (internal-variable) integration of the QPD model under any loading program.
 
-The linear creep function of seed 004 Eq. 25a is a sum of relaxing internal
+The linear creep function of [Hao2022] Eq. 25a is a sum of relaxing internal
 strains, which lets the model run under mixed stress/strain control, changing
-temperature and the non-linear terms of seed 004 (tau_beta(sigma), Eq. 9;
-chi(eps_an), Eq. 22c; optional reordering, seed 001 Eq. 21):
+temperature and the non-linear terms of [Hao2022] (tau_beta(sigma), Eq. 9;
+chi(eps_an), Eq. 22c; optional reordering, [Zhang2023] Eq. 21):
 
 * beta: one Debye mode per node of a Gumbel grid,
   ``de_j/dt = (W_j A_beta sigma - e_j) / tau_j``, ``tau_j = tau_beta(sigma, T) e^{y_j}``;
@@ -13,7 +13,7 @@ chi(eps_an), Eq. 22c; optional reordering, seed 001 Eq. 21):
   into Debye units (the one-sided stable law of index chi) that the kMC
   samples per site;
 * viscoplastic: ``dp/dt = A_vp sigma / tau_max``; or, with the series rule of the
-  kMC (MODEL.md section 2: annihilation turns the SMD's strain plastic and resets it),
+  kMC (docs/model.md section 2: annihilation turns the SMD's strain plastic and resets it),
   ``da_k/dt = (g_k A_an sigma - a_k) r_k/tau_an - a_k/tau_max`` and
   ``dp/dt = sum_k a_k / tau_max`` -- the exact ensemble mean of the kMC series rule
   without coalescence.

@@ -5,7 +5,7 @@ a :class:`TheoryResult`: named tables (the main one is ``theory``, written as
 ``theory.csv``) and a summary of derived numbers (peak temperatures, fits),
 written as ``theory.json`` and printed by the CLI.
 
-Choices where the seeds are silent (written into docs/theory.md):
+Choices where the papers are silent (written into docs/theory.md):
 
 * DMA: the analytical model has no aging, so an isochronal scan is a sequence
   of steady states; the heating rate only sets time along the scan and the
@@ -15,7 +15,7 @@ Choices where the seeds are silent (written into docs/theory.md):
   independent test per temperature.
 * Tension: hereditary integration (:mod:`.hereditary`) with tau_beta(sigma) and
   chi(eps_an) unless ``[theory] nonlinear = "off"``.
-* Stepped relaxation (seed 000): each step is an independent relaxation of a
+* Stepped relaxation ([Duan2022]): each step is an independent relaxation of a
   sample with no memory of earlier steps; sigma_0 is the stress at
   ``first_sample_s`` and sigma_r at the end of the hold.
 """
@@ -145,7 +145,7 @@ def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
     TT, FF = np.meshgrid(temps, freqs, indexing="ij")
     cols = dma_columns(mat, TT.ravel(), FF.ravel(), _grid(cfg), cfg.theory.chi_law)
     main = Table(cols)
-    # chi(T) from the slope of ln tan(delta) vs ln(omega) (seed 004 Eq. 27, Fig. 4)
+    # chi(T) from the slope of ln tan(delta) vs ln(omega) ([Hao2022] Eq. 27, Fig. 4)
     chi_rows = {"temperature_K": [], "chi_from_slope": [], "chi_from_slope_se": [], "chi_model": []}
     Tref = p.reference_T_K if p.reference_T_K is not None else mat.Tg_K
     log_f, log_y = [], []
@@ -158,7 +158,7 @@ def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
         chi_rows["chi_model"].append(float(cols["chi"][sl][0]))
         log_f.append(np.log10(freqs))
         log_y.append(np.log10(cols["E_loss_MPa"][sl]))
-    # master curve: empirical horizontal shifts of log E'' (seed 004 Fig. 7)
+    # master curve: empirical horizontal shifts of log E'' ([Hao2022] Fig. 7)
     ref = int(np.argmin(np.abs(temps - Tref)))
     shifts = analysis.tts_shifts(log_f, log_y, ref)
     tm = state_point(mat, temps, chi_law=cfg.theory.chi_law).tau_max_s
@@ -174,7 +174,7 @@ def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
                          "log10_shift_tau_max": model_shift})
     summary = {"reference_T_K": float(temps[ref]),
                "chi_extraction": "slope of ln tan(delta) vs ln(omega) over the whole sweep; "
-                                 "holds only on the alpha wing (catalog F20)"}
+                                 "holds only on the alpha wing (docs/model.md E11)"}
     return TheoryResult(p.kind, {"theory": main, "chi": Table({k: np.array(v) for k, v in
                                                                  chi_rows.items()}),
                                  "master_curve": master, "shift_factors": shift_table}, summary)
@@ -334,7 +334,7 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
         rows["beta_KWW"].append(beta)
     cols = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
     cols["ddelta_dT_per_K"] = np.gradient(cols["delta"], temps) if temps.size > 1 else np.zeros(1)
-    # seed 000 L68: d delta/dT compares with E''(T) at f_eff = 1/(hold time)
+    # [Duan2022] Fig. 2: d delta/dT compares with E''(T) at f_eff = 1/(hold time)
     f_eff = 1.0 / p.hold_s
     dma = dma_columns(mat, temps, f_eff, _grid(cfg), cfg.theory.chi_law)
     cols["E_loss_at_f_eff_MPa"] = dma["E_loss_MPa"]
@@ -350,7 +350,7 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
 
 
 def _cyclic_training(cfg: RunConfig) -> TheoryResult:
-    """Input energy of cyclic loading during heating (seed 001 Fig. 1; catalog F10).
+    """Input energy of cyclic loading during heating ([Zhang2023] Fig. 1; docs/model.md E7).
 
     Per cycle ``dW0 = pi E'' eps0^2`` (MJ/m^3 with E'' in MPa); over the
     heating ramp at rate q, ``dW = Int (f/q) pi eps0^2 E''(T, f) dT``.
@@ -380,7 +380,7 @@ def _cyclic_training(cfg: RunConfig) -> TheoryResult:
     summary: dict = {"heating_rate_K_per_min": p.heating_rate_K_per_min,
                      "strain_amplitude": p.strain_amplitude}
     if len(p.frequency_Hz) >= 2:
-        # power-law exponent n of dW ~ f^n at each terminal temperature (catalog F10)
+        # power-law exponent n of dW ~ f^n at each terminal temperature (docs/model.md E7)
         expo = {}
         for Tt in p.terminal_temperatures_K:
             sel = term["temperature_K"] == Tt
