@@ -1,5 +1,11 @@
 """``python -m mgmeso`` is the same as the ``mgmeso`` command."""
 
-from .cli import console_main
+import sys
+
+try:
+    from .cli import console_main
+except KeyboardInterrupt:   # Ctrl-C while Python was still importing the command
+    sys.stderr.write("mgmeso: interrupted\n")
+    sys.exit(130)
 
 console_main()

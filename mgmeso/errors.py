@@ -45,3 +45,8 @@ class DataError(UserError):
 
 class OutputExistsError(UserError):
     """An output file exists and ``--overwrite`` was not given."""
+
+
+class ModelRangeError(UserError, RuntimeError):
+    """The model cannot be evaluated for these inputs: a numerical failure far outside the range
+    it describes (e.g. strains of thousands). Also a RuntimeError for code that catches those."""

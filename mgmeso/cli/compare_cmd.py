@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..compare import COMPARED
-from ..config import load_config
 from ..io.files import prepare_outputs
 from ..io.table import Table
+from .common import add_set_option, config_from_args, warn_if_jit_cold, workers_arg
 
 
 def register(sub) -> None:
@@ -23,9 +23,10 @@ def register(sub) -> None:
                    "out/<config name>)")
     p.add_argument("--seed", type=int, help="override [simulation] seed")
     p.add_argument("--replicas", type=int, help="override [simulation] replicas")
-    p.add_argument("--workers", type=int, help="threads (default: min(replicas, CPUs))")
+    p.add_argument("--workers", type=workers_arg, help="threads (default: min(replicas, CPUs))")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_option(p)
     p.set_defaults(func=run)
 
 
@@ -44,13 +45,16 @@ def comparison_table(cmp) -> Table:
 
 def run(args) -> int:
     from ..compare import compare
-    from ..kmc.ensemble import run_ensemble, with_overrides
+    from ..config.limits import check_kmc
+    from ..kmc.ensemble import run_ensemble
     from ..kmc.store import ensemble_stats
     from ..plotting.kmc_plots import plot_comparison
 
-    cfg = with_overrides(load_config(args.config), args.seed, args.replicas)
+    cfg = config_from_args(args)
     out_dir = cfg.output_dir(args.out)
     csv_path, png_path = prepare_outputs(out_dir, ["compare.csv", "compare.png"], args.overwrite)
+    check_kmc(cfg, args.workers)
+    warn_if_jit_cold(args.quiet)
     res = run_ensemble(cfg, None, workers=args.workers, progress=False if args.quiet else None)
     from ..kmc.observables import TS_INDEX
 

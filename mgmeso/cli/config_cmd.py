@@ -1,12 +1,18 @@
 """``mgmeso config show CONFIG``: the resolved config, every default with its unit and source.
 
-The output is itself a valid TOML config (units, meanings and sources are comments).
+The output is itself a valid TOML config (units, meanings and sources are
+comments) that reads back to the same config, with the same config hash: floats
+are written with every digit (``repr``), strings with TOML escapes for quotes,
+backslashes and control characters.
 """
 
 from __future__ import annotations
 
-from ..config import Program, load_config
-from ..config.fields import field_specs, format_value
+import math
+
+from ..config import Program
+from ..config.fields import field_specs
+from .common import add_set_option, config_from_args
 
 
 def register(sub) -> None:
@@ -15,40 +21,75 @@ def register(sub) -> None:
     csub.required = True
     show = csub.add_parser("show", help="print the resolved config with every default and unit")
     show.add_argument("config", help="config TOML file")
+    add_set_option(show)
     show.set_defaults(func=run_show)
 
 
-def _toml_value(v) -> str:
+def toml_string(s: str) -> str:
+    """A TOML basic string that reads back to exactly ``s``."""
+    out = []
+    for c in s:
+        o = ord(c)
+        if c == '"':
+            out.append('\\"')
+        elif c == "\\":
+            out.append("\\\\")
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\u{o:04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def toml_value(v) -> str:
+    """Exact TOML form of a config value (bool, int, float, str or a list of them)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)   # the shortest text that reads back to the same double
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return format_value(v)
+        return toml_string(v)
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"no TOML form for {type(v).__name__}")  # a new field type: a bug
+
+
+def comment(text: str) -> str:
+    """Text safe inside a TOML comment (one line, no control characters)."""
+    return "".join(c if ord(c) >= 0x20 and ord(c) != 0x7F else " " for c in text)
 
 
 def format_table(name: str, obj, sources: dict[str, str] | None = None, header_note: str = "") -> list[str]:
     """TOML lines for one dataclass table, with unit, meaning and source as comments."""
-    lines = [f"[{name}]" + (f"  # {header_note}" if header_note else "")]
+    lines = [f"[{name}]" + (f"  # {comment(header_note)}" if header_note else "")]
     kind = getattr(type(obj), "kind", None)
     if kind is not None:
-        lines.append(f'kind = "{kind}"')
+        lines.append(f"kind = {toml_string(kind)}")
     specs = field_specs(type(obj))
     width = max((len(k) for k in specs), default=10)
     for key, (f, spec) in specs.items():
         value = getattr(obj, key)
         unit = f"[{spec.unit}] " if spec.unit else ""
         src = (sources or {}).get(key) or spec.source
-        note = f"{unit}{spec.doc}" + (f" -- source: {src}" if src else "")
+        note = comment(f"{unit}{spec.doc}" + (f" -- source: {src}" if src else ""))
         if value is None:
             lines.append(f"# {key} not set  # {note}")
         else:
-            lines.append(f"{key:<{width}} = {_toml_value(value):<14} # {note}")
+            lines.append(f"{key:<{width}} = {toml_value(value):<14} # {note}")
     return lines
 
 
-def run_show(args) -> int:
-    cfg = load_config(args.config)
-    out = [f"# resolved config: {cfg.path}"]
+def show_lines(cfg) -> list[str]:
+    """The resolved config as TOML lines."""
+    out = [f"# resolved config: {comment(str(cfg.path))}"]
     if cfg.title:
-        out.append(f'title = {_toml_value(cfg.title)}')
+        out.append(f"title = {toml_string(cfg.title)}")
     out.append("")
     out += format_table("material", cfg.material, cfg.material_sources, f"from {cfg.material_origin}")
     m = cfg.material
@@ -57,20 +98,22 @@ def run_show(args) -> int:
                f"dH_F = {m.dH_F_J_per_mol / 1e3:.6g} kJ/mol, dS_F = {m.dS_F_J_per_mol_K:.6g} J/(mol K)")
     out.append("")
     p = cfg.protocol
+    out += format_table("protocol", p)
     if isinstance(p, Program):
-        out += [ln for ln in format_table("protocol", p)]
         for seg in p.segments:
             out.append("")
             out.append("[[protocol.segments]]")
-            out.append(f'type = "{seg.type}"')
+            out.append(f"type = {toml_string(seg.type)}")
             out += format_table("x", seg)[1:]
-    else:
-        out += format_table("protocol", p)
     for name in ("theory", "simulation", "defects", "output"):
         out.append("")
         out += format_table(name, getattr(cfg, name))
-    print("\n".join(out))
+    return out
+
+
+def run_show(args) -> int:
+    print("\n".join(show_lines(config_from_args(args))))
     return 0
 
 
-__all__ = ["register", "format_table", "run_show"]
+__all__ = ["format_table", "register", "run_show", "show_lines", "toml_string", "toml_value"]

@@ -72,8 +72,8 @@ def run(args) -> int:
     if not args.csv and not args.dma:
         raise UserError("export needs --csv FILE and/or --dma FILE")
     data = read_run(Path(args.run))
-    outs = [Path(p) for p in (args.csv, args.dma) if p]
-    check_writable(outs, args.overwrite)
+    check_writable({Path(p): a for p, a in ((args.csv, "--csv"), (args.dma, "--dma")) if p},
+                   args.overwrite)
     dma = None
     if args.dma:
         from ..kmc.lockin import dma_table

@@ -50,7 +50,7 @@ def register(sub) -> None:
                    help="one per file, or one for all: dma-isochronal, dma-isothermal, creep, "
                    "creep-recovery, relaxation (dma_isothermal etc. accepted)")
     p.add_argument("--material", required=True,
-                   help="base material (name in configs/materials or a TOML path): fixed values "
+                   help="base material (name of a shipped material or a TOML path): fixed values "
                    "and starting point")
     p.add_argument("--free", required=True, help="comma-separated material keys to fit, e.g. "
                    "U_beta_kJ_per_mol,tau_beta0_s")

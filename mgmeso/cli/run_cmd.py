@@ -1,17 +1,24 @@
-"""``mgmeso run CONFIG [--out RUN.zarr] [--seed N] [--replicas N] [--resume] [--overwrite]``.
+"""``mgmeso run CONFIG [--out RUN.zarr] [--seed N] [--replicas N] [--set KEY=VALUE ...]
+[--resume] [--overwrite]``.
 
-Runs the lattice kMC ensemble of a config and writes a zarr run store.
+Runs the lattice kMC ensemble of a config and writes a zarr run store. Before
+anything is allocated the run is checked against this machine (memory, site
+count, temperatures the engine can represent: :func:`mgmeso.config.limits.check_kmc`);
+``--overwrite`` replaces only a run store, never a file or another directory.
+Ctrl-C stops with exit code 130 after every replica saved a checkpoint.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from ..config import load_config
 from ..errors import UserError
+from ..io.files import check_output_store
+from .common import add_set_option, config_from_args, warn_if_jit_cold, workers_arg
 from .info_cmd import versions
 
 
@@ -21,11 +28,12 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="RUN.zarr", help="run store (default: <output dir>/run.zarr)")
     p.add_argument("--seed", type=int, help="override [simulation] seed")
     p.add_argument("--replicas", type=int, help="override [simulation] replicas")
-    p.add_argument("--workers", type=int, help="threads (default: min(replicas, CPUs))")
+    p.add_argument("--workers", type=workers_arg, help="threads (default: min(replicas, CPUs))")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its checkpoints")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run store")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_set_option(p)
     p.set_defaults(func=run)
 
 
@@ -35,23 +43,66 @@ def default_store(cfg, out: str | None) -> Path:
     return cfg.output_dir() / "run.zarr"
 
 
+def _check_store_paths(out: Path, arg: str, overwrite: bool, resume: bool) -> None:
+    """The store and the paths the run writes beside it (checkpoints, the renamed old store)."""
+    from ..kmc.ensemble import checkpoint_dir
+
+    if resume and out.is_dir() and (out / "zarr.json").is_file() and not overwrite:
+        raise UserError(f"output {out} already exists; pass --overwrite to replace it "
+                        "(this run already finished)")
+    check_output_store(out, overwrite, arg)
+    # paths the run replaces beside the store: refuse if they hold anything mgmeso did not write
+    ckpt, old = checkpoint_dir(out), out.with_name(out.name + ".old")
+    for side, why, ours in ((ckpt, "its checkpoints",
+                             lambda d: (d / "run.json").is_file() or not any(d.iterdir())),
+                            (old, "the old store while it is replaced",
+                             lambda d: (d / "zarr.json").is_file())):
+        if (side.exists() or side.is_symlink()) and not (side.is_dir() and ours(side)):
+            raise UserError(f"{arg} {out}: {side} exists and was not written by mgmeso; the run "
+                            f"needs that path for {why} and would remove it -- choose another "
+                            f"{arg} or move it")
+
+
 def run(args) -> int:
-    from ..kmc.ensemble import checkpoint_dir, run_ensemble, with_overrides
+    from ..config.limits import check_kmc
+
+    cfg = config_from_args(args)
+    out = default_store(cfg, args.out)
+    arg = "--out" if args.out is not None else "[output] dir"
+    _check_store_paths(out, arg, args.overwrite, args.resume)
+    check_kmc(cfg, args.workers)
+    try:
+        return _run(args, cfg, out)
+    except KeyboardInterrupt:
+        # a Ctrl-C outside the replicas' loop (while the setup is built or the store written):
+        # say what is on disk; the replicas' own interrupt is handled by run_ensemble
+        from ..kmc.ensemble import checkpoint_dir
+
+        info = checkpoint_dir(out) / "run.json"
+        where = (f"; checkpoints are in {info.parent}, continue with --resume" if info.is_file()
+                 else "; nothing was written")
+        print(f"mgmeso: interrupted{where}", file=sys.stderr)
+        return 130
+
+
+def _run(args, cfg, out: Path) -> int:
+    from ..config.limits import strain_warning
+    from ..kmc.ensemble import checkpoint_dir, run_ensemble
+    from ..kmc.replica import TS_INDEX
     from ..kmc.store import write_run
 
-    cfg = with_overrides(load_config(args.config), args.seed, args.replicas)
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers {args.workers}: must be at least 1")
-    out = default_store(cfg, args.out)
-    if out.exists() and not args.overwrite:
-        raise UserError(f"output {out} already exists; pass --overwrite to replace it"
-                        + (" (this run already finished)" if args.resume else ""))
-    if not out.parent.exists():
-        out.parent.mkdir(parents=True)
+    warn_if_jit_cold(args.quiet)
     result = run_ensemble(cfg, out, resume=args.resume, workers=args.workers,
                           progress=None if not args.quiet else False)
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_run(result, out, versions(), overwrite=args.overwrite)
     shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
+    data = result.stacked()
+    for c, label in enumerate(result.setup.case_labels):
+        w = strain_warning(data[c, :, :, TS_INDEX["time_s"]].ravel(),
+                           data[c, :, :, TS_INDEX["strain"]].ravel(), f"kMC strain ({label})")
+        if w:
+            print(f"mgmeso: warning: {w}", file=sys.stderr)
     if not args.quiet:
         for line in summary_lines(result):
             print(line)
@@ -64,9 +115,9 @@ def summary_lines(result) -> list[str]:
 
     setup = result.setup
     ev = sum(int(r.K.counts[5]) for row in result.replicas for r in row)
-    lines = [f"{setup.lattice.name} lattice, L = {setup.lattice.L} ({setup.lattice.n_sites} sites), "
-             f"{setup.sim.replicas} replica(s) x {setup.n_cases} case(s): {ev:.4g} events in "
-             f"{result.wall_s:.1f} s ({ev / max(result.wall_s, 1e-9):.3g} events/s)"]
+    lines = [(f"{setup.lattice.name} lattice, L = {setup.lattice.L} ({setup.lattice.n_sites} sites), "
+              f"{setup.sim.replicas} replica(s) x {setup.n_cases} case(s): {ev:.4g} events in "
+              f"{result.wall_s:.1f} s ({ev / max(result.wall_s, 1e-9):.3g} events/s)")]
     for c, row in enumerate(result.replicas):
         finals = np.array([r.table()[-1] for r in row])
         m = finals.mean(axis=0)

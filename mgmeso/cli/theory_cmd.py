@@ -1,18 +1,23 @@
-"""``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite]``.
+"""``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite] [--set KEY=VALUE ...]``.
 
 Evaluates the config's protocol with the analytical model and writes
 ``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``), the
 summary ``DIR/theory.json`` and, with ``--plot``, ``DIR/theory.png``.
+``theory.json`` lists the files written (``files``): with ``--overwrite``, the
+files an earlier run listed there and this run does not write are removed, so
+a directory never mixes the outputs of two protocols. A strain beyond the
+model's range is reported as a warning (stderr and ``warnings`` in theory.json).
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
-from ..config import load_config
-from ..io.files import prepare_outputs
+from ..io.files import prepare_outputs, remove_stale
 from ..io.table import Table
-from ..theory import evaluate
+from .common import add_set_option, config_from_args, output_label
 from .info_cmd import versions
 
 
@@ -22,8 +27,10 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="DIR", help="output directory (default: [output] dir or "
                    "out/<config name>)")
     p.add_argument("--plot", action="store_true", help="also write theory.png")
-    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files (and "
+                   "remove the files an earlier 'mgmeso theory' wrote there that this run does not)")
     p.add_argument("--quiet", action="store_true", help="print only the output paths")
+    add_set_option(p)
     p.set_defaults(func=run)
 
 
@@ -35,36 +42,63 @@ _EXTRA_TABLES = {
 }
 
 
+def _previous_files(meta_path: Path) -> list[str]:
+    """Files an earlier run listed in its theory.json (its manifest); [] if none or unreadable."""
+    try:
+        files = json.loads(meta_path.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+
+
 def run(args) -> int:
-    cfg = load_config(args.config)
+    from ..config.limits import strain_warning
+    from ..theory import evaluate
+
+    cfg = config_from_args(args)
     out_dir = cfg.output_dir(args.out)
     plot = args.plot or cfg.output.plot
     kind = cfg.protocol.kind
     names = ["theory.csv", "theory.json"] + [f"{n}.csv" for n in _EXTRA_TABLES.get(kind, ())]
     if plot:
         names.append("theory.png")
-    paths = prepare_outputs(out_dir, names, args.overwrite)
+    paths = prepare_outputs(out_dir, names, args.overwrite, arg=output_label(args.out, cfg))
+    out_dir = paths[0].parent
+    previous = _previous_files(paths[1]) if args.overwrite else []
     result = evaluate(cfg)
+    warnings = [w for name, table in result.tables.items() if "strain" in table.columns
+                and "time_s" in table.columns
+                for w in [strain_warning(table["time_s"], table["strain"],
+                                         "strain" if name == "theory" else f"strain of {name}")]
+                if w]
     written = []
     for name, table in result.tables.items():
-        p = Path(out_dir) / f"{name}.csv"
+        p = out_dir / f"{name}.csv"
         table.to_csv(p)
         written.append(p)
-    meta = {"config": str(cfg.path), "title": cfg.title, "protocol": kind,
-            "material_file": cfg.material_origin, "summary": result.summary,
-            "versions": versions()}
-    Table({}, meta).write_meta(paths[1])
-    written.append(paths[1])
     if plot:
         from ..plotting.theory_plots import plot_theory
-        plot_theory(result, cfg, Path(out_dir) / "theory.png")
-        written.append(Path(out_dir) / "theory.png")
+        plot_theory(result, cfg, out_dir / "theory.png")
+        written.append(out_dir / "theory.png")
+    # the manifest: every file this run wrote, so that a later --overwrite removes what it
+    # does not rewrite (and nothing else)
+    meta = {"config": str(cfg.path), "title": cfg.title, "protocol": kind,
+            "material_file": cfg.material_origin, "summary": result.summary,
+            "warnings": warnings, "versions": versions(),
+            "files": sorted({p.name for p in written} | {paths[1].name})}
+    Table({}, meta).write_meta(paths[1])
+    written.append(paths[1])
+    removed = remove_stale(out_dir, previous, meta["files"])
+    for w in warnings:
+        print(f"mgmeso: warning: {w}", file=sys.stderr)
     if not args.quiet:
         print(f"{cfg.title or cfg.name}")
         for line in summary_lines(result):
             print(f"  {line}")
     for p in written:
         print(f"wrote {p}")
+    for p in removed:
+        print(f"removed {p} (written by an earlier run, not by this one)")
     return 0
 
 

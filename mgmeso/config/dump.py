@@ -45,7 +45,10 @@ def config_dict(cfg: RunConfig) -> dict:
 def config_hash(cfg: RunConfig, ignore_sim: tuple[str, ...] = ("checkpoint_every_s",)) -> str:
     """Hash of everything that determines a run's result (not where or how often it is saved)."""
     d = config_dict(cfg)
+    # where the config and its material were read from does not change the result (and a
+    # config printed by 'mgmeso config show' and read back must hash the same)
     d.pop("config_file")
+    d.pop("material_origin")
     d["output"] = {"snapshot_times_s": d["output"]["snapshot_times_s"]}
     for k in ignore_sim:
         d["simulation"].pop(k, None)

@@ -114,7 +114,10 @@ def _coerce_scalar(value: Any, tp: type) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Bad
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:   # an integer literal beyond the float range
+            raise _Bad("is too large for a floating-point number") from None
         if not math.isfinite(v):
             raise _Bad("must be finite (NaN and infinity are not allowed)")
         return v
@@ -216,6 +219,8 @@ def parse_table(
     for key, raw in table.items():
         if key in ignore:
             continue
+        if not isinstance(key, str):
+            continue  # TOML keys are strings; a caller passing others is a bug
         if key not in specs:
             valid = list(specs)
             errors.append(
@@ -235,6 +240,14 @@ def parse_table(
         if isinstance(v, tuple) and len(v) < spec.min_items:
             errors.append(f"{where} {key} = {format_value(raw)}: needs at least {spec.min_items} value(s)")
             continue
+        if isinstance(v, tuple) and len(set(v)) < len(v):
+            twice = sorted({x for x in v if v.count(x) > 1})
+            errors.append(
+                f"{where} {key} = {format_value(raw)}: values must be distinct "
+                f"({', '.join(format_value(x) for x in twice)} given more than once): each value "
+                f"is a separate case, point or time, and a repeated one adds nothing but breaks "
+                f"fits across them ({_describe(key, spec)})")
+            continue
         ok = True
         for i, x in enumerate(items):
             if not _check_range(x, spec):
@@ -250,7 +263,7 @@ def parse_table(
     merged = dict(defaults or {})
     merged.update(values)
     for key, (f, spec) in specs.items():
-        if key in merged:
+        if key in merged or key in table:  # a key given with a bad value was reported above
             continue
         if f.default is MISSING and f.default_factory is MISSING:  # type: ignore[misc]
             errors.append(

@@ -3,7 +3,7 @@
 Layout of a config file::
 
     title = "..."                 # optional
-    material = "la60ni15al25"     # a file in configs/materials/, or a [material] table
+    material = "la60ni15al25"     # a shipped material (mgmeso/materials/), or a [material] table
     [protocol]                    # what is done to the sample; `kind` picks the table
     [theory]                      # optional: analytical-model options
     [simulation]                  # optional: lattice and kMC settings
@@ -17,7 +17,9 @@ the allowed range and why.
 from __future__ import annotations
 
 import os
+from importlib import resources
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,12 @@ from typing import Any
 from ..errors import ConfigError
 from .fields import format_value, parse_table, suggest
 from .material import Material
+from .overrides import Override, apply_overrides, name_override
 from .protocols import PROTOCOLS, SEGMENTS, Creep, HoldStress, Program
 from .tables import Defects, Output, Simulation, TheoryOptions
 
-__all__ = ["RunConfig", "load_config", "load_material", "material_search_path", "parse_config"]
+__all__ = ["RunConfig", "load_config", "load_material", "material_search_path", "parse_config",
+           "parse_toml_text", "with_values"]
 
 TOP_LEVEL_KEYS = ("title", "description", "material", "protocol", "theory", "simulation", "defects",
                   "output")
@@ -57,15 +61,17 @@ class RunConfig:
     def output_dir(self, override: str | os.PathLike | None = None) -> Path:
         """Output directory: CLI override, then ``[output] dir``, then ``out/<config name>``."""
         if override is not None:
+            if not os.fspath(override).strip():
+                raise ConfigError(["--out '': an empty path; give an output directory"])
             return Path(override)
         if self.output.dir is not None:
             return Path(self.output.dir)
         return Path("out") / self.name
 
 
-def repo_materials_dir() -> Path:
-    """``configs/materials`` of the source tree this package was installed from."""
-    return Path(__file__).resolve().parents[2] / "configs" / "materials"
+def package_materials_dir() -> Path:
+    """The material files shipped with the package (``mgmeso/materials``, package data)."""
+    return Path(str(resources.files("mgmeso") / "materials"))
 
 
 def material_search_path(config_dir: Path | None = None) -> list[Path]:
@@ -76,7 +82,7 @@ def material_search_path(config_dir: Path | None = None) -> list[Path]:
     env = os.environ.get("MGMESO_MATERIALS_PATH")
     if env:
         dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    dirs.append(repo_materials_dir())
+    dirs.append(package_materials_dir())
     return dirs
 
 
@@ -95,14 +101,27 @@ def _looks_like_material(p: Path) -> bool:
         return False
 
 
-def _resolve_material_file(name: str, config_dir: Path | None) -> Path:
+def _resolve_material_file(name: str, config_dir: Path | None, key: str = "material") -> Path:
+    """The file a material name or path refers to; ``key`` names the config key in messages."""
+    try:
+        return _find_material_file(name, config_dir, key)
+    except OSError as exc:   # e.g. a name longer than the file system allows
+        raise ConfigError([f"{key} = {format_value(name[:80])}{'...' if len(name) > 80 else ''}: "
+                           f"cannot be a material file ({exc.strerror or exc})"]) from None
+
+
+def _find_material_file(name: str, config_dir: Path | None, key: str) -> Path:
+    if not name.strip() or any(ord(c) < 32 for c in name):
+        raise ConfigError([(f"{key} = {format_value(name)}: must name a material file "
+                            "(a name such as \"la60ni15al25\" or a path ending in .toml)")])
     if name.endswith(".toml") or "/" in name or os.sep in name:
         p = Path(name)
         if not p.is_absolute() and config_dir is not None:
             p = config_dir / p
         if p.is_file():
             return p
-        raise ConfigError([f"material = {name!r}: file {p} does not exist"])
+        what = "is a directory, not a material file" if p.is_dir() else "does not exist"
+        raise ConfigError([f"{key} = {name!r}: file {p} {what}"])
     dirs = material_search_path(config_dir)
     for d in dirs:
         p = d / f"{name}.toml"
@@ -110,22 +129,59 @@ def _resolve_material_file(name: str, config_dir: Path | None) -> Path:
             return p
     avail = _available_materials(dirs)
     raise ConfigError([
-        f"material = {name!r}: no material file {name}.toml found{suggest(name, avail)} "
-        f"(available: {', '.join(avail) or 'none'}; searched {', '.join(str(d) for d in dirs)})"
+        (f"{key} = {name!r}: no material file {name}.toml found{suggest(name, avail)} "
+         f"(available: {', '.join(avail) or 'none'}; searched {', '.join(str(d) for d in dirs)})")
     ])
+
+
+#: deepest nesting of tables and lists a config may have ([[protocol.segments]] needs 4)
+MAX_DEPTH = 8
+
+
+def _too_deep(doc: dict) -> str | None:
+    """The dotted path of the first value nested deeper than MAX_DEPTH, if any."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return where
+        items = node.items() if isinstance(node, dict) else (
+            enumerate(node, 1) if isinstance(node, list) else ())
+        for k, v in items:
+            if isinstance(v, (dict, list)):
+                stack.append((v, f"{where}.{k}" if where else str(k), depth + 1))
+    return None
 
 
 def _read_toml(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (written by some Windows editors) is accepted and dropped
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([f"config file {path} does not exist"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"cannot read {path}: {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([(f"cannot read {path}: not UTF-8 text (byte {exc.start}: "
+                            f"{exc.reason}); TOML files are UTF-8")]) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    return parse_toml_text(text, str(path))
+
+
+def parse_toml_text(text: str, source: str | None = None) -> dict:
+    """Parse TOML text, turning every parser failure into a :class:`ConfigError`."""
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"not valid TOML: {exc}"], source=str(path)) from None
+        raise ConfigError([f"not valid TOML: {exc}"], source=source) from None
+    except RecursionError:
+        raise ConfigError([(f"not valid for mgmeso: brackets or braces nested too deeply for the "
+                            f"TOML reader (a config nests at most {MAX_DEPTH} levels)")],
+                          source=source) from None
+    where = _too_deep(doc)
+    if where is not None:
+        raise ConfigError([(f"{where}: nested more than {MAX_DEPTH} levels of tables and lists "
+                            "deep; no mgmeso key takes such a value")], source=source)
+    return doc
 
 
 def _material_file_values(path: Path) -> tuple[dict, dict[str, str]]:
@@ -148,7 +204,7 @@ def _material_file_values(path: Path) -> tuple[dict, dict[str, str]]:
 
 
 def load_material(name_or_path: str, config_dir: Path | None = None) -> tuple[Material, Path, dict]:
-    """Load and validate a material file by name (``configs/materials/<name>.toml``) or path.
+    """Load and validate a material file by name (a shipped ``mgmeso/materials/<name>.toml``, or one beside the config) or path.
 
     Returns
     -------
@@ -178,7 +234,7 @@ def _check_sources(sources: dict, errors: list[str]) -> None:
 def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
     """Returns (material or None, origin, sources)."""
     if raw is None:
-        errors.append("missing material: give material = \"<name>\" (a file in configs/materials/) "
+        errors.append("missing material: give material = \"<name>\" (a shipped material in mgmeso/materials/) "
                       "or a [material] table")
         return None, "", {}
     if isinstance(raw, str):
@@ -200,15 +256,21 @@ def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
                 errors.append(f"[material] base = {format_value(base)}: must be a material name or path")
                 return None, "", {}
             try:
-                path = _resolve_material_file(base, config_dir)
+                path = _resolve_material_file(base, config_dir, key="[material] base")
                 defaults, sources = _material_file_values(path)
             except ConfigError as exc:
-                errors.extend(exc.messages)
+                errors.extend(exc.messages if exc.source is None
+                              else [f"[material] base = {base!r}: {exc.source}: {m}"
+                                    for m in exc.messages])
                 return None, "", {}
             origin = f"{path} with inline overrides" if table else str(path)
             for k in table:
                 sources[k] = "set in the config file"
+        n_before = len(errors)
         mat = parse_table(Material, table, "[material]", errors, defaults=defaults)
+        if base is None and any("missing required key" in m for m in errors[n_before:]):
+            errors.append("[material] has no base key: an inline material either names a file to "
+                          "start from (base = \"la60ni15al25\") or gives every required key")
         return mat, origin, sources
     errors.append(f"material = {format_value(raw)}: must be a material name or a [material] table")
     return None, "", {}
@@ -225,7 +287,7 @@ def _parse_protocol(raw: Any, errors: list[str]):
     kind = raw.get("kind")
     if kind is None:
         errors.append("[protocol] missing required key 'kind' (one of "
-                      + ", ".join(repr(k) for k in PROTOCOLS) + ")")
+                      + ", ".join(repr(k) for k in PROTOCOLS) + ")" + _misspelt(raw, "kind"))
         return None
     if not isinstance(kind, str) or kind not in PROTOCOLS:
         hint = suggest(kind, list(PROTOCOLS)) if isinstance(kind, str) else ""
@@ -236,6 +298,15 @@ def _parse_protocol(raw: Any, errors: list[str]):
     if cls is Program:
         return _parse_program(raw, errors)
     return parse_table(cls, raw, f"[protocol] (kind '{kind}')", errors, ignore=("kind",))
+
+
+def _misspelt(table: dict, key: str) -> str:
+    """', found X: did you mean KEY?' when a key of ``table`` looks like a misspelt ``key``."""
+    close = [k for k in table if isinstance(k, str) and k != key
+             and suggest(k, [key]) != ""]
+    if not close:
+        return ""
+    return f"; the table has {close[0]!r}: did you mean '{key}'?"
 
 
 def _parse_program(raw: dict, errors: list[str]):
@@ -253,6 +324,10 @@ def _parse_program(raw: dict, errors: list[str]):
             errors.append(f"{w} must be a table")
             continue
         t = s.get("type")
+        if t is None:
+            errors.append(f"{w} missing required key 'type' (one of "
+                          + ", ".join(repr(k) for k in SEGMENTS) + ")" + _misspelt(s, "type"))
+            continue
         if not isinstance(t, str) or t not in SEGMENTS:
             hint = suggest(t, list(SEGMENTS)) if isinstance(t, str) else ""
             errors.append(f"{w} type = {format_value(t)}: allowed values are "
@@ -264,6 +339,24 @@ def _parse_program(raw: dict, errors: list[str]):
     if base is None or len(segs) != len(segs_raw):
         return None
     return Program(temperature_K=base.temperature_K, t_first_s=base.t_first_s, segments=tuple(segs))
+
+
+#: protocol kinds whose analytical model is the hereditary integrator, where [theory] nonlinear acts
+NONLINEAR_KINDS = ("tension", "program")
+
+
+def _theory_checks(theory: TheoryOptions, protocol: Any, errors: list[str]) -> None:
+    """Options of [theory] that the protocol's analytical model would silently ignore."""
+    kind = getattr(type(protocol), "kind", "")
+    if theory.nonlinear == "on" and kind not in NONLINEAR_KINDS:
+        errors.append(
+            f"[theory] nonlinear = 'on' does not apply to kind '{kind}': its analytical model is "
+            "linear by construction (Boltzmann superposition of J(t) for creep, Volterra inversion "
+            "for relaxation, steady states for DMA), so the option would be ignored; the "
+            "non-linear model (tau_beta(sigma), chi(eps_an)) runs for kinds "
+            + ", ".join(repr(k) for k in NONLINEAR_KINDS)
+            + " -- write the loading as kind = 'program' with hold_stress/hold_strain segments, "
+            "or drop the key")
 
 
 def _cross_checks(mat: Material, protocol: Any, errors: list[str]) -> None:
@@ -306,6 +399,11 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
     defects = parse_table(Defects, doc.get("defects", {}), "[defects]", errors)
     if mat is not None and protocol is not None:
         _cross_checks(mat, protocol, errors)
+    if theory is not None and protocol is not None:
+        _theory_checks(theory, protocol, errors)
+    if out is not None and out.dir is not None and not out.dir.strip():
+        errors.append("[output] dir = '': an empty path; give a directory or leave the key out "
+                      "(default: out/<config name>)")
     if errors:
         raise ConfigError(errors, source=str(path) if path else None)
     return RunConfig(material=mat, protocol=protocol, theory=theory, simulation=sim, output=out,
@@ -313,8 +411,17 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
                      title=title, path=path, material_origin=origin, material_sources=sources)
 
 
-def load_config(path: str | os.PathLike) -> RunConfig:
-    """Read and validate a config file.
+def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> RunConfig:
+    """Read and validate a config file, with command-line overrides applied first.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    overrides
+        Values that replace (or add) keys of the file before validation, so that
+        they are checked exactly as if they had been written in it
+        (see :func:`parse_set` and :class:`Override`).
 
     Raises
     ------
@@ -322,7 +429,44 @@ def load_config(path: str | os.PathLike) -> RunConfig:
         With one message per problem; nothing has run yet.
     """
     p = Path(path)
-    if p.is_dir():
+    if str(path) == "":
+        raise ConfigError(["the config path is empty; give a TOML file"])
+    try:
+        is_dir = p.is_dir()
+    except OSError as exc:
+        raise ConfigError([f"cannot read config {str(p)[:80]!r}: {exc.strerror or exc}"]) from None
+    if is_dir:
         raise ConfigError([f"{p} is a directory, not a config file"])
     doc = _read_toml(p)
-    return parse_config(doc, p)
+    if not overrides:
+        return parse_config(doc, p)
+    doc = apply_overrides(doc, overrides)
+    try:
+        return parse_config(doc, p)
+    except ConfigError as exc:
+        raise ConfigError([name_override(m, overrides) for m in exc.messages], exc.source) from None
+
+
+def with_values(cfg: RunConfig, table: str, changes: dict[str, Any],
+                origins: dict[str, str] | None = None) -> RunConfig:
+    """``cfg`` with keys of one table replaced, validated like the file (ranges and the table's
+    cross-key checks); for code that changes an already loaded config (CLI overrides).
+
+    ``origins`` maps a key to the argument that set it, named in the messages.
+    """
+    import dataclasses
+
+    from .fields import field_specs
+
+    obj = getattr(cfg, table)
+    values = {k: list(v) if isinstance(v, tuple) else v
+              for k in field_specs(type(obj)) if (v := getattr(obj, k)) is not None}
+    values.update(changes)
+    errors: list[str] = []
+    new = parse_table(type(obj), values, f"[{table}]", errors)
+    if errors:
+        overrides = [Override(f"{table}.{k}", v, (origins or {}).get(k, f"{k} = {v!r}"))
+                     for k, v in changes.items()]
+        raise ConfigError([name_override(m, overrides) for m in errors],
+                          str(cfg.path) if cfg.path else None)
+    return dataclasses.replace(cfg, **{table: new})

@@ -83,7 +83,7 @@ class Material:
         why="B below 0.05 spreads beta times over more than 100 decades; above ~20 it is a single "
             "Debye time for every purpose (larger B is narrower, docs/model.md E4)",
         source="not reported in [Hao2022] (docs/model.md E12); 1.0 keeps distinct beta peaks at 1-16 Hz "
-               "as in [Hao2022] Fig. 3b (see configs/materials/la60ni15al25.toml)")
+               "as in [Hao2022] Fig. 3b (see mgmeso/materials/la60ni15al25.toml)")
     Cd_at_Tg: float = param(
         0.25, doc="QPD (defect) concentration at Tg", lo=0.0, hi=1.0, lo_open=True, hi_open=True,
         why="a site fraction lies strictly between 0 and 1",

@@ -79,8 +79,9 @@ def with_overrides(config, lattice: str | None = None, L: int | None = None,
         if seed < 0:
             raise UserError(f"seed = {seed}: must be a non-negative integer")
         changes["seed"] = seed
-    if changes:
-        cfg = replace(cfg, simulation=replace(cfg.simulation, **changes))
+    if changes:   # validated with the ranges of the config file
+        from ..config.loader import with_values
+        cfg = with_values(cfg, "simulation", changes, {k: f"--{k} {v}" for k, v in changes.items()})
     return cfg
 
 

@@ -36,6 +36,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import nnls
 
 from ..config.material import Material
+from ..errors import ModelRangeError
 from ..program import LoadingProgram
 from ..segments import STRESS, Law, Ramp, Start
 from . import kinetics
@@ -256,25 +257,33 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
         if seg.ends_on_event:      # unloading: integrate up to zero stress
             dur = seg.search_horizon_s(strain_now) if sigma_now != 0.0 else 0.0
 
-            def hit_zero(t, y, segm=segm):
-                return segm.stress_chi(t, y)[0]
+            def hit_zero(s, y, segm=segm, t0=t_now):
+                return segm.stress_chi(t0 + s, y)[0]
             hit_zero.terminal = True
             hit_zero.direction = -1.0 if sigma_now > 0.0 else 1.0
             events = [hit_zero]
         if dur <= 0.0:
             continue
-        sol = solve_ivp(segm.rhs, (t_now, t_now + dur), y0, method="BDF", rtol=opts.rtol,
-                        atol=1e-14, dense_output=True, events=events, max_step=seg.max_step_s())
+        # integrate in time since the segment start: on absolute time, a segment after a long one
+        # cannot take the short steps its start needs (the float spacing at 1e12 s is 1e-4 s)
+        t0 = t_now
+        sol = solve_ivp(lambda s, y, segm=segm, t0=t0: segm.rhs(t0 + s, y), (0.0, dur), y0,
+                        method="BDF", rtol=opts.rtol, atol=1e-14, dense_output=True,
+                        events=events, max_step=seg.max_step_s())
         if sol.status < 0:
-            raise RuntimeError(f"hereditary integration failed in segment {seg}: {sol.message}")
-        t_end = sol.t[-1]
+            raise ModelRangeError(
+                f"the hereditary integration failed in segment #{iseg + 1} ({seg}) at strain "
+                f"{strain_now:.3g}: {sol.message}; such failures come from loadings far outside "
+                "the small-strain range the model describes (|strain| above ~0.5, stresses near "
+                "sigma1): shorten or lower the load")
+        t_end = t0 + sol.t[-1]
         if eval_times is None:
             times = t_now + seg.sample_offsets(t_end - t_now, program.t_first_s)
         else:
             last = iseg == len(program.segments) - 1
             times = eval_times[(eval_times > t_now) & ((eval_times <= t_end) | last)]
         for tt in times:
-            y = sol.sol(min(tt, t_end))
+            y = sol.sol(min(tt, t_end) - t0)
             rows.append(np.append(_row(segm, tt, y), iseg))
         y_end = sol.y[:, -1]
         sigma_now, chi_end, T_now = segm.stress_chi(t_end, y_end)
