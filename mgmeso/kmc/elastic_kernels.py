@@ -1,0 +1,187 @@
+"""Pure numba kernels of the elastic interactions (MODEL.md 2a.2). No objects, no I/O, no RNG.
+
+The local stress felt by the unit at site j (the stress that biases its two-state law) is
+
+    sigma_loc(j) = sigma_applied + sum_{k != j} (K(r_j - r_k) + s) e_k
+
+with K the lattice propagator of :mod:`.eshelby` (self-term K(0) excluded: a unit's own
+back-stress is already in its two-state law) and the uniform shift ``s = K(0)/(N - 1)``,
+which makes ``sum_{k != j} (K + s) = 0``: the mean of sigma_loc over the sites equals the
+applied stress exactly, for any eigenstrain field, so the interactions add fluctuations
+and no mean-field feedback (the measured compliances already contain it).
+
+Field update ("refresh + near stencil + pending far part"; docs/kmc_elastic.md section 3):
+
+* ``phi`` holds ``sum_{k != j} K(r_j - r_k) e_k`` exactly after a refresh (one FFT,
+  Python layer, :meth:`.elastic.ElasticField.refresh`);
+* :func:`record_event` updates ``phi`` at once on the sites within the near radius of the
+  changed site (the stencil, exact) and adds the change to the pending buffer, one slot per
+  distinct site (a site that flips back and forth keeps one slot with its net change);
+* :func:`local_stress_at` adds, for the events since the refresh, either their exact far
+  contributions (``exact = 1``: a sum over the pending buffer, O(pending)) or their mean
+  (``exact = 0``: O(1); the error is the zero-mean fluctuation of the far field of the
+  pending changes, measured in docs/kmc_elastic.md).
+
+State arrays travel in the namedtuple :data:`ElasticState`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from numba import njit
+
+__all__ = ["ElasticState", "GEOM_FIELDS", "record_event", "local_stress_at", "site_cell",
+           "fine_coords", "far_value", "apply_stencil", "pending_far_sum"]
+
+ElasticState = namedtuple("ElasticState", [
+    "eps",        # float64[N]: eigenstrain of each site (the engine's local strain)
+    "phi",        # float64[N]: interaction stress from the other sites (MPa), exact at the
+                  # last refresh, plus the near-stencil contributions of the events since
+    "tot",        # float64[2]: [sum of eps, sum of the changes since the last refresh]
+    "pend_site",  # int32[K]: distinct sites changed since the last refresh
+    "pend_xyz",   # int32[K, 3]: their fine-grid coordinates
+    "pend_de",    # float64[K]: their net eigenstrain changes
+    "pend_n",     # int64[2]: [distinct pending sites (may exceed K: then exact = 1 is
+                  # void), changes recorded since the last refresh]
+    "pend_slot",  # int32[N]: slot of each site in the pending buffer, -1 if none
+    "near_off",   # int32[nb, M, 4]: stencil cell shift (x, y, z) and target basis site
+    "near_val",   # float64[nb, M]: K at the stencil displacements (MPa per strain)
+    "far_table",  # float64 3D: K on the fine grid with the stencil and the origin set to 0
+    "basis_fine", # int64[nb, 3]: fine-grid offset of each basis site
+    "geom",       # int64[8]: see GEOM_FIELDS
+    "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0), 0
+])
+
+GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft")
+
+
+@njit(cache=True, inline="always")
+def site_cell(j, L, dim, nb):
+    """Cell coordinates (x, y, z) and basis index b of site j (z = 0 in 2D)."""
+    b = j % nb
+    cell = j // nb
+    if dim == 3:
+        z = cell % L
+        y = (cell // L) % L
+        x = cell // (L * L)
+        return x, y, z, b
+    return cell // L, cell % L, 0, b
+
+
+@njit(cache=True, inline="always")
+def fine_coords(j, ES):
+    """Fine-grid coordinates of site j."""
+    g = ES.geom
+    L, dim, nb, hm = g[0], g[1], g[2], g[3]
+    x, y, z, b = site_cell(j, L, dim, nb)
+    return (hm * x + ES.basis_fine[b, 0], hm * y + ES.basis_fine[b, 1],
+            hm * z + ES.basis_fine[b, 2])
+
+
+@njit(cache=True, inline="always")
+def far_value(dx, dy, dz, ES):
+    """Far-table value at a fine-grid displacement (periodic; folded where K is even)."""
+    n = ES.geom[4]
+    dx %= n
+    dy %= n
+    dz %= n
+    if ES.geom[5] == 1:
+        if 2 * dx > n:
+            dx = n - dx
+        if 2 * dy > n:
+            dy = n - dy
+        if 2 * dz > n:
+            dz = n - dz
+    return ES.far_table[dx, dy, dz]
+
+
+@njit(cache=True, inline="always")
+def apply_stencil(k, de, ES):
+    """Add K(r_t - r_k) de to phi on every site t of the near stencil of site k."""
+    g = ES.geom
+    L, dim, nb, M = g[0], g[1], g[2], g[6]
+    x, y, z, b = site_cell(k, L, dim, nb)
+    for m in range(M):
+        tx = x + ES.near_off[b, m, 0]
+        if tx >= L:
+            tx -= L
+        elif tx < 0:
+            tx += L
+        ty = y + ES.near_off[b, m, 1]
+        if ty >= L:
+            ty -= L
+        elif ty < 0:
+            ty += L
+        if dim == 3:
+            tz = z + ES.near_off[b, m, 2]
+            if tz >= L:
+                tz -= L
+            elif tz < 0:
+                tz += L
+            t = ((tx * L + ty) * L + tz) * nb + ES.near_off[b, m, 3]
+        else:
+            t = (tx * L + ty) * nb + ES.near_off[b, m, 3]
+        ES.phi[t] += ES.near_val[b, m] * de
+
+
+@njit(cache=True)
+def record_event(k, de, ES):
+    """The eigenstrain of site k changed by ``de``: update the field bookkeeping.
+
+    Returns 1 when the pending buffer holds its soft capacity of distinct sites (the caller
+    must refresh before the next query in exact mode, and should soon in any mode), else 0.
+    """
+    n = ES.pend_n[0]
+    if de == 0.0:
+        return 1 if n >= ES.geom[7] else 0
+    ES.eps[k] += de
+    ES.tot[0] += de
+    ES.tot[1] += de
+    ES.pend_n[1] += 1
+    apply_stencil(k, de, ES)
+    slot = ES.pend_slot[k]
+    if slot >= 0:
+        ES.pend_de[slot] += de
+        return 1 if n >= ES.geom[7] else 0
+    if n < ES.pend_site.shape[0]:
+        ES.pend_slot[k] = n
+        ES.pend_site[n] = k
+        fx, fy, fz = fine_coords(k, ES)
+        ES.pend_xyz[n, 0] = fx
+        ES.pend_xyz[n, 1] = fy
+        ES.pend_xyz[n, 2] = fz
+        ES.pend_de[n] = de
+    ES.pend_n[0] = n + 1
+    return 1 if n + 1 >= ES.geom[7] else 0
+
+
+@njit(cache=True, inline="always")
+def pending_far_sum(j, ES):
+    """Exact far-field contribution at site j of the changes since the last refresh."""
+    n = ES.pend_n[0]
+    if n > ES.pend_site.shape[0]:
+        return math.nan  # the buffer overflowed: the exact sum is no longer known
+    fx, fy, fz = fine_coords(j, ES)
+    acc = 0.0
+    for i in range(n):
+        acc += far_value(fx - ES.pend_xyz[i, 0], fy - ES.pend_xyz[i, 1],
+                         fz - ES.pend_xyz[i, 2], ES) * ES.pend_de[i]
+    return acc
+
+
+@njit(cache=True)
+def local_stress_at(j, sigma_applied, ES, exact):
+    """Local stress (MPa) felt by the unit at site j: applied plus interactions.
+
+    ``exact = 1`` sums the far contributions of the pending changes (O(pending));
+    ``exact = 0`` replaces them by their mean (O(1)). The mean over all sites equals
+    ``sigma_applied`` exactly in both modes.
+    """
+    val = sigma_applied + ES.phi[j] + ES.coef[0] * (ES.tot[0] - ES.eps[j])
+    if exact:
+        val += pending_far_sum(j, ES)
+    else:
+        val += ES.coef[1] * ES.tot[1]
+    return val
