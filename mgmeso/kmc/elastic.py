@@ -46,11 +46,12 @@ class ElasticOptions:
         Radius of the near stencil in nearest-neighbour distances; the field on the sites
         within it is updated at every change (0: none).
     capacity_per_site : float
-        Distinct changed sites between two refreshes, per site (the pending buffer holds
-        ``max(64, capacity_per_site * N)`` sites).
+        Changes between two refreshes, per site (the pending list holds
+        ``max(64, capacity_per_site * N)`` changes).
     exact : bool
-        Sum the far field of the pending changes at every query (exact, O(pending)) instead
-        of its mean (O(1)).
+        Fold the far field of the changes since a site's last query into its stress at
+        every query (exact; cost = changes since that query) instead of adding their mean
+        (O(1), the far field lags by up to one refresh).
     single_precision : bool
         Keep the propagator spectrum in single precision (half its memory).
     """
@@ -65,8 +66,10 @@ def _stencil(prop: Propagator, radius_nn: float):
     lat = prop.lattice
     R = radius_nn * nn_distance(lat)
     c = int(np.ceil(R + 1.0))
-    if R > 0 and 2 * c + 1 > lat.L:
-        raise ValueError(f"near_radius = {radius_nn} needs L > {2 * c + 1} (got L = {lat.L})")
+    if 2 * R >= lat.L:
+        # the stencil would reach a site and its periodic image
+        raise ValueError(f"near_radius = {radius_nn} nearest-neighbour distances is {R:.3g} cells: "
+                         f"it must be below L/2 = {lat.L / 2:g}")
     hm = FINE[lat.name]
     per_b = []
     for b in range(lat.nb):
@@ -139,8 +142,8 @@ class ElasticField:
             eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(2),
             pend_site=np.zeros(cap + margin, dtype=np.int32),
             pend_xyz=np.zeros((cap + margin, 3), dtype=np.int32),
-            pend_de=np.zeros(cap + margin), pend_n=np.zeros(2, dtype=np.int64),
-            pend_slot=np.full(N, -1, dtype=np.int32),
+            pend_de=np.zeros(cap + margin), pend_n=np.zeros(1, dtype=np.int64),
+            seen=np.zeros(N, dtype=np.int32),
             near_off=off, near_val=val, far_table=far, basis_fine=self.prop.basis_fine,
             geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, 0.0]))
         self.n_refresh = 0
@@ -152,9 +155,8 @@ class ElasticField:
         ES.phi[:] = lattice_field(self.prop, ES.eps) - self.prop.self_term * ES.eps
         ES.tot[0] = ES.eps.sum()
         ES.tot[1] = 0.0
-        n = min(int(ES.pend_n[0]), ES.pend_site.shape[0])
-        ES.pend_slot[ES.pend_site[:n]] = -1
-        ES.pend_n[:] = 0
+        ES.seen[:] = 0
+        ES.pend_n[0] = 0
         self.n_refresh += 1
 
     def set_eigenstrain(self, eps: np.ndarray) -> None:
@@ -175,7 +177,7 @@ class ElasticField:
     # ---- bookkeeping ---------------------------------------------------------------
     @property
     def pending(self) -> int:
-        """Distinct sites changed since the last refresh."""
+        """Changes recorded since the last refresh."""
         return int(self.state.pend_n[0])
 
     @property

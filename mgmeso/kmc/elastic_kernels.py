@@ -15,12 +15,13 @@ Field update ("refresh + near stencil + pending far part"; docs/kmc_elastic.md s
 * ``phi`` holds ``sum_{k != j} K(r_j - r_k) e_k`` exactly after a refresh (one FFT,
   Python layer, :meth:`.elastic.ElasticField.refresh`);
 * :func:`record_event` updates ``phi`` at once on the sites within the near radius of the
-  changed site (the stencil, exact) and adds the change to the pending buffer, one slot per
-  distinct site (a site that flips back and forth keeps one slot with its net change);
-* :func:`local_stress_at` adds, for the events since the refresh, either their exact far
-  contributions (``exact = 1``: a sum over the pending buffer, O(pending)) or their mean
-  (``exact = 0``: O(1); the error is the zero-mean fluctuation of the far field of the
-  pending changes, measured in docs/kmc_elastic.md).
+  changed site (the stencil, exact) and appends the change to the pending list;
+* :func:`local_stress_at` adds the far contributions of the changes since the refresh,
+  either exactly and lazily (``exact = 1``: site j folds into ``phi[j]`` the changes
+  appended since its own last query, so a site queried often pays little) or as their
+  mean (``exact = 0``: O(1); the error is the zero-mean far field of the recent changes,
+  i.e. beyond the near radius the field lags by at most one refresh; measured in
+  docs/kmc_elastic.md). A run uses one mode between two refreshes.
 
 State arrays travel in the namedtuple :data:`ElasticState`.
 """
@@ -32,20 +33,21 @@ from collections import namedtuple
 
 from numba import njit
 
+from .bias import draw_state_biased
+
 __all__ = ["ElasticState", "GEOM_FIELDS", "record_event", "local_stress_at", "site_cell",
-           "fine_coords", "far_value", "apply_stencil", "pending_far_sum"]
+           "fine_coords", "far_value", "apply_stencil", "pending_far_sum", "drive_two_state"]
 
 ElasticState = namedtuple("ElasticState", [
     "eps",        # float64[N]: eigenstrain of each site (the engine's local strain)
     "phi",        # float64[N]: interaction stress from the other sites (MPa), exact at the
                   # last refresh, plus the near-stencil contributions of the events since
     "tot",        # float64[2]: [sum of eps, sum of the changes since the last refresh]
-    "pend_site",  # int32[K]: distinct sites changed since the last refresh
+    "pend_site",  # int32[K]: sites changed since the last refresh, in order
     "pend_xyz",   # int32[K, 3]: their fine-grid coordinates
-    "pend_de",    # float64[K]: their net eigenstrain changes
-    "pend_n",     # int64[2]: [distinct pending sites (may exceed K: then exact = 1 is
-                  # void), changes recorded since the last refresh]
-    "pend_slot",  # int32[N]: slot of each site in the pending buffer, -1 if none
+    "pend_de",    # float64[K]: their eigenstrain changes
+    "pend_n",     # int64[1]: changes since the last refresh (beyond K: exact = 1 is void)
+    "seen",       # int32[N]: pending changes already folded into phi[j] (exact mode)
     "near_off",   # int32[nb, M, 4]: stencil cell shift (x, y, z) and target basis site
     "near_val",   # float64[nb, M]: K at the stencil displacements (MPa per strain)
     "far_table",  # float64 3D: K on the fine grid with the stencil and the origin set to 0
@@ -126,12 +128,12 @@ def apply_stencil(k, de, ES):
         ES.phi[t] += ES.near_val[b, m] * de
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def record_event(k, de, ES):
     """The eigenstrain of site k changed by ``de``: update the field bookkeeping.
 
-    Returns 1 when the pending buffer holds its soft capacity of distinct sites (the caller
-    must refresh before the next query in exact mode, and should soon in any mode), else 0.
+    Returns 1 when the pending list holds its soft capacity (the caller must refresh before
+    the next query in exact mode, and should soon in any mode), else 0.
     """
     n = ES.pend_n[0]
     if de == 0.0:
@@ -139,14 +141,8 @@ def record_event(k, de, ES):
     ES.eps[k] += de
     ES.tot[0] += de
     ES.tot[1] += de
-    ES.pend_n[1] += 1
     apply_stencil(k, de, ES)
-    slot = ES.pend_slot[k]
-    if slot >= 0:
-        ES.pend_de[slot] += de
-        return 1 if n >= ES.geom[7] else 0
     if n < ES.pend_site.shape[0]:
-        ES.pend_slot[k] = n
         ES.pend_site[n] = k
         fx, fy, fz = fine_coords(k, ES)
         ES.pend_xyz[n, 0] = fx
@@ -158,30 +154,56 @@ def record_event(k, de, ES):
 
 
 @njit(cache=True, inline="always")
-def pending_far_sum(j, ES):
-    """Exact far-field contribution at site j of the changes since the last refresh."""
-    n = ES.pend_n[0]
-    if n > ES.pend_site.shape[0]:
-        return math.nan  # the buffer overflowed: the exact sum is no longer known
+def pending_far_sum(j, first, ES):
+    """Far-field contribution at site j of the pending changes ``first, first + 1, ...``."""
     fx, fy, fz = fine_coords(j, ES)
     acc = 0.0
-    for i in range(n):
+    for i in range(first, ES.pend_n[0]):
         acc += far_value(fx - ES.pend_xyz[i, 0], fy - ES.pend_xyz[i, 1],
                          fz - ES.pend_xyz[i, 2], ES) * ES.pend_de[i]
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def local_stress_at(j, sigma_applied, ES, exact):
     """Local stress (MPa) felt by the unit at site j: applied plus interactions.
 
-    ``exact = 1`` sums the far contributions of the pending changes (O(pending));
-    ``exact = 0`` replaces them by their mean (O(1)). The mean over all sites equals
-    ``sigma_applied`` exactly in both modes.
+    ``exact = 1`` folds the far contributions of the changes since site j's last query
+    into ``phi[j]`` (exact; NaN if the pending list overflowed); ``exact = 0`` adds the
+    mean far contribution of the changes since the refresh (O(1)). The mean over all sites
+    equals ``sigma_applied`` exactly in both modes.
     """
-    val = sigma_applied + ES.phi[j] + ES.coef[0] * (ES.tot[0] - ES.eps[j])
     if exact:
-        val += pending_far_sum(j, ES)
-    else:
-        val += ES.coef[1] * ES.tot[1]
-    return val
+        n = ES.pend_n[0]
+        if n > ES.pend_site.shape[0]:
+            return math.nan  # the list overflowed: the exact sum is no longer known
+        first = ES.seen[j]
+        if first < n:
+            ES.phi[j] += pending_far_sum(j, first, ES)
+            ES.seen[j] = n
+        return sigma_applied + ES.phi[j] + ES.coef[0] * (ES.tot[0] - ES.eps[j])
+    return sigma_applied + ES.phi[j] + ES.coef[0] * (ES.tot[0] - ES.eps[j]) + \
+        ES.coef[1] * ES.tot[1]
+
+
+@njit(cache=True)
+def drive_two_state(sites, start, state, d, sigma_applied, sig_sat, mode, rng, ES, exact):
+    """Reference event loop: two-state units resampled at their local stress.
+
+    Processes the events ``sites[start:]`` in order (every site is a unit with state
+    ``state[j] = +-1`` and eigenstrain ``d * state[j]``, which ``ES.eps`` must hold):
+    local stress, new state from the bias law (:func:`.bias.draw_state_biased`), and
+    :func:`record_event` for the change. Stops after the event that fills the pending
+    buffer and returns the index of the next event (``len(sites)`` when done), so the
+    caller refreshes and resumes -- the pattern the kMC engine follows.
+    """
+    for i in range(start, sites.shape[0]):
+        j = sites[i]
+        sig = local_stress_at(j, sigma_applied, ES, exact)
+        new = draw_state_biased(rng, sig, sig_sat, mode)
+        if new != state[j]:
+            full = record_event(j, d * (new - state[j]), ES)
+            state[j] = new
+            if full:
+                return i + 1
+    return sites.shape[0]
