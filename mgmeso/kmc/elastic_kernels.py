@@ -83,20 +83,21 @@ def fine_coords(j, ES):
 
 
 @njit(cache=True, inline="always")
+def _wrap(d, n, fold):
+    """A fine-grid coordinate difference in (-n, n) reduced to a table index."""
+    if d < 0:
+        d += n
+    if fold:
+        d = min(d, n - d)
+    return d
+
+
+@njit(cache=True, inline="always")
 def far_value(dx, dy, dz, ES):
-    """Far-table value at a fine-grid displacement (periodic; folded where K is even)."""
+    """Far-table value at a fine-grid displacement with components in (-n, n)."""
     n = ES.geom[4]
-    dx %= n
-    dy %= n
-    dz %= n
-    if ES.geom[5] == 1:
-        if 2 * dx > n:
-            dx = n - dx
-        if 2 * dy > n:
-            dy = n - dy
-        if 2 * dz > n:
-            dz = n - dz
-    return ES.far_table[dx, dy, dz]
+    fold = ES.geom[5] == 1
+    return ES.far_table[_wrap(dx, n, fold), _wrap(dy, n, fold), _wrap(dz, n, fold)]
 
 
 @njit(cache=True, inline="always")
@@ -157,10 +158,15 @@ def record_event(k, de, ES):
 def pending_far_sum(j, first, ES):
     """Far-field contribution at site j of the pending changes ``first, first + 1, ...``."""
     fx, fy, fz = fine_coords(j, ES)
+    n = ES.geom[4]
+    fold = ES.geom[5] == 1
+    T = ES.far_table
+    xyz = ES.pend_xyz
+    de = ES.pend_de
     acc = 0.0
     for i in range(first, ES.pend_n[0]):
-        acc += far_value(fx - ES.pend_xyz[i, 0], fy - ES.pend_xyz[i, 1],
-                         fz - ES.pend_xyz[i, 2], ES) * ES.pend_de[i]
+        acc += T[_wrap(fx - xyz[i, 0], n, fold), _wrap(fy - xyz[i, 1], n, fold),
+                 _wrap(fz - xyz[i, 2], n, fold)] * de[i]
     return acc
 
 
