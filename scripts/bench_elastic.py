@@ -22,6 +22,7 @@ E ~ Exp(1): the beta-time disorder of seed 004 Eq. 24 with B = 1).
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -120,24 +121,28 @@ def errors(lat, opts, kind, cycles=3, n_probe=400, seed=2):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lattice", default="sc")
-    ap.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 64])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[16, 32, 64])
     ap.add_argument("--events-per-site", type=float, default=4.0)
     ap.add_argument("--exact-max-N", type=int, default=40000,
                     help="run the exact mode only up to this many sites (its cost grows as N)")
+    ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    ap.add_argument("--figure", default=None, help="draw ns/event and error from --json rows")
     args = ap.parse_args(argv)
+    if args.figure and args.json and not args.sizes:
+        return plot(json.load(open(args.json)), args.figure)
     variants = [
-        ("approx R=2 cap=0.25", ElasticOptions(near_radius=2.0, capacity_per_site=0.25)),
-        ("approx R=3 cap=0.25", ElasticOptions(near_radius=3.0, capacity_per_site=0.25)),
-        ("approx R=3 cap=0.05", ElasticOptions(near_radius=3.0, capacity_per_site=0.05)),
-        ("exact  R=0 cap=0.01", ElasticOptions(near_radius=0.0, capacity_per_site=0.01, exact=True)),
-        ("exact  R=0 cap=0.05", ElasticOptions(near_radius=0.0, capacity_per_site=0.05, exact=True)),
-        ("exact  R=0 cap=0.25", ElasticOptions(near_radius=0.0, capacity_per_site=0.25, exact=True)),
+        ("windowed R=2 cap=0.25", ElasticOptions(near_radius=2.0, capacity_per_site=0.25)),
+        ("windowed R=3 cap=0.25", ElasticOptions(near_radius=3.0, capacity_per_site=0.25)),
+        ("windowed R=3 cap=0.05", ElasticOptions(near_radius=3.0, capacity_per_site=0.05)),
+        ("exact R=0 cap=0.01", ElasticOptions(near_radius=0.0, capacity_per_site=0.01, exact=True)),
+        ("exact R=0 cap=0.05", ElasticOptions(near_radius=0.0, capacity_per_site=0.05, exact=True)),
     ]
     print(f"lattice {args.lattice}; SMD-like units d = {D}, sigma_sat = {SIG_SAT} MPa, "
           f"C_d = {CD}, {args.events_per_site:g} events per site")
     print("| L | N | method | events | ns/event | refreshes | ns/event free | err RMS (MPa) | "
           "err max (MPa) | field RMS (MPa) | bytes/site | refresh bytes/site |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = []
     for L in args.sizes:
         lat = make_lattice(args.lattice, L)
         N = lat.n_sites
@@ -152,6 +157,48 @@ def main(argv=None):
                 print(f"| {L} | {N} | {name} ({kind}) | {int(args.events_per_site * N)} | "
                       f"{ns:.0f} | {nref} | {ns_free:.0f} | {rms:.3g} | {mx:.3g} | {field:.3g} | "
                       f"{F.nbytes / N:.1f} | {F.refresh_peak_bytes() / N:.1f} |", flush=True)
+                rows.append(dict(L=L, N=N, method=name, stream=kind, ns=ns, ns_free=ns_free,
+                                 refreshes=nref, err_rms=rms, err_max=mx, field_rms=field,
+                                 bytes_site=F.nbytes / N))
+    if args.json:
+        json.dump(rows, open(args.json, "w"), indent=1)
+    if args.figure:
+        plot(rows, args.figure)
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.9))
+    methods = sorted({r["method"] for r in rows})
+    for i, m in enumerate(methods):
+        for kind, ls in (("uniform", "-"), ("gumbel", "--")):
+            sel = [r for r in rows if r["method"] == m and r["stream"] == kind]
+            if not sel:
+                continue
+            ax[0].plot([r["N"] for r in sel], [r["ns"] for r in sel], "o" + ls, color=f"C{i}",
+                       label=f"{m} ({kind})")
+            ok = [r for r in sel if np.isfinite(r["err_rms"])]
+            ax[1].plot([r["N"] for r in ok], [max(r["err_rms"], 1e-14) / r["field_rms"] for r in ok],
+                       "o" + ls, color=f"C{i}", label=f"{m} ({kind})")
+    free = [r for r in rows if r["method"] == methods[0] and r["stream"] == "uniform"]
+    ax[0].plot([r["N"] for r in free], [r["ns_free"] for r in free], "k:", label="no interactions")
+    ax[0].set_xscale("log")
+    ax[0].set_yscale("log")
+    ax[0].set_xlabel("sites N")
+    ax[0].set_ylabel("CPU ns per event")
+    ax[0].legend(fontsize=6)
+    ax[0].set_title("(a) cost per event (refreshes included)", fontsize=10)
+    ax[1].set_xscale("log")
+    ax[1].set_yscale("log")
+    ax[1].set_xlabel("sites N")
+    ax[1].set_ylabel("RMS error / RMS interaction stress")
+    ax[1].set_title("(b) local-stress error just before a refresh", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
 
 
 if __name__ == "__main__":

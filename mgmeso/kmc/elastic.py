@@ -89,6 +89,7 @@ def _stencil(prop: Propagator, radius_nn: float):
     M = len(per_b[0])
     off = np.zeros((lat.nb, max(M, 1), 4), dtype=np.int32)
     val = np.zeros((lat.nb, max(M, 1)))
+    lin = np.zeros((lat.nb, max(M, 1)), dtype=np.int64)
     fines = []
     for b, rows in enumerate(per_b):
         if len(rows) != M:
@@ -97,8 +98,13 @@ def _stencil(prop: Propagator, radius_nn: float):
             off[b, m, :3] = shift
             off[b, m, 3] = bp
             val[b, m] = float(prop.lookup(fine))
+            cell = 0
+            for a in range(lat.dim):
+                cell = cell * lat.L + shift[a]
+            lin[b, m] = cell * lat.nb + bp - b
             fines.append(fine)
-    return M, off, val, fines
+    reach = int(np.abs(off[..., :3]).max()) if M else 0
+    return M, off, val, lin, reach, fines
 
 
 class ElasticField:
@@ -121,7 +127,7 @@ class ElasticField:
         self.prop = prop if prop is not None else make_propagator(
             lat, mu_MPa, nu, single_precision=options.single_precision)
         N = lat.n_sites
-        M, off, val, fines = _stencil(self.prop, options.near_radius)
+        M, off, val, lin, reach, fines = _stencil(self.prop, options.near_radius)
         far = self.prop.table.copy()
         far[0, 0, 0] = 0.0
         for f in fines:
@@ -136,7 +142,7 @@ class ElasticField:
         cap = int(max(64, np.ceil(options.capacity_per_site * N)))
         margin = 128  # room for the changes of one event (footprints) after the soft limit
         geom = np.array([lat.L, lat.dim, lat.nb, FINE[lat.name], self.prop.n_fine,
-                         1 if self.prop.fold else 0, M, cap], dtype=np.int64)
+                         1 if self.prop.fold else 0, M, cap, reach], dtype=np.int64)
         assert len(geom) == len(GEOM_FIELDS)
         self.state = ElasticState(
             eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(2),
@@ -144,7 +150,7 @@ class ElasticField:
             pend_xyz=np.zeros((cap + margin, 3), dtype=np.int32),
             pend_de=np.zeros(cap + margin), pend_n=np.zeros(1, dtype=np.int64),
             seen=np.zeros(N, dtype=np.int32),
-            near_off=off, near_val=val, far_table=far, basis_fine=self.prop.basis_fine,
+            near_off=off, near_val=val, near_lin=lin, far_table=far, basis_fine=self.prop.basis_fine,
             geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, 0.0]))
         self.n_refresh = 0
 

@@ -50,13 +50,14 @@ ElasticState = namedtuple("ElasticState", [
     "seen",       # int32[N]: pending changes already folded into phi[j] (exact mode)
     "near_off",   # int32[nb, M, 4]: stencil cell shift (x, y, z) and target basis site
     "near_val",   # float64[nb, M]: K at the stencil displacements (MPa per strain)
+    "near_lin",   # int64[nb, M]: site-index offset of the stencil targets away from the edges
     "far_table",  # float64 3D: K on the fine grid with the stencil and the origin set to 0
     "basis_fine", # int64[nb, 3]: fine-grid offset of each basis site
     "geom",       # int64[8]: see GEOM_FIELDS
     "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0), 0
 ])
 
-GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft")
+GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach")
 
 
 @njit(cache=True, inline="always")
@@ -104,8 +105,17 @@ def far_value(dx, dy, dz, ES):
 def apply_stencil(k, de, ES):
     """Add K(r_t - r_k) de to phi on every site t of the near stencil of site k."""
     g = ES.geom
-    L, dim, nb, M = g[0], g[1], g[2], g[6]
+    L, dim, nb, M, reach = g[0], g[1], g[2], g[6], g[8]
     x, y, z, b = site_cell(k, L, dim, nb)
+    hi = L - reach
+    phi = ES.phi
+    if reach <= x < hi and reach <= y < hi and (dim == 2 or reach <= z < hi):
+        # away from the periodic edges the targets are fixed index offsets (no wrapping)
+        lin = ES.near_lin[b]
+        val = ES.near_val[b]
+        for m in range(M):
+            phi[k + lin[m]] += val[m] * de
+        return
     for m in range(M):
         tx = x + ES.near_off[b, m, 0]
         if tx >= L:
