@@ -16,13 +16,18 @@ import matplotlib
 import matplotlib.ticker
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import SymLogNorm  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import SymLogNorm
 
-from mgmeso.kmc.eshelby import (FINE, eshelby_interior, far_field, lattice_field,  # noqa: E402
-                                make_propagator)
-from mgmeso.kmc.lattice import make_lattice  # noqa: E402
+from mgmeso.kmc.eshelby import (
+    FINE,
+    eshelby_interior,
+    far_field,
+    lattice_field,
+    make_propagator,
+)
+from mgmeso.kmc.lattice import make_lattice
 
 NU = 0.35
 SIZES = {"square": 1024, "triangular": 1024, "sc": 96, "bcc": 48, "fcc": 40}
@@ -49,8 +54,8 @@ def shell_fit(lat, field, n_src, r_lo, r_hi):
 
 
 def far_table(names):
-    rows = ["| lattice | L | source | shell (cells) | sites | amplitude / analytical | "
-            "pattern residual (RMS / RMS analytical) |", "|---|---|---|---|---|---|---|"]
+    rows = [("| lattice | L | source | shell (cells) | sites | amplitude / analytical | "
+             "pattern residual (RMS / RMS analytical) |"), "|---|---|---|---|---|---|---|"]
     for name in names:
         L = {"square": 256, "triangular": 256, "sc": 64, "bcc": 40, "fcc": 32}[name]
         lat = make_lattice(name, L)
@@ -81,15 +86,16 @@ def inclusion_errors(name):
         inc = r <= R + 1e-9
         s = lattice_field(P, inc.astype(float))
         core = r <= R / 2 + 1e-9
-        out.append(dict(R=R, n=int(inc.sum()), f=float(inc.mean()),
-                        mean=float(s[inc].mean() / ref - 1), core=float(s[core].mean() / ref - 1),
-                        spread=float(s[inc].std() / abs(ref))))
+        out.append({"R": R, "n": int(inc.sum()), "f": float(inc.mean()),
+                    "mean": float(s[inc].mean() / ref - 1),
+                    "core": float(s[core].mean() / ref - 1),
+                    "spread": float(s[inc].std() / abs(ref))})
     return out
 
 
 def inclusion_table(results):
-    rows = ["| lattice | L | R (cells) | sites | volume fraction f | mean interior error | "
-            "core (r < R/2) error | interior spread (std / Eshelby) |",
+    rows = [("| lattice | L | R (cells) | sites | volume fraction f | mean interior error | "
+             "core (r < R/2) error | interior spread (std / Eshelby) |"),
             "|---|---|---|---|---|---|---|---|"]
     for name, res in results.items():
         for o in res:

@@ -15,17 +15,17 @@ import argparse
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from mgmeso.config import load_material  # noqa: E402
-from mgmeso.kmc.bias import LINEAR, PHYSICAL, bias_mean, two_state_scales  # noqa: E402
+from mgmeso.config import load_material
+from mgmeso.kmc.bias import LINEAR, PHYSICAL, bias_mean, two_state_scales
 
 
 def table(mat, temps, V):
     r = two_state_scales(mat, np.asarray(temps, dtype=float), V)
-    lines = ["| T (K) | C_d | sigma_sat beta (MPa) | d_beta | gamma0 beta | "
-             "sigma_sat SMD (MPa) | d_an | gamma0 SMD |",
+    lines = [("| T (K) | C_d | sigma_sat beta (MPa) | d_beta | gamma0 beta | "
+              "sigma_sat SMD (MPa) | d_an | gamma0 SMD |"),
              "|---|---|---|---|---|---|---|---|"]
     for i, T in enumerate(r["T_K"]):
         lines.append(

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from mgmeso.kmc.bias import PHYSICAL, draw_state_biased
-from mgmeso.kmc.elastic import ElasticField, ElasticOptions, nn_distance, shear_modulus_MPa
+from mgmeso.kmc.elastic import (
+    ElasticField,
+    ElasticOptions,
+    nn_distance,
+    shear_modulus_MPa,
+)
 from mgmeso.kmc.elastic_kernels import drive_two_state, local_stress_at, record_event
 from mgmeso.kmc.lattice import LATTICES, make_lattice
 from mgmeso.kmc.rng import seed_state

@@ -11,8 +11,16 @@ import numpy as np
 import pytest
 import scipy.fft as sfft
 
-from mgmeso.kmc.eshelby import (FINE, eshelby_interior, far_field, kernel_q, lattice_field,
-                                make_propagator, site_volume_cells, _triangular_Q)
+from mgmeso.kmc.eshelby import (
+    FINE,
+    _triangular_Q,
+    eshelby_interior,
+    far_field,
+    kernel_q,
+    lattice_field,
+    make_propagator,
+    site_volume_cells,
+)
 from mgmeso.kmc.lattice import LATTICES, make_lattice
 
 MU, NU = 12222.0, 0.35

@@ -29,9 +29,19 @@ from numba import njit
 
 from .rng import uniform
 
-__all__ = ["LINEAR", "PHYSICAL", "BIAS_LAWS", "bias_mean", "p_plus", "draw_state_biased",
-           "K_B_J_PER_K", "sigma_sat_MPa", "unit_strain", "transformation_shear",
-           "two_state_scales"]
+__all__ = [
+    "BIAS_LAWS",
+    "K_B_J_PER_K",
+    "LINEAR",
+    "PHYSICAL",
+    "bias_mean",
+    "draw_state_biased",
+    "p_plus",
+    "sigma_sat_MPa",
+    "transformation_shear",
+    "two_state_scales",
+    "unit_strain",
+]
 
 #: mode codes for the kernels
 LINEAR, PHYSICAL = 0, 1

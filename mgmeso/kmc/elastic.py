@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .eshelby import FINE, Propagator, lattice_field, make_propagator
 from .elastic_kernels import GEOM_FIELDS, ElasticState
+from .eshelby import FINE, Propagator, lattice_field, make_propagator
 from .lattice import Lattice
 
-__all__ = ["ElasticField", "ElasticOptions", "shear_modulus_MPa", "nn_distance"]
+__all__ = ["ElasticField", "ElasticOptions", "nn_distance", "shear_modulus_MPa"]
 
 
 def shear_modulus_MPa(E_MPa: float, nu: float) -> float:

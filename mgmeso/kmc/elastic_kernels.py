@@ -35,8 +35,18 @@ from numba import njit
 
 from .bias import draw_state_biased
 
-__all__ = ["ElasticState", "GEOM_FIELDS", "record_event", "local_stress_at", "site_cell",
-           "fine_coords", "far_value", "apply_stencil", "pending_far_sum", "drive_two_state"]
+__all__ = [
+    "GEOM_FIELDS",
+    "ElasticState",
+    "apply_stencil",
+    "drive_two_state",
+    "far_value",
+    "fine_coords",
+    "local_stress_at",
+    "pending_far_sum",
+    "record_event",
+    "site_cell",
+]
 
 ElasticState = namedtuple("ElasticState", [
     "eps",        # float64[N]: eigenstrain of each site (the engine's local strain)

@@ -41,8 +41,16 @@ import scipy.fft as sfft
 
 from .lattice import Lattice
 
-__all__ = ["Propagator", "make_propagator", "kernel_q", "lattice_field", "far_field",
-           "eshelby_interior", "site_volume_cells", "FINE"]
+__all__ = [
+    "FINE",
+    "Propagator",
+    "eshelby_interior",
+    "far_field",
+    "kernel_q",
+    "lattice_field",
+    "make_propagator",
+    "site_volume_cells",
+]
 
 #: fine-grid points per cell edge (bcc and fcc sites sit on a grid of spacing 1/2)
 FINE = {"square": 1, "triangular": 1, "sc": 1, "bcc": 2, "fcc": 2}
@@ -171,9 +179,9 @@ class Propagator:
     pairs: tuple
     spectrum: np.ndarray = field(repr=False)
     table: np.ndarray = field(repr=False)
+    basis_fine: np.ndarray = field(repr=False)
     fold: bool = True
     n_fine: int = 0
-    basis_fine: np.ndarray = field(repr=False, default=None)
     self_term: float = 0.0
     alias_constant: float = 0.0
 
@@ -268,8 +276,9 @@ def make_propagator(lat: Lattice, mu_MPa: float, nu: float,
     n_fine = hm * lat.L
     table = _fill_table(lat, pairs, spec, fold, n_fine, basis_fine)
     self_term = float(table[0, 0, 0])
-    return Propagator(lat, float(mu_MPa), float(nu), pairs, spec, table, fold, n_fine,
-                      basis_fine, self_term, float(c_alias))
+    return Propagator(lattice=lat, mu_MPa=float(mu_MPa), nu=float(nu), pairs=pairs,
+                      spectrum=spec, table=table, basis_fine=basis_fine, fold=fold,
+                      n_fine=n_fine, self_term=self_term, alias_constant=float(c_alias))
 
 
 def lattice_field(prop: Propagator, eps: np.ndarray, out_dtype=np.float64) -> np.ndarray:
