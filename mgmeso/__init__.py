@@ -3,7 +3,7 @@
 Two halves that must agree where theory says they should:
 
 * :mod:`mgmeso.theory` -- the mean-field QPD model with hierarchically
-  correlated motions (seed 004): J(t), E*(w), DMA scans, creep, relaxation,
+  correlated motions ([Hao2022]): J(t), E*(w), DMA scans, creep, relaxation,
   tension;
 * :mod:`mgmeso.kmc` -- a numba lattice kinetic Monte Carlo of QPD sites.
 

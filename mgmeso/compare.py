@@ -1,9 +1,9 @@
 """The analytical counterpart of a kMC configuration, and kMC-versus-theory comparisons.
 
-Which analytical model is the exact ensemble mean of the kMC (MODEL.md sections 2, 4):
+Which analytical model is the exact ensemble mean of the kMC (docs/model.md sections 2, 4):
 
 * parallel plasticity, "paper" heterogeneity (the mean-field configuration):
-  seed 004 Eq. 25a, with the beta times Gumbel-distributed as in the kMC
+  [Hao2022] Eq. 25a, with the beta times Gumbel-distributed as in the kMC
   (B scaled by T/T_ref in "energy" disorder mode);
 * parallel plasticity, "local" heterogeneity: the same formulas averaged over the
   quenched disorder -- the Gumbel beta times and the binomial distribution of the

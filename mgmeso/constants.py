@@ -1,6 +1,6 @@
 """Physical constants and unit conversions used at the package boundaries.
 
-Public units (MODEL.md): stress MPa, time s, temperature K, energy kJ/mol,
+Public units (docs/model.md): stress MPa, time s, temperature K, energy kJ/mol,
 frequency Hz. Internally energies are J/mol.
 """
 

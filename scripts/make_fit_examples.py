@@ -1,8 +1,9 @@
-"""Write the example measurement files of validation/fit_examples (synthetic, seed 004 parameters).
+"""Write the example measurement files of validation/fit_examples (synthetic, [Hao2022] Table 1 parameters).
 
     python scripts/make_fit_examples.py [--out validation/fit_examples]
 
-Prints the ``mgmeso fit`` command that fits each set back.
+Prints the ``mgmeso fit`` command that fits each set back, and the command of the real-data
+example in validation/fit_examples/pyvisco (which this script does not write).
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def main() -> None:
     synthetic.write_relaxation(mat, out / "relaxation.txt", [400.0, 420.0], 0.005, 1800.0, rng)
     print(f"mgmeso fit {out / 'relaxation.txt'} --kind relaxation --material la60ni15al25 "
           f"--free A_an_per_MPa,chi_g --out out/fit_relaxation")
+    pv = out / "pyvisco"                    # real data, shipped as published (not written here)
+    print(f"mgmeso fit {pv / 'freq_user_raw.csv'} --kind dma_isothermal --columns "
+          f"frequency=f,E_storage=E_stor,E_loss=E_loss,temperature=T,sweep=Set --material "
+          f"{pv / 'polymer_start.toml'} --free E_unrelaxed_MPa,E_relaxed_beta_MPa,A_an_per_MPa,"
+          f"U_beta_kJ_per_mol,chi_g,tau_beta0_s --start U_beta_kJ_per_mol=55 --out out/fit_pyvisco")
 
 
 if __name__ == "__main__":

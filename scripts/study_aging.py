@@ -1,4 +1,4 @@
-"""Aging and rejuvenation in the kMC: seed 000 second run, seed 002 pre-annealing, seed 001 training.
+"""Aging and rejuvenation in the kMC: [Duan2022] second run, [Hao2023] pre-anneal, [Zhang2023] training.
 
     python scripts/study_aging.py [stepped] [preanneal] [preanneal_baseline] [training]
                                   [training_creep] [alpha_tail] [yield_scan]
@@ -14,10 +14,10 @@
   the first-minus-second difference (anelastic memory), to subtract from the aging runs.
 * ``training``: configs/la30_kmc_training.toml. Defect fraction and mean chi after training
   at 0.01-10 Hz against the untrained reference (same heating and cooling at zero stress).
-* ``training_creep``: configs/la30_kmc_training_creep.toml. The same training, then seed 001's
+* ``training_creep``: configs/la30_kmc_training_creep.toml. The same training, then [Zhang2023]'s
   creep test (403 K, 25 MPa after 10 min at zero stress): creep strain and late creep rate.
-* ``yield_scan``: the rejuvenation yield that gives seed 001's chi rise between training at
-  0.01 and 10 Hz (0.405 to 0.438 at the 403 K creep test, catalog F15).
+* ``yield_scan``: the rejuvenation yield that gives [Zhang2023]'s chi rise between training at
+  0.01 and 10 Hz (0.405 to 0.438 at the 403 K creep test, docs/model.md E9).
 * ``alpha_tail``: the mean annihilation rate <1/tau_max_j> at 315 K in 'local' mode against
   lattice size, for each site's own beta time and for the neighbourhood's (static glasses).
 
@@ -117,7 +117,7 @@ def _plot_stepped(mean, se, cfg) -> None:
     plt.close(fig)
 
 
-#: annealing times at 315 K before the first relaxation: seed 002's 0, 600 and 1800 s, and a
+#: annealing times at 315 K before the first relaxation: [Hao2023]'s 0, 600 and 1800 s, and a
 #: longer one (does annealing remove the extra decay up to times of the order of t_anneal?)
 ANNEALS_S = (0.0, 600.0, 1800.0, 6000.0)
 
@@ -141,7 +141,7 @@ def _at(t: np.ndarray, mean: np.ndarray, se: np.ndarray, times=(100, 300, 1000, 
 
 
 def _preanneal_config(replicas: int | None, chi_radius: int | None):
-    """The seed-002 config, optionally with another chi_radius, and the suffix of its output files."""
+    """The [Hao2023] pre-anneal config, optionally with another chi_radius, and its output suffix."""
     base = with_overrides(load_config(ROOT / "configs" / "la60_kmc_preanneal_315K.toml"), replicas=replicas)
     if chi_radius is None or chi_radius == base.simulation.chi_radius:
         return base, ""
@@ -205,7 +205,7 @@ def preanneal(replicas: int | None, out: Path, chi_radius: int | None = None) ->
         bm, bs = b["extra_decay_aging_off"], b["extra_decay_aging_off_se"]
         bx.plot(b["time_s"], bm, "k--", label="aging off (reversible memory), no anneal")
         bx.fill_between(b["time_s"], bm - bs, bm + bs, color="k", alpha=0.1)
-    bx.axvspan(100, 1000, color="0.9", label="seed 002: extra decay at 100-1000 s")
+    bx.axvspan(100, 1000, color="0.9", label="[Hao2023]: extra decay at 100-1000 s")
     bx.set_xscale("log")
     bx.set_xlabel("time since loading (s)")
     bx.set_ylabel("extra decay: second - first relaxation (paired, +/- SE)")
@@ -280,7 +280,7 @@ def training(replicas: int | None, out: Path) -> None:
     plt.close(fig)
 
 
-#: temperature band of the beta peak of La30Ce30Ni10Al20Co10 at 1 Hz (seed 001 L161: 364-368 K)
+#: temperature band of the beta peak of La30Ce30Ni10Al20Co10 at 1 Hz ([Zhang2023] Fig. 4b: 364-368 K)
 BETA_BAND_K = (355.0, 375.0)
 
 
@@ -360,7 +360,7 @@ def alpha_tail(replicas: int | None, out: Path) -> None:
 
 
 def training_creep(replicas: int | None, out: Path) -> None:
-    """Seed 001's creep test (403 K, 25 MPa after a 10-min hold) on trained and untrained samples."""
+    """[Zhang2023]'s creep test (403 K, 25 MPa after a 10-min hold) on trained and untrained samples."""
     cfg = with_overrides(load_config(ROOT / "configs" / "la30_kmc_training_creep.toml"), replicas=replicas)
     t0 = time.time()
     res = run_ensemble(cfg, progress=False)
@@ -424,7 +424,7 @@ def training_creep(replicas: int | None, out: Path) -> None:
     plt.close(fig)
 
 
-#: seed 001 Table 1: chi implied by the creep fits at 403 K (catalog F15, DERIVED) after training at
+#: [Zhang2023] Table 1: chi implied by the creep fits at 403 K (docs/model.md E9, DERIVED) after training at
 #: 0.01 Hz (S1) and 10 Hz (S4)
 CHI_S1, CHI_S4 = 0.405, 0.438
 YIELDS_PER_MPA = (0.03, 0.1, 0.2)
@@ -446,8 +446,8 @@ def _chi_at_creep(res, case: int) -> np.ndarray:
 def yield_scan(replicas: int | None, out: Path) -> None:
     """Calibrate ``rejuvenation_yield_per_MPa``: the chi rise between training at 0.01 and 10 Hz,
     measured when the 403 K creep load is applied (configs/la30_kmc_training_creep.toml on
-    sc L = 16 with 60 s of creep, 16 replicas unless --replicas), against seed 001's 0.033
-    (catalog F15). The rise is paired replica by
+    sc L = 16 with 60 s of creep, 16 replicas unless --replicas), against [Zhang2023]'s 0.033
+    (docs/model.md E9). The rise is paired replica by
     replica; the yield is interpolated linearly between the scanned values."""
     base = with_overrides(load_config(ROOT / "configs" / "la30_kmc_training_creep.toml"), replicas=replicas or 16)
     base = dataclasses.replace(base, simulation=dataclasses.replace(base.simulation, L=YIELD_SCAN_L))
@@ -464,7 +464,7 @@ def yield_scan(replicas: int | None, out: Path) -> None:
         for k, v in zip(rows, (y, lo.mean(), hi.mean(), rise, se)):
             rows[k].append(float(v))
         print(f"yield {y:.2f} per MPa: chi at loading {lo.mean():.4f} (0.01 Hz), {hi.mean():.4f} (10 Hz); "
-              f"rise {rise:.4f} +/- {se:.4f} (seed 001: {CHI_S4 - CHI_S1:.3f})", flush=True)
+              f"rise {rise:.4f} +/- {se:.4f} ([Zhang2023]: {CHI_S4 - CHI_S1:.3f})", flush=True)
     ys, r = np.array(rows["yield_per_MPa"]), np.array(rows["chi_rise"])
     fit = np.interp(CHI_S4 - CHI_S1, r, ys) if np.all(np.diff(r) > 0) else float("nan")
     print(f"  yield giving a rise of {CHI_S4 - CHI_S1:.3f}: {fit:.3f} per MPa; {time.time() - t0:.0f} s wall")

@@ -1,4 +1,4 @@
-"""Effect of the equilibrium-elimination threshold on kMC loss spectra (MODEL.md, stiffness).
+"""Effect of the equilibrium-elimination threshold on kMC loss spectra (docs/model.md, stiffness).
 
     python scripts/study_dma_elimination.py [--replicas 24] [--out validation/kmc_dma]
 

@@ -2,7 +2,7 @@
 
 For creep (25 MPa, 330 s) and recovery (1000 s) of La60Ni15Al25 at a ladder of
 temperatures, runs four kMC configurations and compares their ensemble means
-at the end of creep with the analytical model (MODEL.md section 4):
+at the end of creep with the analytical model (docs/model.md section 4):
 
 1. mean-field (parallel rule, one-site footprints, no coalescence): control,
    must equal Eq. 25a;
@@ -10,7 +10,7 @@ at the end of creep with the analytical model (MODEL.md section 4):
    approximation itself; compared with Eq. 25a and with the exact series-rule
    mean (hereditary integration);
 3. mesoscale, footprints up to 13 sites, coalescence, growth at every SMD event
-   (MODEL.md);
+   (docs/model.md);
 4. the same with footprints growing at most at the alpha rate ("alpha").
 
 Writes ``validation/kmc_deviation/deviation.csv`` and ``deviation.png``:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from mgmeso.io.table import Table
-from mgmeso.percolation.threshold import LITERATURE_THRESHOLDS, estimate_threshold
+from mgmeso.percolation.threshold import estimate_threshold, literature_threshold
 
 CASES = [("square", (32, 64, 128), 2000), ("triangular", (32, 64, 128), 2000),
          ("sc", (16, 32, 64), 1000), ("bcc", (16, 32, 48), 1000), ("fcc", (12, 24, 36), 1000)]
@@ -29,7 +31,8 @@ def main() -> None:
                             "finite_size_drift", "literature", "deviation_in_errors", "source")}
     for name, sizes, samples in CASES:
         est = estimate_threshold(name, sizes, samples, seed=args.seed, bootstrap=100)
-        ref, _, src = LITERATURE_THRESHOLDS[name]
+        lit = literature_threshold(name)
+        ref, src = lit.p_c, lit.source
         for k, v in (("lattice", name), ("sizes", "/".join(map(str, sizes))), ("samples", samples),
                      ("p_c", est.p_c), ("error", est.error), ("statistical_error", est.stat_err),
                      ("finite_size_drift", est.sys_err), ("literature", ref),
@@ -39,7 +42,7 @@ def main() -> None:
               f"({est.deviation_sigma():+.2f} errors)", flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    Table({k: __import__("numpy").array(v) for k, v in rows.items()}).to_csv(out / "thresholds.csv")
+    Table({k: np.array(v) for k, v in rows.items()}).to_csv(out / "thresholds.csv")
     print(f"wrote {out / 'thresholds.csv'}")
 
 

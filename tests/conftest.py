@@ -13,7 +13,7 @@ CONFIGS = REPO / "configs"
 
 @pytest.fixture(scope="session")
 def la60():
-    """La60Ni15Al25, seed 004 Table 1."""
+    """La60Ni15Al25, [Hao2022] Table 1."""
     return load_material("la60ni15al25")[0]
 
 

@@ -1,6 +1,6 @@
 """Slow, obvious pure-Python twins of the kMC kernels (mgmeso.kmc.{rng,sumtree,lattice,kernels}).
 
-They follow the model as written in MODEL.md section 2 with plain Python
+They follow the model as written in docs/model.md section 2 with plain Python
 integers and floats, one site at a time, so that the tests can pin the numba
 kernels to them bit for bit on small lattices.
 """
@@ -90,7 +90,7 @@ def twin_neighbours(site, lat):
 
 
 class TwinEngine:
-    """The event algorithm of MODEL.md section 2, written out site by site."""
+    """The event algorithm of docs/model.md section 2, written out site by site."""
 
     def __init__(self, S, C, K, lat):
         self.S = {k: np.array(v, copy=True) for k, v in S._asdict().items()}

@@ -152,7 +152,7 @@ def test_config_show_is_valid_toml_that_round_trips(tmp_path, capsys):
     assert again.material == orig.material
     assert again.protocol == orig.protocol
     assert again.theory == orig.theory
-    assert "[K]" in out and "source: seed 004 Table 1" in out
+    assert "[K]" in out and "source: [Hao2022] Table 1" in out
 
 
 def test_cli_bad_config_exit_2_no_traceback(tmp_path, capsys):

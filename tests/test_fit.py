@@ -39,7 +39,8 @@ def test_multifrequency_isochronal_recovers_U_and_tau0(tmp_path, la60, capsys):
     argv = files + ["--kind", "dma-isochronal", "--frequency-Hz", "1", "2", "4", "8", "16",
                     "--columns", cmap, "--material", "la60ni15al25",
                     "--free", "U_beta_kJ_per_mol,tau_beta0_s",
-                    "--start", "U_beta_kJ_per_mol=75,tau_beta0_s=1e-11", "--out", str(out)]
+                    "--start", "U_beta_kJ_per_mol=75,tau_beta0_s=1e-11", "--out", str(out),
+                    "--no-figures"]
     assert main(["fit"] + argv) == 0
     doc = json.loads((out / "fit.json").read_text())
     for key, truth in (("U_beta_kJ_per_mol", 83.12), ("tau_beta0_s", 1.86e-13)):
@@ -53,14 +54,14 @@ def test_multifrequency_isochronal_recovers_U_and_tau0(tmp_path, la60, capsys):
     mat, _, sources = load_material(str(out / "material.toml"))
     assert mat.U_beta_kJ_per_mol == pytest.approx(doc["parameters"]["U_beta_kJ_per_mol"]["value"])
     assert "fitted by mgmeso fit" in sources["U_beta_kJ_per_mol"]
-    assert mat.chi_g == la60.chi_g and "seed 004" in sources["chi_g"]
+    assert mat.chi_g == la60.chi_g and sources["chi_g"] == load_material("la60ni15al25")[2]["chi_g"]
     assert (out / "report.md").read_text().count("| `") >= 4
     assert main(["fit"] + argv) == 2                        # no overwrite
 
 
-@pytest.mark.parametrize("scale", [1.0, 0.6])
+@pytest.mark.parametrize("scale", [1.0, pytest.param(0.6, marks=pytest.mark.slow)])
 def test_round_trips_time_domain_and_sweeps(tmp_path, la60, scale):
-    """Several parameter sets (seed 004, and A_an, t0 scaled) and every protocol shape."""
+    """Several parameter sets ([Hao2022] Table 1, and A_an, t0 scaled) and every protocol shape."""
     truth_mat = dataclasses.replace(la60, A_an_per_MPa=la60.A_an_per_MPa * scale,
                                     t0_s=la60.t0_s / scale)
     rng = np.random.default_rng(int(scale * 10))
@@ -70,11 +71,14 @@ def test_round_trips_time_domain_and_sweeps(tmp_path, la60, scale):
     res = fit_material(la60, [ds], ["A_an_per_MPa", "t0_s"],
                        start={"A_an_per_MPa": 3e-5, "t0_s": 2e-6})
     _within(res, {"A_an_per_MPa": truth_mat.A_an_per_MPa, "t0_s": truth_mat.t0_s})
-    q = tmp_path / "rel.txt"
-    synthetic.write_relaxation(truth_mat, q, [400.0, 420.0], 0.005, 1800.0, rng)
-    ds = read_dataset(q, "relaxation", {k: k for k in ("time_s", "stress_MPa", "strain", "temperature_K")})
-    res = fit_material(la60, [ds], ["A_an_per_MPa", "t0_s"], start={"A_an_per_MPa": 2.5e-5, "t0_s": 3e-6})
-    _within(res, {"A_an_per_MPa": truth_mat.A_an_per_MPa, "t0_s": truth_mat.t0_s})
+    if scale != 1.0:            # relaxation (Volterra) is the slow one; the default run fits it in
+        q = tmp_path / "rel.txt"  # test_cli_every_file_shape
+        synthetic.write_relaxation(truth_mat, q, [400.0, 420.0], 0.005, 1800.0, rng)
+        ds = read_dataset(q, "relaxation", {k: k for k in ("time_s", "stress_MPa", "strain",
+                                                           "temperature_K")})
+        res = fit_material(la60, [ds], ["A_an_per_MPa", "t0_s"],
+                           start={"A_an_per_MPa": 2.5e-5, "t0_s": 3e-6})
+        _within(res, {"A_an_per_MPa": truth_mat.A_an_per_MPa, "t0_s": truth_mat.t0_s})
     s = tmp_path / "sw.csv"
     truth_chi = dataclasses.replace(la60, chi_g=0.4 + 0.05 * (1 - scale), a1_per_K=0.00231 * scale)
     cmap = synthetic.write_isothermal(truth_chi, s, [420.0, 440.0, 460.0], np.geomspace(0.01, 2, 12), rng)
@@ -156,10 +160,11 @@ def test_cli_every_file_shape(tmp_path, la60, capsys):
                           "--start", "chi_g=0.3,a1_per_K=0.004"], {"chi_g": 0.4, "a1_per_K": 0.00231}))
     for k, (argv, truth) in enumerate(runs):
         out = tmp_path / f"o{k}"
-        assert main(["fit"] + argv + ["--material", "la60ni15al25", "--out", str(out)]) == 0, \
+        figs = [] if k == 1 else ["--no-figures"]          # one figure is enough here
+        assert main(["fit"] + argv + ["--material", "la60ni15al25", "--out", str(out)] + figs) == 0, \
             capsys.readouterr().err
         doc = json.loads((out / "fit.json").read_text())
         for name, v in truth.items():
             p = doc["parameters"][name]
             assert abs(p["value"] - v) < 3 * p["std_error"], (k, name, p, v)
-        assert len(list(out.glob("fit_*.png"))) == len(doc["data_files"])
+        assert len(list(out.glob("fit_*.png"))) == (len(doc["data_files"]) if k == 1 else 0)

@@ -35,9 +35,10 @@ def test_units_and_shapes(tmp_path):
 @pytest.mark.parametrize("text,cmap,kind,needle", [
     ("T,E2\n300,1\n310,x\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "line 3, column 'E2'"),
     ("T,E2\n300,1\n310,nan\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "not a finite"),
-    ("T,E2\n300,1\n300,2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "duplicate"),
-    ("T,E2\n310,1\n300,2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "decreasing"),
-    ("T,E2\n300,-1\n310,2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "non-negative"),
+    ("T,E2\n300,1\n300,2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "line 3: temperature_K 300 duplicates line 2"),
+    ("T,E2\n300,1\n310,2\n305,2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "line 4: temperature_K 305 reverses"),
+    ("t,e\n1,1\n0.5,2\n", "time_s=t,strain=e", "creep", "increase strictly"),
+    ("T,E2\n300,-1\n310,2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "line 2, column 'E2': -1 is outside [0, 1e+07] MPa"),
     ("Temp,E2\n300,1\n", "temperature_K=Tmp,E_loss_MPa=E2", "dma-isochronal", "did you mean 'Temp'"),
     ("T,E2\n300,1\n", "temperature_K=T", "dma-isochronal", "E_loss_MPa or tan_delta"),
     ("T,E2\n", "temperature_K=T,E_loss_MPa=E2", "dma-isochronal", "no data rows"),
@@ -69,7 +70,7 @@ def test_column_map_file(tmp_path):
     spec = tmp_path / "cols.toml"
     spec.write_text('[columns]\ntemperature_degC = "Temp"\nE_loss_GPa = "E2"\n')
     assert parse_column_map(str(spec)) == {"temperature_degC": "Temp", "E_loss_GPa": "E2"}
-    spec.write_text('[columns]\ntemperature_degF = "Temp"\n')
+    spec.write_text('[columns]\ntemperature_degR = "Temp"\n')
     with pytest.raises(DataError, match="unknown unit"):
         parse_column_map(str(spec))
     spec.write_text('colums = 1\n')

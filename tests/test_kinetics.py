@@ -21,12 +21,12 @@ def test_tau_beta_is_arrhenius_with_83_kJ(la60):
 @pytest.mark.parametrize("T,tau", [(280, 597), (290, 174), (315, 11.3), (360, 0.21), (380, 0.050),
                                    (429, 2.5e-3), (453, 7.2e-4), (466, 3.9e-4)])
 def test_tau_beta_catalog_values(la60, T, tau):
-    """Seed catalog section 3.5 (DERIVED from seed 004 Table 1)."""
+    """docs/model.md section 7 (DERIVED from [Hao2022] Table 1)."""
     assert kinetics.tau_beta(la60, T) == pytest.approx(tau, rel=0.03)
 
 
 def test_beta_peak_condition_1Hz(la60):
-    """tau_beta = 1/(2 pi 1 Hz) at 363.9 K (catalog 3.5; seed 004 L749 'around 360 K')."""
+    """tau_beta = 1/(2 pi 1 Hz) at 363.9 K (docs/model.md section 7; [Hao2022] Sec. 5.1.1 'around 360 K')."""
     from scipy.optimize import brentq
     T = brentq(lambda T: kinetics.tau_beta(la60, T) - 1 / (2 * np.pi), 300, 450)
     assert T == pytest.approx(363.9, abs=0.1)
@@ -40,7 +40,7 @@ def test_tau_max_catalog_values(la60, T, tmax):
 
 
 def test_tau_an_ratio_and_F1_identity(la60):
-    """tau_an = chi^(1/chi) tau_max (0.101 at chi = 0.4) and the seed 002 form equals seed 004's."""
+    """tau_an = chi^(1/chi) tau_max (0.101 at chi = 0.4) and the [Hao2023] form equals [Hao2022]'s."""
     assert kinetics.tau_an(1.0, 0.4) == pytest.approx(0.4 ** 2.5)
     assert kinetics.tau_an(1.0, 0.4) == pytest.approx(0.101, abs=5e-4)
     t = np.logspace(-3, 5, 50)
@@ -64,7 +64,7 @@ def test_chi_laws(la60):
     c = kinetics.chi(la60, T)
     assert np.allclose(c[:3], 0.4)
     assert c[3] == pytest.approx(0.4 + 0.00231 * 17)
-    # the C_d-based law has the same value and slope at Tg (MODEL.md section 1)
+    # the C_d-based law has the same value and slope at Tg (docs/model.md section 1)
     cd = kinetics.chi(la60, T, law="defects")
     assert np.allclose(cd[:3], 0.4)
     h = 1e-3
@@ -98,7 +98,7 @@ def test_gumbel_grid_properties():
     for B in (0.35, 1.0, 3.0):
         g = gumbel_grid(B, 241)
         assert g.w.sum() == pytest.approx(1.0, abs=1e-14)
-        # mode at y = 0 (seed 004: <tau_beta> is the most probable value)
+        # mode at y = 0 ([Hao2022]: <tau_beta> is the most probable value)
         assert abs(g.y[np.argmax(g.w)]) < (g.y[1] - g.y[0])
         # mean of ln(tau/<tau>) = -gamma_Euler/B (law of ln(E)/B with E ~ Exp(1))
         assert np.dot(g.w, g.y) == pytest.approx(-np.euler_gamma / B, rel=1e-6)

@@ -68,7 +68,7 @@ def _fractions(setup, seeds):
 @pytest.mark.parametrize("T_f", [420.0, 560.0])
 def test_defect_fraction_relaxes_to_equilibrium_above_Tg(T_f):
     """From below (aging) and from above (a glass too rich in defects), the lattice's defect
-    fraction at 480 K > Tg settles at C_d(T) of seed 004 Eq. 1, within 3 SE over replicas."""
+    fraction at 480 K > Tg settles at C_d(T) of [Hao2022] Eq. 1, within 3 SE over replicas."""
     cfg, setup = _setup(extra=f"fictive_temperature_K = {T_f}")
     mat = cfg.material
     c_eq = float(kinetics.equilibrium_defect_concentration(mat, 480.0))
@@ -99,7 +99,7 @@ def test_defects_freeze_below_Tg():
 
 
 def test_chi_follows_the_defect_fraction():
-    """chi = kappa C_d (seed 004 Eq. 10): in 'paper' mode chi_mean is kappa times the fraction."""
+    """chi = kappa C_d ([Hao2022] Eq. 10): in 'paper' mode chi_mean is kappa times the fraction."""
     cfg, setup = _setup(extra="fictive_temperature_K = 420.0", dur=30.0, samples=6)
     r = Replica(setup, 0, np.random.SeedSequence(1))
     r.run()

@@ -183,7 +183,7 @@ def test_cli_run_export_plot_and_errors(tmp_path, capsys):
 
 
 def test_stepped_relaxation_runs_in_the_kmc_with_a_second_run(tmp_path, capsys):
-    """Seed 000's stepped relaxation (with aging and a cooled second run) runs through the CLI;
+    """[Duan2022]'s stepped relaxation (with aging and a cooled second run) runs through the CLI;
     delta per step comes out for both runs, and an unknown [defects] key is a clean error."""
     from mgmeso.config import load_config
     from mgmeso.kmc.aging import STEP_COLUMNS, stepped_delta

@@ -104,7 +104,7 @@ def test_disorder_gumbel_law_and_fractions():
     lat = make_lattice("sc", 20)
     nbr = lat.neighbour_table()
     d = draw_disorder(lat, nbr, 0.25, 1.0, np.random.default_rng(2))
-    # ln(tau/<tau>) = ln(E)/B: P(ln tau <= y) = 1 - exp(-e^{B y}) (Gumbel, seed 004 Eq. 24)
+    # ln(tau/<tau>) = ln(E)/B: P(ln tau <= y) = 1 - exp(-e^{B y}) (Gumbel, [Hao2022] Eq. 24)
     y = np.sort(d.log_tb.astype(float))
     emp = np.arange(1, y.size + 1) / y.size
     ks = np.max(np.abs(emp - (1 - np.exp(-np.exp(y)))))

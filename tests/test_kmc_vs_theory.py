@@ -1,7 +1,7 @@
 """kMC ensemble means against their analytical counterparts, within 3 standard errors.
 
 Small lattices, fixed seeds, 64 replicas (SE from the replica spread), 4 samples per
-decade. Each comparison covers every sample of every strain component (MODEL.md
+decade. Each comparison covers every sample of every strain component (docs/model.md
 section 4); the plastic strain from the time when it is a sum of at least 10
 events per replica (a standard error of a few discrete events means nothing).
 
@@ -94,7 +94,7 @@ def assert_within_3se(cmp, names):
 
 
 def test_mean_field_creep_recovery_430K():
-    """Mean-field configuration, 430 K, 25 MPa, 330 s creep then recovery (seed 004 Fig. 11)."""
+    """Mean-field configuration, 430 K, 25 MPa, 330 s creep then recovery ([Hao2022] Fig. 11)."""
     cmp = run_and_compare(CREEP)
     assert "mean-field" in cmp.model[0]
     assert_within_3se(cmp, ("strain_beta", "strain_anelastic", "strain_plastic", "strain"))
@@ -127,7 +127,7 @@ def test_local_mode_creep_against_disorder_average():
 
 def test_series_rule_without_coalescence():
     """Series plasticity, one-site footprints, no coalescence: the exact series-rule mean
-    (anelastic level lowered by 1/(1 + tau_an/tau_max), delayed flow; MODEL.md)."""
+    (anelastic level lowered by 1/(1 + tau_an/tau_max), delayed flow; docs/model.md)."""
     cmp = run_and_compare(CREEP, plast="series")
     assert "series" in cmp.model[0]
     assert_within_3se(cmp, ("strain_beta", "strain_anelastic", "strain_plastic"))

@@ -73,7 +73,7 @@ def test_debye_limit_exact():
 
 
 def test_large_x_asymptote_has_gamma_factor():
-    """Catalog F19: the leading term is Gamma(1+chi) (i x)^-chi; Eq. 25b omits Gamma(1+chi)."""
+    """docs/model.md E10: the leading term is Gamma(1+chi) (i x)^-chi; Eq. 25b omits Gamma(1+chi)."""
     chi = 0.4
     x = 1e12
     K = kww_carson(x, chi)
@@ -83,7 +83,7 @@ def test_large_x_asymptote_has_gamma_factor():
 
 
 def test_low_frequency_limit_bounded():
-    """Exact form stays bounded (-> 1) at low frequency; the paper form diverges (catalog F19)."""
+    """Exact form stays bounded (-> 1) at low frequency; the paper form diverges (docs/model.md E10)."""
     for chi in (0.3, 0.6, 0.9):
         assert abs(kww_carson(1e-9, chi) - 1) < 1e-2
         assert abs(kww_carson_paper(1e-9, chi)) > 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import networkx as nx
 import numpy as np
@@ -11,13 +12,25 @@ import pytest
 
 from mgmeso.cli import main
 from mgmeso.config.loader import load_material
-from mgmeso.kmc.lattice import LATTICES, make_lattice
+from mgmeso.errors import ConfigError, UserError
+from mgmeso.kmc.lattice import (
+    LATTICE_TYPES,
+    LATTICES,
+    LatticeType,
+    lattice_type,
+    make_lattice,
+    register_lattice,
+)
 from mgmeso.percolation.clusters import grid_shape, label_clusters, padded_offsets
-from mgmeso.percolation.graph import clusters_networkx, footprint_contact_graph, site_graph
+from mgmeso.percolation.graph import (
+    clusters_networkx,
+    footprint_contact_graph,
+    site_graph,
+)
 from mgmeso.percolation.kernels import wrap_onsets
 from mgmeso.percolation.liquid import dynamic_liquid_like, static_glass
 from mgmeso.percolation.maps import first_crossing, spectral_fraction
-from mgmeso.percolation.threshold import LITERATURE_THRESHOLDS, estimate_threshold
+from mgmeso.percolation.threshold import estimate_threshold, literature_threshold
 
 P_NEAR = {"square": 0.59, "triangular": 0.5, "sc": 0.31, "bcc": 0.25, "fcc": 0.2}
 
@@ -117,7 +130,7 @@ def test_newman_ziff_onsets_equal_brute_force(name):
 
 def test_square_threshold_matches_literature():
     est = estimate_threshold("square", (16, 32, 64), 600, seed=2, bootstrap=60)
-    ref = LITERATURE_THRESHOLDS["square"][0]
+    ref = literature_threshold("square").p_c
     assert est.error < 0.015               # informative, not a wide band
     assert abs(est.p_c - ref) < 3 * est.error
     # same seed, same numbers; worker count does not matter
@@ -132,7 +145,7 @@ def test_square_threshold_matches_literature():
     ("sc", (16, 32, 64), 1000), ("bcc", (16, 32, 48), 1000), ("fcc", (12, 24, 36), 1000)])
 def test_all_thresholds_match_literature(name, sizes, samples):
     est = estimate_threshold(name, sizes, samples, seed=7, bootstrap=100)
-    ref = LITERATURE_THRESHOLDS[name][0]
+    ref = literature_threshold(name).p_c
     assert abs(est.p_c - ref) < 3 * est.error, (est.p_c, est.error, ref)
     assert est.error < 0.01
 
@@ -182,7 +195,7 @@ def test_dynamic_definition_and_helpers(la60):
     T = np.arange(250.0, 650.0, 2.0)
     s = spectral_fraction(la60, T, 1e-3)
     assert s[0] == 0.0 and s[-1] == pytest.approx(1.0) and np.all(np.diff(s) >= -1e-12)
-    # slower probing, lower temperature for the same fraction (seed 000: modes faster than 1/f)
+    # slower probing, lower temperature for the same fraction ([Duan2022]: modes faster than 1/f)
     assert first_crossing(T, spectral_fraction(la60, T, 1e-5), 0.3) < first_crossing(T, s, 0.3)
 
 
@@ -276,3 +289,149 @@ snapshot_times_s = [10.0, 60.0]
     assert rows[0] == "footprint_sites,coalescences_case0"
     assert main(["percolation", "map", str(store), "--temperature-K", "400"]) == 2
     assert "applies to a config" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- lattice registry
+HONEYCOMB = LatticeType("honeycomb", ((1.0, 0.0), (0.5, math.sqrt(3.0) / 2.0)),
+                        ((1 / 3, 1 / 3), (2 / 3, 2 / 3)), 3)      # no site threshold on purpose
+
+
+@pytest.fixture
+def honeycomb():
+    """A lattice registered for one test (one entry, no literature threshold), removed after."""
+    register_lattice(HONEYCOMB)
+    yield HONEYCOMB
+    del LATTICE_TYPES[HONEYCOMB.name]
+
+
+@pytest.fixture(scope="module")
+def small_stepped(tmp_path_factory):
+    """A stepped-relaxation config with 30 K steps: the analytical delta(T) in under a second."""
+    p = tmp_path_factory.mktemp("cfg") / "stepped.toml"
+    p.write_text('material = "la60ni15al25"\n[protocol]\nkind = "stepped_relaxation"\n'
+                 'T_start_K = 380.0\nT_end_K = 470.0\nT_step_K = 30.0\nhold_s = 1800.0\n'
+                 '[simulation]\nlattice = "square"\nL = 8\n')
+    return p
+
+
+def test_registry_entries_and_checks():
+    for name in LATTICES:
+        t = lattice_type(name)
+        assert make_lattice(name, 4).z == t.z and t.site_threshold.source
+        assert 0 < t.site_threshold.p_c < 1
+    with pytest.raises(ValueError, match="gives 3 nearest neighbours"):
+        register_lattice(LatticeType("bad", HONEYCOMB.vectors, HONEYCOMB.basis, 6))
+    with pytest.raises(ValueError, match="already registered"):
+        register_lattice(LATTICE_TYPES["sc"])
+    with pytest.raises(ValueError, match="2D or 3D"):
+        register_lattice(LatticeType("chain", ((1.0,),), ((0.0,),), 2))
+    with pytest.raises(ValueError, match="did you mean 'fcc'"):
+        make_lattice("fc", 4)
+    assert "bad" not in LATTICE_TYPES and "chain" not in LATTICE_TYPES
+
+
+def test_registered_lattice_without_threshold(honeycomb, small_stepped, tmp_path, capsys):
+    """One entry makes a lattice usable everywhere; without a threshold nothing raises KeyError."""
+    from mgmeso.config import parse_config
+
+    lat = make_lattice("honeycomb", 5)
+    assert lat.z == 3 and lat.n_sites == 50
+    rng = np.random.default_rng(8)
+    for L in (3, 4, 6):
+        lat = make_lattice("honeycomb", L)
+        _assert_same_as_networkx(rng.random(lat.n_sites) < 0.7, lat)
+    doc = {"material": "la60ni15al25", "simulation": {"lattice": "honeycomb"},
+           "protocol": {"kind": "creep", "temperature_K": 430.0, "stress_MPa": 25.0}}
+    assert parse_config(doc).simulation.lattice == "honeycomb"      # the config reads the registry
+    assert literature_threshold("honeycomb") is None
+
+    out = tmp_path / "thr"
+    assert main(["percolation", "threshold", "--lattice", "honeycomb", "--sizes", "4,8",
+                 "--samples", "20", "--out", str(out), "--quiet"]) == 0
+    assert "literature: none" in capsys.readouterr().out
+    meta = json.loads((out / "threshold_honeycomb.json").read_text())
+    assert meta["literature"] is None and meta["deviation_in_errors"] is None
+
+    out = tmp_path / "map"
+    assert main(["percolation", "map", str(small_stepped), "--lattice", "honeycomb",
+                 "--temperature-K", "450", "--out", str(out)]) == 0
+    assert "no literature site threshold" in capsys.readouterr().out
+    summary = json.loads((out / "liquid_fraction.json").read_text())
+    assert summary["p_c"] is None and summary["T_fraction_reaches_p_c_K"] == {"1800.0": None}
+    assert (out / "map_450K_1800s.png").stat().st_size > 10000
+    # a threshold given by hand gives the crossings back
+    from mgmeso import percolation
+    m = percolation.static_map(small_stepped, lattice="honeycomb", p_c=0.2)
+    assert m.p_c_source == "given" and 380.0 < m.crossings_K[1800.0] < 530.0
+    assert main(["percolation", "deformation", str(small_stepped), "--lattice", "honeycomb",
+                 "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert "no literature site-percolation threshold" in err and "Traceback" not in err
+    del LATTICE_TYPES["honeycomb"]
+    with pytest.raises(ConfigError, match="lattice = 'honeycomb'"):
+        parse_config(doc)
+    register_lattice(HONEYCOMB)                      # for the fixture's teardown
+
+
+# ---------------------------------------------------------------- API and plotting
+def test_api_results_and_plots_draw_where_told(small_stepped, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from mgmeso import percolation
+    from mgmeso.errors import OutputExistsError
+    from mgmeso.plotting import save
+    from mgmeso.plotting.percolation_plots import (
+        plot_deformation_map,
+        plot_liquid_curves,
+        plot_site_map,
+        plot_threshold,
+    )
+
+    m = percolation.static_map(small_stepped, temperatures_K=[450.0], lattice="bcc", L=6)
+    assert m.p_c == literature_threshold("bcc").p_c and m.map_temperatures_K == (450.0,)
+    assert 400.0 < m.summary()["T_fraction_reaches_p_c_K"]["1800.0"] == m.crossings_K[1800.0]
+    sm = m.site_map(450.0, 1800.0)
+    assert sm.liquid.mean() == pytest.approx(m.glass.fraction(450.0, [1800.0])[0])
+    assert sm.clusters.occupied_fraction == pytest.approx(sm.liquid.mean())
+    dm = percolation.deformation_map(small_stepped, n_rates=3)
+    est = percolation.estimate_threshold("square", (4, 8), 20, bootstrap=5)
+    fig, ax = plt.subplots(1, 3)
+    assert plot_liquid_curves(m, ax=ax[0]) is ax[0]
+    assert plot_deformation_map(dm, ax=ax[1]) is ax[1]
+    assert plot_threshold(est, ax=ax[2]) is ax[2]
+    assert all(a.has_data() for a in ax) and len(fig.axes) == 3
+    f2 = plt.figure()
+    assert plot_site_map(sm, fig=f2) is f2 and len(f2.axes) == 4      # 3D: 3 panels, colour bar
+    png = tmp_path / "p.png"
+    assert save(fig, png, close=False) == png and png.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(OutputExistsError):
+        save(fig, png)
+    save(fig, png, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.png"]     # no temporary left
+    plt.close("all")
+    with pytest.raises(UserError, match="window_s = -1"):
+        percolation.static_map(small_stepped, windows_s=[-1.0])
+
+
+def test_importing_plotting_leaves_the_backend_alone():
+    """A notebook keeps its backend: only the CLI entry (use_file_backend) chooses Agg."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import mgmeso
+
+    code = ("import matplotlib; matplotlib.use('svg'); import mgmeso.plotting.kmc_plots, "
+            "mgmeso.plotting.theory_plots; print(matplotlib.get_backend()); "
+            "from mgmeso.plotting import use_file_backend; use_file_backend(); "
+            "print(matplotlib.get_backend().lower())")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout.split()
+    assert out == ["svg", "agg"]
+    # and no other module of the package switches it (percolation_plots imports the engine, too
+    # slow for a subprocess here)
+    root = Path(mgmeso.__file__).parent
+    users = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                   if "matplotlib.use(" in p.read_text(encoding="utf-8"))
+    assert users == ["plotting/__init__.py"]

@@ -1,4 +1,4 @@
-"""The analytical model with seed 004 Table 1 against the numbers the seeds report.
+"""The analytical model with [Hao2022] Table 1 against the numbers the papers report.
 
 Provenance of each target is in the test docstring; tolerances are stated there.
 """
@@ -20,12 +20,12 @@ def dma_1Hz():
 
 
 def test_beta_and_alpha_peaks_at_1Hz(dma_1Hz):
-    """Seed 004 L742-764: beta peak 'around 360 K', alpha maximum 'around 480 K' at 1 Hz.
+    """[Hao2022] Sec. 5.1.1, Fig. 5: beta peak 'around 360 K', alpha maximum 'around 480 K' at 1 Hz.
 
     Tolerance 5 K for the beta peak and for the alpha peak of the paper form
-    (Eq. 25b, what seed 004 plotted); the exact form puts the alpha peak 6 K
+    (Eq. 25b, what [Hao2022] plotted); the exact form puts the alpha peak 6 K
     higher (488 K) because its anelastic loss is bounded at low frequency
-    (catalog F19), so it is held to 10 K.
+    (docs/model.md E10), so it is held to 10 K.
     """
     f = dma_1Hz.summary["features"][0]
     assert f["beta_kind"] == "peak"
@@ -52,7 +52,7 @@ def test_component_losses_add_up(dma_1Hz):
 
 
 def test_multifrequency_beta_peaks_give_arrhenius_83kJ():
-    """Seed 004 Fig. 3b,c: distinct beta peaks at 1-16 Hz, Arrhenius fit 83.12 kJ/mol.
+    """[Hao2022] Fig. 3b,c: distinct beta peaks at 1-16 Hz, Arrhenius fit 83.12 kJ/mol.
 
     With the default B_beta = 1.0 the model's own peak temperatures return
     U_beta within 5 % (the alpha flank pulls the higher-frequency peaks).
@@ -65,7 +65,7 @@ def test_multifrequency_beta_peaks_give_arrhenius_83kJ():
 
 
 def test_beta_breadth_turns_peak_into_shoulder(la60):
-    """With the seed 001 La-based B = 0.35 the 16 Hz beta peak is only a shoulder (why B = 1)."""
+    """With the [Zhang2023] La-based B = 0.35 the 16 Hz beta peak is only a shoulder (why B = 1)."""
     m = dataclasses.replace(la60, B_beta=0.35)
     T = np.arange(300, 550, 0.25)
     c = dma_columns(m, T, 16.0, gumbel_grid(0.35, 241))
@@ -73,10 +73,10 @@ def test_beta_breadth_turns_peak_into_shoulder(la60):
 
 
 def test_t0_sets_peak_shoulder_wing(la60):
-    """Seed 004 Fig. 6b: t0 turns the beta peak into a shoulder or an excess wing.
+    """[Hao2022] Fig. 6b: t0 turns the beta peak into a shoulder or an excess wing.
 
     Eq. 11b gives tau_max/tau_beta = (tau_beta/t0)^(1/chi - 1), so a LARGER t0
-    brings alpha and beta closer (seed 004 L524-525 says 'smaller'; documented
+    brings alpha and beta closer ([Hao2022] Sec. 4.3 says 'smaller', docs/model.md E19; documented
     in docs/theory.md as finding N1). With the default B = 1 the beta peak
     becomes a shoulder; with a broad distribution (B = 0.35) it becomes an
     excess wing.
@@ -96,7 +96,7 @@ def test_t0_sets_peak_shoulder_wing(la60):
 
 
 def test_fragility_catalog_values(la60):
-    """Catalog 3.5 (DERIVED): m ~ 44 just above Tg, ~24 just below; m_beta = U/(R Tg ln 10)."""
+    """docs/model.md section 7 (derived): m ~ 44 just above Tg, ~24 just below; m_beta = U/(R Tg ln 10)."""
     fr = analysis.fragility(la60)
     assert fr["m_above_Tg"] == pytest.approx(44, abs=1)
     assert fr["m_below_Tg"] == pytest.approx(24, abs=1)
@@ -120,8 +120,8 @@ def test_isothermal_sweeps_and_master_curve():
 
 
 def test_stepped_relaxation_liquid_like_fraction():
-    """Seed 000 L84, L95 (catalog M6): delta < 15 % below 0.7 T_alpha, full relaxation near
-    0.93-0.94 T_alpha; d delta/dT peaks near 0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K (seed 000 L41)."""
+    """[Duan2022], discussion of Figs. 2, 3: delta < 15 % below 0.7 T_alpha, full relaxation near
+    0.93-0.94 T_alpha; d delta/dT peaks near 0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K ([Duan2022] Fig. 1)."""
     r = evaluate(load_config(CONFIGS / "la60_stepped_relaxation.toml"))
     t = r.tables["theory"]
     T, d = t["temperature_K"], t["delta"]
@@ -133,7 +133,7 @@ def test_stepped_relaxation_liquid_like_fraction():
 
 
 def test_reversible_beta_relaxation_in_loading_sequence():
-    """Seed 002 (catalog M4): relaxations after unloading coincide (no aging in the theory)."""
+    """[Hao2023] Fig. 3b: relaxations after unloading coincide (no aging in the theory)."""
     r = evaluate(load_config(CONFIGS / "la60_loading_sequence_315K.toml"))
     t = r.tables["theory"]
     stages = []
@@ -141,16 +141,16 @@ def test_reversible_beta_relaxation_in_loading_sequence():
         sel = t["segment"] == i
         stages.append(t["stress_MPa"][sel])
     assert np.allclose(stages[0], stages[1], rtol=2e-3) and np.allclose(stages[0], stages[2], rtol=2e-3)
-    # the beta step is a few percent of the stress (seed 002 L74: ~5 %; bound 7.3 %, catalog 3.5)
+    # the beta step is a few percent of the stress ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
     drop = 1 - stages[0][-1] / stages[0][0]
     assert 0.03 < drop < 0.073
 
 
 def test_two_step_relaxation_window(la60):
-    """Seed 002 (catalog M1): two-step decay at 315-360 K, one step near Tg.
+    """[Hao2023] Figs. 1, 4: two-step decay at 315-360 K, one step near Tg.
 
     With Table 1 and a wide window (1e-3 to 1e5 s) the decay is two-step at
-    315-400 K and single-step at 420-450 K. In seed 002's own window (first
+    315-400 K and single-step at 420-450 K. In [Hao2023]'s own window (first
     point 0.5 s, about 1800 s) the beta step at 345-360 K is over before the
     first point and the alpha step has barely started: Table 1 does NOT show
     two steps there. Reported in docs/theory.md (finding N5), not tuned away.
@@ -169,7 +169,7 @@ def test_two_step_relaxation_window(la60):
 
 
 def test_training_energy_scaling():
-    """Catalog F10: per cycle pi E'' eps0^2; the total over the ramp scales about as f^1."""
+    """docs/model.md E7: per cycle pi E'' eps0^2; the total over the ramp scales about as f^1."""
     r = evaluate(load_config(CONFIGS / "la30_training_energy.toml"))
     ex = r.summary["energy_frequency_exponent"]
     for v in ex.values():

@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI. Returns the exit code (0 success, 2 user error)."""
+    from ..plotting import use_file_backend
+
+    use_file_backend()      # the CLI only writes files; mgmeso.plotting itself leaves the backend alone
     parser = build_parser()
     from ..kmc.ensemble import Interrupted
 

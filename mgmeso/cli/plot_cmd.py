@@ -17,11 +17,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..kmc.store import read_run
+    from ..plotting import save
     from ..plotting.kmc_plots import plot_run
 
-    data = read_run(Path(args.run))
     out = Path(args.out) if args.out else Path(str(Path(args.run)).removesuffix(".zarr") + ".png")
     check_writable([out], args.overwrite)
-    plot_run(data, out)
+    save(plot_run(read_run(Path(args.run))), out, overwrite=args.overwrite)
     print(f"wrote {out}")
     return 0

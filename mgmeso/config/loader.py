@@ -270,7 +270,7 @@ def _cross_checks(mat: Material, protocol: Any, errors: list[str]) -> None:
     """Checks that need two tables (e.g. stress against the material's sigma1)."""
     s1 = mat.sigma1_MPa
     why = ("the beta barrier U_beta (1 - sigma/sigma1)^(3/2) vanishes at sigma1 "
-           "(seed 004 Eq. 9); the model holds only below it")
+           "([Hao2022] Eq. 9); the model holds only below it")
     if isinstance(protocol, Creep) and protocol.stress_MPa >= s1:
         errors.append(f"[protocol] stress_MPa = {protocol.stress_MPa:g}: must be below "
                       f"[material] sigma1_MPa = {s1:g}: {why}")

@@ -1,7 +1,7 @@
 """Material parameters of the QPD model (the ``[material]`` table).
 
-Symbols follow seed 004 (Hao et al., IJP 2022), Table 1 and Eqs. 8-25; see
-``../shared/MODEL.md`` section 1. Derived quantities (J_el, A_beta, kappa,
+Symbols follow [Hao2022] (Hao et al., Int. J. Plast. 2022), Table 1 and Eqs. 8-25; see
+``docs/model.md`` section 1 and ``docs/references.md``. Derived quantities (J_el, A_beta, kappa,
 dH_F, dS_F) are properties so that a material file never stores two values
 that could disagree.
 """
@@ -31,69 +31,69 @@ class Material:
     name: str = param("unnamed", doc="alloy or parameter-set name")
     E_unrelaxed_MPa: float = param(
         unit="MPa", doc="unrelaxed Young's storage modulus before the beta relaxation (E_u)",
-        source="seed 004 Table 1", **_MODULUS)
+        source="[Hao2022] Table 1", **_MODULUS)
     E_relaxed_beta_MPa: float = param(
         unit="MPa", doc="relaxed modulus after the beta relaxation (E_r)",
-        source="seed 004 Table 1", **_MODULUS)
+        source="[Hao2022] Table 1", **_MODULUS)
     U_beta_kJ_per_mol: float = param(
         unit="kJ/mol", doc="apparent activation energy of the beta relaxation",
         lo=0.0, lo_open=True, hi=2000.0,
         why="a positive activation energy; secondary relaxations of glasses have 10-300 kJ/mol",
-        source="seed 004 Table 1, Eq. 8")
+        source="[Hao2022] Table 1, Eq. 8")
     tau_beta0_s: float = param(
         unit="s", doc="Arrhenius pre-factor of tau_beta", lo=0.0, lo_open=True, hi=1e3,
         why="a positive attempt time (vibrational times are ~1e-13 s)",
-        source="seed 004 Table 1, Eq. 8")
+        source="[Hao2022] Table 1, Eq. 8")
     A_an_per_MPa: float = param(
         unit="1/MPa", doc="intensity (compliance) of the anelastic process",
         lo=0.0, hi=1e3, why="a compliance intensity is non-negative (and below 1e3 1/MPa)",
-        source="seed 004 Table 1, Eq. 17a")
+        source="[Hao2022] Table 1, Eq. 17a")
     A_vp_per_MPa: float | None = param(
         None, unit="1/MPa", doc="intensity of the viscoplastic process (defaults to A_an)",
         lo=0.0, hi=1e3, why="a compliance intensity is non-negative (and below 1e3 1/MPa)",
-        source="seed 004 Table 1 assumes A_vp = A_an (Eq. 19)")
+        source="[Hao2022] Table 1 assumes A_vp = A_an (Eq. 19)")
     chi_g: float = param(
         doc="correlation factor chi at and below Tg",
         lo=0.0, hi=1.0, lo_open=True,
-        why="chi = 1 - mu_1 lies in (0, 1]: 0 is perfect order, 1 no correlation (seed 004 Eq. 10)",
-        source="seed 004 Table 1, Eq. 22a")
+        why="chi = 1 - mu_1 lies in (0, 1]: 0 is perfect order, 1 no correlation ([Hao2022] Eq. 10)",
+        source="[Hao2022] Table 1, Eq. 22a")
     a1_per_K: float = param(
         unit="1/K", doc="slope d chi/dT above Tg", lo=0.0, hi=1.0,
-        why="chi does not decrease on heating above Tg (seed 004 Eq. 22b)",
-        source="seed 004 Table 1 (unit K^-1 implied, catalog F7)")
+        why="chi does not decrease on heating above Tg ([Hao2022] Eq. 22b)",
+        source="[Hao2022] Table 1 (unit K^-1 implied, docs/model.md E5)")
     a2: float = param(
         doc="rise of chi per unit anelastic strain (Eq. 22c)", lo=0.0, hi=1e4,
-        why="anelastic strain disorders the glass (seed 004 Eq. 22c)",
-        source="seed 004 Table 1")
+        why="anelastic strain disorders the glass ([Hao2022] Eq. 22c)",
+        source="[Hao2022] Table 1")
     t0_s: float = param(
         unit="s", doc="hierarchy time scale t0 setting the alpha-beta separation",
         lo=0.0, lo_open=True, hi=1e6, why="a positive time below 1e6 s",
-        source="seed 004 Table 1, Eq. 11b")
+        source="[Hao2022] Table 1, Eq. 11b")
     sigma1_MPa: float = param(
         unit="MPa", doc="stress at which the beta barrier vanishes at 0 K",
         lo=0.0, lo_open=True, hi=1e7, why="a positive stress scale (below 10 TPa)",
-        source="seed 004 Table 1, Eq. 9")
+        source="[Hao2022] Table 1, Eq. 9")
     Tg_K: float = param(
         unit="K", doc="glass transition temperature (switch of chi(T))",
         lo=0.0, lo_open=True, hi=5000.0, why="an absolute temperature, positive and below 5000 K",
-        source="seed 004 L204 (DSC, 3 K/min)")
+        source="[Hao2022] Sec. 2.1 (DSC, 3 K/min)")
     B_beta: float = param(
         1.0, doc="Gumbel shape parameter of the beta-time distribution (larger is narrower)",
         lo=0.05, hi=20.0,
         why="B below 0.05 spreads beta times over more than 100 decades; above ~20 it is a single "
-            "Debye time for every purpose (larger B is narrower, catalog F5)",
-        source="not reported in seed 004 (catalog F21); 1.0 keeps distinct beta peaks at 1-16 Hz "
-               "as in seed 004 Fig. 3b (see configs/materials/la60ni15al25.toml)")
+            "Debye time for every purpose (larger B is narrower, docs/model.md E4)",
+        source="not reported in [Hao2022] (docs/model.md E12); 1.0 keeps distinct beta peaks at 1-16 Hz "
+               "as in [Hao2022] Fig. 3b (see configs/materials/la60ni15al25.toml)")
     Cd_at_Tg: float = param(
         0.25, doc="QPD (defect) concentration at Tg", lo=0.0, hi=1.0, lo_open=True, hi_open=True,
         why="a site fraction lies strictly between 0 and 1",
-        source="MODEL.md: the liquid-like fraction at which the seeds place the glass transition "
-               "(seed 000 L70, seed 003 L1155)")
+        source="docs/model.md section 1: the liquid-like fraction at which the papers place the glass "
+               "transition ([Duan2022], discussion of Fig. 2; [Qiao2019] Sec. 5.1)")
     b_vp: float = param(
         0.0, doc="reordering coefficient: chi falls by b_vp per unit viscoplastic strain",
         lo=0.0, hi=1e4,
-        why="reordering lowers chi (seed 001 Eq. 21); off (0) by default, catalog F7",
-        source="seed 001 Eq. 21")
+        why="reordering lowers chi ([Zhang2023] Eq. 21); off (0) by default, docs/model.md E5",
+        source="[Zhang2023] Eq. 21")
 
     def check(self) -> list[str]:
         msgs = []
@@ -101,7 +101,7 @@ class Material:
             msgs.append(
                 f"E_relaxed_beta_MPa = {self.E_relaxed_beta_MPa:g} must be below "
                 f"E_unrelaxed_MPa = {self.E_unrelaxed_MPa:g}: the beta relaxation softens the glass "
-                "(A_beta = 1/E_r - 1/E_u > 0, seed 004 L650)")
+                "(A_beta = 1/E_r - 1/E_u > 0, [Hao2022] Sec. 4.2)")
         return msgs
 
     # ---- derived quantities -------------------------------------------------
@@ -112,7 +112,7 @@ class Material:
 
     @property
     def A_beta_per_MPa(self) -> float:
-        """Beta compliance intensity 1/E_r - 1/E_u (1/MPa), seed 004 L650."""
+        """Beta compliance intensity 1/E_r - 1/E_u (1/MPa), [Hao2022] Sec. 4.2."""
         return 1.0 / self.E_relaxed_beta_MPa - 1.0 / self.E_unrelaxed_MPa
 
     @property
@@ -126,7 +126,7 @@ class Material:
 
     @property
     def kappa(self) -> float:
-        """chi = kappa * C_d (seed 004 Eq. 10), from chi_g = kappa * C_d(Tg)."""
+        """chi = kappa * C_d ([Hao2022] Eq. 10), from chi_g = kappa * C_d(Tg)."""
         return self.chi_g / self.Cd_at_Tg
 
     @property
@@ -141,7 +141,7 @@ class Material:
 
     @property
     def dS_F_J_per_mol_K(self) -> float:
-        """QPD formation entropy (J/mol/K) such that C_d(Tg) = Cd_at_Tg (seed 004 Eq. 1)."""
+        """QPD formation entropy (J/mol/K) such that C_d(Tg) = Cd_at_Tg ([Hao2022] Eq. 1)."""
         c = self.Cd_at_Tg
         return self.dH_F_J_per_mol / self.Tg_K - R_J_PER_MOL_K * math.log(1.0 / c - 1.0)
 

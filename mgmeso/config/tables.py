@@ -9,22 +9,39 @@ from .fields import param
 __all__ = ["TheoryOptions", "Simulation", "Defects", "Output"]
 
 
+class _LatticeNames:
+    """The names of the lattice registry (:data:`mgmeso.kmc.lattice.LATTICE_TYPES`), read when a
+    config is checked: a registered lattice is a valid ``[simulation] lattice`` without an edit
+    here, and loading the config package does not import the kMC (numba)."""
+
+    @staticmethod
+    def _names() -> tuple[str, ...]:
+        from ..kmc.lattice import lattice_names
+        return lattice_names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 @dataclass(frozen=True, kw_only=True)
 class TheoryOptions:
     """Numerical and modelling options of the analytical model."""
 
     gumbel_points: int = param(
-        241, doc="nodes of the discrete Gumbel distribution of beta times (seed 004 Eq. 24)",
+        241, doc="nodes of the discrete Gumbel distribution of beta times ([Hao2022] Eq. 24)",
         lo=1, hi=20001, why="1 node is a single Debye time; more than 20001 gains nothing")
     chi_law: str = param(
-        "linear", doc="chi(T) above Tg: 'linear' (seed 004 Eq. 22b) or 'defects' "
-        "(chi = kappa C_d(T), seed 004 Eqs. 1, 10)", choices=("linear", "defects"))
+        "linear", doc="chi(T) above Tg: 'linear' ([Hao2022] Eq. 22b) or 'defects' "
+        "(chi = kappa C_d(T), [Hao2022] Eqs. 1, 10)", choices=("linear", "defects"))
     nonlinear: str = param(
-        "auto", doc="use tau_beta(sigma) and chi(eps_an) (seed 004 Eqs. 9, 22c): 'auto' turns them "
+        "auto", doc="use tau_beta(sigma) and chi(eps_an) ([Hao2022] Eqs. 9, 22c): 'auto' turns them "
         "on for tension only", choices=("auto", "on", "off"))
     strain_term: bool = param(True, doc="include the a2 * eps_an term of chi in nonlinear runs")
     reordering_term: bool = param(False, doc="include the -b_vp * eps_vp reordering term of chi "
-                                  "(seed 001 Eq. 21) in nonlinear runs")
+                                  "([Zhang2023] Eq. 21) in nonlinear runs")
     kww_modes_per_decade: int = param(
         6, doc="Debye modes per decade representing the stretched exponential in the hereditary "
         "(nonlinear) integrator", lo=2, hi=40, why="2-40 modes per decade")
@@ -35,10 +52,10 @@ class TheoryOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class Simulation:
-    """Lattice and kinetic Monte Carlo settings (``mgmeso run``), MODEL.md section 2."""
+    """Lattice and kinetic Monte Carlo settings (``mgmeso run``), docs/model.md section 2."""
 
-    lattice: str = param("sc", doc="lattice type",
-                         choices=("square", "triangular", "sc", "bcc", "fcc"))
+    lattice: str = param("sc", doc="lattice type (registered in mgmeso.kmc.lattice)",
+                         choices=_LatticeNames())  # type: ignore[arg-type]
     L: int = param(16, doc="cells per lattice side (sites: L^d times the basis)", lo=3, hi=4096,
                    why="at least 3 cells so that periodic images are distinct neighbours")
     seed: int = param(20261121, doc="master seed of numpy SeedSequence", lo=0, hi=2**63 - 1,
@@ -47,7 +64,7 @@ class Simulation:
                           lo=1, hi=100000, why="at least one replica")
     heterogeneity: str = param(
         "paper", doc="'paper': tau_an, tau_max from <tau_beta> and chi(T), Gumbel spread on beta "
-        "only (ensemble = seed 004 Eq. 25a); 'local': each site's tau_max from its own tau_beta_j "
+        "only (ensemble = [Hao2022] Eq. 25a); 'local': each site's tau_max from its own tau_beta_j "
         "and chi_j", choices=("paper", "local"))
     plasticity: str = param(
         "series", doc="'series': annihilation turns the SMD's strain plastic and resets it "
@@ -58,9 +75,9 @@ class Simulation:
         13, doc="largest SMD footprint (nucleus plus recruited neighbours)", lo=1, hi=127,
         why="1 (one-site footprints) to 127 sites")
     footprint_growth: str = param(
-        "every_event", doc="'every_event': a footprint grows at each SMD event (MODEL.md); "
+        "every_event", doc="'every_event': a footprint grows at each SMD event (docs/model.md); "
         "'alpha': with probability min(1, tau_an_j/tau_max_j), i.e. SMDs expand at most at the "
-        "alpha rate 1/tau_max_j (seed 004 L443-461), however fast they flip (see docs/kmc.md)",
+        "alpha rate 1/tau_max_j ([Hao2022] Sec. 3.3), however fast they flip (see docs/kmc.md)",
         choices=("every_event", "alpha"))
     disorder: str = param(
         "log_time", doc="'log_time': ln(tau_beta_j) offset ln(E_j)/B fixed; 'energy': the same draw "
@@ -77,7 +94,7 @@ class Simulation:
                             "fraction (local chi_j)", lo=1, hi=5, why="1 to 5 neighbour shells")
     hierarchy_beta_time: str = param(
         "site", doc="'local' mode: the beta time from which tau_max_j = t0 (tau_h/t0)^(1/chi_j) is "
-        "built. 'site': the site's own tau_beta_j (MODEL.md); 'neighbourhood': the geometric mean "
+        "built. 'site': the site's own tau_beta_j (docs/model.md); 'neighbourhood': the geometric mean "
         "of tau_beta over the chi_radius neighbourhood and the site, the same region chi_j is "
         "averaged over (docs/kmc_aging.md: with B chi < 1 the 'site' rule's mean plastic rate "
         "is set by the lattice's fastest beta site)", choices=("site", "neighbourhood"))
@@ -120,10 +137,10 @@ class Simulation:
 
 @dataclass(frozen=True, kw_only=True)
 class Defects:
-    """Defect dynamics of the kMC (aging and rejuvenation), MODEL.md section 2; docs/kmc_aging.md."""
+    """Defect dynamics of the kMC (aging, rejuvenation): docs/model.md section 2, docs/kmc_aging.md."""
 
     enabled: bool = param(False, doc="let QPD sites heal and form (aging toward the equilibrium "
-                          "C_d(T) of seed 004 Eq. 1 on the local alpha time), anelastic work create "
+                          "C_d(T) of [Hao2022] Eq. 1 on the local alpha time), anelastic work create "
                           "defects and annihilations reorder; chi_j and tau_max_j then follow the "
                           "local defect fraction (chi = kappa C_d, Eq. 10)")
     fictive_temperature_K: float | None = param(
@@ -133,11 +150,11 @@ class Defects:
         why="a positive absolute temperature")
     rejuvenation_yield_per_MPa: float = param(
         0.0, unit="1/MPa", doc="QPDs created per site per MPa (MJ/m^3) of net anelastic work "
-        "integral sigma d(eps_an), placed next to recently active SMD footprints (seed 004 Eq. 22c, "
-        "seed 001 Eq. 6; 0: off)", lo=0.0, hi=1e3, why="0 (off) or a positive yield")
+        "integral sigma d(eps_an), placed next to recently active SMD footprints ([Hao2022] Eq. 22c, "
+        "[Zhang2023] Eq. 6; 0: off)", lo=0.0, hi=1e3, why="0 (off) or a positive yield")
     reordering_probability: float = param(
-        0.0, doc="probability that an SMD annihilation heals its QPD site (seed 001 Eq. 21; "
-        "catalog F7: off by default)", lo=0.0, hi=1.0, why="a probability")
+        0.0, doc="probability that an SMD annihilation heals its QPD site ([Zhang2023] Eq. 21; "
+        "docs/model.md E5: off by default)", lo=0.0, hi=1.0, why="a probability")
     max_step_s: float = param(
         60.0, unit="s", doc="longest simulated interval between defect updates (they also happen "
         "at every sample, temperature slice and segment start)", lo=1e-6, hi=1e9,

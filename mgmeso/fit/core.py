@@ -1,46 +1,47 @@
 """Least-squares fit of material parameters to one or several data sets with shared parameters.
 
-Free parameters are fitted in transformed coordinates: the logarithm for times,
-intensities and other positive scale parameters (so that steps are relative and
-the parameter cannot change sign), the value itself for energies, moduli, chi
-and temperatures. Bounds come from the material's declared ranges (the same
-ones config validation uses, MODEL.md section 1), narrowed where the model
-needs it (chi_g > 0.05).
+The search runs in the coordinates of :mod:`mgmeso.fit.params` (log for scale parameters, the
+moduli's constraint built in) with scipy's bounded trust-region reflective method. After it:
 
-Errors: with the Jacobian J of the weighted, scaled residuals at the optimum and
-``s^2 = SSR / (n - p)``, the covariance of the transformed parameters is
-``s^2 (J^T J)^-1``; standard errors of log-parameters are carried to the
-parameters by the delta method (``se(theta) = theta se(ln theta)``).
-A parameter is flagged *not identifiable* when ``J^T J`` is (numerically)
-singular, when its relative standard error exceeds 100 %, or when it is
-correlated with another free parameter by more than 0.999.
+* standard errors and correlations come from :func:`mgmeso.fit.uncertainty.covariance`:
+  parameters the data cannot determine get a NaN standard error and a warning naming them;
+* a parameter on a bound is read from the optimiser's *active set* (``active_mask``) in the
+  search coordinates, not from a relative distance in linear space;
+* a fit with no more residuals than free parameters is refused before the search;
+* the rms misfit is reported per residual block and warned about when large.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares
 
-from ..config.fields import field_specs
 from ..config.material import Material
-from ..errors import UserError
+from ..errors import DataError
 from ..theory.gumbel import gumbel_grid
 from .data import Dataset
 from .model import Block, predict
+from .params import FITTABLE, Coordinates, bounds_of
+from .uncertainty import covariance
 
 __all__ = ["FITTABLE", "FitResult", "fit_material"]
 
-#: fittable material keys and their fit coordinate
-FITTABLE = {
-    "U_beta_kJ_per_mol": "lin", "tau_beta0_s": "log", "B_beta": "log", "chi_g": "lin",
-    "t0_s": "log", "A_an_per_MPa": "log", "A_vp_per_MPa": "log", "E_unrelaxed_MPa": "lin",
-    "E_relaxed_beta_MPa": "lin", "a1_per_K": "lin", "Tg_K": "lin", "sigma1_MPa": "log",
-}
-_EXTRA_BOUNDS = {"chi_g": (0.05, 1.0), "U_beta_kJ_per_mol": (1.0, 2000.0), "a1_per_K": (0.0, 0.1)}
+_PENALTY = 1e3          # residual where the model cannot be evaluated
+_CLIP = 1e6             # |scaled residual| cap: keeps the sum of squares finite for absurd data
+_POOR_FIT = 0.1         # rms scaled residual above which the fit is called rough
+
+
+def grid_points(B: float, n_min: int) -> int:
+    """Gumbel nodes for shape B: at least ``n_min``, and spaced by at most 0.5 in ln tau.
+
+    The grid spans 44 units of ``B ln tau``; nodes further apart than ~0.5 in ln tau (a Debye
+    peak is ~2.6 wide) draw ripples on E''(f) for a broad distribution (B ~ 0.1), which an
+    optimiser would happily fit.
+    """
+    return int(max(n_min, min(2001, np.ceil(88.0 / B) + 1)))
 
 
 @dataclass
@@ -50,39 +51,38 @@ class FitResult:
     material: Material
     free: list[str]
     values: dict[str, float]
-    std_errors: dict[str, float]
-    correlation: np.ndarray
+    std_errors: dict[str, float]          # NaN: undetermined
+    correlation: np.ndarray               # in the order of ``free``; NaN rows: undetermined
     warnings: list[str]
-    blocks: list[list[Block]]        # per data set, at the optimum
+    blocks: list[list[Block]]             # per data set, at the optimum
     datasets: list[Dataset]
     n_points: int
-    chi2_reduced: float               # SSR / (n - p) of the scaled residuals
+    chi2_reduced: float                   # SSR / (n - p) of the scaled residuals
     nfev: int
     wall_s: float
     message: str
+    converged: bool = True
+    undetermined: list[str] = field(default_factory=list)
+    at_bound: dict[str, str] = field(default_factory=dict)
+    residuals: list[dict] = field(default_factory=list)
 
 
-def _bounds(name: str) -> tuple[float, float]:
-    spec = field_specs(Material)[name][1]
-    lo = spec.lo if spec.lo is not None else -np.inf
-    hi = spec.hi if spec.hi is not None else np.inf
-    if name in _EXTRA_BOUNDS:
-        lo = max(lo, _EXTRA_BOUNDS[name][0])
-        hi = min(hi, _EXTRA_BOUNDS[name][1])
-    return lo, hi
-
-
-def _to_x(name, v):
-    return np.log(v) if FITTABLE[name] == "log" else v
-
-
-def _from_x(name, x):
-    return float(np.exp(x)) if FITTABLE[name] == "log" else float(x)
+def _block_stats(blocks: list[list[Block]], datasets: list[Dataset]) -> list[dict]:
+    out = []
+    for ds, bl in zip(datasets, blocks):
+        for b in bl:
+            d = b.model - b.data
+            out.append({"file": str(ds.path), "column": b.name, "n": int(d.size),
+                        "rms": float(np.sqrt(np.mean(d**2))),
+                        "rms_relative_to_max": float(np.sqrt(np.mean(d**2)) / b.scale),
+                        "max_abs": float(np.max(np.abs(d)))})
+    return out
 
 
 def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
                  chi_law: str = "linear", loss_only: bool = False, gumbel_points: int = 121,
-                 relaxation_ppd: int = 30, start: dict[str, float] | None = None) -> FitResult:
+                 relaxation_ppd: int = 30, start: dict[str, float] | None = None,
+                 max_nfev: int = 400) -> FitResult:
     """Fit the ``free`` parameters of ``base`` to the data sets (shared parameters).
 
     Parameters
@@ -98,93 +98,123 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
         Nodes of the discrete Gumbel distribution during the fit.
     start : dict, optional
         Starting values overriding ``base``.
-    """
-    bad = [f for f in free if f not in FITTABLE]
-    if bad or not free:
-        raise UserError(f"--free {','.join(free) or '(empty)'}: fittable keys are "
-                        f"{', '.join(FITTABLE)}")
-    if len(set(free)) != len(free):
-        raise UserError(f"--free {','.join(free)}: a parameter is listed twice")
-    start = dict(start or {})
-    unknown = [k for k in start if k not in free]
-    if unknown:
-        raise UserError(f"--start {', '.join(unknown)}: starting values are for free parameters "
-                        f"only (free: {', '.join(free)})")
-    x0, lo, hi = [], [], []
-    for name in free:
-        v = start.get(name, getattr(base, name))
-        if v is None:                       # A_vp_per_MPa defaults to A_an
-            v = base.A_an_per_MPa
-        a, b = _bounds(name)
-        if not a <= v <= b:
-            raise UserError(f"start value {name} = {v:g} is outside its allowed range [{a:g}, {b:g}]")
-        if FITTABLE[name] == "log":
-            a = np.log(a) if a > 0 else np.log(v) - 50.0
-            b = np.log(b) if np.isfinite(b) else np.log(v) + 50.0
-        x = _to_x(name, v)
-        x0.append(float(np.clip(x, a + 1e-9 * max(1, abs(a)), b - 1e-9 * max(1, abs(b)))))
-        lo.append(a)
-        hi.append(b)
-    grid = gumbel_grid(base.B_beta, gumbel_points)
+    max_nfev : int
+        Most model evaluations of the optimiser.
 
-    def material_at(x) -> Material:
-        vals = {n: _from_x(n, xi) for n, xi in zip(free, x)}
-        return dataclasses.replace(base, **vals)
+    Raises
+    ------
+    UserError
+        Unknown or repeated free keys, starting values out of range or violating
+        E_relaxed < E_unrelaxed, fewer residuals than free parameters, a model that cannot be
+        evaluated at the start.
+    """
+    coords = Coordinates(base, list(free), dict(start or {}))
+    names = coords.names
+    grid = gumbel_grid(base.B_beta, grid_points(base.B_beta, gumbel_points))
 
     def blocks_at(x):
-        mat = material_at(x)
-        g = gumbel_grid(mat.B_beta, gumbel_points) if "B_beta" in free else grid
+        mat = coords.material(x)
+        g = gumbel_grid(mat.B_beta, grid_points(mat.B_beta, gumbel_points)) if "B_beta" in names \
+            else grid
         return [predict(mat, ds, g, chi_law, loss_only, relaxation_ppd) for ds in datasets]
+
+    with np.errstate(all="ignore"):
+        first = blocks_at(coords.x0)
+    n_res = sum(b.data.size for bl in first for b in bl)
+    p = len(names)
+    if n_res <= p:
+        raise DataError(f"{n_res} data value(s) for {p} free parameter(s) ({', '.join(free)}): a "
+                        f"fit needs more data values than free parameters (add data or fix some "
+                        f"parameters)")
+    r0 = np.concatenate([b.residual for bl in first for b in bl])
+    if not np.any(np.isfinite(r0)):
+        raise DataError(f"the model cannot be evaluated at the starting point ({', '.join(free)}); "
+                        f"give other --start values")
 
     def residuals(x):
         try:
             r = np.concatenate([b.residual for bl in blocks_at(x) for b in bl])
-        except (FloatingPointError, ValueError):
-            return np.full(n_res, 1e3)
-        return np.where(np.isfinite(r), r, 1e3)
+        except (FloatingPointError, ValueError, ZeroDivisionError, OverflowError,
+                np.linalg.LinAlgError):
+            return np.full(n_res, _PENALTY)
+        return np.clip(np.where(np.isfinite(r), r, _PENALTY), -_CLIP, _CLIP)
 
     t0 = time.perf_counter()
-    n_res = sum(b.data.size for bl in blocks_at(np.array(x0)) for b in bl)
     with np.errstate(all="ignore"):
-        res = least_squares(residuals, np.array(x0), bounds=(lo, hi), x_scale="jac",
-                            method="trf", xtol=1e-10, ftol=1e-10, gtol=1e-10, max_nfev=400)
+        res = least_squares(residuals, coords.x0, bounds=(coords.lo, coords.hi), x_scale="jac",
+                            method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=max_nfev)
+        # trf keeps its iterates strictly inside the bounds (reflective steps), so a parameter the
+        # data push beyond a bound ends a hair inside and trf's active_mask misses it. dogbox
+        # moves such a parameter onto its bound and keeps it in its active set: polish with it
+        # when a parameter ended near a bound, and read the active set from there.
+        total_nfev = int(res.nfev)
+        near = np.minimum(res.x - coords.lo, coords.hi - res.x) <= 1e-3 * np.maximum(1.0, np.abs(res.x))
+        if near.any():
+            pol = least_squares(residuals, res.x, bounds=(coords.lo, coords.hi), x_scale="jac",
+                                method="dogbox", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=100)
+            total_nfev += int(pol.nfev)
+            if pol.cost <= res.cost * (1 + 1e-9):
+                res = pol
     wall = time.perf_counter() - t0
-    n, p = res.fun.size, len(free)
+    n = res.fun.size
     ssr = float(res.fun @ res.fun)
-    s2 = ssr / max(n - p, 1)
-    J = res.jac
-    JTJ = J.T @ J
+    s2 = ssr / (n - p)
+    values = coords.values(res.x)
+    _, se, corr_x = covariance(res.jac, s2, coords.jacobian(res.x))
+    # report in the order the user gave
+    order = [names.index(k) for k in free]
+    corr = corr_x[np.ix_(order, order)]
+    ses = {k: float(se[names.index(k)]) for k in free}
     warnings: list[str] = []
-    sv = np.linalg.svd(J, compute_uv=False)
-    if sv[-1] <= 1e-10 * sv[0]:
-        warnings.append("the Jacobian is singular: some free parameters (or combinations) are not "
-                        "determined by these data; fix some of them or add data sets")
-    cov_x = s2 * np.linalg.pinv(JTJ)
-    se_x = np.sqrt(np.clip(np.diag(cov_x), 0.0, None))
-    d = np.where(se_x > 0, se_x, 1.0)
-    corr = cov_x / np.outer(d, d)
-    values, ses = {}, {}
-    for i, name in enumerate(free):
-        v = _from_x(name, res.x[i])
-        values[name] = v
-        ses[name] = abs(v) * se_x[i] if FITTABLE[name] == "log" else float(se_x[i])
-        if ses[name] > abs(v):
-            warnings.append(f"{name} is not identifiable from these data (standard error "
-                            f"{ses[name]:.3g} exceeds the value {v:.3g})")
-    for i in range(p):
-        for j in range(i + 1, p):
+    undetermined = [k for k in free if not np.isfinite(ses[k])]
+    if undetermined:
+        warnings.append(f"undetermined by these data: {', '.join(undetermined)} (standard error "
+                        f"reported as NaN): the residuals do not constrain "
+                        f"{'it' if len(undetermined) == 1 else 'them'}, or only a combination with "
+                        f"another free parameter; fix {'it' if len(undetermined) == 1 else 'some'} "
+                        f"or add data that do")
+    for k in free:
+        if k not in undetermined and ses[k] > abs(values[k]):
+            warnings.append(f"{k} is poorly determined (standard error {ses[k]:.3g} exceeds the "
+                            f"value {values[k]:.3g})")
+    for i in range(len(free)):
+        for j in range(i + 1, len(free)):
             if abs(corr[i, j]) > 0.999:
-                warnings.append(f"{free[i]} and {free[j]} are correlated by {corr[i, j]:+.3f}: the "
-                                f"data fix only a combination of the two")
-    for name in free:
-        a, b = _bounds(name)
-        v = values[name]
-        if np.isfinite(a) and abs(v - a) <= 1e-6 * max(abs(a), 1e-300) or \
-                np.isfinite(b) and abs(v - b) <= 1e-6 * max(abs(b), 1e-300):
-            warnings.append(f"{name} = {v:.4g} ended at a bound of its allowed range [{a:g}, {b:g}]")
+                warnings.append(f"{free[i]} and {free[j]} are correlated by {corr[i, j]:+.4f}: the "
+                                f"data fix mainly a combination of the two")
+    at_bound = {}
+    for i, name in enumerate(names):
+        if res.active_mask[i] != 0:
+            side = "lower" if res.active_mask[i] < 0 else "upper"
+            at_bound[name] = side
+            a, b = bounds_of(name)
+            c = coords.coords[i]
+            if c.kind == "logratio" or (name == "E_relaxed_beta_MPa" and side == "upper") or \
+                    (name == "E_unrelaxed_MPa" and side == "lower" and a < values[name]):
+                what = "the model's constraint E_relaxed_beta_MPa < E_unrelaxed_MPa"
+            elif c.kind == "log" and side == "lower" and a <= 0:
+                what = "the search floor, e^-50 times the start"
+            else:
+                what = f"its allowed range [{a:g}, {b:g}]"
+            warnings.append(f"{name} = {values[name]:.6g} is at the {side} bound of {what} (the "
+                            f"optimiser's active set): the data push it beyond, and its standard "
+                            f"error treats it as free")
+    blocks = blocks_at(res.x)
+    stats = _block_stats(blocks, datasets)
+    rough = [s for s in stats if s["rms_relative_to_max"] > _POOR_FIT]
+    if rough:
+        warnings.append("the model misses " + ", ".join(
+            f"{s['column']} of {s['file']} by an rms of {100 * s['rms_relative_to_max']:.1f} % of its "
+            f"largest value" for s in rough) + ": the fitted parameters describe these data only "
+            "roughly")
+    if np.any(np.abs(res.fun) >= _PENALTY * 0.999):
+        warnings.append("the model could not be evaluated (or exploded) for some data points at "
+                        "the optimum; the fit is not reliable")
     if not res.success:
         warnings.append(f"the optimiser stopped without converging: {res.message}")
-    mat = material_at(res.x)
-    return FitResult(material=mat, free=list(free), values=values, std_errors=ses, correlation=corr,
-                     warnings=warnings, blocks=blocks_at(res.x), datasets=datasets, n_points=n,
-                     chi2_reduced=s2, nfev=int(res.nfev), wall_s=wall, message=str(res.message))
+    return FitResult(material=coords.material(res.x), free=list(free), values=values,
+                     std_errors=ses, correlation=corr, warnings=warnings, blocks=blocks,
+                     datasets=datasets, n_points=n, chi2_reduced=s2, nfev=total_nfev,
+                     wall_s=wall, message=str(res.message), converged=bool(res.success),
+                     undetermined=undetermined, at_bound=at_bound,
+                     residuals=stats)

@@ -20,6 +20,7 @@ times does not outweigh the early, fast part of the curve.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ from ..theory.gumbel import GumbelGrid
 from ..theory.volterra import relax_stress
 from .data import Dataset
 
-__all__ = ["Block", "predict", "log_time_weights"]
+__all__ = ["Block", "log_time_weights", "predict"]
 
 
 @dataclass
@@ -63,6 +64,17 @@ def log_time_weights(t: np.ndarray) -> np.ndarray:
     return w / w.mean()
 
 
+#: rows per evaluation of the complex modulus: bounds the (rows x Gumbel nodes) temporaries
+_CHUNK = 2048
+
+
+def _scale(ds: Dataset, name: str, data: np.ndarray) -> float:
+    s = float(np.max(np.abs(data))) if data.size else 0.0
+    if not s > 0:
+        raise DataError(f"{ds.path}: {name} is zero in every row: there is nothing to fit")
+    return s
+
+
 def _dma(mat, ds: Dataset, grid, chi_law, loss_only: bool) -> list[Block]:
     from ..theory.protocols import dma_columns
 
@@ -71,16 +83,19 @@ def _dma(mat, ds: Dataset, grid, chi_law, loss_only: bool) -> list[Block]:
     if "frequency_Hz" not in c:
         raise DataError(f"{ds.path}: DMA data need the frequency: map a frequency column or give "
                         f"--frequency-Hz")
-    m = dma_columns(mat, c["temperature_K"], c["frequency_Hz"], grid, chi_law)
+    T, f = c["temperature_K"], c["frequency_Hz"]
+    parts = [dma_columns(mat, T[i:i + _CHUNK], f[i:i + _CHUNK], grid, chi_law)
+             for i in range(0, len(ds), _CHUNK)]
+    m = {k: np.concatenate([p[k] for p in parts]) for k in ("E_storage_MPa", "E_loss_MPa", "tan_delta")}
     one = np.ones(len(ds))
     blocks = []
     names = ["E_loss_MPa"] if loss_only else ["E_storage_MPa", "E_loss_MPa"]
     for name in names:
         if name in c:
-            blocks.append(Block(name, x_name, c[name], m[name], float(np.max(np.abs(c[name]))), one))
+            blocks.append(Block(name, x_name, c[name], m[name], _scale(ds, name, c[name]), one))
     if not blocks and "tan_delta" in c:
         blocks.append(Block("tan_delta", x_name, c["tan_delta"], m["tan_delta"],
-                            float(np.max(c["tan_delta"])), one))
+                            _scale(ds, "tan_delta", c["tan_delta"]), one))
     return blocks
 
 
@@ -105,7 +120,7 @@ def _creep(mat, ds: Dataset, grid, chi_law) -> list[Block]:
             eps = eps.copy()
             eps[after] -= sigma * creep_compliance(mat, t[after] - t1, sp, grid)["total"]
     d = c["strain"]
-    return [Block("strain", "time_s", d, eps, float(np.max(np.abs(d))), log_time_weights(t))]
+    return [Block("strain", "time_s", d, eps, _scale(ds, "strain", d), log_time_weights(t))]
 
 
 def _relaxation(mat, ds: Dataset, grid, chi_law, ppd: int) -> list[Block]:
@@ -121,20 +136,22 @@ def _relaxation(mat, ds: Dataset, grid, chi_law, ppd: int) -> list[Block]:
         raise DataError(f"{ds.path}: line {ds.lines[k]}: relaxation times must be > 0 (the stress "
                         f"at t = 0 is the instantaneous response; start at the first measured time)")
     model = np.empty_like(t)
+    w = np.empty_like(t)
     T = c["temperature_K"]
-    for Tg in np.unique(T):
-        idx = np.flatnonzero(T == Tg)
+    for _, idx in ds.curves():
         strain = float(np.median(c["strain"][idx]))
-        sp = state_point(mat, float(Tg), chi_law=chi_law)
-        r = relax_stress(mat, sp, grid, lambda x, e=strain: np.full_like(x, e), t[idx],
+        sp = state_point(mat, float(np.mean(T[idx])), chi_law=chi_law)
+        r = relax_stress(mat, sp, grid, functools.partial(_step, strain), t[idx],
                          points_per_decade=ppd)
         model[idx] = r["stress_MPa"]
-    d = c["stress_MPa"]
-    w = np.empty_like(t)
-    for Tg in np.unique(T):
-        idx = np.flatnonzero(T == Tg)
         w[idx] = log_time_weights(t[idx])
-    return [Block("stress_MPa", "time_s", d, model, float(np.max(np.abs(d))), w)]
+    d = c["stress_MPa"]
+    return [Block("stress_MPa", "time_s", d, model, _scale(ds, "stress_MPa", d), w)]
+
+
+def _step(strain: float, t: np.ndarray) -> np.ndarray:
+    """The strain history of a relaxation test: the step strain at every time."""
+    return np.full_like(t, strain)
 
 
 def predict(mat: Material, ds: Dataset, grid: GumbelGrid, chi_law: str = "linear",

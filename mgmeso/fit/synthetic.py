@@ -17,7 +17,7 @@ from ..theory.compliance import creep_compliance, state_point
 from ..theory.gumbel import gumbel_grid
 from ..theory.volterra import relax_stress
 
-__all__ = ["write_isochronal", "write_isothermal", "write_creep_recovery", "write_relaxation"]
+__all__ = ["write_creep_recovery", "write_isochronal", "write_isothermal", "write_relaxation"]
 
 
 def _grid(mat):

@@ -1,8 +1,8 @@
 """Observables of aging protocols run in the kMC: the liquid-like fraction of stepped relaxations.
 
-seed 000 defines, for each isothermal step of a stepped-temperature stress relaxation,
+[Duan2022] defines, for each isothermal step of a stepped-temperature stress relaxation,
 ``delta = (sigma_0 - sigma_r)/sigma_0`` with sigma_0 the first recorded stress after the
-strain step and sigma_r the stress at the end of the hold (catalog 1.11; MODEL.md section 1).
+strain step and sigma_r the stress at the end of the hold ([Duan2022] Fig. 2; docs/model.md section 1).
 """
 
 from __future__ import annotations

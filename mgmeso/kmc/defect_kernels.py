@@ -1,4 +1,4 @@
-"""Numba kernels of the defect dynamics (aging and rejuvenation, MODEL.md section 2).
+"""Numba kernels of the defect dynamics (aging and rejuvenation, docs/model.md section 2).
 
 The Python layer (:mod:`.defects`) decides which sites heal (QPD -> matrix) and
 which form (matrix -> QPD); these kernels apply the decisions to the lattice

@@ -1,11 +1,11 @@
-"""Defect dynamics of one replica: aging, rejuvenation and reordering (MODEL.md section 2).
+"""Defect dynamics of one replica: aging, rejuvenation and reordering (docs/model.md section 2).
 
 Switched on by ``[defects] enabled = true`` (docs/kmc_aging.md). At each update,
 over the interval dt since the previous one:
 
 * **Aging.** Every site is a two-state unit (QPD or matrix) in resampling form:
   at rate ``1/tau_max_j`` (its local alpha time) its kind is redrawn, QPD with
-  probability ``C_eq(T)`` (seed 004 Eq. 1, not frozen below Tg). Over dt the
+  probability ``C_eq(T)`` ([Hao2022] Eq. 1, not frozen below Tg). Over dt the
   exact transition probability of such a unit is used, so the lattice fraction
   relaxes toward ``C_eq(T)`` on the alpha time with no step error at frozen rates
   (the rates of the neighbours change only between updates). Below Tg,
@@ -15,10 +15,10 @@ over the interval dt since the previous one:
 * **Rejuvenation.** The kernels accumulate the net anelastic work density
   ``sum sigma d(eps_an)`` (MPa). ``rejuvenation_yield_per_MPa`` times that work
   times N sites become new QPDs, placed on free matrix sites next to footprints
-  that moved during the interval (seed 004 Eq. 22c: chi rises with anelastic
-  strain; under cyclic loading the work is the dissipated energy of seed 001
+  that moved during the interval ([Hao2022] Eq. 22c: chi rises with anelastic
+  strain; under cyclic loading the work is the dissipated energy of [Zhang2023]
   Eq. 6, so the excess grows with the training frequency).
-* **Reordering** (seed 001 Eq. 21, off by default): each annihilation of the
+* **Reordering** ([Zhang2023] Eq. 21, off by default): each annihilation of the
   interval heals its site with ``reordering_probability``; the sites are drawn
   with weights ``1/tau_max_j``, the rates at which they annihilate.
 

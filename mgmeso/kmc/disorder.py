@@ -6,13 +6,13 @@ own ``numpy.random.Generator`` (a child of the run's SeedSequence):
 * QPD sites with probability C_d (uncorrelated), or as the top C_d fraction of a
   Gaussian random field of correlation length xi (correlated; periodic);
 * ``ln(tau_beta_j/<tau_beta>) = ln(E_j)/B`` with ``E_j ~ Exp(1)`` -- exactly the
-  Gumbel law of seed 004 Eq. 24 ("log-time" mode). In "energy" mode the same
+  Gumbel law of [Hao2022] Eq. 24 ("log-time" mode). In "energy" mode the same
   draw is an energy offset ``R T_ref ln(E_j)/B``, i.e. the log-time offset is
-  multiplied by ``T_ref/T`` at temperature T (catalog F5);
+  multiplied by ``T_ref/T`` at temperature T (docs/model.md E4);
 * Kanter variables (U_j, W_j) of the one-sided stable factor S_j (see
   :mod:`.stable`), kept so that S_j follows chi;
 * the local defect fraction ``f_j`` over the sites within graph distance r of
-  site j (the site itself excluded), giving ``chi_j = kappa f_j`` (seed 004 Eq. 10).
+  site j (the site itself excluded), giving ``chi_j = kappa f_j`` ([Hao2022] Eq. 10).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 numba's own ``np.random`` inside jitted code keeps hidden global state that
 cannot be saved in a checkpoint; these kernels take the 4-word state as a
 ``uint64[4]`` array and advance it in place, so a run can be stopped and
-resumed bit for bit. The generator is xoshiro256** (Blackman and Vigna, 2018):
+resumed bit for bit. The generator is xoshiro256** ([Blackman2021], preprint 2018):
 period 2^256 - 1, passes BigCrush. States are seeded from a numpy
 ``SeedSequence`` (never all zero).
 """

@@ -1,14 +1,14 @@
 """One-sided (totally skewed) stable law of index chi, by Kanter's representation.
 
 For 0 < chi < 1 the positive variable ``S`` with Laplace transform
-``E[exp(-s S)] = exp(-s^chi)`` is (Kanter 1975)::
+``E[exp(-s S)] = exp(-s^chi)`` is ([Kanter1975])::
 
     S = sin(chi U) / sin(U)^(1/chi) * (sin((1 - chi) U) / W)^((1 - chi)/chi),
 
 with ``U ~ Uniform(0, pi)`` and ``W ~ Exp(1)`` independent; ``S = 1`` at chi = 1.
 A relaxing unit with rate ``S / tau`` therefore relaxes, averaged over S, as
 ``exp(-(t/tau)^chi)``: the stretched exponential of the QPD model is exactly
-an ensemble of Debye units with stable-distributed rates (MODEL.md section 2).
+an ensemble of Debye units with stable-distributed rates (docs/model.md section 2).
 The kMC stores (U, W) per site so that S can be recomputed when chi changes.
 """
 

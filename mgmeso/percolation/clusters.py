@@ -74,11 +74,6 @@ class Clusters:
         """bool (dim,): some cluster wraps along each axis."""
         return self.wraps.any(axis=0)
 
-    def size_distribution(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cluster sizes s and the number of clusters of each size n_s."""
-        s, counts = np.unique(self.sizes[1:], return_counts=True)
-        return s, counts
-
 
 def padded_offsets(lat: Lattice) -> np.ndarray:
     """All neighbour offsets of ``lat`` as int32 (nb, z, 4): (sx, sy, sz, b2)."""
@@ -93,7 +88,7 @@ def grid_shape(lat: Lattice) -> tuple[int, int]:
     return lat.L, (lat.L if lat.dim == 3 else 1)
 
 
-_BACK: dict[str, np.ndarray] = {}
+_BACK: dict[bytes, np.ndarray] = {}
 
 
 def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
@@ -112,8 +107,9 @@ def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
     if occ.size != lat.n_sites:
         raise ValueError(f"field has {occ.size} sites, the {lat.name} lattice with L = {lat.L} "
                          f"has {lat.n_sites}")
-    if lat.name not in _BACK:
-        _BACK[lat.name] = backward_offsets(lat.offsets)
+    key = lat.offsets.tobytes() + bytes(lat.offsets.shape)      # the geometry, not the name
+    if key not in _BACK:
+        _BACK[key] = backward_offsets(lat.offsets)
     N = occ.size
     L, Lz = grid_shape(lat)
     parent = np.empty(N, np.int32)
@@ -123,7 +119,7 @@ def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
     img = np.zeros((N, 3), np.int32)
     wrap2 = np.zeros(N, np.uint8)
     newid = np.zeros(N, np.int32)
-    n, wrapbits = label_periodic(occ, L, Lz, lat.nb, _BACK[lat.name], parent, par2, img, wrap2,
+    n, wrapbits = label_periodic(occ, L, Lz, lat.nb, _BACK[key], parent, par2, img, wrap2,
                                  newid, labels)
     wraps = np.stack([(wrapbits >> a) & 1 for a in range(lat.dim)], axis=1).astype(bool)
     return Clusters(labels=labels, n=int(n), wraps=wraps, n_sites=N)

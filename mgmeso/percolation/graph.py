@@ -13,7 +13,7 @@ import numpy as np
 
 from ..kmc.lattice import Lattice
 
-__all__ = ["site_graph", "clusters_networkx", "footprint_contact_graph", "cluster_graph_summary"]
+__all__ = ["site_graph", "clusters_networkx", "footprint_contact_graph"]
 
 
 def _bonds(lat: Lattice):
@@ -97,15 +97,3 @@ def footprint_contact_graph(footprint: np.ndarray, lat: Lattice) -> nx.Graph:
     g.add_edges_from(pairs.tolist())
     return g
 
-
-def cluster_graph_summary(g: nx.Graph, n_sites: int) -> dict:
-    """Numbers of a cluster or contact graph: components, largest component, mean degree."""
-    comps = sorted((len(c) for c in nx.connected_components(g)), reverse=True)
-    return {
-        "n_nodes": g.number_of_nodes(),
-        "n_edges": g.number_of_edges(),
-        "n_components": len(comps),
-        "largest_component_nodes": comps[0] if comps else 0,
-        "mean_degree": 2.0 * g.number_of_edges() / max(g.number_of_nodes(), 1),
-        "n_sites": n_sites,
-    }

@@ -1,4 +1,4 @@
-"""Numba kernels of periodic cluster labelling and wrapping detection (MODEL.md section 3).
+"""Numba kernels of periodic cluster labelling and wrapping detection (docs/model.md section 3).
 
 Sites are indexed as in :mod:`mgmeso.kmc.lattice`: ``i = cell * nb + b`` with the
 cell row-major in (x, y, z). 2D lattices are passed as 3D with ``Lz = 1`` and no

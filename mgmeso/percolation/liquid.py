@@ -1,12 +1,12 @@
-"""Liquid-like sites for an observation window t_w (MODEL.md section 3).
+"""Liquid-like sites for an observation window t_w (docs/model.md section 3).
 
 Two definitions:
 
 * **static** -- from the quenched disorder of a lattice drawn at temperature T,
   without running the kMC: a QPD site j is liquid-like when its alpha time
-  ``tau_max_j = t0 (tau_beta_j/t0)^(1/chi_j)`` (seed 004 Eq. 11b) is shorter than
-  t_w. ``tau_beta_j`` carries the Gumbel spread of seed 004 Eq. 24 exactly as in
-  the kMC. ``chi_j = kappa f_j`` (seed 004 Eq. 10; f_j the local defect fraction)
+  ``tau_max_j = t0 (tau_beta_j/t0)^(1/chi_j)`` ([Hao2022] Eq. 11b) is shorter than
+  t_w. ``tau_beta_j`` carries the Gumbel spread of [Hao2022] Eq. 24 exactly as in
+  the kMC. ``chi_j = kappa f_j`` ([Hao2022] Eq. 10; f_j the local defect fraction)
   in 'local' heterogeneity, the uniform chi(T) in 'paper' heterogeneity. (The
   'paper' kMC gives every site the same tau_max; the static definition keeps each
   site's own tau_beta_j so that a map shows which sites relax first.) Elastic
@@ -50,7 +50,7 @@ class StaticGlass:
     hierarchy_beta_time: str = "site"   # 'site' or 'neighbourhood' (kMC [simulation] key)
 
     def qpd(self, T_K: float) -> np.ndarray:
-        """bool[N]: QPD sites at temperature T (C_d(T) of seed 004 Eq. 1)."""
+        """bool[N]: QPD sites at temperature T (C_d(T) of [Hao2022] Eq. 1)."""
         return self.u_kind < float(kinetics.defect_concentration(self.material, T_K))
 
     def log_tau_max(self, T_K: float) -> np.ndarray:
@@ -87,13 +87,13 @@ class StaticGlass:
         return np.searchsorted(lt, w, side="left") / self.lattice.n_sites
 
 
-_NBR_CACHE: dict[tuple[str, int], np.ndarray] = {}
+_NBR_CACHE: dict[tuple, np.ndarray] = {}
 
 
 def _local_fraction(kind: np.ndarray, lat: Lattice, radius: int) -> np.ndarray:
     from ..kmc.disorder import local_defect_fraction
 
-    key = (lat.name, lat.L)
+    key = (lat.name, lat.L, lat.offsets.tobytes())
     if key not in _NBR_CACHE:
         _NBR_CACHE.clear()
         _NBR_CACHE[key] = lat.neighbour_table()
@@ -118,7 +118,7 @@ def static_glass(material: Material, lattice: Lattice, seed: int | np.random.See
     heterogeneity : {'local', 'paper'}
     chi_law : {'linear', 'defects'}
     disorder_mode : {'log_time', 'energy'}
-        In 'energy' mode the Gumbel offsets scale as T_ref/T (catalog F5).
+        In 'energy' mode the Gumbel offsets scale as T_ref/T (docs/model.md E4).
     T_ref_K : float, optional
         Energy-mode reference temperature (default: the 1 Hz beta-peak temperature).
     chi_radius : int

@@ -4,17 +4,17 @@
   static glass against temperature for one window.
 * :func:`run_cluster_series` -- the same numbers for the snapshots of a kMC run
   (dynamic definition), plus the size distribution of coalescence events.
-* :func:`deformation_map` -- in the (strain rate, T) plane, where the liquid-like
+* :func:`deformation_lines` -- in the (strain rate, T) plane, where the liquid-like
   fraction at ``t_w = 1/strain rate`` reaches the site threshold of the lattice,
-  from the static definition and from the integrated loss spectrum (seed 000 L68:
+  from the static definition and from the integrated loss spectrum ([Duan2022] Fig. 2:
   the fraction of modes faster than 1/f grows like the integral of
   E''(T)/E''_max at f).
 
 Choices (written into docs/percolation.md): the spectral fraction at frequency f
 is ``int_{T_lo}^{T} E''(T', f) dT' / int_{T_lo}^{T_hi} E''(T', f) dT'`` over a
 temperature range that holds the whole beta and alpha loss, so that it runs from
-0 to 1 like delta(T) of seed 000; f = strain rate numerically (one cycle per
-window, seed 000's f_eff = 1/t_w).
+0 to 1 like delta(T) of [Duan2022]; f = strain rate numerically (one cycle per
+window, [Duan2022]'s f_eff = 1/t_w).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..theory.gumbel import gumbel_grid
 from .clusters import label_clusters
 from .liquid import StaticGlass, dynamic_liquid_like
 
-__all__ = ["static_curve", "first_crossing", "spectral_fraction", "deformation_map",
+__all__ = ["static_curve", "first_crossing", "spectral_fraction", "deformation_lines",
            "run_cluster_series", "active_footprints"]
 
 
@@ -79,7 +79,7 @@ def first_crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
 
 def spectral_fraction(mat: Material, temperatures_K, f_Hz: float, chi_law: str = "linear",
                       gumbel_points: int = 241) -> np.ndarray:
-    """Integrated normalised loss ``int E'' dT / int_total E'' dT`` on the given T grid (seed 000 L68)."""
+    """Integrated normalised loss ``int E'' dT / int_total E'' dT`` on the given T grid ([Duan2022] Fig. 2)."""
     from ..theory.protocols import dma_columns
 
     T = np.asarray(temperatures_K, dtype=float)
@@ -88,7 +88,7 @@ def spectral_fraction(mat: Material, temperatures_K, f_Hz: float, chi_law: str =
     return cum / cum[-1]
 
 
-def deformation_map(glass: StaticGlass, rates_per_s, temperatures_K, p_c: float,
+def deformation_lines(glass: StaticGlass, rates_per_s, temperatures_K, p_c: float,
                     chi_law: str = "linear") -> Table:
     """Temperatures where the liquid-like fraction at ``t_w = 1/rate`` reaches ``p_c``.
 

@@ -23,26 +23,25 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
-from ..kmc.lattice import make_lattice
+from ..io.files import prepare_outputs
+from ..io.table import Table
+from ..kmc.lattice import SiteThreshold, lattice_type, make_lattice
 from .clusters import grid_shape, padded_offsets
 from .kernels import wrap_onsets
 
-__all__ = ["LITERATURE_THRESHOLDS", "CRITERIA", "sample_onsets", "wrapping_probability",
+__all__ = ["literature_threshold", "CRITERIA", "sample_onsets", "wrapping_probability",
            "crossing", "estimate_threshold", "ThresholdEstimate"]
 
-#: published site-percolation thresholds: value, standard error, source
-LITERATURE_THRESHOLDS = {
-    "square": (0.59274621, 1.3e-7, "Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)"),
-    "triangular": (0.5, 0.0, "exact; Sykes and Essam, J. Math. Phys. 5, 1117 (1964)"),
-    "sc": (0.3116077, 2e-7, "Wang, Zhou, Zhang, Garoni and Deng, Phys. Rev. E 87, 052107 (2013)"),
-    "bcc": (0.2459615, 1e-6, "Lorenz and Ziff, J. Phys. A 31, 8147 (1998)"),
-    "fcc": (0.1992365, 1e-6, "Lorenz and Ziff, J. Phys. A 31, 8147 (1998)"),
-}
+def literature_threshold(lattice: str) -> SiteThreshold | None:
+    """Published site threshold of a registered lattice, ``None`` where the registry has none."""
+    return lattice_type(lattice).site_threshold
+
 
 #: how per-axis onsets combine into one wrapping event
 CRITERIA = ("any", "all", "x")
@@ -155,18 +154,64 @@ class ThresholdEstimate:
     p_c: float
     stat_err: float
     sys_err: float
+    seed: int | None = None          # root seed when it was an int
 
     @property
     def error(self) -> float:
+        """Bootstrap error and finite-size drift in quadrature."""
         return float(np.hypot(self.stat_err, self.sys_err))
 
-    def literature(self) -> tuple[float, float, str]:
-        return LITERATURE_THRESHOLDS[self.lattice]
+    def curve_table(self, points: int = 201) -> Table:
+        """Smoothed wrapping probability of every size on a grid holding 99 % of all onsets:
+        ``occupation_p, wrapping_probability_L<L>, ...``."""
+        allp = np.concatenate([combine(o, self.criterion) for o in self.onsets.values()])
+        lo, hi = np.percentile(allp, [0.5, 99.5])
+        p = np.linspace(lo, hi, points)
+        cols = {"occupation_p": p}
+        for L in self.sizes:
+            cols[f"wrapping_probability_L{L}"] = wrapping_probability(
+                combine(self.onsets[L], self.criterion), p)
+        return Table(cols)
 
-    def deviation_sigma(self) -> float:
-        """(estimate - literature) / error."""
-        ref = LITERATURE_THRESHOLDS[self.lattice][0]
-        return (self.p_c - ref) / self.error if self.error > 0 else float("inf")
+    def summary(self) -> dict:
+        """The numbers of ``threshold_<lattice>.json`` (literature ``None`` without a value)."""
+        lit = self.literature()
+        return {"lattice": self.lattice, "sizes": self.sizes, "samples": self.samples,
+                "seed": self.seed, "criterion": self.criterion, "p_c": self.p_c,
+                "error": self.error, "statistical_error": self.stat_err,
+                "finite_size_drift": self.sys_err,
+                "pair_crossings": [{"L1": a, "L2": b, "p": c, "se": e}
+                                   for a, b, c, e in self.pair_crossings],
+                "sites": {L: make_lattice(self.lattice, L).n_sites for L in self.sizes},
+                "literature": None if lit is None else {"p_c": lit.p_c, "error": lit.error,
+                                                        "source": lit.source},
+                "deviation_in_errors": self.deviation_sigma()}
+
+    @staticmethod
+    def file_names(lattice: str) -> list[str]:
+        return [f"threshold_{lattice}.{ext}" for ext in ("csv", "png", "json")]
+
+    def write(self, out_dir, overwrite: bool = False) -> list[Path]:
+        """Write the curves (CSV), the figure (PNG) and the summary (JSON) into ``out_dir``."""
+        from ..plotting import save
+        from ..plotting.percolation_plots import plot_threshold
+
+        paths = prepare_outputs(out_dir, self.file_names(self.lattice), overwrite)
+        self.curve_table().to_csv(paths[0])
+        save(plot_threshold(self).figure, paths[1], overwrite=overwrite)
+        Table({}, self.summary()).write_meta(paths[2])
+        return paths
+
+    def literature(self) -> SiteThreshold | None:
+        """Published threshold of the lattice (``None`` if the registry has none)."""
+        return literature_threshold(self.lattice)
+
+    def deviation_sigma(self) -> float | None:
+        """(estimate - literature) / error; ``None`` without a literature value."""
+        ref = self.literature()
+        if ref is None:
+            return None
+        return (self.p_c - ref.p_c) / self.error if self.error > 0 else float("inf")
 
 
 def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.SeedSequence = 0,
@@ -209,4 +254,5 @@ def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.
     sys_err = abs(pairs[-1][2] - pairs[-2][2]) if len(pairs) >= 2 else 0.0
     return ThresholdEstimate(lattice=lattice, sizes=sizes, samples=samples, criterion=criterion,
                              onsets=onsets, pair_crossings=pairs, p_c=float(p_c),
-                             stat_err=float(se), sys_err=float(sys_err))
+                             stat_err=float(se), sys_err=float(sys_err),
+                             seed=seed if isinstance(seed, int) else None)

@@ -1,22 +1,34 @@
-"""Figures. Matplotlib is used with the non-interactive Agg backend.
+"""Figures.
 
-Every figure states the material and protocol in its title, labels its axes
-with units, and is saved atomically (see :func:`save_figure`).
+Every plotting function draws into what it is given -- ``ax`` for a one-panel
+plot, ``fig`` (an empty figure) for several panels -- or, when that is ``None``,
+into a new pyplot figure, and returns what it drew (the Axes or the Figure), as
+matplotlib-based libraries do. Titles state the material and protocol, axes
+carry units.
+
+Files are written by :func:`save` only: atomically (a killed process never
+leaves half a PNG) and never over an existing file without ``overwrite=True``.
+
+Importing this package does not choose a matplotlib backend, so a notebook
+keeps its own. The ``mgmeso`` command, which only writes files, calls
+:func:`use_file_backend` (Agg) when it starts.
+
+>>> from mgmeso.plotting import save                              # doctest: +SKIP
+>>> from mgmeso.plotting.percolation_plots import plot_threshold  # doctest: +SKIP
+>>> ax = plot_threshold(estimate)                                 # doctest: +SKIP
+>>> save(ax.figure, "threshold.png")                              # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
-import matplotlib
+from ..io.files import atomic_write, check_writable
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ..io.files import atomic_write  # noqa: E402
-
-__all__ = ["plt", "save_figure", "COMPONENT_STYLE"]
+__all__ = ["save", "save_figure", "use_file_backend", "new_figure", "new_axes", "COMPONENT_STYLE",
+           "plt"]
 
 COMPONENT_STYLE = {
     "elastic": dict(color="0.35", ls="-", label="elastic"),
@@ -26,8 +38,74 @@ COMPONENT_STYLE = {
 }
 
 
-def save_figure(fig, path: Path, dpi: int = 130) -> None:
-    """Save a figure as PNG without ever leaving a partial file, then close it."""
-    with atomic_write(Path(path), "wb") as fh:
-        fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+def use_file_backend() -> None:
+    """Make matplotlib draw to files only (the Agg backend).
+
+    Called by the ``mgmeso`` command. Before matplotlib is imported this only
+    sets ``MPLBACKEND`` (importing matplotlib costs more than most commands), so
+    commands that draw nothing pay nothing.
+    """
+    os.environ["MPLBACKEND"] = "Agg"
+    if "matplotlib" in sys.modules:
+        import matplotlib
+        matplotlib.use("Agg")
+
+
+def new_figure(fig=None, **kwargs):
+    """``fig`` itself, or a new pyplot figure made with ``kwargs`` (``figsize``, ``layout``)."""
+    if fig is not None:
+        return fig
+    import matplotlib.pyplot as plt
+    return plt.figure(**kwargs)
+
+
+def new_axes(ax=None, **kwargs):
+    """``ax`` itself, or the one Axes of a new pyplot figure made with ``kwargs``."""
+    return ax if ax is not None else new_figure(None, **kwargs).subplots()
+
+
+def save(fig, path, *, overwrite: bool = False, dpi: int = 130, close: bool = True) -> Path:
+    """Write a figure to ``path`` (format from the suffix, PNG if none) without ever leaving a
+    partial file.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        For an Axes ``ax`` pass ``ax.figure``.
+    path : str or Path
+    overwrite : bool
+        Replace an existing file; otherwise an existing file is an
+        :class:`~mgmeso.errors.OutputExistsError` (exit code 2 in the CLI).
+    dpi : int
+    close : bool
+        Close the figure after writing (frees it in loops; pass ``False`` in a
+        notebook to keep showing it).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(path)
+    check_writable([path], overwrite)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=dpi, bbox_inches="tight")
+    if close:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+    return path
+
+
+def save_figure(fig, path, dpi: int = 130) -> None:
+    """Older name of :func:`save` for callers that checked their outputs already: writes over an
+    existing file and closes the figure."""
+    save(fig, path, overwrite=True, dpi=dpi)
+
+
+def __getattr__(name: str):
+    # ``from mgmeso.plotting import plt`` (scripts, fit reports) without importing pyplot here
+    if name == "plt":
+        import matplotlib.pyplot as plt
+        return plt
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,14 +1,20 @@
-"""Figures of kMC run stores: ensemble means with standard-error bands."""
+"""Figures of kMC run stores: ensemble means with standard-error bands.
+
+Each function returns the Figure it drew, into ``fig`` (an empty figure) if given;
+``path`` (optional, kept for older callers) also writes it with
+:func:`mgmeso.plotting.save` and closes it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from . import COMPONENT_STYLE, plt, save_figure
+from . import COMPONENT_STYLE, new_figure, save_figure
 
-__all__ = ["plot_run", "band"]
+__all__ = ["plot_run", "plot_comparison", "plot_dma_comparison", "band"]
 
 
 def band(ax, x, mean, se, **style):
@@ -19,11 +25,31 @@ def band(ax, x, mean, se, **style):
     return line
 
 
-def plot_run(data, path: Path) -> None:
-    """Strain components (left, log time), stress (right) for every case of a run store."""
+def _done(fig, path):
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_run(data, path: Path | None = None, *, fig=None):
+    """Strain components (left, log time), stress (right) for every case of a run store.
+
+    Parameters
+    ----------
+    data : mgmeso.kmc.store.RunData
+    path : Path, optional
+        Also write the figure there (over an existing file) and close it.
+    fig : Figure, optional
+        Empty figure to draw into (default: a new one, 12 x 3.8 inches per case).
+
+    Returns
+    -------
+    Figure
+    """
     cases = data.cases
     n = len(cases)
-    fig, axes = plt.subplots(n, 2, figsize=(12, 3.8 * n), squeeze=False, layout="constrained")
+    fig = new_figure(fig, figsize=(12, 3.8 * n), layout="constrained")
+    axes = fig.subplots(n, 2, squeeze=False)
     t_all = data.mean("time_s")
     for c in range(n):
         t = t_all[c]
@@ -49,13 +75,15 @@ def plot_run(data, path: Path) -> None:
     title = a["config"].get("title") or "kMC run"
     fig.suptitle(f"{title}\n{a['lattice']} L = {a['L']}, {a['replicas']} replicas, seed {a['seed']}",
                  fontsize=10)
-    save_figure(fig, path)
+    return _done(fig, path)
 
 
-def plot_comparison(cmp, setup, cfg, path: Path) -> None:
-    """kMC ensemble mean +/- 1 SE (bands) against the analytical counterpart (lines)."""
+def plot_comparison(cmp, setup, cfg, path: Path | None = None, *, fig=None):
+    """kMC ensemble mean +/- 1 SE (bands) against the analytical counterpart (lines), and the
+    difference in standard errors; one row per case. Returns the Figure (see :func:`plot_run`)."""
     n = len(cmp.labels)
-    fig, axes = plt.subplots(n, 2, figsize=(12, 3.8 * n), squeeze=False, layout="constrained")
+    fig = new_figure(fig, figsize=(12, 3.8 * n), layout="constrained")
+    axes = fig.subplots(n, 2, squeeze=False)
     for c in range(n):
         t = cmp.times[c]
         ax, axz = axes[c]
@@ -85,7 +113,7 @@ def plot_comparison(cmp, setup, cfg, path: Path) -> None:
     s = setup.sim
     _run_title(fig, cfg, setup, f"{s.heterogeneity} heterogeneity, coalescence "
                                 f"{'on' if s.coalescence else 'off'}")
-    save_figure(fig, path)
+    return _done(fig, path)
 
 
 def _run_title(fig, cfg, setup, rules: str) -> None:
@@ -95,13 +123,15 @@ def _run_title(fig, cfg, setup, rules: str) -> None:
                  f"{s.replicas} replicas, {s.plasticity} plasticity, {rules}", fontsize=10)
 
 
-def plot_dma_comparison(cols: dict, setup, cfg, path: Path) -> None:
-    """kMC lock-in E', E'' (+/- 1 SE) against the exact (line) and paper (dashed) forms."""
+def plot_dma_comparison(cols: dict, setup, cfg, path: Path | None = None, *, fig=None):
+    """kMC lock-in E', E'' (+/- 1 SE) against the exact (line) and paper (dashed) forms, and the
+    difference in standard errors. Returns the Figure (see :func:`plot_run`)."""
     iso = cfg.protocol.kind == "dma_isochronal"
     key = "frequency_Hz" if iso else "temperature_K"
     xname = "temperature_K" if iso else "frequency_Hz"
     groups = np.unique(cols[key])
-    fig, axes = plt.subplots(3, 1, figsize=(7.5, 10), sharex=True, layout="constrained")
+    fig = new_figure(fig, figsize=(7.5, 10), layout="constrained")
+    axes = fig.subplots(3, 1, sharex=True)
     colors = plt.cm.viridis(np.linspace(0.1, 0.85, len(groups)))
     for c, g in zip(colors, groups):
         sel = cols[key] == g
@@ -143,4 +173,4 @@ def plot_dma_comparison(cols: dict, setup, cfg, path: Path) -> None:
     for ax in axes:
         ax.grid(alpha=0.3)
     _run_title(fig, cfg, setup, f"elimination factor {setup.sim.elimination_factor:g}")
-    save_figure(fig, path)
+    return _done(fig, path)

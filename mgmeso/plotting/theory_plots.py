@@ -4,24 +4,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from . import COMPONENT_STYLE, plt, save_figure
+from . import COMPONENT_STYLE, new_figure, save_figure
 
 __all__ = ["plot_theory"]
 
 
-def plot_theory(result, cfg, path: Path) -> None:
-    """Draw the figure for a :class:`~mgmeso.theory.TheoryResult` and save it to ``path``."""
-    fn = {
-        "dma_isochronal": _dma_isochronal, "dma_isothermal": _dma_isothermal,
-        "creep": _time_components, "program": _program, "tension": _tension,
-        "stress_relaxation": _stress_relaxation, "stepped_relaxation": _stepped,
-        "cyclic_training": _training,
-    }[result.kind]
-    fig = fn(result, cfg)
+def plot_theory(result, cfg, path: Path | None = None, *, fig=None):
+    """Draw the figure of a :class:`~mgmeso.theory.TheoryResult` (one row of panels per kind).
+
+    Parameters
+    ----------
+    result : TheoryResult
+    cfg : RunConfig
+        The config evaluated (title, material, protocol).
+    path : Path, optional
+        Also write the figure there (over an existing file) and close it.
+    fig : Figure, optional
+        Empty figure to draw into (default: a new one, 15 x 4.6 inches; 11 x 4.6
+        for stress relaxation).
+
+    Returns
+    -------
+    Figure
+    """
+    draw, ncols = _KINDS[result.kind]
+    fig = new_figure(fig, figsize=(11.0 if ncols == 2 else 15.0, 4.6), layout="constrained")
+    draw(result, cfg, fig.subplots(1, ncols))
     fig.suptitle(cfg.title or f"{cfg.material.name}: {result.kind}", fontsize=11)
-    save_figure(fig, path)
+    if path is not None:
+        save_figure(fig, path)
 
 
 def _per_frequency(t, key="frequency_Hz"):
@@ -29,9 +43,8 @@ def _per_frequency(t, key="frequency_Hz"):
     return [(v, t[key] == v) for v in vals]
 
 
-def _dma_isochronal(result, cfg):
+def _dma_isochronal(result, cfg, ax):
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     groups = _per_frequency(t)
     colors = plt.cm.viridis(np.linspace(0, 0.85, len(groups)))
     for (f, sel), c in zip(groups, colors):
@@ -65,14 +78,12 @@ def _dma_isochronal(result, cfg):
         a.grid(alpha=0.3)
     ax[0].legend(fontsize=7)
     ax[1].legend(fontsize=7, loc="lower right")
-    return fig
 
 
-def _dma_isothermal(result, cfg):
+def _dma_isothermal(result, cfg, ax):
     t = result.tables["theory"]
     m = result.tables["master_curve"]
     chi = result.tables["chi"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     temps = np.unique(t["temperature_K"])
     colors = plt.cm.plasma(np.linspace(0, 0.9, temps.size))
     for T, c in zip(temps, colors):
@@ -94,7 +105,6 @@ def _dma_isothermal(result, cfg):
     ax[2].legend(fontsize=7)
     for a in ax:
         a.grid(alpha=0.3, which="both")
-    return fig
 
 
 def _strain_panel(ax, t, xscale="linear"):
@@ -108,9 +118,8 @@ def _strain_panel(ax, t, xscale="linear"):
     ax.grid(alpha=0.3)
 
 
-def _time_components(result, cfg):
+def _time_components(result, cfg, ax):
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     _strain_panel(ax[0], t)
     ax[0].legend(fontsize=8)
     _strain_panel(ax[1], t, "log")
@@ -119,15 +128,13 @@ def _time_components(result, cfg):
     ax[2].set_xlabel("time (s)")
     ax[2].set_ylabel("stress (MPa)")
     ax[2].grid(alpha=0.3)
-    return fig
 
 
-def _program(result, cfg):
+def _program(result, cfg, ax):
     """Strain parts and stress against time, and every held-strain stage against its own clock."""
     from ..config import HoldStrain
 
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     _strain_panel(ax[0], t)
     ax[0].legend(fontsize=8)
     ax[1].plot(t["time_s"], t["stress_MPa"], "k-")
@@ -150,12 +157,10 @@ def _program(result, cfg):
     ax[2].grid(alpha=0.3)
     if held:
         ax[2].legend(fontsize=8)
-    return fig
 
 
-def _tension(result, cfg):
+def _tension(result, cfg, ax):
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     ax[0].plot(t["strain"], t["stress_MPa"], "k-")
     ax[0].set_xlabel("total strain")
     ax[0].set_ylabel("stress (MPa)")
@@ -167,12 +172,10 @@ def _tension(result, cfg):
     ax[2].set_xlabel("time (s)")
     ax[2].set_ylabel(r"$\chi$ (Eq. 22c)")
     ax[2].grid(alpha=0.3)
-    return fig
 
 
-def _stress_relaxation(result, cfg):
+def _stress_relaxation(result, cfg, ax):
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     temps = np.unique(t["temperature_K"])
     colors = plt.cm.coolwarm(np.linspace(0, 1, temps.size))
     for T, c in zip(temps, colors):
@@ -188,15 +191,13 @@ def _stress_relaxation(result, cfg):
     ax[1].set_ylabel(r"$-d(\sigma/\sigma_0)/d\ln t$  (peaks = decay steps)")
     for a in ax:
         a.grid(alpha=0.3)
-    return fig
 
 
-def _stepped(result, cfg):
+def _stepped(result, cfg, ax):
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     T = t["temperature_K"]
     ax[0].plot(T, t["delta"], "o-", ms=3, label=r"$\delta = (\sigma_0-\sigma_r)/\sigma_0$")
-    ax[0].axhline(0.25, color="tab:red", ls=":", label="0.25 (percolation, seed 000)")
+    ax[0].axhline(0.25, color="tab:red", ls=":", label="0.25 (percolation, [Duan2022])")
     ax[0].set_ylabel(r"liquid-like fraction $\delta$")
     ax[0].legend(fontsize=8)
     d = t["ddelta_dT_per_K"]
@@ -214,12 +215,10 @@ def _stepped(result, cfg):
     for a in ax:
         a.set_xlabel("temperature (K)")
         a.grid(alpha=0.3)
-    return fig
 
 
-def _training(result, cfg):
+def _training(result, cfg, ax):
     t = result.tables["theory"]
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     groups = _per_frequency(t)
     colors = plt.cm.viridis(np.linspace(0, 0.85, len(groups)))
     Eu = cfg.material.E_unrelaxed_MPa
@@ -236,4 +235,12 @@ def _training(result, cfg):
         a.set_xlabel("temperature (K)")
         a.grid(alpha=0.3)
         a.legend(fontsize=7)
-    return fig
+
+
+# protocol kind -> (panel function, number of panels)
+_KINDS = {
+    "dma_isochronal": (_dma_isochronal, 3), "dma_isothermal": (_dma_isothermal, 3),
+    "creep": (_time_components, 3), "program": (_program, 3), "tension": (_tension, 3),
+    "stress_relaxation": (_stress_relaxation, 2), "stepped_relaxation": (_stepped, 3),
+    "cyclic_training": (_training, 3),
+}

@@ -1,4 +1,4 @@
-"""The mean-field QPD model with hierarchically correlated motions (MODEL.md section 1).
+"""The mean-field QPD model with hierarchically correlated motions (docs/model.md section 1).
 
 Vectorised numpy/scipy functions taking a :class:`~mgmeso.config.Material`:
 

@@ -1,16 +1,16 @@
 """Analysis helpers used on model output and on measured data.
 
-* :func:`kww_fit` -- ``sigma = sigma0 exp(-(t/tau_c)^beta)`` (seed 000 Eq. 1 as corrected,
-  catalog F25: sigma0 free, no residual term);
+* :func:`kww_fit` -- ``sigma = sigma0 exp(-(t/tau_c)^beta)`` ([Duan2022] Eq. 1 as corrected,
+  docs/model.md E15: sigma0 free, no residual term);
 * :func:`arrhenius_fit` -- ``tau = tau0 exp(U/(R T))`` from (T, tau) pairs, e.g. beta-peak
-  temperatures at several frequencies with ``tau = 1/(2 pi f)`` (seed 004 Fig. 3c);
-* :func:`chi_from_tan_delta` -- ``chi = -d ln(tan delta)/d ln(omega)`` (seed 004 Eq. 27,
-  seed 003 Eq. 4-11; valid on the alpha high-frequency wing only, catalog F20);
+  temperatures at several frequencies with ``tau = 1/(2 pi f)`` ([Hao2022] Fig. 3c);
+* :func:`chi_from_tan_delta` -- ``chi = -d ln(tan delta)/d ln(omega)`` ([Hao2022] Eq. 27,
+  [Qiao2019] Eq. 4-11; valid on the alpha high-frequency wing only, docs/model.md E11);
 * :func:`loss_features` -- alpha peak and the beta feature of E''(T): peak, shoulder or
-  excess wing (seed 000 L41, seed 004 Fig. 6b);
+  excess wing ([Duan2022] Fig. 1, [Hao2022] Fig. 6b);
 * :func:`fragility` -- m = d log10 tau_alpha / d(Tg/T) at Tg (taking tau_alpha = tau_max),
-  and the secondary fragility m_beta (seed 001 Eqs. 15-16);
-* :func:`tts_shifts` -- empirical horizontal shift factors of isotherms (seed 003 L296).
+  and the secondary fragility m_beta ([Zhang2023] Eqs. 15-16);
+* :func:`tts_shifts` -- empirical horizontal shift factors of isotherms ([Qiao2019] Sec. 2.1.1).
 
 Every fit returns values with standard errors from the Jacobian.
 """
@@ -45,7 +45,7 @@ class FitResult:
 
 
 def kww_fit(t_s, stress_MPa) -> FitResult:
-    """Fit ``sigma(t) = sigma0 exp(-(t/tau_c)^beta_KWW)`` (seed 000 Eq. 1, catalog F25).
+    """Fit ``sigma(t) = sigma0 exp(-(t/tau_c)^beta_KWW)`` ([Duan2022] Eq. 1, docs/model.md E15).
 
     Fitted in log-parameters (ln sigma0, ln tau_c, beta) with uniform weights
     on the stress; standard errors of tau_c by the delta method.
@@ -110,7 +110,7 @@ def arrhenius_fit(T_K, tau_s) -> FitResult:
 
 
 def chi_from_tan_delta(omega_rad_s, tan_delta) -> FitResult:
-    """chi = minus the slope of ln tan(delta) against ln omega (seed 004 Eq. 27).
+    """chi = minus the slope of ln tan(delta) against ln omega ([Hao2022] Eq. 27).
 
     Returns
     -------
@@ -143,8 +143,8 @@ def loss_features(T_K, E_loss_MPa, shoulder_ratio: float = 0.5, wing_ratio: floa
     * ``excess_wing``: ``shoulder_ratio <= r < wing_ratio`` (the flank only bends);
     * ``none``: no dip deeper than ``wing_ratio``.
 
-    The thresholds are conventions (the seeds name the forms without a
-    criterion, seed 000 L41, seed 004 Fig. 6b). ``r`` depends on where the
+    The thresholds are conventions (the papers name the forms without a
+    criterion, [Duan2022] Fig. 1, [Hao2022] Fig. 6b). ``r`` depends on where the
     scan starts, since s_ref is read within it.
 
     Returns
@@ -198,9 +198,9 @@ def loss_features(T_K, E_loss_MPa, shoulder_ratio: float = 0.5, wing_ratio: floa
 def fragility(mat: Material, chi_law: str = "linear", dT: float = 1e-3) -> dict:
     """Kinetic fragility of tau_max just above and just below Tg, and m_beta.
 
-    ``m = d log10 tau / d(Tg/T)`` at T = Tg (seed 001 Eq. 15, taking tau_alpha =
+    ``m = d log10 tau / d(Tg/T)`` at T = Tg ([Zhang2023] Eq. 15, taking tau_alpha =
     tau_max); ``m_beta = U_beta / (R Tg ln 10)`` for the Arrhenius beta time
-    (seed 001 Eq. 16; an identity, catalog F45).
+    ([Zhang2023] Eq. 16; an identity, docs/model.md E17).
     """
     Tg = mat.Tg_K
 
@@ -254,11 +254,11 @@ def tts_shifts(log_f: list[np.ndarray], log_y: list[np.ndarray], ref_index: int)
 def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02) -> list[float]:
     """Times of the distinct decay steps of a relaxation curve.
 
-    A step is a peak of ``-d(sigma/sigma0)/d ln t`` (the measure seed 002 L45
+    A step is a peak of ``-d(sigma/sigma0)/d ln t`` (the measure [Hao2023] Fig. 2a
     uses for tau_1) with a prominence of at least ``min_prominence`` of its
     maximum; a decay still accelerating at the end of the window counts as a
-    step at the window end. Two entries means a two-step decay (seed 002,
-    catalog M1).
+    step at the window end. Two entries means a two-step decay (as in
+    [Hao2023] Fig. 1).
     """
     t = np.asarray(t_s, dtype=float)
     s = np.asarray(stress_MPa, dtype=float) / float(stress_MPa[0])

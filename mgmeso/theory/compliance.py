@@ -1,6 +1,6 @@
 """Creep compliance J(t) and complex compliance J*(iw) of the QPD model.
 
-Seed 004 Eq. 25a::
+[Hao2022] Eq. 25a::
 
     J(t) = J_el + A_beta sum_i W_i (1 - exp(-t/tau_i))
                 + A_an (1 - exp(-(t/tau_an)^chi)) + A_vp t / tau_max
@@ -55,7 +55,7 @@ def _beta_times(sp: StatePoint, grid: GumbelGrid) -> np.ndarray:
 
 
 def creep_compliance(mat: Material, t_s, sp: StatePoint, grid: GumbelGrid) -> dict[str, np.ndarray]:
-    """Creep compliance components J_k(t) (1/MPa), seed 004 Eq. 25a.
+    """Creep compliance components J_k(t) (1/MPa), [Hao2022] Eq. 25a.
 
     ``t_s`` broadcasts against the arrays of ``sp``.
     """
@@ -104,7 +104,7 @@ def complex_compliance(mat: Material, omega_rad_s, sp: StatePoint, grid: GumbelG
         Angular frequency 2 pi f (rad/s), broadcast against ``sp``.
     form : {'exact', 'paper'}
         Anelastic term: exact Laplace-Carson transform of the KWW creep term,
-        or the asymptotic ``(i w tau_an)^-chi`` of seed 004 Eq. 25b.
+        or the asymptotic ``(i w tau_an)^-chi`` of [Hao2022] Eq. 25b.
     """
     w = np.asarray(omega_rad_s, dtype=float)
     taus = _beta_times(sp, grid)

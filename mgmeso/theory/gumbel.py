@@ -1,9 +1,9 @@
-"""Discrete Gumbel distribution of beta relaxation times (seed 004 Eq. 24).
+"""Discrete Gumbel distribution of beta relaxation times ([Hao2022] Eq. 24).
 
 With ``y = ln(tau/<tau_beta>)`` the weights are ``W(y) ∝ exp(B y - exp(B y))``;
 ``<tau_beta>`` is the mode, and a larger B is a narrower distribution
-(catalog F5). This is exactly the law of ``tau = <tau_beta> E^(1/B)`` with
-``E ~ Exp(1)``, which is how the kMC samples it (MODEL.md section 2).
+(docs/model.md E4). This is exactly the law of ``tau = <tau_beta> E^(1/B)`` with
+``E ~ Exp(1)``, which is how the kMC samples it (docs/model.md section 2).
 """
 
 from __future__ import annotations

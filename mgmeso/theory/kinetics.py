@@ -1,12 +1,12 @@
 """Characteristic times and the correlation factor of the QPD model.
 
 All functions are vectorised over numpy arrays (broadcasting) and take a
-:class:`~mgmeso.config.Material`. Equations are those of seed 004 as corrected
-in the seed catalog (MODEL.md section 1):
+:class:`~mgmeso.config.Material`. Equations are those of [Hao2022] as corrected
+in docs/model.md section 6 (the model: docs/model.md section 1):
 
 * ``tau_beta(T, sigma) = tau_beta0 exp(U_beta (1 - sigma/sigma1)^(3/2) / (R T))``  (Eqs. 8, 9)
 * ``chi(T) = chi_g`` below Tg, ``chi_g + a1 (T - Tg)`` above (Eq. 22a,b), optionally
-  ``+ a2 eps_an`` (Eq. 22c) and ``- b_vp eps_vp`` (seed 001 Eq. 21)
+  ``+ a2 eps_an`` (Eq. 22c) and ``- b_vp eps_vp`` ([Zhang2023] Eq. 21)
 * ``tau_max = t0 (tau_beta/t0)^(1/chi)`` (Eq. 11b), ``tau_an = chi^(1/chi) tau_max`` (Eq. 17b)
 * ``C_d(T) = 1 / (1 + exp(-dS_F/R) exp(dH_F/(R T)))`` above Tg, frozen below (Eq. 1)
 """
@@ -35,7 +35,7 @@ CHI_MAX = 1.0
 
 
 def tau_beta(mat: Material, T_K, stress_MPa=0.0):
-    """Mean (most probable) beta relaxation time, seed 004 Eqs. 8-9.
+    """Mean (most probable) beta relaxation time, [Hao2022] Eqs. 8-9.
 
     Parameters
     ----------
@@ -59,7 +59,7 @@ def tau_beta(mat: Material, T_K, stress_MPa=0.0):
 
 
 def defect_concentration(mat: Material, T_K):
-    """QPD concentration C_d(T), seed 004 Eq. 1: equilibrium above Tg, frozen below.
+    """QPD concentration C_d(T), [Hao2022] Eq. 1: equilibrium above Tg, frozen below.
 
     dH_F and dS_F are derived from ``Cd_at_Tg`` and ``a1`` (see
     :attr:`Material.dH_F_J_per_mol`).
@@ -68,10 +68,10 @@ def defect_concentration(mat: Material, T_K):
 
 
 def equilibrium_defect_concentration(mat: Material, T_K):
-    """Equilibrium QPD concentration of seed 004 Eq. 1 at every temperature (not frozen).
+    """Equilibrium QPD concentration of [Hao2022] Eq. 1 at every temperature (not frozen).
 
     Below Tg this is the state an infinitely slow aging would reach; the kMC's
-    defect dynamics relax the lattice toward it (MODEL.md section 2).
+    defect dynamics relax the lattice toward it (docs/model.md section 2).
     """
     T = np.asarray(T_K, dtype=float)
     x = -mat.dS_F_J_per_mol_K / R_J_PER_MOL_K + mat.dH_F_J_per_mol / (R_J_PER_MOL_K * T)
@@ -79,7 +79,7 @@ def equilibrium_defect_concentration(mat: Material, T_K):
 
 
 def chi_from_defects(mat: Material, Cd):
-    """chi = kappa * C_d (seed 004 Eq. 10), clipped to (0, 1]."""
+    """chi = kappa * C_d ([Hao2022] Eq. 10), clipped to (0, 1]."""
     return np.clip(mat.kappa * np.asarray(Cd, dtype=float), CHI_MIN, CHI_MAX)
 
 
@@ -92,7 +92,7 @@ def chi(mat: Material, T_K, eps_an=0.0, eps_vp=0.0, law: str = "linear"):
         Temperature (K).
     eps_an, eps_vp : array_like, optional
         Anelastic and viscoplastic strain for the optional terms
-        ``+ a2 |eps_an|`` (seed 004 Eq. 22c) and ``- b_vp |eps_vp|`` (seed 001 Eq. 21).
+        ``+ a2 |eps_an|`` ([Hao2022] Eq. 22c) and ``- b_vp |eps_vp|`` ([Zhang2023] Eq. 21).
     law : {'linear', 'defects'}
         ``'linear'``: chi_g + a1 (T - Tg) above Tg (Eq. 22b). ``'defects'``:
         kappa C_d(T) (Eqs. 1, 10), which has the same value and slope at Tg
@@ -116,7 +116,7 @@ def chi(mat: Material, T_K, eps_an=0.0, eps_vp=0.0, law: str = "linear"):
 
 
 def tau_max(mat: Material, tau_beta_s, chi_):
-    """Longest (alpha) time of the hierarchy, seed 004 Eq. 11b.
+    """Longest (alpha) time of the hierarchy, [Hao2022] Eq. 11b.
 
     ``tau_max = t0 (tau_beta/t0)^(1/chi)``. Where tau_beta < t0 (far above
     the alpha-beta merging) the hierarchy has no levels left and
@@ -131,6 +131,6 @@ def tau_max(mat: Material, tau_beta_s, chi_):
 
 
 def tau_an(tau_max_s, chi_):
-    """Anelastic KWW time ``chi^(1/chi) tau_max`` (seed 004 Eq. 17b; catalog F1)."""
+    """Anelastic KWW time ``chi^(1/chi) tau_max`` ([Hao2022] Eq. 17b; docs/model.md E1)."""
     c = np.asarray(chi_, dtype=float)
     return np.exp(np.log(c) / c) * np.asarray(tau_max_s, dtype=float)

@@ -1,13 +1,13 @@
 """Exact Laplace-Carson transform of the KWW (stretched-exponential) creep term.
 
-For the anelastic creep function ``f(t) = 1 - exp(-(t/tau)^chi)`` (seed 004
+For the anelastic creep function ``f(t) = 1 - exp(-(t/tau)^chi)`` ([Hao2022]
 Eq. 17a) the Laplace-Carson transform at ``p = i w`` is::
 
     K(x, chi) = p * Int_0^inf f(t) exp(-p t) dt = Int_0^inf exp(-i x u) d(1 - exp(-u^chi)),
 
 with ``x = w tau`` and ``u = t/tau``; ``K = K' - i K''`` with K'' >= 0, and
-K -> 1 as x -> 0. Seed 004 Eq. 25b keeps only the leading high-frequency
-term ``(i x)^-chi`` (without Gamma(1 + chi); catalog F19); this module gives the
+K -> 1 as x -> 0. [Hao2022] Eq. 25b keeps only the leading high-frequency
+term ``(i x)^-chi`` (without Gamma(1 + chi); docs/model.md E10); this module gives the
 whole function to ~1e-12 relative, by three routes chosen point by point:
 
 * ``chi == 1``: the Debye function ``1/(1 + i x)``.
@@ -119,10 +119,10 @@ def kww_carson(x, chi) -> np.ndarray:
 
 
 def kww_carson_paper(x, chi) -> np.ndarray:
-    """The asymptotic form of seed 004 Eq. 25b: ``(i x)^(-chi)``, without Gamma(1+chi).
+    """The asymptotic form of [Hao2022] Eq. 25b: ``(i x)^(-chi)``, without Gamma(1+chi).
 
-    Only valid for x >> 1 and unbounded as x -> 0 (catalog F19); kept to
-    reproduce the seeds' figures.
+    Only valid for x >> 1 and unbounded as x -> 0 (docs/model.md E10); kept to
+    reproduce the papers' figures.
     """
     x = np.asarray(x, dtype=float)
     chi = np.asarray(chi, dtype=float)

@@ -2,8 +2,8 @@
 
 Linear viscoelasticity at a fixed state (T, chi) gives the strain from the
 stress history by the hereditary integral ``eps(t) = Int_0^t J(t - s) dsigma(s)``
-(Boltzmann superposition). Seed 004 does not say how its stress-relaxation and
-tension curves were obtained from J(t) (catalog F23); here the integral
+(Boltzmann superposition). [Hao2022] does not say how its stress-relaxation and
+tension curves were obtained from J(t) (docs/model.md E14); here the integral
 equation is solved for sigma(t) by product integration:
 
 * sigma jumps at t = 0 to ``eps(0+)/J(0)`` and is piecewise linear between nodes;
@@ -92,7 +92,7 @@ class LinearKernel:
 
 
 def kernel_of(mat: Material, sp: StatePoint, grid: GumbelGrid) -> LinearKernel:
-    """The mean-field kernel of seed 004 Eq. 25a at one (scalar) state point."""
+    """The mean-field kernel of [Hao2022] Eq. 25a at one (scalar) state point."""
     return LinearKernel(
         J_el=mat.J_el_per_MPa, A_beta=mat.A_beta_per_MPa,
         beta_tau=float(sp.tau_beta_s) * np.exp(grid.y), beta_w=np.asarray(grid.w),
