@@ -13,7 +13,7 @@ after JIT warm-up (numbers, never asserted):
 Units: SMD-like units of La60Ni15Al25 at 430 K (d = 0.0113, sigma_sat = 188 MPa,
 mu = 12.2 GPa, nu = 0.35) on a quarter of the sites (C_d = 0.25). Event sequences:
 ``uniform`` (every unit equally fast, the worst case) and ``gumbel`` (unit rates 1/E,
-E ~ Exp(1): the beta-time disorder of seed 004 Eq. 24 with B = 1).
+E ~ Exp(1): the beta-time disorder of [Hao2022] Eq. 24 with B = 1).
 
     python scripts/bench_elastic.py                 # sc, L = 16, 32, 64
     python scripts/bench_elastic.py --sizes 16 32 64 128 --lattice sc

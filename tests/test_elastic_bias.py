@@ -1,4 +1,4 @@
-"""Two-state bias laws (MODEL.md 2a.1): kernels against numpy twins, linear-regime agreement,
+"""Two-state bias laws (docs/model.md section 2a): kernels against numpy twins, linear-regime agreement,
 detailed balance of the resampling form, and the physical stress scale.
 
 Statistical checks use fixed seeds and a 3-SE (about 4-SE for the chi2) criterion; each
@@ -49,7 +49,7 @@ def _ensemble_mean(sigma, sig_sat, mode, n, seed):
 
 
 def test_linear_regime_laws_agree():
-    """At sigma << sigma_sat both laws give the same ensemble mean (MODEL.md 2a.1)."""
+    """At sigma << sigma_sat both laws give the same ensemble mean (docs/model.md section 2a)."""
     n = 40_000
     x = 0.05
     m_lin, se_lin = _ensemble_mean(x * 188.0, 188.0, bs.LINEAR, n, 11)

@@ -1,6 +1,6 @@
 """Field-update kernels (record_event, local_stress_at, drive_two_state) against a slow
 dense-matrix twin, the exactness of the exact mode after 1e5 events, and the mean-stress
-contract (MODEL.md 2a.2)."""
+contract (docs/model.md section 2a)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Lattice Eshelby propagator (MODEL.md 2a.2) against slow twins and Eshelby's solution.
+"""Lattice Eshelby propagator (docs/model.md section 2a) against slow twins and Eshelby's solution.
 
 Tolerances were set from the expected discretisation errors (docs/kmc_elastic.md
 section 4) before these lattice sizes were run: lattice corrections to the far field fall
@@ -164,7 +164,7 @@ def _inclusion_stress(lat, P, R):
                                       ("sc", 32, 3), ("bcc", 24, 3), ("fcc", 16, 2)])
 def test_inclusion_interior_stress_is_eshelby(name, L, R):
     """A circular/spherical inclusion of uniform shear eigenstrain: mean interior stress
-    against Eshelby (1957), within 5 % (f < 1 %)."""
+    against [Eshelby1957], within 5 % (f < 1 %)."""
     lat = make_lattice(name, L)
     P = make_propagator(lat, MU, NU)
     s, inc, _ = _inclusion_stress(lat, P, R)

@@ -1,11 +1,11 @@
-"""Equilibrium bias of the stress-biased two-state units (MODEL.md sections 2 and 2a.1).
+"""Equilibrium bias of the stress-biased two-state units (docs/model.md sections 2 and 2a).
 
 A unit (beta, SMD or plastic) has two states ``s = +1, -1`` carrying the local strain
 ``+d`` and ``-d`` in the strain measure of the loading (the engine's ``d_beta``, ``d_an``,
 ``d_p``) in a site of volume ``V``. At an event its state is redrawn from equilibrium at the
 stress ``sigma`` it feels, ``P(+1) = (1 + b)/2`` (the resampling form), with the mean state
 
-* ``b = clip(sigma/sigma_sat, -1, 1)``: the linear law of MODEL.md section 2, the
+* ``b = clip(sigma/sigma_sat, -1, 1)``: the linear law of docs/model.md section 2, the
   mean-field validation mode (:data:`LINEAR`);
 * ``b = tanh(sigma/sigma_sat)``: the physical two-level law (:data:`PHYSICAL`), with
   ``sigma_sat = k T/(d V)`` because the states differ by the work ``2 sigma d V``
@@ -127,7 +127,7 @@ def transformation_shear(d):
 def two_state_scales(mat, T_K, V_nm3, Cd=None):
     """sigma_sat (MPa), unit strain d and gamma0 of the beta and SMD units of a material.
 
-    ``Cd`` defaults to the model's defect concentration ``C_d(T)`` (seed 004 Eq. 1, frozen
+    ``Cd`` defaults to the model's defect concentration ``C_d(T)`` ([Hao2022] Eq. 1, frozen
     below Tg). Returns a dict of arrays broadcast over ``T_K``.
     """
     from ..theory import kinetics

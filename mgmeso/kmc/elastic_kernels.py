@@ -1,4 +1,4 @@
-"""Pure numba kernels of the elastic interactions (MODEL.md 2a.2). No objects, no I/O, no RNG.
+"""Pure numba kernels of the elastic interactions (docs/model.md section 2a). No objects, no I/O, no RNG.
 
 The local stress felt by the unit at site j (the stress that biases its two-state law) is
 

@@ -1,4 +1,4 @@
-"""Periodic lattice Eshelby propagator of the loading's shear component (MODEL.md 2a.2).
+"""Periodic lattice Eshelby propagator of the loading's shear component (docs/model.md section 2a).
 
 Every site carries an eigenstrain ``e`` (the engine's local strain: beta, SMD and plastic
 parts) that is a pure shear in the lattice x-y frame, tensor component ``eps*_xy = e``.
@@ -330,7 +330,7 @@ def far_field(lat: Lattice, mu: float, nu: float, r: np.ndarray) -> np.ndarray:
 def eshelby_interior(dim: int, mu: float, nu: float) -> float:
     """Uniform interior ``sigma_eq`` per unit eigenstrain of a sphere (3D) or a circle (2D).
 
-    Eshelby (1957): 3D ``2 x (-2 mu (7 - 5 nu)/(15 (1 - nu)))``; plane strain
+    [Eshelby1957]: 3D ``2 x (-2 mu (7 - 5 nu)/(15 (1 - nu)))``; plane strain
     ``2 x (-mu/(2 (1 - nu)))``. The factor 2 converts sigma_xy to sigma_eq.
     """
     if dim == 3:
