@@ -212,3 +212,13 @@ def test_inclusion_convergence(name, L, radii):
         s, inc, _ = _inclusion_stress(lat, P, R)
         errs.append(abs(s[inc].mean() / eshelby_interior(lat.dim, MU, NU) - 1))
     assert max(errs[1:]) < 0.03
+
+
+@pytest.mark.parametrize("name,L", [("sc", 6), ("bcc", 5), ("fcc", 4)])
+def test_single_precision_spectrum(name, L):
+    """The single-precision spectrum gives the same field to 1e-5 of its scale."""
+    lat = make_lattice(name, L)
+    e = np.random.default_rng(5).normal(size=lat.n_sites)
+    f64 = lattice_field(make_propagator(lat, MU, NU), e)
+    f32 = lattice_field(make_propagator(lat, MU, NU, single_precision=True), e)
+    assert np.abs(f32 - f64).max() < 1e-5 * np.abs(f64).max()
