@@ -11,3 +11,11 @@ Configs are TOML files read by :func:`mgmeso.config.load_config`.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # mgmeso.open_sweep without importing xarray, zarr or the kMC with the package
+    if name == "open_sweep":
+        from .sweep import open_sweep
+        return open_sweep
+    raise AttributeError(f"module 'mgmeso' has no attribute {name!r}")

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import binom
 
-from .config import HoldStrain, HoldStress
 from .config.material import Material
 from .errors import UserError
 from .kmc.lattice import Lattice
+from .kmc.observables import estimator
 from .kmc.setup import KmcSetup
 from .theory import kinetics
 from .theory.compliance import state_point
@@ -41,8 +41,6 @@ __all__ = ["theory_for_case", "local_kernel", "neighbourhood_size", "Comparison"
 COMPARED = ("strain", "strain_beta", "strain_anelastic", "strain_plastic", "stress_MPa")
 #: annihilations per replica needed before the plastic strain is compared in standard errors
 MIN_EVENTS = 10
-_ESTIMATOR = {"strain": "strain_expected", "strain_beta": "strain_beta_expected",
-              "strain_anelastic": "strain_anelastic_expected", "stress_MPa": "stress_MPa_expected"}
 
 
 def neighbourhood_size(lat: Lattice, radius: int) -> int:
@@ -126,16 +124,17 @@ def _boltzmann(kernel: LinearKernel, segs, times: np.ndarray) -> dict:
     stress = np.zeros(times.size)
     t0, s_prev = 0.0, 0.0
     for seg in segs:
-        jump = seg.stress_MPa - s_prev
+        s_held = seg.held_stress_MPa()
+        jump = s_held - s_prev
         # a sample at a segment's end time belongs to that segment (recorded before the change)
         on = times > t0
         if jump != 0.0:
             J = kernel.creep(np.clip(times - t0, 0.0, None))
             for k in out:
                 out[k] += np.where(on, jump * J[k], 0.0)
-        stress = np.where(on, seg.stress_MPa, stress)
-        t0 += seg.duration_s
-        s_prev = seg.stress_MPa
+        stress = np.where(on, s_held, stress)
+        t0 += seg.duration(0.0, 0.0)
+        s_prev = s_held
     total = sum(out.values())
     return {"time_s": times, "stress_MPa": stress, "strain": total,
             "strain_elastic": out["elastic"], "strain_beta": out["beta"],
@@ -159,10 +158,10 @@ def theory_for_case(setup: KmcSetup, case: int, times: np.ndarray, chi_law: str 
         label = ("disorder-averaged Eq. 25a (local mode)" if sim.heterogeneity == "local"
                  else "mean-field Eq. 25a (exact form)")
         kern = _kernel(setup, T, chi_law)
-        if all(isinstance(s, HoldStress) for s in segs):
+        if all(s.held_stress_MPa() is not None for s in segs):
             return _boltzmann(kern, segs, times), label + ", Boltzmann superposition"
-        if len(segs) == 1 and isinstance(segs[0], HoldStrain):
-            eps = segs[0].strain
+        if len(segs) == 1 and segs[0].held_strain() is not None:
+            eps = segs[0].held_strain()
             t0 = default_start(state_point(setup.material, T), beta_grid(setup, T), float(times.min()))
             d = relax_kernel(kern, lambda t: np.full_like(t, eps), times, 60, t0)
             return d, label + ", Volterra inversion"
@@ -222,8 +221,8 @@ def compare(setup: KmcSetup, mean_of, se_of, chi_law: str = "linear") -> Compari
         th, model = theory_for_case(setup, c, t, chi_law)
         # the ensemble mean is estimated with the equilibrium units at their conditional
         # mean (same expectation as the drawn values, no observation noise)
-        m = {n: mean_of(_ESTIMATOR.get(n, n))[c][ok] for n in COMPARED}
-        s = {n: se_of(_ESTIMATOR.get(n, n))[c][ok] for n in COMPARED}
+        m = {n: mean_of(estimator(n))[c][ok] for n in COMPARED}
+        s = {n: se_of(estimator(n))[c][ok] for n in COMPARED}
         thc = {n: np.asarray(th[n])[: t.size] for n in COMPARED}
         z = {n: _z(m[n], s[n], thc[n]) for n in COMPARED}
         # The plastic strain is a sum of annihilation events: with a handful per replica its

@@ -19,7 +19,8 @@ import tomllib
 import numpy as np
 
 from mgmeso.config import parse_config
-from mgmeso.kmc.replica import TS_INDEX, Replica
+from mgmeso.kmc.observables import TS_INDEX
+from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 
 CFG = """

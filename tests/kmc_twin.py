@@ -109,17 +109,17 @@ class TwinEngine:
     # -- rates -----------------------------------------------------------------
     def rates(self, j):
         S, C = self.S, self.C
-        ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
+        ln_tb = C.times.log_tb_mean + float(S["log_tb"][j]) * C.times.temp_factor
         ln_tmax = self.log_tmax(j)
-        if C.local > 0.5:
+        if C.rules.local:
             chi = float(S["chi"][j])
             ln_tan = math.log(chi) / chi + ln_tmax
         else:
-            ln_tan = C.log_tan
+            ln_tan = C.times.log_tan
         ln_tan_j = max(ln_tan - float(S["log_S"][j]), ln_tb)
         r_ann = math.exp(-ln_tmax)
         # "alpha" growth: footprints expand at most at the rate 1/tau_max of the site
-        p_grow = math.exp(ln_tan_j - ln_tmax) if (C.growth > 0.5 and ln_tan_j < ln_tmax) else 1.0
+        p_grow = math.exp(ln_tan_j - ln_tmax) if (C.rules.growth and ln_tan_j < ln_tmax) else 1.0
         e = int(S["elim"][j])
         if e == 0:
             return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j), p_grow
@@ -130,28 +130,28 @@ class TwinEngine:
         return 0.0, 0.0, 0.0, p_grow     # annihilation replaced by the mean drift
 
     def stress(self, t):
-        C = self.C
-        osc = C.amp * math.sin(C.omega * (t - C.t_seg0)) if C.amp != 0.0 else 0.0
-        if C.control == 0.0:
-            return C.sigma_hold + osc
-        eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + osc
-        inel = ((C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
+        w, c = self.C.law, self.C.calib
+        osc = w.amp * math.sin(w.omega * (t - w.t0)) if w.amp != 0.0 else 0.0
+        if w.control == 0:
+            return w.sigma_hold + osc
+        eps = w.eps0 + w.eps_rate * (t - w.t0) + osc
+        inel = ((c.d_beta * self.sums[0] + c.d_an * self.sums[1] + c.d_p * self.sums[2]) * c.inv_N
                 + self.frozen)
-        return (eps - inel) / C.J_inst
+        return (eps - inel) / c.J_inst
 
     def drift_to(self, t):
         """Mean plastic drift of the elim = 3 units from self.t to t: d eps_p/dt = k sigma(t),
         integrated numerically here (Simpson on a fine grid under stress control; under strain
         control the Maxwell ODE J sigma' = eps'(t) - k sigma by classical RK4)."""
-        C = self.C
-        k = C.k_fast
+        w, c = self.C.law, self.C.calib
+        k = c.k_fast
         if k == 0.0 or t <= self.t:
             return
         n = 400
         h = (t - self.t) / n
-        if C.control == 0.0:
+        if w.control == 0:
             def sig(u):
-                return C.sigma_hold + C.amp * math.sin(C.omega * (u - C.t_seg0))
+                return w.sigma_hold + w.amp * math.sin(w.omega * (u - w.t0))
             acc = sig(self.t) + sig(t)
             for i in range(1, n):
                 acc += (4 if i % 2 else 2) * sig(self.t + i * h)
@@ -159,10 +159,10 @@ class TwinEngine:
             return
 
         def deps(u):
-            return C.eps_rate + C.amp * C.omega * math.cos(C.omega * (u - C.t_seg0))
+            return w.eps_rate + w.amp * w.omega * math.cos(w.omega * (u - w.t0))
 
         def f(u, s):
-            return (deps(u) - k * s) / C.J_inst
+            return (deps(u) - k * s) / c.J_inst
         s, u = self.stress(self.t), self.t
         for _ in range(n):
             k1 = f(u, s)
@@ -171,12 +171,12 @@ class TwinEngine:
             k4 = f(u + h, s + h * k3)
             s += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             u += h
-        eps = C.eps0 + C.eps_rate * (t - C.t_seg0) + C.amp * math.sin(C.omega * (t - C.t_seg0))
-        units = (C.d_beta * self.sums[0] + C.d_an * self.sums[1] + C.d_p * self.sums[2]) * C.inv_N
-        self.frozen = eps - units - C.J_inst * s
+        eps = w.eps0 + w.eps_rate * (t - w.t0) + w.amp * math.sin(w.omega * (t - w.t0))
+        units = (c.d_beta * self.sums[0] + c.d_an * self.sums[1] + c.d_p * self.sums[2]) * c.inv_N
+        self.frozen = eps - units - c.J_inst * s
 
     def draw(self, sigma):
-        b = min(max(sigma / self.C.sig_sat, -1.0), 1.0)
+        b = min(max(sigma / self.C.calib.sig_sat, -1.0), 1.0)
         return 1 if self.rng.uniform() < 0.5 * (1.0 + b) else -1
 
     # -- SMD footprints ----------------------------------------------------------
@@ -190,7 +190,7 @@ class TwinEngine:
     def release(self, j, t):
         S = self.S
         a = int(S["smd"][j])
-        share = self.C.d_an * a / int(S["fp_size"][j])
+        share = self.C.calib.d_an * a / int(S["fp_size"][j])
         for m in self.footprint(j):
             S["eps_p"][m] = np.float32(float(S["eps_p"][m]) + share)
             S["last_smd"][m] = t
@@ -219,23 +219,23 @@ class TwinEngine:
 
     def grow(self, j, t):
         S, C = self.S, self.C
-        if S["fp_size"][j] >= C.fp_max:
+        if S["fp_size"][j] >= C.rules.fp_max:
             return
         fp = self.footprint(j)
         m = fp[int(self.rng.uniform() * int(S["fp_size"][j]))]
-        s = int(self.nbr[m][int(self.rng.uniform() * int(C.z))])
+        s = int(self.nbr[m][int(self.rng.uniform() * int(C.geom.z))])
         own = int(S["owner"][s])
         if own == j:
             return
         if own != -1:
-            if C.coalescence > 0.5 and S["smd"][own] != 0:
+            if C.rules.coalescence and S["smd"][own] != 0:
                 self.coalesce(j, own, t)
             return
         S["owner"][s] = j
         S["fp_next"][s] = S["fp_next"][j]
         S["fp_next"][j] = s
         S["fp_size"][j] += 1
-        if C.coalescence > 0.5:
+        if C.rules.coalescence:
             for s2 in self.nbr[s]:
                 o2 = int(S["owner"][s2])
                 if o2 != -1 and o2 != j and S["smd"][o2] != 0:
@@ -247,11 +247,12 @@ class TwinEngine:
         S = self.S
         p_grow = self.rates(j)[3]
         new = self.draw(sigma)
-        self.work += sigma * self.C.d_an * (new - int(S["smd"][j])) * self.C.inv_N
+        c = self.C.calib
+        self.work += sigma * c.d_an * (new - int(S["smd"][j])) * c.inv_N
         self.sums[1] += new - int(S["smd"][j])
         S["smd"][j] = new
         self.counts[1] += 1
-        if self.C.series > 0.5 and self.C.fp_max > 1.5:
+        if self.C.rules.series and self.C.rules.fp_max > 1:
             if p_grow >= 1.0 or self.rng.uniform() < p_grow:
                 self.grow(j, t)
         if S["smd"][j] != 0:
@@ -275,7 +276,7 @@ class TwinEngine:
             else:
                 self.smd_event(j, t, sigma)
         else:
-            if C.series > 0.5:
+            if C.rules.series:
                 if self.annihilate_series(j, t):
                     self.counts[2] += 1
                 else:
@@ -283,7 +284,7 @@ class TwinEngine:
             else:
                 new = self.draw(sigma)
                 self.sums[2] += new
-                S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + C.d_p * new)
+                S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + C.calib.d_p * new)
                 self.counts[2] += 1
         self.counts[5] += 1
 
@@ -307,7 +308,7 @@ class TwinEngine:
     # -- defect dynamics (mgmeso.kmc.defect_kernels) -------------------------------
     def heal(self, idx, sigma, t):
         """Healed sites freeze their unit strains; the series rule turns the SMD plastic."""
-        S, C = self.S, self.C
+        S, c = self.S, self.C.calib
         for j in idx:
             e = int(S["elim"][j])
             if e >= 1:
@@ -315,16 +316,16 @@ class TwinEngine:
             else:
                 b = int(S["beta"][j])
                 self.sums[0] -= b
-            frozen = C.d_beta * b
+            frozen = c.d_beta * b
             if e >= 2:
-                frozen += C.d_an * self.draw(sigma)
-            elif C.series > 0.5:
+                frozen += c.d_an * self.draw(sigma)
+            elif self.C.rules.series:
                 self.annihilate_series(j, t)
             else:
                 a = int(S["smd"][j])
                 self.sums[1] -= a
-                frozen += C.d_an * a
-            self.frozen += frozen * C.inv_N
+                frozen += c.d_an * a
+            self.frozen += frozen * c.inv_N
             S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + frozen)
             for name, v in (("kind", 0), ("elim", 0), ("beta", 0), ("smd", 0), ("owner", -1),
                             ("fp_next", -1), ("fp_size", 0), ("leaves", 0.0)):
@@ -344,11 +345,11 @@ class TwinEngine:
     def log_tmax(self, j):
         """ln tau_max_j: t0 (tau_h/t0)^(1/chi_j) from the hierarchy's beta time tau_h (the
         site's own or its neighbourhood's), never below the site's own beta time."""
-        S, C = self.S, self.C
-        if C.local < 0.5:
-            return C.log_tmax
-        ln_tb = C.log_tb_mean + float(S["log_tb"][j]) * C.temp_factor
-        ln_th = C.log_tb_mean + float(S["log_tb_hier"][j]) * C.temp_factor
+        S, tm = self.S, self.C.times
+        if not self.C.rules.local:
+            return tm.log_tmax
+        ln_tb = tm.log_tb_mean + float(S["log_tb"][j]) * tm.temp_factor
+        ln_th = tm.log_tb_mean + float(S["log_tb_hier"][j]) * tm.temp_factor
         chi = float(S["chi"][j])
-        ln_tmax = C.log_t0 + (ln_th - C.log_t0) / chi if ln_th > C.log_t0 else ln_th
+        ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi if ln_th > tm.log_t0 else ln_th
         return max(ln_tmax, ln_tb)

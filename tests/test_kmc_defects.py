@@ -95,7 +95,7 @@ def test_defects_freeze_below_Tg():
     assert r.dyn.healed + r.dyn.formed <= 0.001 * r.N
     assert r.n_qpd == n0 - r.dyn.healed + r.dyn.formed
     assert kinetics.equilibrium_defect_concentration(cfg.material, 360.0) < 0.6 * n0 / r.N
-    assert np.exp(r.tpar["log_tmax"]) > 1e7
+    assert np.exp(r.times.log_tmax) > 1e7
 
 
 def test_chi_follows_the_defect_fraction():

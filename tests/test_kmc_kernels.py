@@ -162,8 +162,9 @@ def test_neighbourhood_beta_time_sets_the_alpha_times_only():
     ln_site = np.array([kn.site_log_times(j, site.S, site.control(1.0, 1)) for j in range(rep.N)])
     assert np.array_equal(ln[:, 0], ln_site[:, 0])                # beta times unchanged
     assert np.all(ln[:, 1] >= ln[:, 0])                           # tau_max_j >= tau_beta_j
-    ln_th = C.log_tb_mean + rep.S.log_tb_hier.astype(float) * C.temp_factor
-    expect = np.maximum(C.log_t0 + (ln_th - C.log_t0) / rep.S.chi.astype(float), ln[:, 0])
+    tm = C.times
+    ln_th = tm.log_tb_mean + rep.S.log_tb_hier.astype(float) * tm.temp_factor
+    expect = np.maximum(tm.log_t0 + (ln_th - tm.log_t0) / rep.S.chi.astype(float), ln[:, 0])
     assert np.allclose(ln[:, 1], expect, rtol=1e-6)
     assert np.any(ln[:, 1] != ln_site[:, 1])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compare import COMPARED
 from ..io.files import prepare_outputs
 from ..io.table import Table
 from .common import add_set_option, config_from_args, warn_if_jit_cold, workers_arg
@@ -33,7 +34,7 @@ def comparison_table(cmp) -> Table:
     rows = []
     for c, label in enumerate(cmp.labels):
         cols = {"case": np.full(cmp.times[c].size, c), "time_s": cmp.times[c]}
-        for n in ("strain", "strain_beta", "strain_anelastic", "strain_plastic", "stress_MPa"):
+        for n in COMPARED:
             cols[f"{n}_kmc"] = cmp.kmc_mean[c][n]
             cols[f"{n}_kmc_se"] = cmp.kmc_se[c][n]
             cols[f"{n}_theory"] = cmp.theory[c][n]
@@ -55,7 +56,7 @@ def run(args) -> int:
     check_kmc(cfg, args.workers)
     warn_if_jit_cold(args.quiet)
     res = run_ensemble(cfg, None, workers=args.workers, progress=False if args.quiet else None)
-    from ..kmc.replica import TS_INDEX
+    from ..kmc.observables import TS_INDEX
 
     data = res.stacked()
     if cfg.protocol.kind.startswith("dma"):

@@ -4,7 +4,8 @@ E_loss_MPa, tan_delta`` with standard errors).
 
 Columns: the time-domain columns of ``mgmeso theory`` (``time_s, stress_MPa, strain,
 strain_elastic, strain_beta, strain_anelastic, strain_plastic, temperature_K``),
-then the other recorded variables, then ``<name>_se`` (standard error of the
+then the other recorded variables (every observable the run store holds, in the
+order of the observable registry), then ``<name>_se`` (standard error of the
 ensemble mean) for each, and ``case`` when the run has several cases.
 """
 
@@ -16,9 +17,6 @@ import numpy as np
 
 from ..io.files import check_writable
 from ..io.table import Table
-
-THEORY_ORDER = ("time_s", "stress_MPa", "strain", "strain_elastic", "strain_beta",
-                "strain_anelastic", "strain_plastic", "temperature_K")
 
 
 def register(sub) -> None:
@@ -35,9 +33,10 @@ def register(sub) -> None:
 
 def run_table(data) -> Table:
     """Ensemble-mean time series of every case, with standard errors, as one table."""
-    from ..kmc.replica import TIME_SERIES
+    from ..theory.protocols import TIME_COLUMNS
 
-    names = list(THEORY_ORDER) + [n for n, _, _ in TIME_SERIES if n not in THEORY_ORDER]
+    stored = data.time_series
+    names = [n for n in TIME_COLUMNS if n in stored] + [n for n in stored if n not in TIME_COLUMNS]
     cols = {}
     n_case = len(data.cases)
     means = {n: data.mean(n) for n in names}

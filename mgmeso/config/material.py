@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..constants import R_J_PER_MOL_K
 from .fields import param
 
-__all__ = ["Material", "MATERIAL_KEYS"]
+__all__ = ["Material"]
 
 _POSITIVE = dict(lo=0.0, lo_open=True)
 _MODULUS = dict(lo=1e-3, hi=1e7, why="moduli of solids lie between 1 kPa and 10 TPa")
@@ -144,9 +144,3 @@ class Material:
         """QPD formation entropy (J/mol/K) such that C_d(Tg) = Cd_at_Tg ([Hao2022] Eq. 1)."""
         c = self.Cd_at_Tg
         return self.dH_F_J_per_mol / self.Tg_K - R_J_PER_MOL_K * math.log(1.0 / c - 1.0)
-
-
-MATERIAL_KEYS = (
-    "E_unrelaxed_MPa", "E_relaxed_beta_MPa", "U_beta_kJ_per_mol", "tau_beta0_s", "A_an_per_MPa",
-    "A_vp_per_MPa", "chi_g", "a1_per_K", "a2", "t0_s", "sigma1_MPa", "Tg_K", "B_beta", "Cd_at_Tg",
-)

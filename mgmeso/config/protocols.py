@@ -11,6 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..segments.ranges import FREQUENCY, TEMPERATURE, TIME
+from ..segments.registry import (
+    SEGMENTS,
+    HoldStrain,
+    HoldStress,
+    OscillateSegment,
+    RampStrain,
+    Temperature,
+    Unload,
+)
 from .fields import param
 
 __all__ = [
@@ -20,12 +30,9 @@ __all__ = [
 ]
 
 _POS = dict(lo=0.0, lo_open=True)
-_T = dict(unit="K", lo=0.0, lo_open=True, hi=5000.0, why="an absolute temperature is positive "
-          "(and metallic glasses crystallise long before 5000 K)")
-_TIME = dict(unit="s", lo=0.0, lo_open=True, hi=1e12,
-             why="a duration must be positive (and below 1e12 s, ~30 000 years)")
+_T, _TIME = TEMPERATURE, TIME
 _TFIRST = dict(unit="s", lo=1e-9, hi=1e12, why="a first sample time between 1 ns and 1e12 s")
-_FREQ = dict(unit="Hz", lo=1e-9, hi=1e9, why="a frequency between 1 nHz and 1 GHz")
+_FREQ = FREQUENCY
 _PPD = dict(lo=1, hi=200, why="between 1 and 200 sample times per decade of time")
 
 
@@ -43,9 +50,25 @@ def _grid(start_name, start, end_name, end, step_name, step, max_points=100_000)
     return msgs
 
 
+class _Protocol:
+    """What every protocol does besides holding its keys: the loading programs it compiles to
+    (:mod:`mgmeso.program`), one per kMC case."""
+
+    #: the kMC engine runs this protocol (a theory-only protocol sets False)
+    runs_in_kmc = True
+
+    def loading_program(self, temperature_K: float | None = None):
+        """The single loading program of a time-domain protocol."""
+        raise TypeError(f"protocol kind {self.kind!r} is not a time-domain loading program")
+
+    def kmc_cases(self) -> list:
+        """``(label, LoadingProgram)`` of every kMC case (by default one: the protocol's program)."""
+        return [(self.kind, self.loading_program())]
+
+
 @dataclass(frozen=True, kw_only=True)
-class DmaIsochronal:
-    """Isochronal DMA: sinusoidal loading at fixed frequencies while heating (seed 004 Fig. 5)."""
+class DmaIsochronal(_Protocol):
+    """Isochronal DMA: sinusoidal loading at fixed frequencies while heating ([Hao2022] Fig. 5)."""
 
     kind: ClassVar[str] = "dma_isochronal"
     frequency_Hz: tuple[float, ...] = param((1.0,), doc="driving frequency or list of frequencies",
@@ -57,7 +80,7 @@ class DmaIsochronal:
     heating_rate_K_per_min: float = param(
         3.0, unit="K/min", doc="heating rate (sets cycles per kelvin; the analytical model has "
         "no aging, so its scan does not depend on it)", why="a rate must be positive",
-        source="seed 004 L225-230", **_POS)
+        source="[Hao2022] Sec. 2.2", **_POS)
     strain_amplitude: float = param(1e-4, doc="strain amplitude of the oscillation",
                                     lo=0.0, hi=0.05, lo_open=True,
                                     why="DMA is a small-amplitude (linear-response) test")
@@ -65,10 +88,15 @@ class DmaIsochronal:
     def check(self):
         return _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
 
+    def kmc_cases(self, samples_per_cycle: int = 16):
+        """One case per frequency (a strain oscillation while heating)."""
+        from ..program import dma_isochronal_cases
+        return dma_isochronal_cases(self, samples_per_cycle)
+
 
 @dataclass(frozen=True, kw_only=True)
-class DmaIsothermal:
-    """Isothermal frequency sweeps at a ladder of temperatures (seed 004 L229-236, Fig. 4, 7)."""
+class DmaIsothermal(_Protocol):
+    """Isothermal frequency sweeps at a ladder of temperatures ([Hao2022] Sec. 2.2, Figs. 4, 7)."""
 
     kind: ClassVar[str] = "dma_isothermal"
     T_start_K: float = param(322.0, doc="first isotherm", **_T)
@@ -88,16 +116,21 @@ class DmaIsothermal:
                       max_points=10_000)
                 + _ordered("f_min_Hz", self.f_min_Hz, "f_max_Hz", self.f_max_Hz))
 
+    def kmc_cases(self, cycles_per_frequency: float = 6.0, samples_per_cycle: int = 16):
+        """One case per temperature (``cycles_per_frequency`` cycles at each frequency)."""
+        from ..program import dma_isothermal_cases
+        return dma_isothermal_cases(self, cycles_per_frequency, samples_per_cycle)
+
 
 @dataclass(frozen=True, kw_only=True)
-class Creep:
-    """Creep at constant stress, optionally followed by recovery at zero stress (seed 004 Fig. 11)."""
+class Creep(_Protocol):
+    """Creep at constant stress, optionally followed by recovery at zero stress ([Hao2022] Fig. 11)."""
 
     kind: ClassVar[str] = "creep"
     temperature_K: float = param(doc="test temperature", **_T)
     stress_MPa: float = param(doc="applied (tensile) stress", unit="MPa", lo=0.0, lo_open=True,
                               why="creep needs a positive applied stress below sigma1")
-    creep_time_s: float = param(330.0, doc="time under load", source="seed 004 L966-997", **_TIME)
+    creep_time_s: float = param(330.0, doc="time under load", source="[Hao2022] Sec. 5.2.2, Fig. 11", **_TIME)
     recovery_time_s: float = param(0.0, unit="s", doc="time at zero stress after unloading "
                                    "(0: creep only)", lo=0.0, hi=1e12,
                                    why="a duration between 0 and 1e12 s")
@@ -109,10 +142,14 @@ class Creep:
             return [f"t_first_s = {self.t_first_s:g} must be below creep_time_s = {self.creep_time_s:g}"]
         return []
 
+    def loading_program(self, temperature_K=None):
+        from ..program import creep_program
+        return creep_program(self)
+
 
 @dataclass(frozen=True, kw_only=True)
-class StressRelaxation:
-    """Stress relaxation after a strain step, at one or several temperatures (seed 002, 004 Fig. 9)."""
+class StressRelaxation(_Protocol):
+    """Stress relaxation after a strain step, at one or several temperatures ([Hao2023] Fig. 1, [Hao2022] Fig. 9)."""
 
     kind: ClassVar[str] = "stress_relaxation"
     temperatures_K: tuple[float, ...] = param((315.0, 340.0, 360.0, 380.0, 410.0, 440.0),
@@ -120,7 +157,7 @@ class StressRelaxation:
                                               **_T)
     strain: float = param(0.006, doc="applied strain step", lo=0.0, hi=0.05, lo_open=True,
                           why="a tensile strain step below the ~2% elastic limit of metallic glasses",
-                          source="seed 002 L37-50: 0.6 %")
+                          source="[Hao2023] Sec. II, Fig. 1: 0.6 %")
     duration_s: float = param(1e4, doc="relaxation time", **_TIME)
     t_first_s: float = param(1e-3, doc="first sample time", **_TFIRST)
     points_per_decade: int = param(25, doc="log-spaced samples per decade", **_PPD)
@@ -130,20 +167,30 @@ class StressRelaxation:
             return [f"t_first_s = {self.t_first_s:g} must be below duration_s = {self.duration_s:g}"]
         return []
 
+    def loading_program(self, temperature_K=None):
+        """The relaxation at ``temperature_K`` (default: the first of ``temperatures_K``)."""
+        from ..program import relaxation_program
+        return relaxation_program(self, self.temperatures_K[0] if temperature_K is None
+                                  else temperature_K)
+
+    def kmc_cases(self):
+        """One independent relaxation per temperature."""
+        return [(f"{T:g} K", self.loading_program(T)) for T in self.temperatures_K]
+
 
 @dataclass(frozen=True, kw_only=True)
-class Tension:
-    """Constant-strain-rate tension, unloading and recovery (seed 004 Fig. 10)."""
+class Tension(_Protocol):
+    """Constant-strain-rate tension, unloading and recovery ([Hao2022] Fig. 10)."""
 
     kind: ClassVar[str] = "tension"
-    temperature_K: float = param(430.0, doc="test temperature", source="seed 004 L240-245", **_T)
+    temperature_K: float = param(430.0, doc="test temperature", source="[Hao2022] Sec. 2.3", **_T)
     strain_rate_per_s: float = param(3e-4, unit="1/s", doc="loading strain rate",
                                      lo=0.0, lo_open=True, hi=10.0,
                                      why="a positive, quasi-static strain rate",
-                                     source="seed 004 L240-245")
+                                     source="[Hao2022] Sec. 2.3")
     max_strain: float = param(0.03, doc="total strain at which unloading starts",
                               lo=0.0, hi=0.5, lo_open=True,
-                              why="a positive strain (homogeneous flow only, seed 004 L1027)")
+                              why="a positive strain (homogeneous flow only, [Hao2022] Sec. 6)")
     unload: bool = param(True, doc="unload to zero stress after max_strain")
     unload_rate_per_s: float | None = param(None, unit="1/s", doc="unloading strain rate "
                                             "(default: the loading rate)", lo=0.0, lo_open=True,
@@ -153,29 +200,33 @@ class Tension:
     samples: int = param(600, doc="number of output samples", lo=10, hi=100_000,
                          why="between 10 and 100 000 samples")
 
+    def loading_program(self, temperature_K=None):
+        from ..program import tension_program
+        return tension_program(self)
+
 
 @dataclass(frozen=True, kw_only=True)
-class SteppedRelaxation:
-    """Step-wise isothermal stress relaxation from RT towards the alpha peak (seed 000)."""
+class SteppedRelaxation(_Protocol):
+    """Step-wise isothermal stress relaxation from RT towards the alpha peak ([Duan2022])."""
 
     kind: ClassVar[str] = "stepped_relaxation"
     T_start_K: float = param(300.0, doc="first step temperature", **_T)
     T_end_K: float = param(480.0, doc="last step temperature", **_T)
     T_step_K: float = param(3.0, unit="K", doc="temperature increment between steps",
-                            why="a spacing must be positive", source="seed 000 L39, L56", **_POS)
-    hold_s: float = param(1800.0, doc="relaxation time per step", source="seed 000 L39, L56",
+                            why="a spacing must be positive", source="[Duan2022], protocol with Fig. 2", **_POS)
+    hold_s: float = param(1800.0, doc="relaxation time per step", source="[Duan2022], protocol with Fig. 2",
                           **_TIME)
     strain: float = param(0.005, doc="strain applied at each step", lo=0.0, hi=0.05, lo_open=True,
-                          why="seed 000 uses a small, equal strain of 0.3-0.6 %",
-                          source="seed 000 L39")
+                          why="[Duan2022] uses a small, equal strain of 0.3-0.6 %",
+                          source="[Duan2022], protocol with Fig. 2")
     first_sample_s: float = param(0.5, doc="time of the first recorded stress (sigma_0)",
-                                  source="seed 002 L37: DMA records from 0.5 s after loading",
+                                  source="[Hao2023] Sec. I: DMA records from 0.5 s after loading",
                                   **_TFIRST)
     points_per_decade: int = param(10, doc="log-spaced samples per decade within a step", **_PPD)
     second_run_cooling_K_per_min: float = param(
         0.0, unit="K/min", doc="kMC only: after the last step, cool to T_start_K at this rate and "
         "run the steps again (the relaxed state; 0: one run)", lo=0.0, hi=1e3,
-        why="0 (one run) or a positive cooling rate", source="seed 000 L92: 0.1 K/min")
+        why="0 (one run) or a positive cooling rate", source="[Duan2022] Fig. 3 (second cycle): 0.1 K/min")
 
     def check(self):
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,
@@ -184,46 +235,50 @@ class SteppedRelaxation:
             msgs.append(f"first_sample_s = {self.first_sample_s:g} must be below hold_s = {self.hold_s:g}")
         return msgs
 
+    def kmc_cases(self):
+        from ..program import compile_stepped
+        return [(self.kind, compile_stepped(self))]
+
 
 @dataclass(frozen=True, kw_only=True)
-class CyclicTraining:
-    """Cyclic 'beta training' while heating, and its input energy (seed 001 Fig. 1-2)."""
+class CyclicTraining(_Protocol):
+    """Cyclic 'beta training' while heating, and its input energy ([Zhang2023] Fig. 1-2)."""
 
     kind: ClassVar[str] = "cyclic_training"
     frequency_Hz: tuple[float, ...] = param((10.0,), doc="training frequency or list of frequencies",
-                                            source="seed 001 L88: 0.01, 0.1, 1, 10 Hz", **_FREQ)
+                                            source="[Zhang2023] Sec. 2.2: 0.01, 0.1, 1, 10 Hz", **_FREQ)
     strain_amplitude: float = param(0.002, doc="cyclic strain amplitude", lo=0.0, hi=0.05,
                                     lo_open=True, why="a small cyclic strain",
-                                    source="seed 001 L33: 0.2 %")
+                                    source="[Zhang2023] Sec. 2.2: 0.2 %")
     T_start_K: float = param(298.0, doc="start of heating (room temperature, assumed)", **_T)
-    T_end_K: float = param(383.0, doc="end of heating", source="seed 001 L88", **_T)
+    T_end_K: float = param(383.0, doc="end of heating", source="[Zhang2023] Sec. 2.2, Fig. 2", **_T)
     heating_rate_K_per_min: float = param(3.0, unit="K/min", doc="heating rate",
-                                          why="a rate must be positive", source="seed 001 L88",
+                                          why="a rate must be positive", source="[Zhang2023] Sec. 2.2, Fig. 2",
                                           **_POS)
     cooling_rate_K_per_min: float = param(3.0, unit="K/min", doc="cooling rate back to T_start "
-                                          "(not given in seed 001; kMC only)",
+                                          "(not given in [Zhang2023]; kMC only)",
                                           why="a rate must be positive", **_POS)
     terminal_temperatures_K: tuple[float, ...] = param(
         (323.0, 343.0, 363.0, 383.0), doc="temperatures at which the accumulated input energy is "
-        "reported", source="seed 001 L147", **_T)
+        "reported", source="[Zhang2023] Fig. 1", **_T)
     T_step_K: float = param(0.25, unit="K", doc="temperature spacing of the output",
                             why="a spacing must be positive", **_POS)
     post_scan_T_end_K: float = param(
         0.0, unit="K", doc="kMC only: after cooling, a 1 Hz DMA scan at heating_rate_K_per_min "
-        "up to this temperature (0: none; seed 001 L161: post-training scan)", lo=0.0, hi=5000.0,
+        "up to this temperature (0: none; [Zhang2023] Fig. 4a: post-training scan)", lo=0.0, hi=5000.0,
         why="0 (no scan) or an absolute temperature above T_start_K")
     post_creep_stress_MPa: float = param(
         0.0, unit="MPa", doc="kMC only: after cooling, heat to post_creep_temperature_K, hold "
         "post_creep_hold_s at zero stress and creep at this stress (0: no creep test)",
         lo=0.0, hi=1e4, why="0 (no creep test) or a creep stress below sigma1",
-        source="seed 001 L90, L283: 25 MPa at 403 K after a 10-min hold")
+        source="[Zhang2023] Sec. 2.2, Fig. 6: 25 MPa at 403 K after a 10-min hold")
     post_creep_temperature_K: float = param(403.0, doc="temperature of the post-training creep test",
-                                            source="seed 001 L283", **_T)
+                                            source="[Zhang2023] Fig. 6", **_T)
     post_creep_hold_s: float = param(600.0, unit="s", doc="hold at zero stress before the creep "
                                      "test", lo=0.0, hi=1e7, why="a duration between 0 and 1e7 s",
-                                     source="seed 001 L90: 10 min")
+                                     source="[Zhang2023] Sec. 2.2: 10 min")
     post_creep_time_s: float = param(1200.0, unit="s", doc="duration of the post-training creep "
-                                     "test (not stated in seed 001; read from Fig. 6a, assumed)",
+                                     "test (not stated in [Zhang2023]; read from Fig. 6a, assumed)",
                                      lo=0.0, lo_open=True, hi=1e7,
                                      why="a positive duration up to 1e7 s")
 
@@ -235,7 +290,7 @@ class CyclicTraining:
         if self.post_scan_T_end_K > 0 and self.post_creep_stress_MPa > 0:
             msgs.append(f"post_scan_T_end_K = {self.post_scan_T_end_K:g} and post_creep_stress_MPa = "
                         f"{self.post_creep_stress_MPa:g}: choose one post-training test (the scan "
-                        f"would anneal the sample before the creep test; seed 001 uses separate "
+                        f"would anneal the sample before the creep test; [Zhang2023] uses separate "
                         f"ribbons)")
         for i, T in enumerate(self.terminal_temperatures_K):
             if not (self.T_start_K < T <= self.T_end_K):
@@ -244,113 +299,27 @@ class CyclicTraining:
         return msgs
 
 
-# ---- loading-program segments ------------------------------------------------
+    def kmc_cases(self):
+        """One case per training frequency and an untrained reference."""
+        from ..program import compile_training
+        return compile_training(self)
 
-_SPACING = dict(choices=("log", "linear"))
 
-
-@dataclass(frozen=True, kw_only=True)
-class HoldStress:
-    """Hold a constant macroscopic stress (creep, recovery at 0 MPa)."""
-
-    type: ClassVar[str] = "hold_stress"
-    stress_MPa: float = param(unit="MPa", doc="held stress", lo=-1e5, hi=1e5,
-                              why="a stress below sigma1 in magnitude")
-    duration_s: float = param(doc="segment duration", **_TIME)
-    samples: int = param(60, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-    spacing: str = param("log", doc="sample spacing from the segment start", **_SPACING)
-
+# ---- a free program of segments (the segments: mgmeso.segments, one class per file) ---------
 
 @dataclass(frozen=True, kw_only=True)
-class HoldStrain:
-    """Jump to and hold a total strain (stress relaxation)."""
-
-    type: ClassVar[str] = "hold_strain"
-    strain: float = param(doc="held total strain", lo=-0.5, hi=0.5, why="a strain below 50 %")
-    duration_s: float = param(doc="segment duration", **_TIME)
-    samples: int = param(60, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-    spacing: str = param("log", doc="sample spacing from the segment start", **_SPACING)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RampStrain:
-    """Ramp the total strain at a constant rate to a target (tension)."""
-
-    type: ClassVar[str] = "ramp_strain"
-    rate_per_s: float = param(unit="1/s", doc="strain rate magnitude", lo=0.0, lo_open=True, hi=10.0,
-                              why="a positive, quasi-static strain rate")
-    to_strain: float = param(doc="target total strain", lo=-0.5, hi=0.5, why="a strain below 50 %")
-    samples: int = param(100, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Unload:
-    """Ramp the strain down at a rate until the stress reaches zero."""
-
-    type: ClassVar[str] = "unload"
-    rate_per_s: float = param(unit="1/s", doc="unloading strain rate", lo=0.0, lo_open=True, hi=10.0,
-                              why="a positive strain rate")
-    samples: int = param(50, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Temperature:
-    """Step (rate 0) or ramp the temperature; the mechanical state is held as before."""
-
-    type: ClassVar[str] = "temperature"
-    to_K: float = param(doc="target temperature", **_T)
-    rate_K_per_min: float = param(0.0, unit="K/min", doc="ramp rate (0: instantaneous step)",
-                                  lo=0.0, hi=1e4, why="a rate cannot be negative")
-    hold_s: float = param(0.0, unit="s", doc="hold after reaching to_K", lo=0.0, hi=1e12,
-                          why="a duration between 0 and 1e12 s")
-    samples: int = param(20, doc="sample times in the segment", lo=1, hi=100_000,
-                         why="between 1 and 100 000 samples per segment")
-
-
-@dataclass(frozen=True, kw_only=True)
-class OscillateSegment:
-    """Sinusoidal strain or stress about the state at the segment start (a DMA-like load)."""
-
-    type: ClassVar[str] = "oscillate"
-    frequency_Hz: float = param(doc="oscillation frequency", **_FREQ)
-    cycles: float = param(doc="number of cycles", lo=0.0, lo_open=True, hi=1e8,
-                          why="a positive number of cycles")
-    strain_amplitude: float = param(0.0, doc="strain amplitude (strain control)", lo=0.0, hi=0.05,
-                                    why="a small strain; 0 when stress_amplitude_MPa is set")
-    stress_amplitude_MPa: float = param(0.0, unit="MPa", doc="stress amplitude (stress control)",
-                                        lo=0.0, hi=1e4,
-                                        why="below sigma1; 0 when strain_amplitude is set")
-    samples_per_cycle: float = param(16.0, doc="evenly spaced samples per cycle (below 1: "
-                                     "one sample every 1/x cycles)", lo=1e-6, hi=1000.0,
-                                     why="at most 1000 samples per cycle")
-
-    def check(self):
-        if (self.strain_amplitude > 0) == (self.stress_amplitude_MPa > 0):
-            return [f"strain_amplitude = {self.strain_amplitude:g}, stress_amplitude_MPa = "
-                    f"{self.stress_amplitude_MPa:g}: set exactly one of them (strain or stress control)"]
-        if self.cycles * self.samples_per_cycle > 1e7:
-            return [f"cycles x samples_per_cycle = {self.cycles * self.samples_per_cycle:g}: at most "
-                    f"1e7 samples per segment"]
-        return []
-
-
-SEGMENTS = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload, Temperature,
-                                OscillateSegment)}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Program:
-    """A free sequence of loading segments, e.g. seed 002's loading/unloading at 315 K."""
+class Program(_Protocol):
+    """A free sequence of loading segments, e.g. [Hao2023]'s loading/unloading at 315 K."""
 
     kind: ClassVar[str] = "program"
     temperature_K: float = param(doc="initial temperature", **_T)
     t_first_s: float = param(1e-3, doc="first log-spaced sample after the start of a segment",
                              **_TFIRST)
     segments: tuple = ()  # parsed by the loader from [[protocol.segments]]
+
+    def loading_program(self, temperature_K=None):
+        from ..program import free_program
+        return free_program(self)
 
 
 PROTOCOLS = {c.kind: c for c in (DmaIsochronal, DmaIsothermal, Creep, StressRelaxation, Tension,

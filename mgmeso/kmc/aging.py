@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import Temperature
-from ..program import LoadingProgram, StrainStep
-from .replica import TS_INDEX
+from ..program import LoadingProgram
+from .observables import TS_INDEX
 
 __all__ = ["STEP_COLUMNS", "stepped_delta"]
 
@@ -42,9 +41,9 @@ def stepped_delta(table: np.ndarray, program: LoadingProgram) -> np.ndarray:
     stress = table[:, TS_INDEX["stress_MPa_expected"]]
     rows, run = [], 1
     for i, seg in enumerate(program.segments):
-        if isinstance(seg, Temperature) and seg.to_K < program.temperature_K + 1e-9 and i:
+        if seg.type == "temperature" and seg.to_K < program.temperature_K + 1e-9 and i:
             run += 1     # cooled back to the start: a second run
-        if not isinstance(seg, StrainStep):
+        if seg.type != "strain_step":      # the relaxation steps
             continue
         idx = np.flatnonzero(seg_col == i)
         if idx.size < 2:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from numba import njit
 
-from .kernels import annihilate_series, draw_state, site_log_times
+from .bias import draw_state
+from .kernels import annihilate_series
+from .layout import SUM_BETA, SUM_SMD
+from .rates import site_log_times
 
 __all__ = ["log_alpha_times", "heal_sites", "form_sites"]
 
@@ -26,31 +29,31 @@ __all__ = ["log_alpha_times", "heal_sites", "form_sites"]
 def log_alpha_times(S, C, out):
     """ln tau_max_j of every site (QPD or matrix) into ``out`` (float64[N])."""
     for j in range(S.kind.size):
-        ln_tb, ln_tmax, ln_tan = site_log_times(j, S, C)
-        out[j] = ln_tmax
+        out[j] = site_log_times(j, S, C)[1]
 
 
 @njit(cache=True)
 def heal_sites(idx, sigma, t, S, C, K):
     """Turn the QPD sites ``idx`` (int64[n]) into matrix, freezing their strain at stress sigma."""
+    c = C.calib
     for i in range(idx.size):
         j = idx[i]
         e = S.elim[j]
         if e >= 1:
-            b = draw_state(K.rng, sigma, C.sig_sat)
+            b = draw_state(K.rng, sigma, c.sig_sat)
         else:
             b = S.beta[j]
-            K.sums[0] -= b
-        frozen = C.d_beta * b
+            K.sums[SUM_BETA] -= b
+        frozen = c.d_beta * b
         if e >= 2:
-            frozen += C.d_an * draw_state(K.rng, sigma, C.sig_sat)
-        elif C.series > 0.5:
+            frozen += c.d_an * draw_state(K.rng, sigma, c.sig_sat)
+        elif C.rules.series:
             annihilate_series(j, t, S, C, K)       # SMD strain -> plastic, footprint dissolved
         else:
             a = S.smd[j]
-            K.sums[1] -= a
-            frozen += C.d_an * a
-        K.frozen[0] += frozen * C.inv_N
+            K.sums[SUM_SMD] -= a
+            frozen += c.d_an * a
+        K.frozen[0] += frozen * c.inv_N
         S.eps_p[j] = float(S.eps_p[j]) + frozen
         S.kind[j] = 0
         S.elim[j] = 0

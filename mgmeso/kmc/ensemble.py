@@ -30,6 +30,7 @@ from ..config import RunConfig
 from ..config.dump import config_hash
 from ..errors import UserError
 from ..io.files import atomic_write
+from ..program import program_span_s
 from .replica import Replica
 from .setup import KmcSetup, make_setup
 
@@ -118,15 +119,7 @@ class _Progress:
 
 def _program_span(prog) -> float:
     """Nominal duration of a program (unloading estimated as zero)."""
-    from ..program import segment_duration
-
-    total, strain, T = 0.0, 0.0, prog.temperature_K
-    for seg in prog.segments:
-        d = segment_duration(seg, strain, T)
-        total += d or 0.0
-        strain = getattr(seg, "to_strain", getattr(seg, "strain", strain))
-        T = getattr(seg, "to_K", T)
-    return max(total, 1e-12)
+    return max(program_span_s(prog), 1e-12)
 
 
 def _save(path: Path, rep: Replica) -> None:

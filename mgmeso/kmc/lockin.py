@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import SECONDS_PER_MINUTE
+
 __all__ = ["phasor", "lockin_windows", "dma_table", "window_average"]
 
 
@@ -71,8 +73,6 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     temperature span of each window; a fit of one phasor over a window estimates the
     window average of E*, so compare with the model averaged over the same span).
     """
-    from ..program import Oscillate
-
     t_all = series("time_s")
     s_all = series("stress_MPa_expected")
     e_all = series("strain_expected")
@@ -84,13 +84,14 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     for c, prog in enumerate(setup.programs):
         t_start = 0.0
         for k, seg in enumerate(prog.segments):
-            if not isinstance(seg, Oscillate):
+            if seg.type != "oscillate":
                 continue
             omega = 2 * np.pi * seg.frequency_Hz
             if seg.ramp_K_per_min > 0:
-                cyc = max(1, int(round(temperature_window_K / (seg.ramp_K_per_min / 60.0)
+                cyc = max(1, int(round(temperature_window_K
+                                       / (seg.ramp_K_per_min / SECONDS_PER_MINUTE)
                                        * seg.frequency_Hz)))
-                span_K = cyc / seg.frequency_Hz * seg.ramp_K_per_min / 60.0
+                span_K = cyc / seg.frequency_Hz * seg.ramp_K_per_min / SECONDS_PER_MINUTE
             else:
                 cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
                 span_K = 0.0

@@ -6,21 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import (Creep, CyclicTraining, Defects, DmaIsochronal, DmaIsothermal, HoldStrain,
-                      HoldStress, Program, RampStrain, RunConfig, SteppedRelaxation,
-                      StressRelaxation, Tension, Unload)
+from ..config import PROTOCOLS, Defects, RunConfig
 from ..config.material import Material
 from ..config.tables import Simulation
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
-from ..program import (LoadingProgram, Oscillate, StrainStep, compile_dma, compile_protocol,
-                       compile_stepped, compile_training, segment_sample_offsets)
+from ..program import LoadingProgram
 from .lattice import Lattice, make_lattice
 
 __all__ = ["KmcSetup", "make_setup", "auto_sigma_sat", "resolution_time"]
 
-KMC_PROTOCOLS = (Creep, StressRelaxation, Tension, Program, DmaIsochronal, DmaIsothermal,
-                 SteppedRelaxation, CyclicTraining)
 
 
 @dataclass(frozen=True)
@@ -53,14 +48,7 @@ def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
     """Twice the largest stress the program can reach (E_u |strain| under strain control), >= 1 MPa."""
     big = 0.0
     for seg in prog.segments:
-        if isinstance(seg, HoldStress):
-            big = max(big, abs(seg.stress_MPa))
-        elif isinstance(seg, (HoldStrain, StrainStep)):
-            big = max(big, mat.E_unrelaxed_MPa * abs(seg.strain))
-        elif isinstance(seg, RampStrain):
-            big = max(big, mat.E_unrelaxed_MPa * abs(seg.to_strain))
-        elif isinstance(seg, Oscillate):
-            big = max(big, mat.E_unrelaxed_MPa * abs(seg.strain_amplitude), abs(seg.stress_amplitude_MPa))
+        big = max(big, seg.peak_stress_MPa(mat.E_unrelaxed_MPa))
     return max(2.0 * big, 1.0)
 
 
@@ -69,20 +57,8 @@ def resolution_time(prog: LoadingProgram) -> float:
     t_res = prog.t_first_s
     strain = 0.0
     for seg in prog.segments:
-        if isinstance(seg, RampStrain):
-            dur = abs(seg.to_strain - strain) / seg.rate_per_s
-            t_res = min(t_res, dur / seg.samples)
-            strain = seg.to_strain
-        elif isinstance(seg, (HoldStrain, StrainStep)):
-            offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
-            t_res = min(t_res, float(offs[0]))
-            strain = seg.strain if isinstance(seg, HoldStrain) else strain + seg.strain
-        elif isinstance(seg, HoldStress):
-            offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
-            t_res = min(t_res, float(offs[0]))
-        elif isinstance(seg, Oscillate):
-            # the loading varies on 1/omega: faster units follow it in equilibrium
-            t_res = min(t_res, 1.0 / (2.0 * np.pi * seg.frequency_Hz))
+        t_res = min(t_res, seg.resolution_time(strain, prog.t_first_s))
+        strain = seg.end_strain(strain)
     return t_res
 
 
@@ -100,24 +76,13 @@ def make_setup(cfg: RunConfig) -> KmcSetup:
         For protocols or segments the kMC does not support (yet).
     """
     p = cfg.protocol
-    if not isinstance(p, KMC_PROTOCOLS):
-        raise ConfigError([
-            f"[protocol] kind = '{p.kind}': the kMC engine runs "
-            + ", ".join(c.kind for c in KMC_PROTOCOLS) + " protocols (use 'mgmeso theory')"],
-            str(cfg.path))
-    if isinstance(p, StressRelaxation):
-        progs = tuple(compile_protocol(p, T) for T in p.temperatures_K)
-        labels = tuple(f"{T:g} K" for T in p.temperatures_K)
-    elif isinstance(p, (DmaIsochronal, DmaIsothermal, CyclicTraining)):
-        cases = compile_training(p) if isinstance(p, CyclicTraining) else compile_dma(p)
-        progs = tuple(pr for _, pr in cases)
-        labels = tuple(lab for lab, _ in cases)
-    elif isinstance(p, SteppedRelaxation):
-        progs = (compile_stepped(p),)
-        labels = (p.kind,)
-    else:
-        progs = (compile_protocol(p),)
-        labels = (p.kind,)
+    if not p.runs_in_kmc:
+        raise ConfigError([f"[protocol] kind = '{p.kind}': the kMC engine runs "
+                           + ", ".join(k for k, c in PROTOCOLS.items() if c.runs_in_kmc)
+                           + " protocols (use 'mgmeso theory')"], str(cfg.path))
+    cases = p.kmc_cases()
+    progs = tuple(pr for _, pr in cases)
+    labels = tuple(lab for lab, _ in cases)
     sim = cfg.simulation
     mat = cfg.material
     sig_sat = sim.bias_saturation_stress_MPa or max(auto_sigma_sat(mat, pr) for pr in progs)
@@ -132,4 +97,3 @@ def make_setup(cfg: RunConfig) -> KmcSetup:
         chi_law=cfg.theory.chi_law, defects=cfg.defects)
 
 
-_ = Unload

@@ -4,20 +4,22 @@ Layout of ``RUN.zarr`` (every array has ``units``, ``description`` and
 ``_ARRAY_DIMENSIONS`` attributes and zarr v3 dimension names, so
 ``xarray.open_zarr`` reads it):
 
-* ``<var>`` -- time series, dims ``(case, replica, sample)``; the variables of
-  :data:`~mgmeso.kmc.replica.TIME_SERIES` (``time_s``, ``stress_MPa``,
-  ``strain``, ``strain_elastic``, ``strain_beta``, ``strain_anelastic``,
-  ``strain_plastic``, ``temperature_K``, ...). Samples a replica did not reach
-  (unloading ends at a replica-dependent time) are NaN.
+* ``<var>`` -- time series, dims ``(case, replica, sample)``; every registered observable
+  (:mod:`mgmeso.kmc.observables`: ``time_s``, ``stress_MPa``, ``strain``, ``strain_elastic``,
+  ``strain_beta``, ``strain_anelastic``, ``strain_plastic``, ``temperature_K``, ...), with
+  its unit and description. Samples a replica did not reach (unloading ends at a
+  replica-dependent time) are NaN.
 * ``<var>_mean``, ``<var>_se`` -- ensemble mean and standard error over replicas,
   dims ``(case, sample)``.
 * ``snapshots/time_s`` ``(case, replica, snapshot)`` and
-  ``snapshots/<field>`` ``(case, replica, snapshot, site)``, one snapshot per chunk.
+  ``snapshots/<field>`` ``(case, replica, snapshot, site)`` for every registered snapshot
+  field, one snapshot per chunk.
 * ``site_position`` ``(site, axis)``: Cartesian positions in cell units.
 * ``coalescence_size_counts`` ``(case, replica, footprint_sites)``: coalescence (plastic)
   events by the size of the merged footprints.
 * root attributes: ``config`` (resolved, as data), ``config_hash``, ``seed``,
-  ``replicas``, ``cases``, ``lattice``, ``n_sites``, ``versions``,
+  ``replicas``, ``cases``, ``time_series`` (the variables, in recording order),
+  ``lattice``, ``n_sites``, ``versions``,
   ``created_utc``, calibration values.
 
 The store is written into a temporary directory and moved into place only
@@ -37,12 +39,11 @@ import zarr
 
 from ..config.dump import config_dict, config_hash
 from ..errors import UserError
+from . import kernels as kn
 from .ensemble import EnsembleResult
-from .replica import SNAPSHOT_FIELDS, TIME_SERIES
+from .observables import SNAPSHOT_FIELDS, TIME_SERIES
 
 __all__ = ["write_run", "read_run", "RunData", "ensemble_stats"]
-
-_TS_META = {name: (unit, desc) for name, unit, desc in TIME_SERIES}
 
 
 def ensemble_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +84,6 @@ def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool
         _array(g, f"{name}_mean", mean, ("case", "sample"), unit, f"ensemble mean of: {desc}")
         _array(g, f"{name}_se", se, ("case", "sample"), unit,
                f"standard error of the ensemble mean of: {desc}")
-    from . import kernels as kn
     hist = np.array([[r.K.counts[kn.C_HIST:] for r in row] for row in reps], dtype=np.int64)
     _array(g, "coalescence_size_counts", hist, ("case", "replica", "footprint_sites"), "1",
            "coalescence events by the size of the merged footprints (sites; index = size, the "
@@ -119,6 +119,7 @@ def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool
         "seed": setup.sim.seed,
         "replicas": n_rep,
         "cases": list(setup.case_labels),
+        "time_series": [name for name, _, _ in TIME_SERIES],
         "lattice": setup.lattice.name,
         "L": setup.lattice.L,
         "n_sites": setup.lattice.n_sites,
@@ -157,6 +158,14 @@ class RunData:
     @property
     def cases(self) -> list[str]:
         return list(self.group.attrs["cases"])
+
+    @property
+    def time_series(self) -> list[str]:
+        """Names of the stored time-series variables, in the order they were recorded."""
+        names = self.group.attrs.get("time_series")
+        if names is None:       # stores written before the list was kept
+            names = [n for n, _, _ in TIME_SERIES if n in self.group]
+        return list(names)
 
     def series(self, name: str) -> np.ndarray:
         """(case, replica, sample) array of a time-series variable."""

@@ -13,7 +13,6 @@ differences, so they are exactly reproducible and do not drift.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 __all__ = ["BLOCK", "tree_size", "tree_build", "tree_update", "tree_find", "block_sum"]
@@ -94,8 +93,3 @@ def tree_find(top, leaves, u):
                 return j
             u -= v
     return last
-
-
-def tree_arrays(n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh (top, leaves) arrays for ``n_leaves`` sites."""
-    return np.zeros(tree_size(n_leaves)), np.zeros(n_leaves)

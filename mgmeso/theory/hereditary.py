@@ -1,9 +1,9 @@
 """Hereditary (internal-variable) integration of the QPD model under any loading program.
 
-The linear creep function of seed 004 Eq. 25a is a sum of relaxing internal
+The linear creep function of [Hao2022] Eq. 25a is a sum of relaxing internal
 strains, which lets the model run under mixed stress/strain control, changing
-temperature and the non-linear terms of seed 004 (tau_beta(sigma), Eq. 9;
-chi(eps_an), Eq. 22c; optional reordering, seed 001 Eq. 21):
+temperature and the non-linear terms of [Hao2022] (tau_beta(sigma), Eq. 9;
+chi(eps_an), Eq. 22c; optional reordering, [Zhang2023] Eq. 21):
 
 * beta: one Debye mode per node of a Gumbel grid,
   ``de_j/dt = (W_j A_beta sigma - e_j) / tau_j``, ``tau_j = tau_beta(sigma, T) e^{y_j}``;
@@ -13,7 +13,7 @@ chi(eps_an), Eq. 22c; optional reordering, seed 001 Eq. 21):
   into Debye units (the one-sided stable law of index chi) that the kMC
   samples per site;
 * viscoplastic: ``dp/dt = A_vp sigma / tau_max``; or, with the series rule of the
-  kMC (MODEL.md section 2: annihilation turns the SMD's strain plastic and resets it),
+  kMC (docs/model.md section 2: annihilation turns the SMD's strain plastic and resets it),
   ``da_k/dt = (g_k A_an sigma - a_k) r_k/tau_an - a_k/tau_max`` and
   ``dp/dt = sum_k a_k / tau_max`` -- the exact ensemble mean of the kMC series rule
   without coalescence.
@@ -36,9 +36,9 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import nnls
 
 from ..config.material import Material
-from ..config.protocols import HoldStrain, HoldStress, RampStrain, Temperature, Unload
 from ..errors import ModelRangeError
-from ..program import LoadingProgram, Oscillate, segment_duration, segment_sample_offsets
+from ..program import LoadingProgram
+from ..segments import STRESS, Law, Ramp, Start
 from . import kinetics
 from .gumbel import gumbel_grid
 
@@ -221,6 +221,10 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
                 eval_times: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Integrate the QPD model through a loading program.
 
+    Each segment gives its law (what is controlled and how), its temperature ramp and its
+    duration (:mod:`mgmeso.segments`); a segment that ends on an event (unloading to zero
+    stress) is integrated up to the event.
+
     ``eval_times`` (absolute, s): report at these times instead of the
     segments' own sample times (each time goes to the segment whose window
     ``(start, end]`` holds it).
@@ -235,52 +239,37 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
     model = _Model(mat, opts)
     full = np.zeros(model.n)     # current full state
     t_now, T_now, sigma_now, strain_now = 0.0, program.temperature_K, 0.0, 0.0
-    control_now: tuple = ("stress", lambda t: 0.0)
+    control_now = STRESS
     t_fast = 1e-2 * program.t_first_s
     rows: list[np.ndarray] = []
     for iseg, seg in enumerate(program.segments):
-        dur = segment_duration(seg, strain_now, T_now)
-        T_start = T_now
-        if isinstance(seg, Temperature):
-            rate = seg.rate_K_per_min / 60.0
-            target = seg.to_K
-            if rate == 0.0:
-                T_of_t = (lambda t, T=target: T)
-            else:
-                sgn = np.sign(target - T_start)
-                T_of_t = (lambda t, t0=t_now, T0=T_start, T1=target, r=rate, s=sgn:
-                          T1 if (t - t0) * r >= abs(T1 - T0) else T0 + s * r * (t - t0))
-            control = _hold_current(control_now, sigma_now, strain_now)
-            T_min = min(T_start, target)
-        else:
-            T_of_t = (lambda t, T=T_now: T)
-            control = _control(seg, t_now, strain_now, sigma_now)
-            T_min = T_now
+        start = Start(t_now, sigma_now, strain_now, T_now, control_now)
+        dur = seg.duration(strain_now, T_now)
+        law = seg.law(start)
+        ramp = seg.ramp(start)
+        T_of_t = _temperature_law(ramp, seg.held_temperature_K(T_now))
+        T_min = min(T_now, T_of_t(t_now) if ramp is None else ramp.T1_K)
         fast_b, fast_a = model.classify(T_min, t_fast)
-        segm = _Segment(model, fast_b, fast_a, control, T_of_t)
+        segm = _Segment(model, fast_b, fast_a, _control(law), T_of_t)
         # `full` holds fast modes at equilibrium, so modes that turn slow start from there
         y0 = segm.pack(full)
         events = None
-        if isinstance(seg, Unload):
-            dur = 2.0 * max(abs(strain_now), 1e-12) / seg.rate_per_s
+        if seg.ends_on_event:      # unloading: integrate up to zero stress
+            dur = seg.search_horizon_s(strain_now) if sigma_now != 0.0 else 0.0
 
             def hit_zero(s, y, segm=segm, t0=t_now):
                 return segm.stress_chi(t0 + s, y)[0]
             hit_zero.terminal = True
-            hit_zero.direction = -1
+            hit_zero.direction = -1.0 if sigma_now > 0.0 else 1.0
             events = [hit_zero]
-            if sigma_now <= 0.0:
-                dur = 0.0
         if dur <= 0.0:
             continue
-        # an oscillation is resolved explicitly: at most 1/32 of a period per step
-        max_step = 1.0 / (32.0 * seg.frequency_Hz) if isinstance(seg, Oscillate) else np.inf
         # integrate in time since the segment start: on absolute time, a segment after a long one
         # cannot take the short steps its start needs (the float spacing at 1e12 s is 1e-4 s)
         t0 = t_now
         sol = solve_ivp(lambda s, y, segm=segm, t0=t0: segm.rhs(t0 + s, y), (0.0, dur), y0,
                         method="BDF", rtol=opts.rtol, atol=1e-14, dense_output=True,
-                        events=events, max_step=max_step)
+                        events=events, max_step=seg.max_step_s())
         if sol.status < 0:
             raise ModelRangeError(
                 f"the hereditary integration failed in segment #{iseg + 1} ({seg}) at strain "
@@ -289,7 +278,7 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
                 "sigma1): shorten or lower the load")
         t_end = t0 + sol.t[-1]
         if eval_times is None:
-            times = t_now + segment_sample_offsets(seg, t_end - t_now, program.t_first_s)
+            times = t_now + seg.sample_offsets(t_end - t_now, program.t_first_s)
         else:
             last = iseg == len(program.segments) - 1
             times = eval_times[(eval_times > t_now) & ((eval_times <= t_end) | last)]
@@ -300,10 +289,9 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
         sigma_now, chi_end, T_now = segm.stress_chi(t_end, y_end)
         full = segm.unpack(y_end, sigma_now, chi_end, full.copy())
         strain_now = _total_strain(model, full, sigma_now)
-        control_now = control
+        control_now = law.control
         t_now = t_end
-        if isinstance(seg, Temperature):
-            T_now = seg.to_K
+        T_now = seg.end_temperature_K(T_now)
     arr = np.array(rows) if rows else np.zeros((0, 10))
     names = ("time_s", "stress_MPa", "strain", "strain_elastic", "strain_beta", "strain_anelastic",
              "strain_plastic", "temperature_K", "chi", "segment")
@@ -326,29 +314,14 @@ def _row(segm: _Segment, t: float, y: np.ndarray) -> np.ndarray:
     return np.array([t, sigma, el + eb + ea + p, el, eb, ea, p, T, chi])
 
 
-def _control(seg, t_start: float, strain_now: float, sigma_now: float = 0.0):
-    if isinstance(seg, HoldStress):
-        return ("stress", lambda t, s=seg.stress_MPa: s)
-    if isinstance(seg, HoldStrain):
-        return ("strain", lambda t, e=seg.strain: e)
-    if isinstance(seg, RampStrain):
-        sgn = 1.0 if seg.to_strain >= strain_now else -1.0
-        return ("strain", lambda t, e0=strain_now, r=seg.rate_per_s * sgn, t0=t_start: e0 + r * (t - t0))
-    if isinstance(seg, Unload):
-        return ("strain", lambda t, e0=strain_now, r=seg.rate_per_s, t0=t_start: e0 - r * (t - t0))
-    if isinstance(seg, Oscillate):
-        w = 2.0 * np.pi * seg.frequency_Hz
-        if seg.strain_amplitude != 0.0:
-            return ("strain", lambda t, e0=strain_now, a=seg.strain_amplitude, t0=t_start:
-                    e0 + a * np.sin(w * (t - t0)))
-        return ("stress", lambda t, s0=sigma_now, a=seg.stress_amplitude_MPa, t0=t_start:
-                s0 + a * np.sin(w * (t - t0)))
-    raise TypeError(f"unknown segment {seg!r}")
+def _control(law: Law):
+    """The law as the integrator's control: ("stress" or "strain", its value at t)."""
+    return ("stress" if law.control == STRESS else "strain", law.target)
 
 
-def _hold_current(control_now, sigma_now: float, strain_now: float):
-    """A temperature segment keeps the mechanical state: the last stress or strain is held."""
-    kind = control_now[0]
-    if kind == "stress":
-        return ("stress", lambda t, s=sigma_now: s)
-    return ("strain", lambda t, e=strain_now: e)
+def _temperature_law(ramp: Ramp | None, T_held: float):
+    """T(t) of a segment: held, or ramped and then held at the ramp's target."""
+    if ramp is None:
+        return lambda t, T=T_held: T
+    T0, T1, t0, rate = ramp.T0_K, ramp.T1_K, ramp.t0_s, ramp.rate_K_per_s
+    return lambda t: T1 if (t - t0) * abs(rate) >= abs(T1 - T0) else T0 + rate * (t - t0)

@@ -5,7 +5,7 @@ a :class:`TheoryResult`: named tables (the main one is ``theory``, written as
 ``theory.csv``) and a summary of derived numbers (peak temperatures, fits),
 written as ``theory.json`` and printed by the CLI.
 
-Choices where the seeds are silent (written into docs/theory.md):
+Choices where the papers are silent (written into docs/theory.md):
 
 * DMA: the analytical model has no aging, so an isochronal scan is a sequence
   of steady states; the heating rate only sets time along the scan and the
@@ -15,7 +15,7 @@ Choices where the seeds are silent (written into docs/theory.md):
   independent test per temperature.
 * Tension: hereditary integration (:mod:`.hereditary`) with tau_beta(sigma) and
   chi(eps_an) unless ``[theory] nonlinear = "off"``.
-* Stepped relaxation (seed 000): each step is an independent relaxation of a
+* Stepped relaxation ([Duan2022]): each step is an independent relaxation of a
   sample with no memory of earlier steps; sigma_0 is the stress at
   ``first_sample_s`` and sigma_r at the end of the hold.
 """
@@ -26,11 +26,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import (Creep, CyclicTraining, DmaIsochronal, DmaIsothermal, Program, RunConfig,
-                      SteppedRelaxation, StressRelaxation, Tension)
+from ..config import (
+    Creep,
+    CyclicTraining,
+    DmaIsochronal,
+    DmaIsothermal,
+    Program,
+    RunConfig,
+    SteppedRelaxation,
+    StressRelaxation,
+    Tension,
+)
 from ..config.material import Material
+from ..constants import SECONDS_PER_MINUTE
+from ..grids import log_sample_count, temperature_grid
 from ..io.table import Table
-from ..program import compile_protocol, segment_sample_offsets
 from . import analysis
 from .compliance import complex_compliance, creep_compliance, state_point
 from .gumbel import gumbel_grid
@@ -102,8 +112,8 @@ def _grid(cfg: RunConfig):
 
 def _dma_isochronal(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
-    T = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
-    rate = p.heating_rate_K_per_min / 60.0
+    T = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
+    rate = p.heating_rate_K_per_min / SECONDS_PER_MINUTE
     tables, peaks = [], []
     for f in p.frequency_Hz:
         cols = dma_columns(cfg.material, T, f, _grid(cfg), cfg.theory.chi_law)
@@ -129,13 +139,13 @@ def _dma_isochronal(cfg: RunConfig) -> TheoryResult:
 def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
-    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
+    temps = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
     n_f = int(round(np.log10(p.f_max_Hz / p.f_min_Hz) * p.points_per_decade)) + 1
     freqs = np.geomspace(p.f_min_Hz, p.f_max_Hz, n_f)
     TT, FF = np.meshgrid(temps, freqs, indexing="ij")
     cols = dma_columns(mat, TT.ravel(), FF.ravel(), _grid(cfg), cfg.theory.chi_law)
     main = Table(cols)
-    # chi(T) from the slope of ln tan(delta) vs ln(omega) (seed 004 Eq. 27, Fig. 4)
+    # chi(T) from the slope of ln tan(delta) vs ln(omega) ([Hao2022] Eq. 27, Fig. 4)
     chi_rows = {"temperature_K": [], "chi_from_slope": [], "chi_from_slope_se": [], "chi_model": []}
     Tref = p.reference_T_K if p.reference_T_K is not None else mat.Tg_K
     log_f, log_y = [], []
@@ -148,7 +158,7 @@ def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
         chi_rows["chi_model"].append(float(cols["chi"][sl][0]))
         log_f.append(np.log10(freqs))
         log_y.append(np.log10(cols["E_loss_MPa"][sl]))
-    # master curve: empirical horizontal shifts of log E'' (seed 004 Fig. 7)
+    # master curve: empirical horizontal shifts of log E'' ([Hao2022] Fig. 7)
     ref = int(np.argmin(np.abs(temps - Tref)))
     shifts = analysis.tts_shifts(log_f, log_y, ref)
     tm = state_point(mat, temps, chi_law=cfg.theory.chi_law).tau_max_s
@@ -164,7 +174,7 @@ def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
                          "log10_shift_tau_max": model_shift})
     summary = {"reference_T_K": float(temps[ref]),
                "chi_extraction": "slope of ln tan(delta) vs ln(omega) over the whole sweep; "
-                                 "holds only on the alpha wing (catalog F20)"}
+                                 "holds only on the alpha wing (docs/model.md E11)"}
     return TheoryResult(p.kind, {"theory": main, "chi": Table({k: np.array(v) for k, v in
                                                                  chi_rows.items()}),
                                  "master_curve": master, "shift_factors": shift_table}, summary)
@@ -183,11 +193,11 @@ def _time_table(d: dict, T: float) -> Table:
 def _creep(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
-    prog = compile_protocol(p)
+    prog = p.loading_program()
     times, stress = [], []
     t0 = 0.0
     for seg in prog.segments:
-        offs = segment_sample_offsets(seg, seg.duration_s, prog.t_first_s)
+        offs = seg.sample_offsets(seg.duration_s, prog.t_first_s)
         times.append(t0 + offs)
         stress.append(np.full(offs.shape, seg.stress_MPa))
         t0 += seg.duration_s
@@ -224,8 +234,8 @@ def _relaxation_at(cfg: RunConfig, T: float, strain: float, t_out: np.ndarray) -
 
 def _stress_relaxation(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
-    n = int(np.ceil(np.log10(p.duration_s / p.t_first_s) * p.points_per_decade)) + 1
-    t = np.geomspace(p.t_first_s, p.duration_s, n)
+    t = np.geomspace(p.t_first_s, p.duration_s,
+                     log_sample_count(p.t_first_s, p.duration_s, p.points_per_decade))
     tables, per_T = [], []
     for T in p.temperatures_K:
         d = _relaxation_at(cfg, T, p.strain, t)
@@ -269,7 +279,7 @@ def _hereditary(cfg: RunConfig, nonlinear_default: bool) -> dict:
     opts = HereditaryOptions(nonlinear=_nonlinear(cfg, nonlinear_default),
                              strain_term=o.strain_term, reordering_term=o.reordering_term,
                              chi_law=o.chi_law, modes_per_decade=o.kww_modes_per_decade)
-    return run_program(cfg.material, compile_protocol(cfg.protocol), opts)
+    return run_program(cfg.material, cfg.protocol.loading_program(), opts)
 
 
 def _tension(cfg: RunConfig) -> TheoryResult:
@@ -301,9 +311,9 @@ _RELAXED = 1e-8     # sigma_0 / (E_u strain) below which a step counts as fully 
 def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
     p = cfg.protocol
     mat = cfg.material
-    temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
-    n = int(np.ceil(np.log10(p.hold_s / p.first_sample_s) * p.points_per_decade)) + 1
-    t = np.geomspace(p.first_sample_s, p.hold_s, n)
+    temps = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
+    t = np.geomspace(p.first_sample_s, p.hold_s,
+                     log_sample_count(p.first_sample_s, p.hold_s, p.points_per_decade))
     curves, rows = [], {k: [] for k in ("temperature_K", "sigma0_MPa", "sigma_r_MPa", "delta",
                                         "tau_c_s", "beta_KWW")}
     for T in temps:
@@ -324,7 +334,7 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
         rows["beta_KWW"].append(beta)
     cols = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
     cols["ddelta_dT_per_K"] = np.gradient(cols["delta"], temps) if temps.size > 1 else np.zeros(1)
-    # seed 000 L68: d delta/dT compares with E''(T) at f_eff = 1/(hold time)
+    # [Duan2022] Fig. 2: d delta/dT compares with E''(T) at f_eff = 1/(hold time)
     f_eff = 1.0 / p.hold_s
     dma = dma_columns(mat, temps, f_eff, _grid(cfg), cfg.theory.chi_law)
     cols["E_loss_at_f_eff_MPa"] = dma["E_loss_MPa"]
@@ -340,15 +350,15 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
 
 
 def _cyclic_training(cfg: RunConfig) -> TheoryResult:
-    """Input energy of cyclic loading during heating (seed 001 Fig. 1; catalog F10).
+    """Input energy of cyclic loading during heating ([Zhang2023] Fig. 1; docs/model.md E7).
 
     Per cycle ``dW0 = pi E'' eps0^2`` (MJ/m^3 with E'' in MPa); over the
     heating ramp at rate q, ``dW = Int (f/q) pi eps0^2 E''(T, f) dT``.
     """
     p = cfg.protocol
     mat = cfg.material
-    T = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
-    q = p.heating_rate_K_per_min / 60.0
+    T = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
+    q = p.heating_rate_K_per_min / SECONDS_PER_MINUTE
     tables = []
     terminal = {"temperature_K": [], "frequency_Hz": [], "energy_total_MJ_per_m3": []}
     for f in p.frequency_Hz:
@@ -370,7 +380,7 @@ def _cyclic_training(cfg: RunConfig) -> TheoryResult:
     summary: dict = {"heating_rate_K_per_min": p.heating_rate_K_per_min,
                      "strain_amplitude": p.strain_amplitude}
     if len(p.frequency_Hz) >= 2:
-        # power-law exponent n of dW ~ f^n at each terminal temperature (catalog F10)
+        # power-law exponent n of dW ~ f^n at each terminal temperature (docs/model.md E7)
         expo = {}
         for Tt in p.terminal_temperatures_K:
             sel = term["temperature_K"] == Tt

@@ -1,0 +1,116 @@
+"""Rates of the kMC sites (docs/model.md section 2): pure numba kernels on the groups of :mod:`.layout`.
+
+Rates depend on the temperature (``C.times``), the quenched disorder and chi_j of a site and
+its equilibrium class, never on unit states, so within a segment the sum tree of
+:func:`fill_rates` is static.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+__all__ = ["site_log_times", "site_log_rates", "site_rates", "growth_probability",
+           "fill_rates", "channel_rates"]
+
+
+@njit(cache=True)
+def site_log_times(j, S, C):
+    """ln tau_beta_j, ln tau_max_j and ln tau_an (before the stable factor) of site j.
+
+    In 'local' mode tau_max_j follows chi_j and the hierarchy's beta time ([Hao2022]
+    Eq. 11b, tau_max = tau_beta below t0): the site's own tau_beta_j, or the geometric mean
+    over its neighbourhood (``S.log_tb_hier``), never below the site's own tau_beta_j; in
+    'paper' mode it is the lattice's tau_max(T). Matrix sites get the times they would
+    have as QPDs (used by the defect dynamics, whose local alpha time is tau_max_j).
+    """
+    tm = C.times
+    ln_tb = tm.log_tb_mean + S.log_tb[j] * tm.temp_factor
+    if C.rules.local:
+        chi = float(S.chi[j])
+        ln_th = tm.log_tb_mean + S.log_tb_hier[j] * tm.temp_factor
+        if ln_th > tm.log_t0:
+            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi
+        else:
+            ln_tmax = ln_th
+        # a neighbourhood beta time can be shorter than the site's own: the alpha time of a
+        # site is never shorter than its beta time
+        if ln_tmax < ln_tb:
+            ln_tmax = ln_tb
+        return ln_tb, ln_tmax, math.log(chi) / chi + ln_tmax
+    return ln_tb, tm.log_tmax, tm.log_tan
+
+
+@njit(cache=True)
+def site_log_rates(j, S, C):
+    """ln tau_beta_j, ln tau_max_j and ln tau_an_j (with the stable factor, truncated so
+    that tau_an_j >= tau_beta_j, i.e. q_j <= 1) of site j."""
+    ln_tb, ln_tmax, ln_tan = site_log_times(j, S, C)
+    ln_tan_j = ln_tan - S.log_S[j]
+    if ln_tan_j < ln_tb:
+        ln_tan_j = ln_tb
+    return ln_tb, ln_tmax, ln_tan_j
+
+
+@njit(cache=True)
+def site_rates(j, e, S, C):
+    """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j
+    when its units are in equilibrium class ``e`` (``S.elim[j]``, or 0 to ignore it)."""
+    ln_tb, ln_tmax, ln_tan_j = site_log_rates(j, S, C)
+    r_ann = math.exp(-ln_tmax)
+    if e == 0:
+        return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
+    if e == 1:
+        return math.exp(-ln_tan_j), r_ann, 1.0
+    if e == 2:
+        return 0.0, r_ann, 0.0
+    return 0.0, 0.0, 0.0
+
+
+@njit(cache=True)
+def growth_probability(j, S, C):
+    """Probability that an SMD event of site j grows its footprint.
+
+    Every event (docs/model.md) by default; with "alpha" growth ``min(1, tau_an_j / tau_max_j)``,
+    i.e. at most at the alpha rate ``1/tau_max_j`` -- SMDs expand on the annihilation time
+    scale ([Hao2022] Sec. 3.3: tau_2 ~ tau_max), however fast they flip.
+    """
+    if not C.rules.growth:
+        return 1.0
+    _, ln_tmax, ln_tan_j = site_log_rates(j, S, C)
+    if ln_tan_j < ln_tmax:
+        return math.exp(ln_tan_j - ln_tmax)
+    return 1.0
+
+
+@njit(cache=True)
+def fill_rates(S, C, leaves):
+    """Total rate of every site (0 for matrix sites) into ``leaves`` (e.g. ``S.leaves``), and
+    the per-event probabilities into ``S.event_probs``; call again whenever rates change."""
+    for j in range(S.kind.size):
+        S.event_probs[j, 0] = 0.0
+        S.event_probs[j, 1] = 0.0
+        leaves[j] = 0.0
+        if S.kind[j] == 1:
+            r_dyn, r_ann, q = site_rates(j, S.elim[j], S, C)
+            total = r_dyn + r_ann
+            leaves[j] = total
+            if total > 0.0:
+                S.event_probs[j, 0] = r_ann / total
+            S.event_probs[j, 1] = q
+
+
+@njit(cache=True)
+def channel_rates(S, C, r_beta, r_smd, r_ann):
+    """Per-site beta, SMD and annihilation rates ignoring elimination (for classification)."""
+    for j in range(S.kind.size):
+        if S.kind[j] != 1:
+            r_beta[j] = 0.0
+            r_smd[j] = 0.0
+            r_ann[j] = 0.0
+            continue
+        rb, ra, q = site_rates(j, 0, S, C)
+        r_beta[j] = rb
+        r_smd[j] = rb * q
+        r_ann[j] = ra

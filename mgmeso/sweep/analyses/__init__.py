@@ -1,0 +1,35 @@
+"""Study analyses: the collection step of a study, registered by name.
+
+A SWEEP.toml names one with ``[collect] analysis = "<name>"`` (options in
+``[collect.options]``); ``mgmeso sweep --collect STORE --out DIR`` runs it on the
+collected sweep and writes its tables and figures to ``DIR`` (never into the
+repository unless asked to). An analysis is a function
+``(sweep: SweepData, ds: xarray.Dataset, out: Path, options: dict, overwrite: bool)
+-> list[str]`` returning the lines it prints; it reads runs only through ``sweep.kmc(id)``
+and ``sweep.theory(id)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["ANALYSES", "register_analysis"]
+
+ANALYSES: dict[str, Callable] = {}
+
+
+def register_analysis(name: str):
+    """Decorator: register a study analysis under ``name``."""
+    def deco(fn):
+        ANALYSES[name] = fn
+        return fn
+    return deco
+
+
+def _load_studies() -> None:
+    # the study modules register themselves; imported here so that a name in a SWEEP.toml
+    # is known as soon as the registry is
+    from . import aging, creep, deviation, training  # noqa: F401
+
+
+_load_studies()

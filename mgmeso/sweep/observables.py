@@ -1,0 +1,345 @@
+"""Summary observables of one run: the registry the collected sweep dataset is made of.
+
+An observable is one :class:`Observable` entry in :data:`OBSERVABLES` (add one with
+:func:`register`): which protocols it applies to, and how to compute it from a kMC
+run (mean and standard error over the run's replicas) and from the analytical model
+of the same config. Each returns named :class:`Quantity` arrays with their own
+dimensions (``case``: the engine's cases of a config, e.g. one per DMA frequency;
+``segment``: program segments, numbered from 1; ``step``: relaxation steps).
+
+Registered: ``segment_end`` (strains and stress at the end of every program segment),
+``kww`` (stretched exponential fitted to stress relaxation), ``dma_peaks`` (alpha and
+beta loss-peak temperatures of isochronal DMA), ``stepped_delta`` (liquid-like fraction
+per relaxation step) and ``events`` (kMC events per run). The localisation index of the
+elastic interactions will be one more entry.
+
+kMC estimators use the conditional-mean columns (``*_expected``): the units in local
+equilibrium enter at their mean, which removes their sampling noise and changes no
+expectation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import (Creep, DmaIsochronal, Program, RunConfig, SteppedRelaxation,
+                      StressRelaxation, Tension)
+
+__all__ = ["OBSERVABLES", "Observable", "Quantity", "register", "selected"]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """An observable's values for one run; ``se`` (same shape) for kMC means, else None."""
+
+    values: np.ndarray
+    dims: tuple[str, ...]
+    units: str
+    description: str
+    se: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Observable:
+    """One registry entry (see the module docstring)."""
+
+    name: str
+    description: str
+    applies: Callable[[RunConfig], bool]
+    kmc: Callable | None = None         # (RunView) -> dict[str, Quantity]
+    theory: Callable | None = None      # (TheoryView) -> dict[str, Quantity]
+
+
+OBSERVABLES: dict[str, Observable] = {}
+
+
+def register(obs: Observable) -> Observable:
+    OBSERVABLES[obs.name] = obs
+    return obs
+
+
+def selected(names: list[str] | None, cfg: RunConfig) -> list[Observable]:
+    """The observables to compute for a run: ``names`` (or all), those that apply to ``cfg``."""
+    pool = [OBSERVABLES[n] for n in names] if names is not None else list(OBSERVABLES.values())
+    return [o for o in pool if o.applies(cfg)]
+
+
+def mean_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error over ``axis`` ignoring NaN (SE NaN with fewer than 2 values)."""
+    x = np.asarray(x, dtype=float)
+    n = np.sum(np.isfinite(x), axis=axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        m = np.nanmean(x, axis=axis)
+        sd = np.nanstd(x, axis=axis, ddof=1)
+    return m, np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), np.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# segment_end
+
+#: quantity name -> (kMC column, theory column, units, description)
+_SEGMENT_END = {
+    "time_end_s": ("time_s", "time_s", "s", "time at the end of the segment"),
+    "stress_end_MPa": ("stress_MPa_expected", "stress_MPa", "MPa", "stress at the end of the segment"),
+    "strain_end": ("strain_expected", "strain", "1", "total strain at the end of the segment"),
+    "strain_beta_end": ("strain_beta_expected", "strain_beta", "1",
+                        "beta strain at the end of the segment"),
+    "strain_anelastic_end": ("strain_anelastic_expected", "strain_anelastic", "1",
+                             "anelastic strain at the end of the segment"),
+    "strain_plastic_end": ("strain_plastic", "strain_plastic", "1",
+                           "plastic (permanent) strain at the end of the segment"),
+}
+
+
+def _time_domain(cfg: RunConfig) -> bool:
+    return isinstance(cfg.protocol, (Creep, StressRelaxation, Tension, Program))
+
+
+def _segment_end_kmc(run) -> dict[str, Quantity]:
+    seg = run.series("segment")
+    n_case, n_rep = seg.shape[:2]
+    n_seg = max(len(p.segments) for p in run.setup.programs)
+    cols = {q: run.series(c) for q, (c, _, _, _) in _SEGMENT_END.items()}
+    per = {q: np.full((n_case, n_rep, n_seg), np.nan) for q in cols}
+    for c in range(n_case):
+        for r in range(n_rep):
+            s = seg[c, r]
+            for k in range(n_seg):
+                idx = np.flatnonzero(s == k)
+                if idx.size:
+                    for q, x in cols.items():
+                        per[q][c, r, k] = x[c, r, idx[-1]]
+    out = {}
+    for q, (_, _, unit, desc) in _SEGMENT_END.items():
+        m, se = mean_se(per[q], axis=1)
+        out[q] = Quantity(m, ("case", "segment"), unit, desc + " (kMC replica mean)", se)
+    return out
+
+
+def _segment_bounds(program) -> list[float]:
+    """End time of each segment of a compiled program (NaN after one of unknown duration)."""
+    from ..program import segment_duration
+
+    t, strain, T, ends = 0.0, 0.0, program.temperature_K, []
+    for seg in program.segments:
+        d = segment_duration(seg, strain, T)
+        t = t + d if d is not None else float("nan")
+        ends.append(t)
+        strain = getattr(seg, "to_strain", getattr(seg, "strain", strain))
+        T = getattr(seg, "to_K", T)
+    return ends
+
+
+def theory_cases(view) -> list[dict[str, np.ndarray]]:
+    """The main theory table split into the engine's cases (a new case where time restarts)."""
+    tab = view.tables["theory"]
+    t = tab["time_s"]
+    starts = [0] + [i for i in range(1, t.size) if t[i] < t[i - 1]] + [t.size]
+    return [{k: v[a:b] for k, v in tab.items()} for a, b in itertools.pairwise(starts)]
+
+
+def _segment_end_theory(view) -> dict[str, Quantity]:
+    progs = view.setup.programs
+    cases = theory_cases(view)
+    n_seg = max(len(p.segments) for p in progs)
+    out = {q: np.full((len(progs), n_seg), np.nan) for q in _SEGMENT_END}
+    if len(cases) == len(progs):
+        for c, (tab, prog) in enumerate(zip(cases, progs)):
+            t = tab["time_s"]
+            if "segment" in tab:
+                seg = tab["segment"].astype(int)
+            else:
+                ends = np.array(_segment_bounds(prog))
+                seg = np.searchsorted(ends, t * (1 - 1e-12), side="left")
+            for k in range(len(prog.segments)):
+                idx = np.flatnonzero(seg == k)
+                if idx.size:
+                    for q, (_, col, _, _) in _SEGMENT_END.items():
+                        if col in tab:
+                            out[q][c, k] = tab[col][idx[-1]]
+    return {q: Quantity(out[q], ("case", "segment"), unit, desc + " (analytical model)")
+            for q, (_, _, unit, desc) in _SEGMENT_END.items()}
+
+
+register(Observable("segment_end", "strains and stress at the end of every program segment",
+                    _time_domain, _segment_end_kmc, _segment_end_theory))
+
+
+# --------------------------------------------------------------------------------------------
+# kww
+
+def kww_or_nan(t: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    """tau_c and beta of a KWW fit, NaN where the window does not determine them.
+
+    The same guards as the analytical model's summary: at least KWW_MIN_DECAY of decay,
+    tau_c within KWW_MAX_EXTRAPOLATION of the window end.
+    """
+    from ..theory.analysis import kww_fit
+    from ..theory.protocols import KWW_MAX_EXTRAPOLATION, KWW_MIN_DECAY
+
+    ok = np.isfinite(s) & (t > 0)
+    t, s = t[ok], s[ok]
+    if t.size < 4 or not s[0] > 0 or (s[0] - s[-1]) / s[0] < KWW_MIN_DECAY:
+        return float("nan"), float("nan")
+    try:
+        fit = kww_fit(t, s)
+    except (RuntimeError, ValueError):
+        return float("nan"), float("nan")
+    if fit["tau_c_s"] > KWW_MAX_EXTRAPOLATION * t[-1]:
+        return float("nan"), float("nan")
+    return float(fit["tau_c_s"]), float(fit["beta_KWW"])
+
+
+def _hold(t: np.ndarray, seg: np.ndarray, s: np.ndarray):
+    """Time since the start of the strain hold (segment 0) and its stress."""
+    m = (seg == 0) & np.isfinite(t)
+    return t[m], s[m]
+
+
+def _kww_kmc(run) -> dict[str, Quantity]:
+    t_all, seg_all = run.series("time_s"), run.series("segment")
+    s_all = run.series("stress_MPa_expected")
+    n_case, n_rep = t_all.shape[:2]
+    tau, beta = np.full(n_case, np.nan), np.full(n_case, np.nan)
+    tau_se, beta_se = np.full(n_case, np.nan), np.full(n_case, np.nan)
+    for c in range(n_case):
+        t, _ = _hold(t_all[c, 0], seg_all[c, 0], s_all[c, 0])
+        curves = np.array([_hold(t_all[c, r], seg_all[c, r], s_all[c, r])[1] for r in range(n_rep)])
+        tau[c], beta[c] = kww_or_nan(t, curves.mean(axis=0))
+        if n_rep >= 3 and np.isfinite(tau[c]):      # jackknife over replicas
+            jk = np.array([kww_or_nan(t, np.delete(curves, r, axis=0).mean(axis=0))
+                           for r in range(n_rep)])
+            f = (n_rep - 1) / n_rep
+            tau_se[c] = np.sqrt(f * np.sum((jk[:, 0] - jk[:, 0].mean()) ** 2))
+            beta_se[c] = np.sqrt(f * np.sum((jk[:, 1] - jk[:, 1].mean()) ** 2))
+    return {"kww_tau_c_s": Quantity(tau, ("case",), "s", "KWW relaxation time of the stress "
+                                    "(fit to the kMC replica mean; SE by jackknife)", tau_se),
+            "kww_beta": Quantity(beta, ("case",), "1", "KWW stretching exponent of the stress "
+                                 "(fit to the kMC replica mean; SE by jackknife)", beta_se)}
+
+
+def _kww_theory(view) -> dict[str, Quantity]:
+    cases = theory_cases(view)
+    res = np.array([kww_or_nan(c["time_s"], c["stress_MPa"]) for c in cases]).reshape(-1, 2)
+    return {"kww_tau_c_s": Quantity(res[:, 0], ("case",), "s", "KWW relaxation time of the stress "
+                                    "(analytical model)"),
+            "kww_beta": Quantity(res[:, 1], ("case",), "1", "KWW stretching exponent of the stress "
+                                 "(analytical model)")}
+
+
+register(Observable("kww", "stretched exponential fitted to the stress relaxation",
+                    lambda cfg: isinstance(cfg.protocol, StressRelaxation), _kww_kmc, _kww_theory))
+
+
+# --------------------------------------------------------------------------------------------
+# dma_peaks
+
+def _peaks(T: np.ndarray, E: np.ndarray) -> tuple[float, float]:
+    from ..theory.analysis import loss_features
+
+    ok = np.isfinite(E)
+    if ok.sum() < 3:
+        return float("nan"), float("nan")
+    f = loss_features(T[ok], E[ok])
+    beta = f["beta_T_K"] if f["beta_T_K"] is not None else float("nan")
+    return float(f["alpha_T_K"]), float(beta)
+
+
+def _dma_kmc(run) -> dict[str, Quantity]:
+    from ..kmc.lockin import dma_table
+
+    p = run.cfg.protocol
+    tab = dma_table(run.series, run.setup, temperature_window_K=max(float(p.T_step_K), 0.5))
+    freqs = list(p.frequency_Hz)
+    res = np.full((len(freqs), 2), np.nan)
+    for c, f in enumerate(freqs):
+        m = np.isclose(tab["frequency_Hz"], f)
+        res[c] = _peaks(tab["temperature_K"][m], tab["E_loss_MPa"][m])
+    return _dma_quantities(res, "lock-in E'' of the kMC replica mean")
+
+
+def _dma_theory(view) -> dict[str, Quantity]:
+    feats = view.summary.get("features", [])
+    res = np.array([[f.get("alpha_T_K") if f.get("alpha_T_K") is not None else np.nan,
+                     f.get("beta_T_K") if f.get("beta_T_K") is not None else np.nan]
+                    for f in feats], dtype=float).reshape(-1, 2)
+    return _dma_quantities(res, "analytical model")
+
+
+def _dma_quantities(res: np.ndarray, how: str) -> dict[str, Quantity]:
+    return {"alpha_peak_T_K": Quantity(res[:, 0], ("case",), "K",
+                                       f"temperature of the alpha loss peak ({how})"),
+            "beta_feature_T_K": Quantity(res[:, 1], ("case",), "K", "temperature of the beta "
+                                         f"feature (peak, shoulder or wing) of E'' ({how})")}
+
+
+register(Observable("dma_peaks", "alpha and beta loss-peak temperatures of an isochronal scan",
+                    lambda cfg: isinstance(cfg.protocol, DmaIsochronal), _dma_kmc, _dma_theory))
+
+
+# --------------------------------------------------------------------------------------------
+# stepped_delta
+
+_STEP_Q = {"step_temperature_K": ("temperature_K", "K", "temperature of the relaxation step"),
+           "delta": ("delta", "1", "liquid-like fraction (sigma_0 - sigma_r)/sigma_0 of the step"),
+           "defect_fraction_end": ("defect_fraction", "1",
+                                   "defect fraction at the end of the step"),
+           "chi_mean_end": ("chi_mean", "1", "mean chi of the QPD sites at the end of the step"),
+           "sigma0_MPa": ("sigma0_MPa", "MPa", "first recorded stress of the step"),
+           "run_number": ("run", "1", "1: first run, 2: second run after cooling")}
+
+
+def _stepped_kmc(run) -> dict[str, Quantity]:
+    from ..kmc.aging import STEP_COLUMNS, stepped_delta
+    from ..kmc.replica import TIME_SERIES
+
+    names = [n for n, _, _ in TIME_SERIES]
+    data = np.stack([run.series(n) for n in names], axis=-1)        # (case, rep, sample, var)
+    per = []
+    for r in range(data.shape[1]):
+        table = data[0, r][np.isfinite(data[0, r, :, 0])]
+        per.append(stepped_delta(table, run.setup.programs[0]))
+    n = max(p.shape[0] for p in per)
+    arr = np.full((len(per), n, len(STEP_COLUMNS)), np.nan)
+    for r, p in enumerate(per):
+        arr[r, : p.shape[0]] = p
+    m, se = mean_se(arr, axis=0)
+    return {q: Quantity(m[None, :, STEP_COLUMNS.index(col)], ("case", "step"), unit,
+                        desc + " (kMC replica mean)", se[None, :, STEP_COLUMNS.index(col)])
+            for q, (col, unit, desc) in _STEP_Q.items()}
+
+
+def _stepped_theory(view) -> dict[str, Quantity]:
+    tab = view.tables["theory"]
+    n = tab["temperature_K"].size
+    cols = {"temperature_K": tab["temperature_K"], "delta": tab["delta"],
+            "defect_fraction": np.full(n, np.nan), "chi_mean": np.full(n, np.nan),
+            "sigma0_MPa": tab["sigma0_MPa"], "run": np.ones(n)}
+    return {q: Quantity(np.asarray(cols[col], float)[None, :], ("case", "step"), unit,
+                        desc + " (analytical model, no aging)")
+            for q, (col, unit, desc) in _STEP_Q.items()}
+
+
+register(Observable("stepped_delta", "liquid-like fraction per step of a stepped relaxation",
+                    lambda cfg: isinstance(cfg.protocol, SteppedRelaxation), _stepped_kmc,
+                    _stepped_theory))
+
+
+# --------------------------------------------------------------------------------------------
+# events
+
+def _events_kmc(run) -> dict[str, Quantity]:
+    ev = run.series("events_total")
+    total = float(np.nansum(np.nanmax(ev, axis=-1)))
+    return {"events_total": Quantity(np.asarray(total), (), "1",
+                                     "kMC events of all kinds, all replicas and cases of the run")}
+
+
+register(Observable("events", "kMC events per run", lambda cfg: True, _events_kmc, None))
+
