@@ -27,7 +27,7 @@ from ..config.material import Material
 from ..constants import R_J_PER_MOL_K
 from . import kinetics
 
-__all__ = ["FitResult", "kww_fit", "arrhenius_fit", "chi_from_tan_delta", "loss_features",
+__all__ = ["FitResult", "FitNotDetermined", "kww_fit", "kww_fit_or_reason", "arrhenius_fit", "chi_from_tan_delta", "loss_features",
            "fragility", "tts_shifts", "relaxation_steps"]
 
 
@@ -44,6 +44,18 @@ class FitResult:
         return self.values[key]
 
 
+class FitNotDetermined(RuntimeError):
+    """A fit whose optimum lies on a bound of its parameter range: the data do not fix it.
+
+    A subclass of RuntimeError, so callers that turn a failed fit into "no fit"
+    (NaN) treat it the same way; ``str(exc)`` says which parameter and why.
+    """
+
+
+#: bounds of the KWW fit: beta_KWW in [KWW_BETA_MIN, 1]
+KWW_BETA_MIN = 0.01
+
+
 def kww_fit(t_s, stress_MPa) -> FitResult:
     """Fit ``sigma(t) = sigma0 exp(-(t/tau_c)^beta_KWW)`` ([Duan2022] Eq. 1, docs/model.md E15).
 
@@ -54,6 +66,17 @@ def kww_fit(t_s, stress_MPa) -> FitResult:
     -------
     FitResult
         keys ``sigma0_MPa``, ``tau_c_s``, ``beta_KWW``.
+
+    Raises
+    ------
+    FitNotDetermined
+        When the optimum lies on a bound (beta_KWW = 0.01 or tau_c at 30 decades
+        below the first or 60 above the last time): the stretched exponential is
+        then not determined by the curve (e.g. a small decay spread over the whole
+        window, which only an ever flatter KWW can follow), and a value would be
+        the bound, not a measurement.
+    RuntimeError
+        When the optimiser does not converge.
     """
     t = np.asarray(t_s, dtype=float)
     s = np.asarray(stress_MPa, dtype=float)
@@ -69,8 +92,19 @@ def kww_fit(t_s, stress_MPa) -> FitResult:
         return np.exp(ls0) * np.exp(-np.power(tt / np.exp(ltau), beta))
 
     p0 = [np.log(abs(s0) + 1e-300), np.log(tau_guess), 0.5]
-    bounds = ([-np.inf, np.log(t[0]) - 30, 0.01], [np.inf, np.log(t[-1]) + 60, 1.0])
+    bounds = ([-np.inf, np.log(t[0]) - 30, KWW_BETA_MIN], [np.inf, np.log(t[-1]) + 60, 1.0])
     popt, pcov = curve_fit(model, t, s, p0=p0, bounds=bounds, maxfev=20000)
+    names = ("ln sigma0", "ln tau_c", "beta_KWW")
+    for k in (1, 2):
+        for side, b in (("lower", bounds[0][k]), ("upper", bounds[1][k])):
+            if abs(popt[k] - b) <= 1e-6 * max(1.0, abs(b)):
+                if k == 2 and side == "upper":
+                    continue        # beta = 1 is a Debye decay, a legitimate value
+                raise FitNotDetermined(
+                    f"{names[k]} ended at its {side} bound {np.exp(b) if k == 1 else b:.4g}"
+                    f"{' s' if k == 1 else ''}: the decay ({100 * (1 - s[-1] / s0):.2g} % over "
+                    f"{np.log10(t[-1] / t[0]):.1f} decades) does not determine a stretched "
+                    "exponential")
     perr = np.sqrt(np.clip(np.diag(pcov), 0, None))
     res = s - model(t, *popt)
     sig0, tau = np.exp(popt[0]), np.exp(popt[1])
@@ -79,6 +113,38 @@ def kww_fit(t_s, stress_MPa) -> FitResult:
         stderr={"sigma0_MPa": sig0 * perr[0], "tau_c_s": tau * perr[1], "beta_KWW": perr[2]},
         correlation=_corr(pcov), rms_residual=float(np.sqrt(np.mean(res**2))),
     )
+
+
+def kww_fit_or_reason(t_s, stress_MPa, min_decay: float,
+                      max_extrapolation: float) -> tuple[FitResult | None, str]:
+    """:func:`kww_fit` with the acceptance rules of the protocols, and the reason of a refusal.
+
+    A fit is refused when the curve relaxed by less than ``min_decay`` of its
+    first value, when the optimiser fails or ends on a bound
+    (:class:`FitNotDetermined`), or when tau_c lies more than
+    ``max_extrapolation`` times beyond the last time.
+
+    Returns
+    -------
+    (FitResult or None, str)
+        The fit and ``""``, or None and the reason (for reports: "no fit: <reason>").
+    """
+    t = np.asarray(t_s, dtype=float)
+    s = np.asarray(stress_MPa, dtype=float)
+    decay = (s[0] - s[-1]) / s[0]
+    if decay < min_decay:
+        return None, (f"the stress relaxed by {100 * decay:.3g} % only (< {100 * min_decay:g} %): "
+                      "nothing to fit")
+    try:
+        fit = kww_fit(t, s)
+    except FitNotDetermined as exc:
+        return None, str(exc)
+    except RuntimeError as exc:
+        return None, f"the optimiser did not converge ({exc})"
+    if fit["tau_c_s"] > max_extrapolation * t[-1]:
+        return None, (f"tau_c = {fit['tau_c_s']:.3g} s lies {fit['tau_c_s'] / t[-1]:.3g} times "
+                      f"beyond the window (limit {max_extrapolation:g})")
+    return fit, ""
 
 
 def arrhenius_fit(T_K, tau_s) -> FitResult:
@@ -251,14 +317,17 @@ def tts_shifts(log_f: list[np.ndarray], log_y: list[np.ndarray], ref_index: int)
     return shift
 
 
-def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02) -> list[float]:
+def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02,
+                     count_edge: bool = True) -> list[float]:
     """Times of the distinct decay steps of a relaxation curve.
 
     A step is a peak of ``-d(sigma/sigma0)/d ln t`` (the measure [Hao2023] Fig. 2a
-    uses for tau_1) with a prominence of at least ``min_prominence`` of its
-    maximum; a decay still accelerating at the end of the window counts as a
-    step at the window end. Two entries means a two-step decay (as in
-    [Hao2023] Fig. 1).
+    uses for tau_1) with a prominence of at least ``min_prominence`` of its maximum.
+    With ``count_edge`` (the default, kept for the protocol summaries) a decay
+    still accelerating at the end of the window also counts, as a step at the
+    window end; ``count_edge=False`` counts only steps with their own maximum
+    inside the window (the honest count of the validation suite: an edge is
+    not a step). Two entries means a two-step decay.
     """
     t = np.asarray(t_s, dtype=float)
     s = np.asarray(stress_MPa, dtype=float) / float(stress_MPa[0])
@@ -269,7 +338,7 @@ def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02) -> list[floa
     peaks, _ = find_peaks(rate, prominence=thr)
     steps = [float(t[p]) for p in peaks]
     # a step still under way when the window closes is counted at the window end
-    if rate.size > 2 and rate[-1] > rate[-2] and rate[-1] >= thr:
+    if count_edge and rate.size > 2 and rate[-1] > rate[-2] and rate[-1] >= thr:
         steps.append(float(t[-1]))
     return steps
 
