@@ -516,7 +516,9 @@ def _run_cli_case(argv, fragments, d: Path) -> str:
     err, so = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(so):
         rc = main(argv)
-    e = err.getvalue()
+    # the one-line notice of a cold kernel cache may come first (a fresh checkout's first run)
+    e = "".join(line for line in err.getvalue().splitlines(keepends=True)
+                if not line.startswith("mgmeso: compiling the kMC kernels"))
     assert rc in (0, 2), (argv, rc, e)
     assert "Traceback" not in e, (argv, e)
     assert (d / "afile").read_text() == "the user's file = [\n", argv
