@@ -143,8 +143,10 @@ def summary_lines(result) -> list[str]:
                          f"plastic {_fmt(s['permanent_strain'])}")
     elif k == "stress_relaxation":
         for r in s["temperatures"]:
+            edge = ", still accelerating at the window end" if r["still_accelerating_at_end"] else ""
             lines.append(f"{r['temperature_K']:g} K: sigma {r['stress_first_MPa']:.1f} -> "
-                         f"{r['stress_end_MPa']:.1f} MPa, {r['n_steps']} decay step(s)")
+                         f"{r['stress_end_MPa']:.1f} MPa, {r['n_steps']} decay step(s) with a "
+                         f"maximum inside the window{edge}")
     elif k == "tension":
         lines.append(f"peak stress {s['peak_stress_MPa']:.1f} MPa at strain {s['strain_at_peak']:.4f}; "
                      f"permanent strain {s['permanent_strain']:.4f}; chi up to {s['chi_max']:.4f} "

@@ -323,10 +323,10 @@ def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02,
 
     A step is a peak of ``-d(sigma/sigma0)/d ln t`` (the measure [Hao2023] Fig. 2a
     uses for tau_1) with a prominence of at least ``min_prominence`` of its maximum.
-    With ``count_edge`` (the default, kept for the protocol summaries) a decay
-    still accelerating at the end of the window also counts, as a step at the
-    window end; ``count_edge=False`` counts only steps with their own maximum
-    inside the window (the honest count of the validation suite: an edge is
+    With ``count_edge`` (the default) a decay still accelerating at the end of
+    the window also counts, as a step at the window end; ``count_edge=False``
+    counts only steps with their own maximum inside the window (the honest
+    count, used by the protocol summaries and the validation suite: an edge is
     not a step). Two entries means a two-step decay.
     """
     t = np.asarray(t_s, dtype=float)
