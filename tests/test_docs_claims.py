@@ -30,6 +30,8 @@ REPORT = ROOT / "validation" / "report" / "report.md"
 POINTER = re.compile(r"validation\s+case\s+`([^`]+)`"
                      r"(?:,\s+checks?\s+(`[^`]+`(?:(?:,\s+|\s+and\s+)`[^`]+`)*))?")
 CHECK = re.compile(r"`([^`]+)`")
+# "validation cases `a`, `b` and `c`": every one registered (no checks named)
+CASES = re.compile(r"validation\s+cases\s+(`\w+`(?:(?:,\s+|\s+and\s+)`\w+`)*)")
 SUMMARY_ROW = re.compile(r"^\| \[(\w+)\]\(#\w+\) \|(.*)$")
 PATH = re.compile(r"\bvalidation/([A-Za-z0-9_]+(?:\.[A-Za-z0-9]+)?)")
 
@@ -87,6 +89,14 @@ def test_pointer_names_a_case_and_its_checks(where, case, checks):
         hits = [k for k in known if k == name] or [k for k in known if k.startswith(name)]
         assert len(hits) == 1, (f"{where}: check {name!r} of case {case!r} matches {len(hits)} "
                                 f"checks; its checks are: {known}")
+
+
+def test_lists_of_cases_are_registered():
+    cases = all_cases()
+    bad = [f"{path.name}: {name}" for path in DOCS
+           for m in CASES.finditer(path.read_text(encoding="utf-8"))
+           for name in CHECK.findall(m.group(1)) if name not in cases]
+    assert not bad, bad
 
 
 def test_validation_paths_in_the_docs_exist():
