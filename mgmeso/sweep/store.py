@@ -260,10 +260,13 @@ def write_json_group(path: Path, tables: dict[str, dict[str, np.ndarray]], attrs
         tg = g.create_group(tname)
         for cname, col in cols.items():
             a = np.asarray(col)
-            if a.dtype.kind in "OU":
-                a = a.astype(str)
+            dtype = a.dtype
+            if a.dtype.kind in "OUT":
+                # text (e.g. the reason a fit was refused): zarr's variable-length UTF-8
+                # strings, which have a v3 specification (fixed-length UTF-32 has none)
+                a, dtype = a.astype(str), str
             a = a.reshape(-1)
-            arr = tg.create_array(cname, shape=a.shape, dtype=a.dtype,
+            arr = tg.create_array(cname, shape=a.shape, dtype=dtype,
                                   chunks=(max(a.shape[0], 1),), dimension_names=("row",),
                                   attributes={"_ARRAY_DIMENSIONS": ["row"]})
             arr[...] = a
