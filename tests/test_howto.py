@@ -72,7 +72,8 @@ def test_new_segment_runs_in_the_kmc():
     doc = {"material": "la60ni15al25",
            "protocol": {"kind": "creep", "temperature_K": 430.0, "stress_MPa": 25.0},
            "simulation": {"L": 6, "replicas": 1, "plasticity": "parallel", "coalescence": False,
-                          "footprint_max_sites": 1, "bias_saturation_stress_MPa": 100.0}}
+                          "footprint_max_sites": 1, "bias_law": "linear",
+                          "bias_saturation_stress_MPa": 100.0}}
     base = make_setup(parse_config(doc))
     tables = []
     for prog in (new, old):

@@ -132,10 +132,12 @@ def test_rejuvenation_follows_the_anelastic_work():
     assert res[0.0][0] == 0
 
 
-def test_heal_and_form_kernels_match_the_twin():
+@pytest.mark.parametrize("law", ["linear", "physical"])
+def test_heal_and_form_kernels_match_the_twin(law):
     """Healing (series rule with footprints, and units in equilibrium) and forming are pinned
-    to the pure-Python twin bit for bit, and alpha times likewise."""
+    to the pure-Python twin bit for bit, and alpha times likewise, under both bias laws."""
     series = '''plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\nelimination_factor = 5.0'''
+    series += f'\nbias_law = "{law}"'
     cfg, setup = _setup(T=440.0, seg="hold_strain", segkey="strain = 0.004", rules=series, L=6,
                         het="local")
     r = Replica(setup, 0, np.random.SeedSequence(8))

@@ -56,6 +56,7 @@ footprint_max_sites = 1
 elimination_factor = {elim}
 temperature_slice_K = {slice}
 plastic_drift = {drift}
+bias_law = "linear"
 """
 
 
@@ -182,6 +183,7 @@ seed = 21
 plasticity = "parallel"
 coalescence = false
 footprint_max_sites = 1
+bias_law = "linear"
 '''
 
 

@@ -188,16 +188,17 @@ coalescence = {coal}
 footprint_max_sites = {fp}
 heterogeneity = "{het}"
 footprint_growth = "{growth}"
+bias_law = "{law}"
 {extra}
 '''
 
 
 def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattice="sc", elim=0.0,
                  plast="series", coal="true", fp=6, het="paper", seed=11, growth="every_event",
-                 extra=""):
+                 extra="", law="linear"):
     cfg = parse_config(tomllib.loads(CFG.format(T=T, seg=seg, segkey=segkey, lattice=lattice,
                                                 elim=elim, plast=plast, coal=coal, fp=fp, het=het,
-                                                growth=growth, extra=extra)))
+                                                growth=growth, extra=extra, law=law)))
     setup = make_setup(cfg)
     rep = Replica(setup, 0, np.random.SeedSequence(seed))
     rep._begin_segment()
@@ -213,6 +214,10 @@ def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattic
          extra='chi_radius = 2\nhierarchy_beta_time = "neighbourhood"'),
     dict(plast="parallel", coal="false", fp=1, elim=100.0),       # mean-field with elimination
     dict(seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # strain control
+    # the physical bias law (tanh, a saturation stress per process; docs/kmc_elastic.md)
+    dict(law="physical"),                                         # series, coalescence
+    dict(law="physical", plast="parallel", coal="false", fp=1, elim=100.0),
+    dict(law="physical", seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # Newton stress
 ])
 def test_kernel_matches_python_twin(kw):
     rep, setup = make_replica(**kw)

@@ -64,6 +64,7 @@ plasticity = "{plast}"
 coalescence = {coal}
 footprint_max_sites = 1
 disorder = "{disorder}"
+bias_law = "linear"
 '''
 
 

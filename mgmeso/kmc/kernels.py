@@ -31,7 +31,7 @@ import math
 
 from numba import njit
 
-from .bias import draw_state
+from .bias import draw_state_biased, equilibrium_strain, stress_for_strain
 from .lattice import neighbour
 from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_HIST, N_SUMS,
                      STATUS_EVENTS, STATUS_NO_EVENTS, STATUS_TIME, STATUS_UNLOADED, STRAIN,
@@ -63,11 +63,12 @@ def load_target(t, C):
 @njit(cache=True, inline='always')
 def stress_now(t, C, K):
     """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
-    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event."""
+    sums: the stress at which the matrix and the units in equilibrium carry
+    eps(t) - eps_inelastic (linear law: that over J_inst), an O(1) update per event."""
     x = load_target(t, C)
     if C.law.control == STRESS:
         return x
-    return (x - inelastic(C, K)) / C.calib.J_inst
+    return stress_for_strain(x - inelastic(C, K), C.calib)
 
 
 @njit(cache=True)
@@ -78,8 +79,8 @@ def stress_strain(t, C, K):
     x = load_target(t, C)
     inel = inelastic(C, K)
     if C.law.control == STRESS:
-        return x, x * C.calib.J_inst + inel
-    return (x - inel) / C.calib.J_inst, x
+        return x, equilibrium_strain(x, C.calib) + inel
+    return stress_for_strain(x - inel, C.calib), x
 
 
 @njit(cache=True, inline='always')
@@ -94,8 +95,9 @@ def inelastic(C, K):
 def drift_to(t, C, K):
     """Advance the mean plastic drift of the elim = 3 units from ``K.t[0]`` to ``t``.
 
-    Each such unit deposits plastic units at ``1/tau_max_j`` with mean ``sigma/sig_sat``,
-    so together ``d eps_p/dt = k_fast sigma(t)``. Under stress control that is an integral
+    Each such unit deposits plastic units at ``1/tau_max_j`` with mean ``sigma/sig_sat_p``,
+    so together ``d eps_p/dt = k_fast sigma(t)`` (the linear law; with the physical law the
+    replica uses the drift only where the linearisation is accurate, :mod:`.calibration`). Under stress control that is an integral
     of the known stress; under strain control ``J sigma' = eps'(t) - k_fast sigma`` (a
     Maxwell element with time ``J/k_fast``), solved in closed form for the ramp plus
     oscillation. The drift goes into ``K.frozen``; the caller then sets ``K.t[0] = t``.
@@ -210,7 +212,7 @@ def grow_footprint(j, t, S, C, K):
 
 @njit(cache=True, inline='always')
 def smd_event(j, t, sigma, S, C, K):
-    new = draw_state(K.rng, sigma, C.calib.sig_sat)
+    new = draw_state_biased(K.rng, sigma, C.calib.sig_sat_an, C.calib.bias_law)
     K.work[0] += sigma * C.calib.d_an * (new - S.smd[j]) * C.calib.inv_N
     K.sums[SUM_SMD] += new - S.smd[j]
     S.smd[j] = new
@@ -236,7 +238,7 @@ def annihilation_event(j, t, sigma, S, C, K):
             K.counts[C_NULL] += 1
     else:
         # parallel (mean-field) rule: a plastic unit drawn from the current bias
-        new = draw_state(K.rng, sigma, C.calib.sig_sat)
+        new = draw_state_biased(K.rng, sigma, C.calib.sig_sat_p, C.calib.bias_law)
         K.sums[SUM_PLASTIC] += new
         S.eps_p[j] = float(S.eps_p[j]) + C.calib.d_p * new
         K.counts[C_ANN] += 1
@@ -249,7 +251,7 @@ def do_event(j, t, S, C, K):
     if uniform(K.rng) < S.event_probs[j, 0]:
         annihilation_event(j, t, sigma, S, C, K)
     elif S.elim[j] == 0:
-        new = draw_state(K.rng, sigma, C.calib.sig_sat)
+        new = draw_state_biased(K.rng, sigma, C.calib.sig_sat_beta, C.calib.bias_law)
         K.sums[SUM_BETA] += new - S.beta[j]
         S.beta[j] = new
         K.counts[C_BETA] += 1

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..segments import STRESS
 from . import kernels as kn
-from .bias import p_up
+from .bias import p_plus
 
 __all__ = ["Observable", "Observation", "OBSERVABLES", "register", "unregister", "estimator",
            "TIME_SERIES", "TS_INDEX", "SnapshotField", "SNAPSHOT_REGISTRY",
@@ -189,17 +189,19 @@ def observe(rep) -> np.ndarray:
     K, mat = rep.K, rep.setup.material
     t = rep.t
     sigma, eps = rep._macro(t)
-    p = float(p_up(sigma, rep.setup.sig_sat_MPa))
-    nb, na = rep.equilibrium.counts
     cal = rep.calib
-    xb = 2 * int(rep.obs_rng.binomial(nb, p)) - nb if nb else 0
-    xa = 2 * int(rep.obs_rng.binomial(na, p)) - na if na else 0
+    # equilibrium probabilities of the +1 state of the beta and SMD units (the bias law)
+    p_b = float(p_plus(sigma, cal.sig_sat_beta, cal.bias_law))
+    p_a = float(p_plus(sigma, cal.sig_sat_an, cal.bias_law))
+    nb, na = rep.equilibrium.counts
+    xb = 2 * int(rep.obs_rng.binomial(nb, p_b)) - nb if nb else 0
+    xa = 2 * int(rep.obs_rng.binomial(na, p_a)) - na if na else 0
     e_b = cal.d_beta * (K.sums[kn.SUM_BETA] + xb) / rep.N
     e_a = cal.d_an * (K.sums[kn.SUM_SMD] + xa) / rep.N
     e_p = cal.d_p * K.sums[kn.SUM_PLASTIC] / rep.N + float(K.frozen[0])
     # conditional means of the equilibrium units (Rao-Blackwell: same mean, less noise)
-    eb_x = cal.d_beta * (K.sums[kn.SUM_BETA] + nb * (2 * p - 1)) / rep.N
-    ea_x = cal.d_an * (K.sums[kn.SUM_SMD] + na * (2 * p - 1)) / rep.N
+    eb_x = cal.d_beta * (K.sums[kn.SUM_BETA] + nb * (2 * p_b - 1)) / rep.N
+    ea_x = cal.d_an * (K.sums[kn.SUM_SMD] + na * (2 * p_a - 1)) / rep.N
     if rep.law.control == STRESS:
         s_obs = s_x = sigma
         e_el = s_obs * mat.J_el_per_MPa
@@ -256,13 +258,15 @@ def snapshot(rep) -> dict:
     stream, so that snapshots never change the time series)."""
     S = rep.S
     sigma, _ = rep._macro(rep.t)
-    p = float(p_up(sigma, rep.setup.sig_sat_MPa))
+    cal = rep.calib
     beta = S.beta.copy()
     eq_b = S.elim >= 1
-    beta[eq_b] = np.where(rep.snap_rng.random(int(eq_b.sum())) < p, 1, -1)
+    beta[eq_b] = np.where(rep.snap_rng.random(int(eq_b.sum()))
+                          < float(p_plus(sigma, cal.sig_sat_beta, cal.bias_law)), 1, -1)
     smd = S.smd.copy()
     eq_a = S.elim >= 2
-    smd[eq_a] = np.where(rep.snap_rng.random(int(eq_a.sum())) < p, 1, -1)
+    smd[eq_a] = np.where(rep.snap_rng.random(int(eq_a.sum()))
+                         < float(p_plus(sigma, cal.sig_sat_an, cal.bias_law)), 1, -1)
     out = {"time_s": rep.t}
     out.update({f.name: f.compute(rep, beta, smd) for f in SNAPSHOT_REGISTRY})
     return out

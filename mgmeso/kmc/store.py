@@ -123,7 +123,12 @@ def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool
         "lattice": setup.lattice.name,
         "L": setup.lattice.L,
         "n_sites": setup.lattice.n_sites,
-        "bias_saturation_stress_MPa": setup.sig_sat_MPa,
+        "bias_law": setup.sim.bias_law,
+        "bias_saturation_stress_MPa": setup.sig_sat_MPa if setup.sim.bias_law == "linear" else None,
+        # at the replica's last temperature (the physical law's follow T; None: no such process)
+        "sigma_sat_MPa_case0_rep0": {k: (float(v) if np.isfinite(v) else None) for k, v in (
+            ("beta", r0.calib.sig_sat_beta), ("anelastic", r0.calib.sig_sat_an),
+            ("plastic", r0.calib.sig_sat_p))},
         "elimination_rate_per_s": setup.elim_rate_per_s if np.isfinite(setup.elim_rate_per_s) else None,
         "energy_reference_T_K": setup.T_ref_K,
         "unit_strain_beta_case0_rep0": r0.d_beta,
