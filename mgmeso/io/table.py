@@ -92,9 +92,16 @@ def _jsonable(obj):
 
 
 def read_csv_columns(path: Path) -> dict[str, np.ndarray]:
-    """Read a CSV written by :meth:`Table.to_csv` back into float columns."""
+    """Read a CSV written by :meth:`Table.to_csv` back into float columns (a column that is
+    not numeric, such as the ``case`` labels, as strings)."""
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     names = rows[0]
-    data = np.array(rows[1:], dtype=float) if len(rows) > 1 else np.zeros((0, len(names)))
-    return {n: data[:, i] for i, n in enumerate(names)}
+    cells = np.array(rows[1:], dtype=str).reshape(-1, len(names))
+    out = {}
+    for i, n in enumerate(names):
+        try:
+            out[n] = cells[:, i].astype(float)
+        except ValueError:
+            out[n] = cells[:, i]
+    return out
