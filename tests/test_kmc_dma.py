@@ -149,7 +149,10 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
     out = tmp_path / "lockin.csv"
     assert main(["export", str(store), "--dma", str(out)]) == 0
     head = out.read_text().splitlines()[0].split(",")
-    assert head[:5] == ["temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa", "tan_delta"]
+    # the theory's columns of an isochronal scan, in its order; standard errors as <name>_se
+    assert head[:6] == ["time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+                        "tan_delta"]
+    assert "E_loss_MPa_se" in head and "tan_delta_se" in head
     assert main(["compare", str(cfg), "--out", str(tmp_path / "cmp"), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "E' " in text and (tmp_path / "cmp" / "compare.png").stat().st_size > 20000

@@ -58,7 +58,8 @@ def _check_store_paths(out: Path, arg: str, overwrite: bool, resume: bool) -> No
     # paths the run replaces beside the store: refuse if they hold anything mgmeso did not write
     ckpt, old = checkpoint_dir(out), out.with_name(out.name + ".old")
     for side, why, ours in ((ckpt, "its checkpoints",
-                             lambda d: (d / "run.json").is_file() or not any(d.iterdir())),
+                             lambda d: ((d / "run.json").is_file() or not any(d.iterdir())
+                                        or any(d.glob("case*_rep*.npz*")))),
                             (old, "the old store while it is replaced",
                              lambda d: (d / "zarr.json").is_file())):
         if (side.exists() or side.is_symlink()) and not (side.is_dir() and ours(side)):

@@ -203,7 +203,9 @@ def _restore_all(reps, paths, h: str, restart_damaged: bool, notify, setup) -> N
         # fresh SeedSequence: spawning advances the one the first replica used)
         reps[c][r] = Replica(setup, c, _seeds(setup)[c][r])
         aside = exc.path.with_name(exc.path.name + ".damaged")
-        if exc.path.is_file() or exc.path.is_symlink():
+        if exc.path.exists() or exc.path.is_symlink():
+            if aside.is_dir() and not aside.is_symlink():
+                shutil.rmtree(aside)
             exc.path.replace(aside)
         notify(f"case {c} replica {r} restarts from scratch ({'; '.join(exc.problems)}); the "
                f"damaged file is kept as {aside.name}")
