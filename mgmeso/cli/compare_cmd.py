@@ -93,6 +93,7 @@ def _run_config(args):
     from .info_cmd import versions
     from .run_cmd import _check_store_paths
 
+    args.config = args.source
     cfg = config_from_args(args)
     out_dir = cfg.output_dir(args.out)
     paths = prepare_outputs(out_dir, ["compare.csv", "compare.png"], args.overwrite)

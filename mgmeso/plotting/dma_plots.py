@@ -5,8 +5,8 @@ material), E'' and tan delta on log axes whose limits hold every point drawn (po
 <= 0, which the lock-in of a noisy window can give, cannot be on a log axis: their number
 is said in the panel). Each curve (a frequency of an isochronal scan, a temperature of an
 isothermal sweep) has its colour from a colour bar when there are more than four, a legend
-otherwise; the largest E'' of each curve is marked, and labelled with where it lies when
-there are at most six curves.
+otherwise; the E'' peak of each curve (its largest E'' when that lies inside the range) is
+marked, and labelled with where it lies when there are at most six curves.
 """
 
 from __future__ import annotations
@@ -72,7 +72,9 @@ def draw_dma_panels(axes, tab: dict, curves, E_u: float, *, theory: dict | None 
                                            ("tan_delta", 1.0))):
             y = tab[name][r] / scale
             se = tab[f"{name}_se"][r] / scale
-            kw = dict(fmt="o", ms=2.5, color=col, elinewidth=0.7, capsize=0)
+            # without the model's lines, thin lines join the points of a curve
+            kw = dict(fmt="o-" if theory is None else "o", ms=2.5, lw=0.6, color=col,
+                      elinewidth=0.7, capsize=0)
             axes[k].errorbar(x, y, yerr=np.where(np.isfinite(se), se, 0.0), label=cv.label(), **kw)
             if k:
                 logs[k] += [y, y + np.nan_to_num(se)]
@@ -85,17 +87,17 @@ def draw_dma_panels(axes, tab: dict, curves, E_u: float, *, theory: dict | None 
                 if k:
                     logs[k] += [exact, paper]
         if peaks:
+            # a peak is the largest E'' inside the range (a maximum at its edge is none)
             f = curve_features(tab, cv)
-            if np.isfinite(f["E_loss_max_at"]):
+            if f["E_loss_peak_inside"]:
                 yp = f["E_loss_max_MPa"] / E_u
                 axes[1].plot([f["E_loss_max_at"]], [yp], "v", color=col, ms=7, mec="k", mew=0.6,
                              zorder=5)
                 if len(curves) <= _MAX_PEAK_LABELS:
                     unit = "K" if x_name == "temperature_K" else "Hz"
-                    edge = "" if f["E_loss_peak_inside"] else " (edge)"
-                    axes[1].annotate(f"{f['E_loss_max_at']:.4g} {unit}{edge}",
-                                     (f["E_loss_max_at"], yp), textcoords="offset points",
-                                     xytext=(0, 7), ha="center", fontsize=7, color="k")
+                    axes[1].annotate(f"{f['E_loss_max_at']:.4g} {unit}", (f["E_loss_max_at"], yp),
+                                     textcoords="offset points", xytext=(0, 8), ha="center",
+                                     fontsize=7, color="k")
     for k in (1, 2):
         axes[k].set_yscale("log")
         hidden = _log_limits(axes[k], logs[k])
@@ -109,7 +111,7 @@ def draw_dma_panels(axes, tab: dict, curves, E_u: float, *, theory: dict | None 
     for ax in axes:
         if not iso:
             ax.set_xscale("log")
-        ax.grid(alpha=0.3, which="both" if not iso else "major")
+        ax.grid(alpha=0.3)
     return colours, cmap, norm
 
 
@@ -122,7 +124,7 @@ def _key(fig, axes, curves, cmap, norm, theory: bool) -> None:
     if theory:
         styles += [Line2D([], [], color="0.3", ls="-", label="exact form"),
                    Line2D([], [], color="0.3", ls="--", label="paper form")]
-    styles.append(Line2D([], [], color="0.3", marker="v", mec="k", ls="none", label="largest E''"))
+    styles.append(Line2D([], [], color="0.3", marker="v", mec="k", ls="none", label="E'' peak"))
     if len(curves) <= _MAX_LEGEND:
         handles, _ = axes[0].get_legend_handles_labels()
         axes[0].legend(handles=handles + styles, fontsize=7, ncol=2)
@@ -134,11 +136,21 @@ def _key(fig, axes, curves, cmap, norm, theory: bool) -> None:
                      label="frequency (Hz)" if iso else "temperature (K)")
 
 
+def _scan(data) -> str:
+    """What the run did, from its stored config (a title may predate --set overrides)."""
+    p = data.config.protocol
+    if data.protocol == "dma_isochronal":
+        f = ", ".join(f"{x:g}" for x in p.frequency_Hz)
+        return (f"{f} Hz, {p.T_start_K:g}-{p.T_end_K:g} K at {p.heating_rate_K_per_min:g} K/min")
+    return (f"{p.f_min_Hz:g}-{p.f_max_Hz:g} Hz at {p.T_start_K:g}-{p.T_end_K:g} K "
+            f"(every {p.T_step_K:g} K)")
+
+
 def _title(fig, data, extra: str) -> None:
     a = data.attrs
     title = a.get("title") or data.config.title or "kMC DMA run"
     fig.suptitle(f"{title}\nkMC {a['lattice']} L = {a['L']}, {a['replicas']} replicas, seed "
-                 f"{a['seed']}; {extra}", fontsize=9)
+                 f"{a['seed']}: {_scan(data)}\n{extra}", fontsize=9)
 
 
 def plot_dma_run(data, *, window_K: float | None = None, fig=None):

@@ -50,7 +50,8 @@ class Panel:
 def run_panels(data) -> list[Panel]:
     """The panels of a time-domain store, from its observables (registry metadata in the
     store): strain and its components; stresses (MPa); temperatures (K) if they change;
-    cumulative event counts (log); then one panel per other observable that changes. The
+    cumulative event counts (log; kinds that never happened are left out); then one panel
+    per other observable that changes in time (one fixed per replica is no curve). The
     ``*_expected`` twins (same mean) and the segment index (dotted lines) are not drawn."""
     g = data.group
     names = data.time_series
@@ -59,15 +60,23 @@ def run_panels(data) -> list[Panel]:
     desc = {n: g[n].attrs.get("description", n) for n in names}
 
     def varies(n):
+        """Changes in time in some replica (a value fixed per replica is no curve)."""
         x = data.series(n)
-        x = x[np.isfinite(x)]
-        return x.size > 0 and np.ptp(x) > 0
+        if not np.isfinite(x).any():
+            return False
+        with np.errstate(invalid="ignore"):
+            span = np.nanmax(x, axis=-1) - np.nanmin(x, axis=-1)
+        scale = max(float(np.nanmax(np.abs(x))), 1e-300)
+        return bool(np.nanmax(span) > 1e-9 * scale)
+
+    def positive(n):
+        return bool(np.nanmax(data.series(n)) > 0)
 
     drawn = [n for n in names if n not in twins and n not in ("time_s", "segment")]
     strain = [n for n in drawn if (n == "strain" or n.startswith("strain_")) and unit[n] == "1"]
     stress = [n for n in drawn if unit[n] == "MPa"]
     temps = [n for n in drawn if unit[n] == "K" and varies(n)]
-    events = [n for n in drawn if n.startswith("events_") and varies(n)]
+    events = [n for n in drawn if n.startswith("events_") and varies(n) and positive(n)]
     panels = [Panel("strain and its components", "strain", strain),
               Panel("stress", "stress (MPa)", stress)]
     if temps:
