@@ -103,12 +103,12 @@ def test_dma_mean_field_matches_exact_form():
     E = window_average(model, d["temperature_K"], d["window_K"])    # the lock-in's estimand
     th = {"E_storage_MPa": E.real, "E_loss_MPa": E.imag}
     assert np.allclose(d["window_K"], 2.0)
-    z1 = (d["E_storage_MPa"] - th["E_storage_MPa"]) / d["E_storage_se_MPa"]
-    z2 = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_se_MPa"]
+    z1 = (d["E_storage_MPa"] - th["E_storage_MPa"]) / d["E_storage_MPa_se"]
+    z2 = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_MPa_se"]
     assert d["temperature_K"].size == 4       # 2 K windows after the first cycle
     assert np.all(np.abs(z1) < 3) and np.all(np.abs(z2) < 3), (z1, z2)
     # and the SE is informative: below 3 % of E''
-    assert np.all(d["E_loss_se_MPa"] < 0.03 * th["E_loss_MPa"])
+    assert np.all(d["E_loss_MPa_se"] < 0.03 * th["E_loss_MPa"])
 
 
 def test_slices_converge():
@@ -116,7 +116,7 @@ def test_slices_converge():
     a, _ = _lockin(_cfg(slice=2.0, reps=8))
     b, _ = _lockin(_cfg(slice=0.5, reps=8))
     diff = np.abs(a["E_loss_MPa"] - b["E_loss_MPa"])
-    assert np.all(diff < 3 * np.hypot(a["E_loss_se_MPa"], b["E_loss_se_MPa"]))
+    assert np.all(diff < 3 * np.hypot(a["E_loss_MPa_se"], b["E_loss_MPa_se"]))
 
 
 def test_elimination_against_full_simulation():
@@ -125,7 +125,7 @@ def test_elimination_against_full_simulation():
     elim, _ = _lockin(_cfg(elim=20, reps=12, T0=350.0, T1=356.0, seed=2))
     for n in ("E_storage", "E_loss"):
         diff = full[f"{n}_MPa"] - elim[f"{n}_MPa"]
-        assert np.all(np.abs(diff) < 3 * np.hypot(full[f"{n}_se_MPa"], elim[f"{n}_se_MPa"]))
+        assert np.all(np.abs(diff) < 3 * np.hypot(full[f"{n}_MPa_se"], elim[f"{n}_MPa_se"]))
 
 
 def test_plastic_drift_against_annihilation_events():
@@ -136,8 +136,8 @@ def test_plastic_drift_against_annihilation_events():
     drift, _ = _lockin(_cfg(drift="true", seed=2, **kw), window=4.0)
     for n in ("E_storage", "E_loss"):
         diff = events[f"{n}_MPa"] - drift[f"{n}_MPa"]
-        assert np.all(np.abs(diff) < 3 * np.hypot(events[f"{n}_se_MPa"], drift[f"{n}_se_MPa"]))
-    assert np.all(drift["E_loss_se_MPa"] < events["E_loss_se_MPa"])   # the drift has no deposit noise
+        assert np.all(np.abs(diff) < 3 * np.hypot(events[f"{n}_MPa_se"], drift[f"{n}_MPa_se"]))
+    assert np.all(drift["E_loss_MPa_se"] < events["E_loss_MPa_se"])   # the drift has no deposit noise
 
 
 def test_cli_dma_run_export_and_compare(tmp_path, capsys):
@@ -150,7 +150,10 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
     out = tmp_path / "lockin.csv"
     assert main(["export", str(store), "--dma", str(out)]) == 0
     head = out.read_text().splitlines()[0].split(",")
-    assert head[:5] == ["temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa", "tan_delta"]
+    # the theory's columns of an isochronal scan, in its order; standard errors as <name>_se
+    assert head[:6] == ["time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+                        "tan_delta"]
+    assert "E_loss_MPa_se" in head and "tan_delta_se" in head
     assert main(["compare", str(cfg), "--out", str(tmp_path / "cmp"), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "E' " in text and (tmp_path / "cmp" / "compare.png").stat().st_size > 20000

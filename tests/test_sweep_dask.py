@@ -119,7 +119,11 @@ def _assert_stores_equal(a: Path, b: Path, ids: list[str]) -> None:
         for name in names_a:
             xa, xb = np.asarray(ga[name][...]), np.asarray(gb[name][...])
             assert xa.dtype == xb.dtype and xa.shape == xb.shape, (rid, name)
-            assert np.array_equal(xa.view(np.uint8), xb.view(np.uint8)), (rid, name)
+            if xa.dtype.kind in "OUT":      # labels (strings)
+                assert np.array_equal(xa, xb), (rid, name)
+            else:
+                assert np.array_equal(np.atleast_1d(xa).view(np.uint8),
+                                      np.atleast_1d(xb).view(np.uint8)), (rid, name)
 
 
 def _kill_resume(tmp_path: Path, sweep_toml: Path, executor_args: list[str],

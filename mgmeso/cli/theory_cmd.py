@@ -1,7 +1,8 @@
 """``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite] [--set KEY=VALUE ...]``.
 
 Evaluates the config's protocol with the analytical model and writes
-``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``), the
+``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``; for a protocol the kMC
+runs as several cases, a first column ``case`` with the labels ``mgmeso export`` uses), the
 summary ``DIR/theory.json`` and, with ``--plot``, ``DIR/theory.png``.
 ``theory.json`` lists the files written (``files``): with ``--overwrite``, the
 files an earlier run listed there and this run does not write are removed, so
@@ -14,6 +15,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from ..io.files import prepare_outputs, remove_stale
 from ..io.table import Table
@@ -72,9 +75,10 @@ def run(args) -> int:
                                          "strain" if name == "theory" else f"strain of {name}")]
                 if w]
     written = []
+    labels = _case_labels(cfg)
     for name, table in result.tables.items():
         p = out_dir / f"{name}.csv"
-        table.to_csv(p)
+        _with_case_column(table, labels).to_csv(p)
         written.append(p)
     if plot:
         from ..plotting.theory_plots import plot_theory
@@ -100,6 +104,30 @@ def run(args) -> int:
     for p in removed:
         print(f"removed {p} (written by an earlier run, not by this one)")
     return 0
+
+
+def _case_labels(cfg) -> list[str]:
+    """Labels of the kMC cases of the protocol (several: the CSVs get a ``case`` column)."""
+    p = cfg.protocol
+    if not getattr(p, "runs_in_kmc", False):
+        return []
+    try:
+        return [label for label, _ in p.kmc_cases()]
+    except Exception:  # noqa: BLE001 - a protocol the kMC cannot compile has no kMC cases
+        return []
+
+
+def _with_case_column(table: Table, labels: list[str]) -> Table:
+    """``table`` with the kMC's ``case`` label first, where each row belongs to one case (the
+    cases are frequencies "<f> Hz" or temperatures "<T> K", as ``mgmeso export`` labels them)."""
+    if len(labels) < 2 or "case" in table.columns:
+        return table
+    for col, unit in (("frequency_Hz", "Hz"), ("temperature_K", "K")):
+        if col in table.columns:
+            lab = np.array([f"{v:g} {unit}" for v in table[col]], dtype=str)
+            if lab.size and set(lab) <= set(labels):
+                return Table({"case": lab, **table.columns}, table.meta)
+    return table
 
 
 def _fmt(x, unit="", digits=4):

@@ -68,19 +68,21 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
 
     Returns
     -------
-    dict of arrays: ``temperature_K, frequency_Hz, E_storage_MPa, E_loss_MPa, tan_delta`` and
-    ``E_storage_se_MPa, E_loss_se_MPa, tan_delta_se, n_replicas`` and ``window_K`` (the
+    dict of arrays: ``time_s`` (mid-time of the window), ``temperature_K, frequency_Hz,
+    E_storage_MPa, E_loss_MPa, tan_delta`` and
+    ``E_storage_MPa_se, E_loss_MPa_se, tan_delta_se, n_replicas``, ``window_K`` (the
     temperature span of each window; a fit of one phasor over a window estimates the
-    window average of E*, so compare with the model averaged over the same span).
+    window average of E*, so compare with the model averaged over the same span) and
+    ``case`` (the case index, int).
     """
     t_all = series("time_s")
     s_all = series("stress_MPa_expected")
     e_all = series("strain_expected")
     T_all = series("temperature_K")
     seg_all = series("segment")
-    rows = {k: [] for k in ("temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
-                            "tan_delta", "E_storage_se_MPa", "E_loss_se_MPa", "tan_delta_se",
-                            "n_replicas", "window_K")}
+    rows = {k: [] for k in ("time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+                            "tan_delta", "E_storage_MPa_se", "E_loss_MPa_se", "tan_delta_se",
+                            "n_replicas", "window_K", "case")}
     for c, prog in enumerate(setup.programs):
         t_start = 0.0
         for k, seg in enumerate(prog.segments):
@@ -95,7 +97,7 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             else:
                 cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
                 span_K = 0.0
-            per_rep, temps = [], None
+            per_rep, temps, mids = [], None, None
             for r in range(t_all.shape[1]):
                 sel = (seg_all[c, r] == k) & np.isfinite(t_all[c, r])
                 if sel.sum() < 6:
@@ -106,6 +108,7 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
                 per_rep.append(E)
                 if temps is None:
                     temps = np.interp(tm, t, T_all[c, r][sel])
+                    mids = tm
             if not per_rep:
                 continue
             n = min(len(E) for E in per_rep)
@@ -116,18 +119,22 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             se_i = Es.imag.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
             td = Es.imag / Es.real
             se_td = td.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
+            rows["time_s"] += list(mids[:n])
             rows["temperature_K"] += list(temps[:n])
             rows["frequency_Hz"] += [seg.frequency_Hz] * n
             rows["E_storage_MPa"] += list(m.real)
             rows["E_loss_MPa"] += list(m.imag)
             rows["tan_delta"] += list(m.imag / m.real)
-            rows["E_storage_se_MPa"] += list(se_r)
-            rows["E_loss_se_MPa"] += list(se_i)
+            rows["E_storage_MPa_se"] += list(se_r)
+            rows["E_loss_MPa_se"] += list(se_i)
             rows["tan_delta_se"] += list(se_td)
             rows["n_replicas"] += [R] * n
             rows["window_K"] += [span_K] * n
+            rows["case"] += [c] * n
             t_start += seg.duration_s
-    return {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    out = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    out["case"] = out["case"].astype(int)
+    return out
 
 
 def window_average(model, temperature_K, window_K, n: int = 9):
