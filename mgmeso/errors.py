@@ -49,4 +49,5 @@ class OutputExistsError(UserError):
 
 class ModelRangeError(UserError, RuntimeError):
     """The model cannot be evaluated for these inputs: a numerical failure far outside the range
-    it describes (e.g. strains of thousands). Also a RuntimeError for code that catches those."""
+    it describes (e.g. strains of thousands). Also a RuntimeError for code that catches those.
+    """

@@ -14,5 +14,6 @@ def temperature_grid(start_K: float, end_K: float, step_K: float) -> np.ndarray:
 
 def log_sample_count(t_first_s: float, t_end_s: float, points_per_decade: int) -> int:
     """Number of log-spaced sample times from ``t_first_s`` to ``t_end_s`` at
-    ``points_per_decade`` (both ends included)."""
+    ``points_per_decade`` (both ends included).
+    """
     return int(np.ceil(np.log10(t_end_s / t_first_s) * points_per_decade)) + 1

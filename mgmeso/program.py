@@ -99,7 +99,8 @@ def free_program(p) -> LoadingProgram:
 
 def compile_protocol(protocol, temperature_K: float | None = None) -> LoadingProgram:
     """Segments of a time-domain protocol (``StressRelaxation``: at ``temperature_K``, default
-    its first temperature)."""
+    its first temperature).
+    """
     return protocol.loading_program(temperature_K)
 
 
@@ -132,7 +133,8 @@ def dma_isothermal_cases(p, cycles_per_frequency: float = 6.0,
 
 def compile_dma(protocol, **kw) -> list[tuple[str, LoadingProgram]]:
     """kMC loading programs of a DMA protocol: one case per frequency (isochronal scan while
-    heating) or per temperature (isothermal sweep)."""
+    heating) or per temperature (isothermal sweep).
+    """
     return protocol.kmc_cases(**kw)
 
 
@@ -152,7 +154,8 @@ def compile_stepped(p) -> LoadingProgram:
     """kMC program of [Duan2022]'s stepped relaxation: at each temperature a strain step held
     ``hold_s``, unloading to zero stress, and ``STEP_CHANGE_S`` of heating to the next step. With
     ``second_run_cooling_K_per_min`` > 0 the sample is then cooled to ``T_start_K`` at that rate
-    and the whole series is run again (the "relaxed state" of [Duan2022])."""
+    and the whole series is run again (the "relaxed state" of [Duan2022]).
+    """
     segs = _stepped_run(p)
     if p.second_run_cooling_K_per_min > 0:
         segs.append(Temperature(to_K=p.T_start_K, rate_K_per_min=p.second_run_cooling_K_per_min,
@@ -166,7 +169,8 @@ def compile_training(p, samples: int = 400) -> list[tuple[str, LoadingProgram]]:
     reference (same heating and cooling, no load): cyclic strain while heating to ``T_end_K``,
     then cooling to ``T_start_K`` at zero stress, and optionally a 1 Hz DMA scan to
     ``post_scan_T_end_K`` or a creep test (heating to ``post_creep_temperature_K``, a hold at
-    zero stress, creep at ``post_creep_stress_MPa``; [Zhang2023] Sec. 2.2). ``samples`` samples over the heating."""
+    zero stress, creep at ``post_creep_stress_MPa``; [Zhang2023] Sec. 2.2). ``samples`` samples over the heating.
+    """
     heat_s = _minutes(p.T_end_K - p.T_start_K, p.heating_rate_K_per_min)
     # release to zero stress for 1 s, then cool at zero stress
     after = (HoldStress(stress_MPa=0.0, duration_s=1.0, samples=1),

@@ -62,7 +62,8 @@ def main() -> None:
 
 def _measured(fn):
     """Result, wall time (s) of a plain run, and the allocation peak (MB) of a second, traced run
-    (tracemalloc slows allocation-heavy code such as reading a file many times over)."""
+    (tracemalloc slows allocation-heavy code such as reading a file many times over).
+    """
     t0 = time.perf_counter()
     out = fn()
     wall = time.perf_counter() - t0

@@ -315,7 +315,8 @@ def _alarm(signum, frame):
 
 def run_case(data: bytes, tmp: Path, names: set[str] | None, timeout_s: int = 0) -> str:
     """Run ``mgmeso theory`` on one config file; check the contract; return 'ok', 'error' or
-    'timeout' (a valid config whose evaluation took longer than ``timeout_s``)."""
+    'timeout' (a valid config whose evaluation took longer than ``timeout_s``).
+    """
     path = tmp / "cfg.toml"
     path.write_bytes(data)
     out = tmp / "out"

@@ -121,7 +121,8 @@ def test_isothermal_sweeps_and_master_curve():
 
 def test_stepped_relaxation_liquid_like_fraction():
     """[Duan2022], discussion of Figs. 2, 3: delta < 15 % below 0.7 T_alpha, full relaxation near
-    0.93-0.94 T_alpha; d delta/dT peaks near 0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K ([Duan2022] Fig. 1)."""
+    0.93-0.94 T_alpha; d delta/dT peaks near 0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K ([Duan2022] Fig. 1).
+    """
     r = evaluate(load_config(CONFIGS / "la60_stepped_relaxation.toml"))
     t = r.tables["theory"]
     T, d = t["temperature_K"], t["delta"]

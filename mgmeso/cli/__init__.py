@@ -40,7 +40,8 @@ def _without_synopsis(doc: str) -> str:
 
 def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
     """Give every subcommand's --help a description: its one-line help, then the docstring of
-    the module that implements it (registrations only pass ``help=``)."""
+    the module that implements it (registrations only pass ``help=``).
+    """
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
             continue
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _quiet_broken_pipe() -> int:
     """The reader of our stdout went away (``| head``): stop without a traceback. Python would
-    flush stdout again at exit and fail once more, so point it at /dev/null first."""
+    flush stdout again at exit and fail once more, so point it at /dev/null first.
+    """
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

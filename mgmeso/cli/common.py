@@ -29,7 +29,8 @@ def add_set_option(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args):
     """The config of ``args.config`` with ``--seed``, ``--replicas`` and ``--set`` applied, all
-    validated exactly like keys written in the file."""
+    validated exactly like keys written in the file.
+    """
     overrides: list[Override] = []
     seed = getattr(args, "seed", None)
     if seed is not None:
@@ -65,7 +66,8 @@ def output_label(cli_value, cfg) -> str:
 
 def warn_if_jit_cold(quiet: bool = False) -> bool:
     """Say so on stderr when the kMC kernels have no compiled cache yet (the first run compiles
-    them for a minute or more, while a progress bar would sit at 0 %). Returns whether it was cold."""
+    them for a minute or more, while a progress bar would sit at 0 %). Returns whether it was cold.
+    """
     try:
         from ..kmc import kernels
 

@@ -133,9 +133,9 @@ def run_sweep_cmd(args) -> int:
 def collect(args) -> int:
     from ..io.files import check_writable
     from ..io.table import Table
+    from ..sweep import analyses as _studies  # noqa: F401  (registers the study analyses)
     from ..sweep.analyses import ANALYSES
     from ..sweep.collect import SweepData, sweep_table
-    from ..sweep import analyses as _studies  # noqa: F401  (registers the study analyses)
 
     sd = SweepData(args.collect)
     if args.csv:

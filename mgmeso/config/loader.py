@@ -17,10 +17,10 @@ the allowed range and why.
 from __future__ import annotations
 
 import os
-from importlib import resources
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 

@@ -35,7 +35,8 @@ class Override:
 def parse_set(text: str) -> Override:
     """``KEY=VALUE`` of ``--set``: the value is read as a TOML value (``8``, ``1e-3``,
     ``true``, ``[1.0, 2.0]``, ``"text"``); anything that is not valid TOML is taken
-    as a string (``--set material=la60ni15al25``)."""
+    as a string (``--set material=la60ni15al25``).
+    """
     origin = f"--set {text}"
     key, eq, raw = text.partition("=")
     key = key.strip()

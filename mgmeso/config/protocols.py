@@ -52,7 +52,8 @@ def _grid(start_name, start, end_name, end, step_name, step, max_points=100_000)
 
 class _Protocol:
     """What every protocol does besides holding its keys: the loading programs it compiles to
-    (:mod:`mgmeso.program`), one per kMC case."""
+    (:mod:`mgmeso.program`), one per kMC case.
+    """
 
     #: the kMC engine runs this protocol (a theory-only protocol sets False)
     runs_in_kmc = True

@@ -86,7 +86,8 @@ def _tts(ds: Dataset) -> dict | None:
 @contextlib.contextmanager
 def _guard(out: dict, what: str):
     """A derived fit the data do not allow is skipped with a note, not a crash of the whole fit:
-    these are side results computed from the raw data (degenerate temperatures, a flat curve)."""
+    these are side results computed from the raw data (degenerate temperatures, a flat curve).
+    """
     try:
         with np.errstate(all="ignore"):
             yield

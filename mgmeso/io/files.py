@@ -41,7 +41,8 @@ def _show(path) -> str:
 
 def _probe(directory: Path, path: Path, arg: str) -> None:
     """Create and remove a temporary directory in ``directory``: the only sure test that we can
-    write there (permissions, read-only file systems, /proc)."""
+    write there (permissions, read-only file systems, /proc).
+    """
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".mgmeso-probe-", dir=directory))
     except OSError as exc:
@@ -101,7 +102,8 @@ def check_output_dir(path, arg: str = "--out") -> Path:
 
 def check_output_file(path, overwrite: bool, arg: str = "--out") -> Path:
     """Validate an output *file*: a regular file may be replaced with ``overwrite``; a directory
-    or a device never is (``--overwrite`` replaces files only)."""
+    or a device never is (``--overwrite`` replaces files only).
+    """
     p = _check_text(path, arg)
     if p.exists() or p.is_symlink():
         if p.is_dir():
@@ -165,7 +167,8 @@ def prepare_outputs(out_dir: Path, names: Iterable[str], overwrite: bool,
                     arg: str = "--out") -> list[Path]:
     """Output paths in ``out_dir``, after checking the directory and that no file would be
     overwritten. The directory is created when the first file is written (no empty directory
-    is left when the work fails)."""
+    is left when the work fails).
+    """
     out_dir = check_output_dir(out_dir, arg)
     paths = [out_dir / n for n in names]
     check_writable(paths, overwrite, arg)
@@ -174,7 +177,8 @@ def prepare_outputs(out_dir: Path, names: Iterable[str], overwrite: bool,
 
 def remove_stale(out_dir: Path, previous: Iterable[str], written: Iterable[str]) -> list[Path]:
     """Remove files an earlier run listed in its manifest (``previous``) that this run did not
-    write: only regular files directly in ``out_dir``. Returns the removed paths."""
+    write: only regular files directly in ``out_dir``. Returns the removed paths.
+    """
     keep = set(written)
     removed = []
     for name in previous:

@@ -253,7 +253,8 @@ SNAPSHOT_FIELDS: Sequence = SNAPSHOT_REGISTRY.view()
 
 def snapshot(rep) -> dict:
     """Site fields at the current time (units in equilibrium drawn now, from the snapshot
-    stream, so that snapshots never change the time series)."""
+    stream, so that snapshots never change the time series).
+    """
     S = rep.S
     sigma, _ = rep._macro(rep.t)
     p = float(p_up(sigma, rep.setup.sig_sat_MPa))

@@ -35,7 +35,8 @@ def _bonds(lat: Lattice):
 
 def site_graph(field: np.ndarray, lat: Lattice) -> nx.Graph:
     """Graph of the occupied sites of ``field``; edge attribute ``shift`` is the cell shift
-    from the smaller to the larger site index (unwrapped, in cells along each lattice vector)."""
+    from the smaller to the larger site index (unwrapped, in cells along each lattice vector).
+    """
     occ = np.asarray(field, dtype=bool).reshape(-1)
     g = nx.Graph()
     g.add_nodes_from(np.flatnonzero(occ).tolist())

@@ -76,7 +76,8 @@ def backward_offsets(offsets: np.ndarray) -> np.ndarray:
 @njit(cache=True, inline="always")
 def _wrap(c, n):
     """Coordinate c (one step outside [0, n) at most) folded into the box, and the box image
-    it came from (-1, 0 or +1)."""
+    it came from (-1, 0 or +1).
+    """
     if c < 0:
         return c + n, -1
     if c >= n:

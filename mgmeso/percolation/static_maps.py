@@ -40,7 +40,8 @@ __all__ = ["SiteMap", "StaticMap", "DeformationMap", "static_map", "deformation_
 @dataclass(frozen=True)
 class SiteMap:
     """One map of liquid-like sites: what :func:`~mgmeso.plotting.percolation_plots.plot_site_map`
-    draws. ``liquid`` and ``qpd`` are bool[N] site fields of ``lattice``."""
+    draws. ``liquid`` and ``qpd`` are bool[N] site fields of ``lattice``.
+    """
 
     lattice: Lattice
     liquid: np.ndarray
@@ -87,7 +88,8 @@ def with_overrides(config, lattice: str | None = None, L: int | None = None,
 
 def site_threshold(lattice: str, p_c: float | None = None) -> tuple[float | None, str | None]:
     """(threshold, its source): ``p_c`` if given, else the registry's literature value, else
-    ``(None, None)``."""
+    ``(None, None)``.
+    """
     if p_c is not None:
         if not 0.0 < p_c < 1.0:
             raise UserError(f"p_c = {p_c:g}: must be in (0, 1) (a site threshold is a probability)")
@@ -217,7 +219,8 @@ class StaticMap:
 
 def _ladder(cfg, temps_map) -> np.ndarray:
     """Default temperature grid: the stepped-relaxation steps (else 300 K in 3 K steps) up to at
-    least Tg + 80 K and the highest map temperature."""
+    least Tg + 80 K and the highest map temperature.
+    """
     from ..config import SteppedRelaxation
 
     p = cfg.protocol if isinstance(cfg.protocol, SteppedRelaxation) else None
@@ -278,7 +281,8 @@ def static_map(config, *, windows_s=None, temperatures_K=None, p_c: float | None
 @dataclass(frozen=True)
 class DeformationMap:
     """Result of :func:`deformation_map`: ``table`` has ``strain_rate_per_s, window_s,
-    T_static_K, T_spectral_K`` (NaN where the fraction does not reach p_c on the grid)."""
+    T_static_K, T_spectral_K`` (NaN where the fraction does not reach p_c on the grid).
+    """
 
     FILES = ("deformation_map.csv", "deformation_map.png", "deformation_map.json")
 

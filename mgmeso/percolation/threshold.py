@@ -163,7 +163,8 @@ class ThresholdEstimate:
 
     def curve_table(self, points: int = 201) -> Table:
         """Smoothed wrapping probability of every size on a grid holding 99 % of all onsets:
-        ``occupation_p, wrapping_probability_L<L>, ...``."""
+        ``occupation_p, wrapping_probability_L<L>, ...``.
+        """
         allp = np.concatenate([combine(o, self.criterion) for o in self.onsets.values()])
         lo, hi = np.percentile(allp, [0.5, 99.5])
         p = np.linspace(lo, hi, points)

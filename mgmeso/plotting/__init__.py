@@ -99,7 +99,8 @@ def save(fig, path, *, overwrite: bool = False, dpi: int = 130, close: bool = Tr
 
 def save_figure(fig, path, dpi: int = 130) -> None:
     """Older name of :func:`save` for callers that checked their outputs already: writes over an
-    existing file and closes the figure."""
+    existing file and closes the figure.
+    """
     save(fig, path, overwrite=True, dpi=dpi)
 
 

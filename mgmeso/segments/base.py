@@ -67,7 +67,8 @@ class Law(NamedTuple):
 @dataclass(frozen=True)
 class Ramp:
     """A temperature ramp from ``T0_K`` at ``t0_s`` at ``rate_K_per_s`` (signed) for
-    ``duration_s``, towards ``T1_K``."""
+    ``duration_s``, towards ``T1_K``.
+    """
 
     T0_K: float
     rate_K_per_s: float
@@ -93,7 +94,8 @@ class Start:
 
 def sample_offsets(n: int, spacing: str, duration_s: float, t_first_s: float) -> np.ndarray:
     """``n`` sample times from a segment start (s), ending at ``duration_s``: log-spaced from
-    ``t_first_s`` (``spacing = "log"``) or evenly spaced."""
+    ``t_first_s`` (``spacing = "log"``) or evenly spaced.
+    """
     if spacing == "log" and duration_s > t_first_s and n > 1:
         return np.geomspace(t_first_s, duration_s, n)
     return np.linspace(duration_s / n, duration_s, n)
@@ -115,7 +117,8 @@ class Segment:
     # -- what it does --------------------------------------------------------------
     def duration(self, strain: float, T_K: float) -> float | None:
         """Duration (s) from the strain and temperature at its start; None if the segment
-        ends on an event (zero stress), see :meth:`estimated_duration`."""
+        ends on an event (zero stress), see :meth:`estimated_duration`.
+        """
         raise NotImplementedError
 
     def law(self, start: Start) -> Law:
@@ -128,7 +131,8 @@ class Segment:
 
     def held_temperature_K(self, T_K: float) -> float:
         """Temperature held during the segment when it has no ramp, from the one at its start
-        (a temperature step changes it)."""
+        (a temperature step changes it).
+        """
         return T_K
 
     def end_temperature_K(self, T_K: float) -> float:
@@ -146,7 +150,8 @@ class Segment:
 
     def resolution_time(self, strain: float, t_first_s: float) -> float:
         """Shortest time (s) the segment resolves, from the total strain at its start: units
-        much faster than this can follow the load in local equilibrium."""
+        much faster than this can follow the load in local equilibrium.
+        """
         return math.inf
 
     def peak_stress_MPa(self, E_unrelaxed_MPa: float) -> float:
@@ -155,12 +160,14 @@ class Segment:
 
     def held_stress_MPa(self) -> float | None:
         """The stress held throughout, whatever the state at the start (None: not a stress
-        hold). A program of such holds at one temperature is linear in closed form."""
+        hold). A program of such holds at one temperature is linear in closed form.
+        """
         return None
 
     def held_strain(self) -> float | None:
         """The total strain held throughout, whatever the state at the start (None: not a
-        strain hold)."""
+        strain hold).
+        """
         return None
 
     # -- segments that end on an event ------------------------------------------------
@@ -183,7 +190,8 @@ class Segment:
 
 class Hold(Segment):
     """A segment that lasts ``duration_s`` and is sampled from its start (a hold of stress or
-    strain): its resolution is its first sample time."""
+    strain): its resolution is its first sample time.
+    """
 
     def duration(self, strain, T_K):
         return self.duration_s

@@ -70,7 +70,8 @@ class Oscillate(Segment):
 @dataclass(frozen=True, kw_only=True)
 class OscillateSegment(Segment):
     """Sinusoidal strain or stress about the state at the segment start (a DMA-like load):
-    the ``oscillate`` table of a program, run as an :class:`Oscillate`."""
+    the ``oscillate`` table of a program, run as an :class:`Oscillate`.
+    """
 
     type: ClassVar[str] = "oscillate"
     frequency_Hz: float = param(doc="oscillation frequency", **FREQUENCY)

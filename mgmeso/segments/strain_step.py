@@ -11,7 +11,8 @@ from .base import STRAIN, Hold, Law, Start
 @dataclass(frozen=True)
 class StrainStep(Hold):
     """Add ``strain`` to the total strain at the segment start and hold it (one relaxation of a
-    stepped-relaxation run, whose strain is released and re-applied at every step)."""
+    stepped-relaxation run, whose strain is released and re-applied at every step).
+    """
 
     type: ClassVar[str] = "strain_step"
     strain: float

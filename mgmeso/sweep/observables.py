@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import (Creep, DmaIsochronal, Program, RunConfig, SteppedRelaxation,
-                      StressRelaxation, Tension)
+from ..config import Creep, DmaIsochronal, Program, RunConfig, SteppedRelaxation, StressRelaxation, Tension
 
 __all__ = ["OBSERVABLES", "Observable", "Quantity", "register", "selected"]
 

@@ -122,7 +122,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def _read_doc(path: Path) -> dict:
-    from ..config.loader import _read_toml   # the loader's reader: the same messages for a bad file
+    from ..config.loader import _read_toml  # the loader's reader: the same messages for a bad file
 
     return _read_toml(path)
 

@@ -30,8 +30,8 @@ import platform
 import shutil
 import socket
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import zarr

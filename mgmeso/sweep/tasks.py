@@ -59,7 +59,8 @@ def kmc_task(store: str, run_id: str, cfg: RunConfig, threads: int = 1) -> dict[
 
 def theory_key(cfg: RunConfig) -> str:
     """Hash of what the analytical model reads (material, protocol, [theory]): runs that
-    differ only in kMC settings (seed, lattice, replicas) share one evaluation."""
+    differ only in kMC settings (seed, lattice, replicas) share one evaluation.
+    """
     import hashlib
     import json
 
@@ -72,7 +73,8 @@ def theory_key(cfg: RunConfig) -> str:
 
 def theory_task(store: str, run_ids: list[str], cfg: RunConfig, threads: int = 1) -> dict[str, Any]:
     """Evaluate the analytical model once and write it to the ``theory/<id>`` group of each
-    run in ``run_ids`` (runs with the same material, protocol and [theory] table)."""
+    run in ``run_ids`` (runs with the same material, protocol and [theory] table).
+    """
     from ..config.dump import config_dict, config_hash
     from ..theory import evaluate
 

@@ -12,10 +12,17 @@ Vectorised numpy/scipy functions taking a :class:`~mgmeso.config.Material`:
 * :mod:`.protocols` -- every protocol of a config, as tables
 """
 
-from .analysis import (FitResult, arrhenius_fit, chi_from_tan_delta, fragility, kww_fit,
-                       loss_features, relaxation_steps, tts_shifts)
-from .compliance import (COMPONENTS, StatePoint, complex_compliance, creep_compliance,
-                         state_point)
+from .analysis import (
+    FitResult,
+    arrhenius_fit,
+    chi_from_tan_delta,
+    fragility,
+    kww_fit,
+    loss_features,
+    relaxation_steps,
+    tts_shifts,
+)
+from .compliance import COMPONENTS, StatePoint, complex_compliance, creep_compliance, state_point
 from .gumbel import gumbel_grid
 from .kinetics import chi, defect_concentration, tau_an, tau_beta, tau_max
 from .kww import kww_carson, kww_carson_paper

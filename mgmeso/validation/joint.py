@@ -104,7 +104,8 @@ def _vertex(x, y, i) -> float:
 
 def _maxima(t, s):
     """Times of the interior maxima of -d(sigma/sigma0)/d ln t (prominence 2 % of the largest),
-    refined by a parabola in ln t (so that the times vary continuously with the parameters)."""
+    refined by a parabola in ln t (so that the times vary continuously with the parameters).
+    """
     from scipy.signal import find_peaks
 
     lt = np.log(t)

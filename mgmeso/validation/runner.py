@@ -45,7 +45,6 @@ def select_cases(names: list[str] | None) -> list[Case]:
     """The named cases (all when ``names`` is empty); unknown names are a user error."""
     from ..config.fields import suggest
     from ..errors import UserError
-
     from .core import validation_root
 
     root = validation_root()

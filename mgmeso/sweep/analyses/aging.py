@@ -58,7 +58,8 @@ def stepped(sd, ds, out, options, overwrite) -> list[str]:
 
 def _relaxations(view, r: int, first: int, t_first_s: float):
     """Time since loading and sigma/sigma_0 of the first relaxation (segment ``first``) and
-    the second (``first + 3``: after unloading and recovery) of one replica."""
+    the second (``first + 3``: after unloading and recovery) of one replica.
+    """
     seg = view.series("segment")[0, r]
     t_all = view.series("time_s")[0, r]
     st_all = view.series("stress_MPa_expected")[0, r]

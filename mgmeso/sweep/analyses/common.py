@@ -50,7 +50,8 @@ def mean_se(x, axis: int = 0):
 
 def per_replica(sd, ds) -> list:
     """(run view, engine replica) for every finished run of ``ds`` (a sweep dataset or a
-    selection of it) and every engine replica inside the run: the independent samples."""
+    selection of it) and every engine replica inside the run: the independent samples.
+    """
     out: list = []
     for rid, status in zip(np.ravel(ds.run_id.values), np.ravel(ds.status.values)):
         if str(status) != "done":
@@ -68,7 +69,8 @@ def compare_reference(sd, options: dict, cols: dict, key: str, names) -> list[st
     """Compare a table with an earlier one (``options["reference"]``, a CSV path relative to
     the sweep file): z = (new - old) / sqrt(se_new^2 + se_old^2) per value. Criterion: every
     |z| below the two-sided 5 % family-wise threshold for the number of values compared
-    (Bonferroni)."""
+    (Bonferroni).
+    """
     ref = options.get("reference")
     if not ref:
         return []
