@@ -36,7 +36,8 @@ __all__ = ["LoadingProgram", "Oscillate", "StrainStep", "compile_protocol", "com
 #: heating time between two steps of a stepped relaxation ([Duan2022] quotes 2100 s per step for
 #: 1800 s of monitoring; the remaining 300 s change the temperature and let the sample recover)
 STEP_CHANGE_S = 300.0
-#: frequency and strain amplitude of the DMA scan after training ([Zhang2023] Sec. 3, Fig. 4a: 1 Hz; small strain)
+#: frequency and strain amplitude of the DMA scan after training
+#: ([Zhang2023] Sec. 3, Fig. 4a: 1 Hz; small strain)
 POST_SCAN_HZ, POST_SCAN_STRAIN = 1.0, 1e-4
 #: unloading strain rate after each relaxation step (not given in the papers; fast against 1800 s)
 STEP_UNLOAD_RATE_PER_S = 1e-3
@@ -169,7 +170,8 @@ def compile_training(p, samples: int = 400) -> list[tuple[str, LoadingProgram]]:
     reference (same heating and cooling, no load): cyclic strain while heating to ``T_end_K``,
     then cooling to ``T_start_K`` at zero stress, and optionally a 1 Hz DMA scan to
     ``post_scan_T_end_K`` or a creep test (heating to ``post_creep_temperature_K``, a hold at
-    zero stress, creep at ``post_creep_stress_MPa``; [Zhang2023] Sec. 2.2). ``samples`` samples over the heating.
+    zero stress, creep at ``post_creep_stress_MPa``; [Zhang2023] Sec. 2.2). ``samples`` samples
+    over the heating.
     """
     heat_s = _minutes(p.T_end_K - p.T_start_K, p.heating_rate_K_per_min)
     # release to zero stress for 1 s, then cool at zero stress

@@ -78,7 +78,8 @@ def main() -> None:
         z_th = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_se_MPa"]
         for i in range(n):
             for k, v in (("elimination_factor", elim), ("temperature_K", d["temperature_K"][i]),
-                         ("E_storage_MPa", d["E_storage_MPa"][i]), ("E_storage_se_MPa", d["E_storage_se_MPa"][i]),
+                         ("E_storage_MPa", d["E_storage_MPa"][i]),
+                         ("E_storage_se_MPa", d["E_storage_se_MPa"][i]),
                          ("E_loss_MPa", d["E_loss_MPa"][i]), ("E_loss_se_MPa", d["E_loss_se_MPa"][i]),
                          ("E_loss_theory_MPa", th["E_loss_MPa"][i]), ("z_loss_vs_full", z_full[i]),
                          ("z_loss_vs_theory", z_th[i]), ("events_per_replica", ev / args.replicas),

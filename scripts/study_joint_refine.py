@@ -70,7 +70,8 @@ def main() -> None:
         res.x = to_x(res.x)
         g = prob.constraints(res.x)
         vals = prob.values(res.x)
-        row = {"start": label, "x0": dict(zip(names, map(float, x0))), "x": dict(zip(names, map(float, res.x))),
+        row = {"start": label, "x0": dict(zip(names, map(float, x0))),
+               "x": dict(zip(names, map(float, res.x))),
                "margin": prob.margin(res.x), "feasible": bool(np.all(g >= -1e-6)),
                "worst_constraint": float(g.min()), "targets": vals,
                "evaluations": prob.evaluations - n0, "wall_s": time.perf_counter() - t0}

@@ -77,7 +77,7 @@ def test_kernels_match_dense_twin(name, exact):
     N = F.lattice.n_sites
     F.set_eigenstrain(rng.choice([-0.01, 0.0, 0.01], size=N))
     eps_ref = F.state.eps.copy()
-    for it in range(150):
+    for _ in range(150):
         k = int(rng.integers(N))
         record_event(k, float(rng.choice([-0.02, 0.02])), F.state)
         j = int(rng.integers(N))

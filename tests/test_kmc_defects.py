@@ -139,7 +139,8 @@ def test_heal_and_form_kernels_match_the_twin():
     """Healing (series rule with footprints, and units in equilibrium) and forming are pinned
     to the pure-Python twin bit for bit, and alpha times likewise.
     """
-    series = '''plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\nelimination_factor = 5.0'''
+    series = ('plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\n'
+              'elimination_factor = 5.0')
     cfg, setup = _setup(T=440.0, seg="hold_strain", segkey="strain = 0.004", rules=series, L=6,
                         het="local")
     r = Replica(setup, 0, np.random.SeedSequence(8))

@@ -219,6 +219,7 @@ def test_oscillate_segment_in_a_user_program():
     for part in (np.real, np.imag):
         se = part(Es).std(ddof=1) / np.sqrt(Es.size)
         assert abs(part(Es).mean() - part(E_exact)) < 3 * se
-    bad = OSC_PROGRAM.replace("strain_amplitude = 1e-4", "strain_amplitude = 1e-4\nstress_amplitude_MPa = 5.0")
+    bad = OSC_PROGRAM.replace("strain_amplitude = 1e-4",
+                              "strain_amplitude = 1e-4\nstress_amplitude_MPa = 5.0")
     with pytest.raises(ConfigError, match="exactly one"):
         parse_config(tomllib.loads(bad))

@@ -142,7 +142,8 @@ def test_reversible_beta_relaxation_in_loading_sequence():
         sel = t["segment"] == i
         stages.append(t["stress_MPa"][sel])
     assert np.allclose(stages[0], stages[1], rtol=2e-3) and np.allclose(stages[0], stages[2], rtol=2e-3)
-    # the beta step is a few percent of the stress ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
+    # the beta step is a few percent of the stress
+    # ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
     drop = 1 - stages[0][-1] / stages[0][0]
     assert 0.03 < drop < 0.073
 

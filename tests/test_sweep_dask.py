@@ -25,9 +25,9 @@ import zarr
 pytest.importorskip("distributed")
 xr = pytest.importorskip("xarray")
 
-from mgmeso.cli import main
-from mgmeso.sweep import load_sweep, open_sweep, run_sweep
-from mgmeso.sweep.executors import SerialExecutor
+from mgmeso.cli import main  # noqa: E402  (after the importorskips)
+from mgmeso.sweep import load_sweep, open_sweep, run_sweep  # noqa: E402
+from mgmeso.sweep.executors import SerialExecutor  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

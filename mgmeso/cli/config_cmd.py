@@ -73,7 +73,7 @@ def format_table(name: str, obj, sources: dict[str, str] | None = None, header_n
         lines.append(f"kind = {toml_string(kind)}")
     specs = field_specs(type(obj))
     width = max((len(k) for k in specs), default=10)
-    for key, (f, spec) in specs.items():
+    for key, (_, spec) in specs.items():
         value = getattr(obj, key)
         unit = f"[{spec.unit}] " if spec.unit else ""
         src = (sources or {}).get(key) or spec.source

@@ -204,7 +204,9 @@ def _material_file_values(path: Path) -> tuple[dict, dict[str, str]]:
 
 
 def load_material(name_or_path: str, config_dir: Path | None = None) -> tuple[Material, Path, dict]:
-    """Load and validate a material file by name (a shipped ``mgmeso/materials/<name>.toml``, or one beside the config) or path.
+    """Load and validate a material file by name or path.
+
+    A name is a shipped ``mgmeso/materials/<name>.toml`` or a file beside the config.
 
     Returns
     -------
@@ -234,8 +236,8 @@ def _check_sources(sources: dict, errors: list[str]) -> None:
 def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
     """Returns (material or None, origin, sources)."""
     if raw is None:
-        errors.append("missing material: give material = \"<name>\" (a shipped material in mgmeso/materials/) "
-                      "or a [material] table")
+        errors.append("missing material: give material = \"<name>\" (a shipped material in "
+                      "mgmeso/materials/) or a [material] table")
         return None, "", {}
     if isinstance(raw, str):
         try:

@@ -150,7 +150,10 @@ class Creep(_Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class StressRelaxation(_Protocol):
-    """Stress relaxation after a strain step, at one or several temperatures ([Hao2023] Fig. 1, [Hao2022] Fig. 9)."""
+    """Stress relaxation after a strain step, at one or several temperatures.
+
+    ([Hao2023] Fig. 1, [Hao2022] Fig. 9.)
+    """
 
     kind: ClassVar[str] = "stress_relaxation"
     temperatures_K: tuple[float, ...] = param((315.0, 340.0, 360.0, 380.0, 410.0, 440.0),
@@ -214,7 +217,8 @@ class SteppedRelaxation(_Protocol):
     T_start_K: float = param(300.0, doc="first step temperature", **_T)
     T_end_K: float = param(480.0, doc="last step temperature", **_T)
     T_step_K: float = param(3.0, unit="K", doc="temperature increment between steps",
-                            why="a spacing must be positive", source="[Duan2022], protocol with Fig. 2", **_POS)
+                            why="a spacing must be positive", source="[Duan2022], protocol with Fig. 2",
+                            **_POS)
     hold_s: float = param(1800.0, doc="relaxation time per step", source="[Duan2022], protocol with Fig. 2",
                           **_TIME)
     strain: float = param(0.005, doc="strain applied at each step", lo=0.0, hi=0.05, lo_open=True,
@@ -254,8 +258,8 @@ class CyclicTraining(_Protocol):
     T_start_K: float = param(298.0, doc="start of heating (room temperature, assumed)", **_T)
     T_end_K: float = param(383.0, doc="end of heating", source="[Zhang2023] Sec. 2.2, Fig. 2", **_T)
     heating_rate_K_per_min: float = param(3.0, unit="K/min", doc="heating rate",
-                                          why="a rate must be positive", source="[Zhang2023] Sec. 2.2, Fig. 2",
-                                          **_POS)
+                                          why="a rate must be positive",
+                                          source="[Zhang2023] Sec. 2.2, Fig. 2", **_POS)
     cooling_rate_K_per_min: float = param(3.0, unit="K/min", doc="cooling rate back to T_start "
                                           "(not given in [Zhang2023]; kMC only)",
                                           why="a rate must be positive", **_POS)

@@ -199,7 +199,8 @@ def _read_columns(path, raw, column_map, poisson_ratio, errors):
         if not where:
             near = difflib.get_close_matches(head, raw.header, n=1)
             errors.append(f"{path}: column {head!r} (for {key}) not in the header on line "
-                          f"{raw.header_line} {raw.header}" + (f"; did you mean {near[0]!r}?" if near else ""))
+                          f"{raw.header_line} {raw.header}"
+                          + (f"; did you mean {near[0]!r}?" if near else ""))
             continue
         if len(where) > 1:
             errors.append(f"{path}: line {raw.header_line}: header {head!r} (for {key}) names "

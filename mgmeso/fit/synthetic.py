@@ -56,7 +56,8 @@ def write_isothermal(mat: Material, path: Path, T_K, f_Hz: np.ndarray, rng,
 def write_creep_recovery(mat: Material, path: Path, T_K: float, stress_MPa: float, t_load_s: float,
                          t_end_s: float, rng, noise: float = 0.005) -> str:
     """Strain (%) against time (min) with the stress column; semicolon CSV; noise x max strain."""
-    t = np.unique(np.concatenate([np.geomspace(0.5, t_load_s, 60), t_load_s + np.geomspace(0.5, t_end_s - t_load_s, 60)]))
+    t = np.unique(np.concatenate([np.geomspace(0.5, t_load_s, 60),
+                                  t_load_s + np.geomspace(0.5, t_end_s - t_load_s, 60)]))
     sp = state_point(mat, T_K)
     g = _grid(mat)
     eps = stress_MPa * creep_compliance(mat, t, sp, g)["total"]

@@ -136,7 +136,8 @@ def register_lattice(entry: LatticeType) -> LatticeType:
 
 for _entry in (
     LatticeType("square", ((1.0, 0.0), (0.0, 1.0)), ((0.0, 0.0),), 4,
-                SiteThreshold(0.59274621, 1.3e-7, "[Newman2000] Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)")),
+                SiteThreshold(0.59274621, 1.3e-7,
+                              "[Newman2000] Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)")),
     LatticeType("triangular", ((1.0, 0.0), (0.5, _S3)), ((0.0, 0.0),), 6,
                 SiteThreshold(0.5, 0.0, "exact; [Sykes1964] Sykes and Essam, J. Math. Phys. 5, 1117 (1964)")),
     LatticeType("sc", ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)), ((0.0, 0.0, 0.0),), 6,

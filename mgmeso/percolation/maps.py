@@ -79,7 +79,7 @@ def first_crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
 
 def spectral_fraction(mat: Material, temperatures_K, f_Hz: float, chi_law: str = "linear",
                       gumbel_points: int = 241) -> np.ndarray:
-    """Integrated normalised loss ``int E'' dT / int_total E'' dT`` on the given T grid ([Duan2022] Fig. 2)."""
+    """Integrated normalised loss ``int E'' dT / int_total E'' dT`` on a T grid ([Duan2022] Fig. 2)."""
     from ..theory.protocols import dma_columns
 
     T = np.asarray(temperatures_K, dtype=float)

@@ -27,8 +27,8 @@ from ..config.material import Material
 from ..constants import R_J_PER_MOL_K
 from . import kinetics
 
-__all__ = ["FitResult", "FitNotDetermined", "kww_fit", "kww_fit_or_reason", "arrhenius_fit", "chi_from_tan_delta", "loss_features",
-           "fragility", "tts_shifts", "relaxation_steps"]
+__all__ = ["FitResult", "FitNotDetermined", "kww_fit", "kww_fit_or_reason", "arrhenius_fit",
+           "chi_from_tan_delta", "loss_features", "fragility", "tts_shifts", "relaxation_steps"]
 
 
 @dataclass(frozen=True)

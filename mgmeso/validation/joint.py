@@ -1,4 +1,4 @@
-"""Is there one parameter set that meets [Hao2022] and [Hao2023] at once? (the joint study)
+"""The joint study: whether one parameter set meets [Hao2022] and [Hao2023] at once.
 
 Targets (the numbers the two papers report, with the tolerances of the cases):
 
@@ -10,8 +10,9 @@ Targets (the numbers the two papers report, with the tolerances of the cases):
   the first 0.05 % of strain);
 * beta share of the stress decay at 315 K (0.5-1000 s) 5 +/- 0.5 % ([Hao2023] Fig. 3);
 * a two-step decay, i.e. two interior maxima of -d sigma/d ln t within 0.5-1800 s, the
-  second removing at least 1 % of sigma0 inside the window, at some temperature of 315-350 K ([Hao2023] Fig. 1; at 355-360 K it is impossible for every
-  parameter set that keeps the 1 Hz beta peak at 360 K, see :func:`beta_step_bound`);
+  second removing at least 1 % of sigma0 inside the window, at some temperature of 315-350 K
+  ([Hao2023] Fig. 1; at 355-360 K it is impossible for every parameter set that keeps the
+  1 Hz beta peak at 360 K, see :func:`beta_step_bound`);
 * the sharp drop of E' through alpha, E'(500 K)/E'(430 K) < 0.1 ([Hao2022] Fig. 5);
 * the tension peak of 370 MPa +/- 10 % is met afterwards by sigma1 alone (it does not
   change the linear targets), see :func:`sigma1_for_peak`.

@@ -39,7 +39,8 @@ def provenance(command: str, mode: str) -> dict:
     try:
         root = Path(__file__).resolve().parents[2]
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-                                capture_output=True, text=True, timeout=10, check=False).stdout.strip() or commit
+                                capture_output=True, text=True, timeout=10,
+                                check=False).stdout.strip() or commit
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=10, check=False).stdout.strip()
         if dirty and commit != "unknown":
@@ -82,7 +83,8 @@ def _markdown(results: list[CaseResult], prov: dict, wall_s: float) -> str:
              "|---|---|---|---|---|---|"]
     for r in results:
         if not r.checks:
-            lines.append(f"| [{r.name}](#{r.name}) | (the case raised an error) | - | - | - | **{r.status}** |")
+            lines.append(f"| [{r.name}](#{r.name}) | (the case raised an error) | - | - | - "
+                         f"| **{r.status}** |")
         for c in r.checks:
             st = f"**{c.status}**" if c.status != PASS else c.status
             lines.append(f"| [{r.name}](#{r.name}) | {_md_cell(c.name)} | {_md_cell(c.measured)} "

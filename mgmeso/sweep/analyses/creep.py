@@ -65,7 +65,7 @@ def creep_compliance(sd, ds, out, options, overwrite) -> list[str]:
     Table({k: np.asarray(v) for k, v in rows.items()}).to_csv(o.path("creep_compliance.csv"))
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    for ax, (name, (m, se, t)), ylabel in zip(axes, stats.items(), (
+    for ax, (m, se, t), ylabel in zip(axes, stats.values(), (
             "compliance at the end of creep, strain/stress (1/MPa)",
             "permanent strain per MPa after recovery (1/MPa)")):
         n_s = d.sizes["stress_MPa"]

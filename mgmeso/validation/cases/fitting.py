@@ -117,7 +117,8 @@ def _measure(ctx) -> dict:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
                 code = main(argv)
             doc = json.loads((d / "fit" / "fit.json").read_text()) if code == 0 else {}
-            out[kind] = {"code": code, "stderr": err.getvalue()[-2000:], "parameters": doc.get("parameters", {}),
+            out[kind] = {"code": code, "stderr": err.getvalue()[-2000:],
+                         "parameters": doc.get("parameters", {}),
                          "warnings": doc.get("warnings", []),
                          "truth": {k: float(getattr(truth, k)) for k in free.split(",")}}
     return out

@@ -95,7 +95,8 @@ def _two_step_judge(m, refs):
               "parameter set that keeps the 1 Hz beta peak at 360 K can have the beta step after "
               "0.5 s; at 315-350 K the joint study found none with two steps "
               "(validation/hao_joint_fit)"),
-        paper(f"single-step decay above {hi:g} K (365-410 K) in 0.5-1800 s", n_single_above == int(above.sum()),
+        paper(f"single-step decay above {hi:g} K (365-410 K) in 0.5-1800 s",
+              n_single_above == int(above.sum()),
               n_single_above, int(above.sum()), "temperatures", "all", DISAGREES,
               refs.source("two_step_T_high"),
               "above 335 K the window shows no maximum at all: the beta step is over before 0.5 s "
