@@ -24,6 +24,7 @@ from .segments import (
     HoldStress,
     Oscillate,
     RampStrain,
+    Segment,
     StrainStep,
     Temperature,
     Unload,
@@ -82,7 +83,7 @@ def tension_program(p) -> LoadingProgram:
     rate = p.strain_rate_per_s
     t_load = p.max_strain / rate
     n_load = max(int(p.samples * 0.5), 2)
-    segs = [RampStrain(rate_per_s=rate, to_strain=p.max_strain, samples=n_load)]
+    segs: list[Segment] = [RampStrain(rate_per_s=rate, to_strain=p.max_strain, samples=n_load)]
     if p.unload:
         un = p.unload_rate_per_s or rate
         segs.append(Unload(rate_per_s=un, samples=max(int(p.samples * 0.2), 2)))
@@ -141,7 +142,7 @@ def compile_dma(protocol, **kw) -> list[tuple[str, LoadingProgram]]:
 
 def _stepped_run(p) -> list:
     n = _samples(p.first_sample_s, p.hold_s, p.points_per_decade)
-    segs = []
+    segs: list[Segment] = []
     for i, T in enumerate(temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)):
         if i:
             segs.append(Temperature(to_K=float(T), samples=1,
@@ -175,7 +176,7 @@ def compile_training(p, samples: int = 400) -> list[tuple[str, LoadingProgram]]:
     """
     heat_s = _minutes(p.T_end_K - p.T_start_K, p.heating_rate_K_per_min)
     # release to zero stress for 1 s, then cool at zero stress
-    after = (HoldStress(stress_MPa=0.0, duration_s=1.0, samples=1),
+    after: tuple[Segment, ...] = (HoldStress(stress_MPa=0.0, duration_s=1.0, samples=1),
              Temperature(to_K=p.T_start_K, rate_K_per_min=p.cooling_rate_K_per_min, samples=50))
     if p.post_scan_T_end_K > 0:
         scan_s = _minutes(p.post_scan_T_end_K - p.T_start_K, p.heating_rate_K_per_min)

@@ -265,7 +265,7 @@ def parse_table(
     for key, (f, spec) in specs.items():
         if key in merged or key in table:  # a key given with a bad value was reported above
             continue
-        if f.default is MISSING and f.default_factory is MISSING:  # type: ignore[misc]
+        if f.default is MISSING and f.default_factory is MISSING:
             errors.append(
                 f"{where} missing required key '{key}' ({_describe(key, spec)}"
                 + (f", allowed range {range_text(spec)}" if range_text(spec) else "")

@@ -87,7 +87,7 @@ def material_search_path(config_dir: Path | None = None) -> list[Path]:
 
 
 def _available_materials(dirs: list[Path]) -> list[str]:
-    names = set()
+    names: set[str] = set()
     for d in dirs:
         if d.is_dir():
             names.update(p.stem for p in d.glob("*.toml") if _looks_like_material(p))
@@ -200,6 +200,7 @@ def _material_file_values(path: Path) -> tuple[dict, dict[str, str]]:
         sources = {}
     if errors:
         raise ConfigError(errors, source=str(path))
+    assert isinstance(table, dict)  # reported above otherwise
     return dict(table), {k: v for k, v in sources.items()}
 
 
@@ -252,7 +253,7 @@ def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
         base = table.pop("base", None)
         defaults: dict = {}
         origin = "inline"
-        sources: dict[str, str] = {}
+        sources = {}
         if base is not None:
             if not isinstance(base, str):
                 errors.append(f"[material] base = {format_value(base)}: must be a material name or path")

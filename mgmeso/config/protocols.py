@@ -9,7 +9,7 @@ hereditary integrator of the theory both run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..segments.ranges import FREQUENCY, TEMPERATURE, TIME
 from ..segments.registry import (
@@ -29,11 +29,11 @@ __all__ = [
     "HoldStress", "HoldStrain", "RampStrain", "Unload", "Temperature", "OscillateSegment", "SEGMENTS",
 ]
 
-_POS = dict(lo=0.0, lo_open=True)
+_POS: dict[str, Any] = dict(lo=0.0, lo_open=True)
 _T, _TIME = TEMPERATURE, TIME
-_TFIRST = dict(unit="s", lo=1e-9, hi=1e12, why="a first sample time between 1 ns and 1e12 s")
+_TFIRST: dict[str, Any] = dict(unit="s", lo=1e-9, hi=1e12, why="a first sample time between 1 ns and 1e12 s")
 _FREQ = FREQUENCY
-_PPD = dict(lo=1, hi=200, why="between 1 and 200 sample times per decade of time")
+_PPD: dict[str, Any] = dict(lo=1, hi=200, why="between 1 and 200 sample times per decade of time")
 
 
 def _ordered(lo_name: str, lo: float, hi_name: str, hi: float) -> list[str]:
@@ -55,6 +55,8 @@ class _Protocol:
     (:mod:`mgmeso.program`), one per kMC case.
     """
 
+    #: the protocol's ``kind`` key (set by each protocol class)
+    kind: ClassVar[str]
     #: the kMC engine runs this protocol (a theory-only protocol sets False)
     runs_in_kmc = True
 

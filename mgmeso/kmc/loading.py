@@ -76,6 +76,7 @@ def plan_samples(seg, t: float, duration: float | None, t_first_s: float, stress
         t_end = math.inf if est > 0 else t
         spacing = est / seg.samples if est > 0 else 0.0
     else:
+        assert duration is not None  # only a segment that ends on an event has none
         offs = seg.sample_offsets(duration, t_first_s) if duration > 0 else np.zeros(0)
         t_end, spacing = t + duration, None
     return [float(x) for x in t + offs], t_end, spacing

@@ -15,6 +15,8 @@ and changes no expectation.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..constants import SECONDS_PER_MINUTE
@@ -78,7 +80,7 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     e_all = series("strain_expected")
     T_all = series("temperature_K")
     seg_all = series("segment")
-    rows = {k: [] for k in ("temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+    rows: dict[str, list] = {k: [] for k in ("temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
                             "tan_delta", "E_storage_se_MPa", "E_loss_se_MPa", "tan_delta_se",
                             "n_replicas", "window_K")}
     for c, prog in enumerate(setup.programs):
@@ -95,7 +97,8 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             else:
                 cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
                 span_K = 0.0
-            per_rep, temps = [], None
+            per_rep: list = []
+            temps: Any = None
             for r in range(t_all.shape[1]):
                 sel = (seg_all[c, r] == k) & np.isfinite(t_all[c, r])
                 if sel.sum() < 6:

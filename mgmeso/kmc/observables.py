@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ class _Index(Mapping):
 class Observation:
     """The state of a replica at a sample, from which every observable is computed."""
 
-    replica: object             # the Replica (lattice state, counters, program position)
+    replica: Any                # the Replica (lattice state, counters, program position)
     t: float                    # s
     stress: float               # MPa, with the units in equilibrium drawn
     strain: float
@@ -119,7 +120,7 @@ class Observable:
     name: str
     unit: str
     description: str
-    compute: Callable[[Observation], float]
+    compute: Callable[[Observation], Any]      # a number (stored as float)
     #: name of the lower-noise variable with the same expectation (compare with theory on it)
     expected: str | None = None
 
@@ -225,7 +226,7 @@ class SnapshotField:
     dtype: str
     unit: str
     description: str
-    compute: Callable[[object, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
+    compute: Callable[[Any, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
 
 
 SNAPSHOT_REGISTRY = Registry("snapshot field", [

@@ -72,7 +72,7 @@ class Clusters:
 
     def wraps_axis(self) -> np.ndarray:
         """bool (dim,): some cluster wraps along each axis."""
-        return self.wraps.any(axis=0)
+        return np.asarray(self.wraps.any(axis=0))
 
 
 def padded_offsets(lat: Lattice) -> np.ndarray:

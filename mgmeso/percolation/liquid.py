@@ -64,7 +64,7 @@ class StaticGlass:
         ln_th = ln_tb
         if self.heterogeneity == "local":
             frac = _local_fraction(kind, self.lattice, self.chi_radius)
-            chi = np.clip(mat.kappa * frac + (chi_T - mat.chi_g), kinetics.CHI_MIN, 1.0)
+            chi: np.ndarray | float = np.clip(mat.kappa * frac + (chi_T - mat.chi_g), kinetics.CHI_MIN, 1.0)
             if self.hierarchy_beta_time == "neighbourhood":
                 from ..kmc.disorder import neighbourhood_mean
                 log_th = neighbourhood_mean(self.disorder.log_tb, self.lattice.neighbour_table(),

@@ -246,9 +246,9 @@ def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.
     for L1, L2 in zip(sizes[:-1], sizes[1:]):
         a, b = pst[L1], pst[L2]
         p = crossing(a, b)
-        reps = [crossing(a[boot_rng.integers(0, a.size, a.size)],
-                         b[boot_rng.integers(0, b.size, b.size)]) for _ in range(bootstrap)]
-        reps = np.asarray(reps)
+        reps = np.asarray([crossing(a[boot_rng.integers(0, a.size, a.size)],
+                                    b[boot_rng.integers(0, b.size, b.size)])
+                           for _ in range(bootstrap)])
         se = float(np.nanstd(reps, ddof=1)) if np.isfinite(reps).sum() > 2 else float("nan")
         pairs.append((L1, L2, p, se))
     p_c, se = pairs[-1][2], pairs[-1][3]

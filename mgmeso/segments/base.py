@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -109,6 +109,12 @@ class Segment:
     have defaults that suit a segment which holds the temperature.
     """
 
+    if TYPE_CHECKING:  # declared by every segment dataclass (a field or a property)
+        type: ClassVar[str]
+
+        @property
+        def samples(self) -> int: ...
+
     #: sample spacing of segments without a ``spacing`` field
     spacing = "linear"
     #: the segment ends on an event (zero stress), not after a known duration
@@ -192,6 +198,10 @@ class Hold(Segment):
     """A segment that lasts ``duration_s`` and is sampled from its start (a hold of stress or
     strain): its resolution is its first sample time.
     """
+
+    if TYPE_CHECKING:  # declared by every hold dataclass (a field or a property)
+        @property
+        def duration_s(self) -> float: ...
 
     def duration(self, strain, T_K):
         return self.duration_s

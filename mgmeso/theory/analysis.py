@@ -37,7 +37,7 @@ class FitResult:
 
     values: dict[str, float]
     stderr: dict[str, float]
-    correlation: np.ndarray = field(repr=False, default=None)
+    correlation: np.ndarray | None = field(repr=False, default=None)
     rms_residual: float = float("nan")
 
     def __getitem__(self, key: str) -> float:

@@ -259,8 +259,8 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
 
             def hit_zero(s, y, segm=segm, t0=t_now):
                 return segm.stress_chi(t0 + s, y)[0]
-            hit_zero.terminal = True
-            hit_zero.direction = -1.0 if sigma_now > 0.0 else 1.0
+            hit_zero.terminal = True  # type: ignore[attr-defined]  # scipy's event attributes
+            hit_zero.direction = -1.0 if sigma_now > 0.0 else 1.0  # type: ignore[attr-defined]
             events = [hit_zero]
         if dur <= 0.0:
             continue

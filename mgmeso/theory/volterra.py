@@ -115,7 +115,7 @@ def default_start(sp: StatePoint, grid: GumbelGrid, t_first: float) -> float:
     relaxed within the first solver interval.
     """
     q = np.searchsorted(np.cumsum(grid.w), 1e-4)
-    fast = float(sp.tau_beta_s) * np.exp(grid.y[min(q, grid.y.size - 1)])
+    fast = float(sp.tau_beta_s) * np.exp(grid.y[min(int(q), grid.y.size - 1)])
     return max(1e-3 * min(t_first, fast), 1e-12 * t_first)
 
 

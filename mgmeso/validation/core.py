@@ -120,7 +120,12 @@ def within(measured: float, reference: float, tol_abs: float | None = None,
     m, r = float(measured), float(reference)
     if not (np.isfinite(m) and np.isfinite(r)):
         return False
-    tol = tol_abs if tol_abs is not None else tol_rel * abs(r)
+    if tol_abs is not None:
+        tol = tol_abs
+    elif tol_rel is not None:
+        tol = tol_rel * abs(r)
+    else:
+        raise TypeError("within() needs tol_abs or tol_rel")
     return abs(m - r) <= tol
 
 

@@ -167,7 +167,7 @@ def evaluate_targets(mat, with_two_step: bool = True) -> dict:
         # a two-step decay at T: an interior maximum at t1 >= 0.5 s and another at t2 <= 1800 s;
         # the margin log10 max(0.5/t1, t2/1800) is <= 0 exactly then (searched in 0.05-1e12 s)
         tw = np.geomspace(0.05, 1e12, 260)
-        best = (np.inf, None, None, None, 0.0)
+        best: tuple = (np.inf, None, None, None, 0.0)
         for T in _TWO_STEP_T:
             sw = _relax(mat, T, tw, ppd=15)
             mx = _maxima(tw, sw)

@@ -125,7 +125,7 @@ def _html(results: list[CaseResult], prov: dict, wall_s: float) -> str:
     out.append("<h2>Summary</h2><table><tr><th>case</th><th>check</th><th>measured</th>"
                "<th>reference</th><th>tolerance</th><th>status</th></tr>")
     for r in results:
-        rows = r.checks or [None]
+        rows: list = r.checks or [None]
         for c in rows:
             st = c.status if c else r.status
             name = _h(c.name) if c else "(the case raised an error)"

@@ -13,6 +13,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 from .core import CASES, FAIL, NOT_RUN, Case, Check, Context, References, case_status
 
@@ -64,6 +65,7 @@ def select_cases(names: list[str] | None) -> list[Case]:
 
 def judge(case: Case, measured: dict, refs: References | None = None) -> tuple[str, list[Check]]:
     """Status and checks of a measurement against the case's (or the given) references."""
+    assert case.judge is not None, f"case {case.name} is a placeholder"
     checks = case.judge(measured, refs if refs is not None else case.references())
     return case_status(checks), checks
 
@@ -82,7 +84,8 @@ def run_case(name: str, mode: str = "quick", material_overrides: dict | None = N
     """Run one case in this process (see the module docstring)."""
     case = all_cases()[name]
     t0 = time.perf_counter()
-    base = dict(name=case.name, group=case.group, title=case.title, source=case.source)
+    base: dict[str, Any] = dict(name=case.name, group=case.group, title=case.title,
+                                source=case.source)
     if case.placeholder:
         chk = Check("not run", "-", "-", "", "-", NOT_RUN, NOT_RUN, "", case.placeholder)
         return CaseResult(**base, status=NOT_RUN, checks=[chk], seconds=0.0)
@@ -91,6 +94,7 @@ def run_case(name: str, mode: str = "quick", material_overrides: dict | None = N
     measured: dict = {}
     try:
         refs = case.references()
+        assert case.measure is not None  # placeholders returned above
         measured = case.measure(ctx)
         status, checks = judge(case, measured, refs)
         png = _png(case.figure(measured, refs)) if (figure and case.figure) else None

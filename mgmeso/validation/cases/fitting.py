@@ -17,6 +17,7 @@ import io
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,11 @@ def _synthetic(kind: str, mat, d: Path, rng, st) -> tuple[list[str], list[str]]:
 
     g = gumbel_grid(mat.B_beta, 121)
     n = int(st["points"])
+    f: Any
+    T: Any
+    s: Any
+    t: Any
+    rows: Any                 # names reused by the branches below, with different types
     if kind == "dma-isochronal":
         files = []
         T = np.linspace(320.0, 430.0, n)

@@ -10,6 +10,7 @@ set that keeps the 1 Hz beta peak at 360 +/- 5 K.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ GROUP = "joint [Hao2022] + [Hao2023]"
 
 def _measure(ctx) -> dict:
     base = ctx.material()
-    out = {"table1": joint.evaluate_targets(base)}
+    out: dict[str, Any] = {"table1": joint.evaluate_targets(base)}
     p = ctx.directory / "study.json"
     if p.is_file():
         doc = json.loads(p.read_text())

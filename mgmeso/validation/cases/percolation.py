@@ -8,6 +8,8 @@ as the lattice registry's, ``mgmeso.percolation.literature_threshold``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core import DISAGREES, PASS, Case, References, closed, paper, register, validation_root
 
 GROUP = "8 percolation"
@@ -17,7 +19,7 @@ def _thr_measure(ctx) -> dict:
     from ...percolation import estimate_threshold, literature_threshold
 
     st = ctx.settings
-    out = {}
+    out: dict[str, Any] = {}
     for lat, sizes in st["sizes"].items():
         e = estimate_threshold(lat, sizes, int(st["samples"]), seed=int(st.get("seed", 7)),
                                bootstrap=int(st["bootstrap"]), workers=int(st.get("workers", 1)))
