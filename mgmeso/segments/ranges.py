@@ -18,6 +18,17 @@ SPACING: dict[str, Any] = dict(choices=("log", "linear"))
 
 
 def samples(default: int):
-    """The ``samples`` key of a segment table."""
+    """Declare the ``samples`` key of a segment table.
+
+    Parameters
+    ----------
+    default : int
+        Default number of samples.
+
+    Returns
+    -------
+    dataclasses.Field
+        The field (1 to 100 000 samples).
+    """
     return param(default, doc="sample times in the segment", lo=1, hi=100_000,
                  why="between 1 and 100 000 samples per segment")

@@ -29,7 +29,23 @@ _S = TypeVar("_S", bound=type[Segment])
 
 
 def register(cls: _S) -> _S:
-    """Make a segment class a ``[[protocol.segments]]`` table (usable as a class decorator)."""
+    """Make a segment class a ``[[protocol.segments]]`` table (usable as a class decorator).
+
+    Parameters
+    ----------
+    cls : type
+        A segment dataclass with a ``type`` name.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+
+    Raises
+    ------
+    ValueError
+        If another class is registered under the same ``type``.
+    """
     if cls.type in SEGMENTS and SEGMENTS[cls.type] is not cls:
         raise ValueError(f"segment type {cls.type!r} is already registered")
     SEGMENTS[cls.type] = cls

@@ -21,10 +21,13 @@ class StrainStep(Hold):
     spacing: str = "log"
 
     def law(self, start: Start) -> Law:
+        """See `Segment.law`."""
         return Law(STRAIN, eps0=start.strain + self.strain, t0=start.t_s)
 
     def end_strain(self, strain):
+        """See `Segment.end_strain`."""
         return strain + self.strain
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
+        """See `Segment.peak_stress_MPa`."""
         return E_unrelaxed_MPa * abs(self.strain)
