@@ -10,6 +10,24 @@ Vectorised numpy/scipy functions taking a :class:`~mgmeso.config.Material`:
 * :mod:`.hereditary` -- internal-variable integration of loading programs (non-linear)
 * :mod:`.analysis` -- KWW, Arrhenius, chi-slope fits; loss features; fragility; TTS
 * :mod:`.protocols` -- every protocol of a config, as tables
+
+:func:`evaluate` runs the protocol of a config, e.g. [Hao2022]'s creep at 430 K and 25 MPa:
+
+>>> import tomllib
+>>> from mgmeso.config import parse_config
+>>> cfg = parse_config(tomllib.loads('''
+... material = "la60ni15al25"
+... [protocol]
+... kind = "creep"
+... temperature_K = 430.0
+... stress_MPa = 25.0
+... creep_time_s = 330.0
+... '''))
+>>> res = evaluate(cfg)
+>>> res.kind, list(res.tables), res.summary["chi"]
+('creep', ['theory'], 0.4)
+>>> print(f"strain after 330 s: {res.summary['strain_end_of_creep']:.3g}")
+strain after 330 s: 0.00136
 """
 
 from .analysis import (
