@@ -101,6 +101,8 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
         Its setup (programs tell the frequencies and segment starts).
     temperature_window_K : float
         Width of the temperature windows of an isochronal scan.
+    skip_cycles : int
+        Cycles skipped at the start of each isothermal segment (transient).
 
     Returns
     -------
@@ -108,11 +110,6 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     ``E_storage_se_MPa, E_loss_se_MPa, tan_delta_se, n_replicas`` and ``window_K`` (the
     temperature span of each window; a fit of one phasor over a window estimates the
     window average of E*, so compare with the model averaged over the same span).
-
-    Other Parameters
-    ----------------
-    skip_cycles : int
-        Cycles skipped at the start of each isothermal segment (transient).
     """
     t_all = series("time_s")
     s_all = series("stress_MPa_expected")

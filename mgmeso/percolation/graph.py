@@ -107,16 +107,13 @@ def footprint_contact_graph(footprint: np.ndarray, lat: Lattice) -> nx.Graph:
     footprint : int[N]
         Nucleus of the footprint covering each site, -1 where none (snapshot field
         ``footprint``).
+    lat : Lattice
+        The lattice.
 
     Returns
     -------
     networkx.Graph
         The contact graph.
-
-    Other Parameters
-    ----------------
-    lat : Lattice
-        The lattice.
     """
     fp = np.asarray(footprint).reshape(-1)
     g = nx.Graph()

@@ -174,16 +174,13 @@ def static_glass(material: Material, lattice: Lattice, seed: int | np.random.See
     hierarchy_beta_time : {'site', 'neighbourhood'}
         'local' mode: tau_max_j from the site's own tau_beta_j or from the geometric mean over
         its chi neighbourhood (as the kMC's [simulation] key of the same name).
+    hierarchy_beta_time : {'site', 'neighbourhood'}
+        Beta time entering the site's hierarchy: its own, or the mean over its neighbourhood.
 
     Returns
     -------
     StaticGlass
         The glass, whose liquid-like sites can be asked for at any T and t_w.
-
-    Other Parameters
-    ----------------
-    hierarchy_beta_time : {'site', 'neighbourhood'}
-        Beta time entering the site's hierarchy: its own, or the mean over its neighbourhood.
     """
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss)
@@ -209,9 +206,6 @@ def dynamic_liquid_like(last_smd_time_s: np.ndarray, snapshot_time_s: float,
     ----------
     last_smd_time_s : float[N]
         Snapshot field ``last_smd_time`` (-1 where never).
-
-    Other Parameters
-    ----------------
     snapshot_time_s : float
         Time of the snapshot (s).
     window_s : float

@@ -144,17 +144,14 @@ def deformation_lines(glass: StaticGlass, rates_per_s, temperatures_K, p_c: floa
         normalised over it).
     p_c : float
         Site threshold of the lattice.
+    chi_law : {'linear', 'defects'}
+        Law of chi(T) of the spectral line.
 
     Returns
     -------
     Table
         ``strain_rate_per_s, window_s, T_static_K, T_spectral_K`` (NaN where the
         fraction does not reach p_c on the grid).
-
-    Other Parameters
-    ----------------
-    chi_law : {'linear', 'defects'}
-        Law of chi(T) of the spectral line.
     """
     rates = np.asarray(rates_per_s, dtype=float)
     T = np.asarray(temperatures_K, dtype=float)

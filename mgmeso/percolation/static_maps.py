@@ -452,17 +452,14 @@ def deformation_map(config, *, rates_per_s=(1e-6, 1.0), n_rates: int = 13,
         lattice without one).
     lattice, L : optional
         Override ``[simulation]`` lattice and L.
+    n_rates : int
+        Number of strain rates.
 
     Returns
     -------
     DeformationMap
         Temperatures on a 2 K grid from 250 K to Tg + 200 K, which holds the whole
         beta and alpha loss that normalises the spectral line.
-
-    Other Parameters
-    ----------------
-    n_rates : int
-        Number of strain rates.
     """
     cfg = with_overrides(config, lattice, L)
     lo, hi = (float(r) for r in rates_per_s)

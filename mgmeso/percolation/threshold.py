@@ -336,9 +336,6 @@ def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.
     criterion : {'any', 'all', 'x'}
     bootstrap : int
         Bootstrap resamples for the standard error of each crossing.
-
-    Other Parameters
-    ----------------
     workers : int, optional
         Threads running the samples (default: see :func:`sample_onsets`).
     progress : callable, optional

@@ -159,9 +159,6 @@ def complex_compliance(mat: Material, omega_rad_s, sp: StatePoint, grid: GumbelG
     form : {'exact', 'paper'}
         Anelastic term: exact Laplace-Carson transform of the KWW creep term,
         or the asymptotic ``(i w tau_an)^-chi`` of [Hao2022] Eq. 25b.
-
-    Other Parameters
-    ----------------
     mat : Material
         The material parameters.
     sp : StatePoint
