@@ -22,6 +22,26 @@ from .common import Outputs, mean_se, per_replica
 
 @register_analysis("stepped")
 def stepped(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate delta per step of the as-quenched and the slowly cooled run (``stepped``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     from ...kmc.aging import STEP_COLUMNS, stepped_delta
     from ...kmc.replica import TIME_SERIES
 
@@ -81,6 +101,26 @@ def _first_relaxation(view) -> int:
 
 @register_analysis("preanneal")
 def preanneal(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate the relaxations after each pre-anneal time (``preanneal``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     if "anneal" not in ds.dims:
         raise UserError("preanneal needs an axis named anneal")
     o = Outputs(out, overwrite)
