@@ -90,7 +90,7 @@ class Axis:
         Returns
         -------
         dict
-            Name, keys, values and labels.
+            Name, keys, values, labels and ``replicas``.
         """
         return {"name": self.name, "keys": list(self.keys), "values": [list(v) for v in self.values],
                 "labels": list(self.labels), "replicas": self.replicas}
