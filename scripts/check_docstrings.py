@@ -8,12 +8,13 @@ of them, and one that returns a value needs a ``Returns`` (or ``Yields``) sectio
 needs only a docstring. A method that overrides a method of the same name documented in a base
 class of the package may say only ``See `Base.name`.`` (its full documentation is inherited).
 
-Usage::
+Usage (from the repository root)::
 
     python scripts/check_docstrings.py [--exclude FILE ...] [--list] [PATH ...]
 
 Prints the counts and exits 1 when any public item misses what it needs (``--list`` names
-them). Paths default to ``mgmeso``; ``--exclude`` drops files (relative paths as given).
+them). Paths and excluded files default to ``[tool.check_docstrings]`` of pyproject.toml;
+``--exclude`` with no file audits everything.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import ast
 import re
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,6 +158,15 @@ def check_file(path: Path, shown: str) -> tuple[int, list[Finding]]:
     return n, out
 
 
+def _pyproject_settings() -> dict:
+    """The ``[tool.check_docstrings]`` table of ./pyproject.toml (empty if there is none)."""
+    p = Path("pyproject.toml")
+    if not p.is_file():
+        return {}
+    with open(p, "rb") as fh:
+        return tomllib.load(fh).get("tool", {}).get("check_docstrings", {})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Audit the given paths; print counts; return 1 if anything is missing.
 
@@ -170,11 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         Exit code: 0 when every public item is documented, 1 otherwise.
     """
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("paths", nargs="*", default=["mgmeso"])
-    ap.add_argument("--exclude", nargs="*", default=[])
+    ap.add_argument("paths", nargs="*", help="default: [tool.check_docstrings] paths")
+    ap.add_argument("--exclude", nargs="*", help="default: [tool.check_docstrings] exclude")
     ap.add_argument("--list", action="store_true", help="name every finding")
     args = ap.parse_args(argv)
-    excluded = {Path(e).as_posix() for e in args.exclude}
+    conf = _pyproject_settings()
+    args.paths = args.paths or conf.get("paths", ["mgmeso"])
+    excluded = {Path(e).as_posix() for e in
+                (args.exclude if args.exclude is not None else conf.get("exclude", []))}
     files: list[Path] = []
     for p in map(Path, args.paths):
         files += sorted(p.rglob("*.py")) if p.is_dir() else [p]
