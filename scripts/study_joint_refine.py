@@ -47,9 +47,9 @@ def main() -> None:
                     x[names.index("log10_A_an_per_MPa")] = max(x[names.index("log10_A_an_per_MPa")],
                                                                args.log10_A_an_min)
                 starts[f"previous refinement ({r['start']})"] = x
-    for chi, lt0, laan in ((() if args.log10_A_an_min is not None else
+    for chi, lt0, laan in (() if args.log10_A_an_min is not None else
                             ((0.75, -12.5, -5.0), (0.85, -13.5, -5.3), (0.65, -11.0, -4.7),
-                             (0.95, -13.9, -5.6)))):
+                             (0.95, -13.9, -5.6))):
         starts[f"chi_g {chi}"] = [82.0, np.log10(1.86e-13) + 0.3, 1.2, 33000.0, 0.945, laan, chi,
                                   0.002, lt0]
     lo = np.array([joint.BOUNDS[n][0] for n in names])
@@ -70,7 +70,8 @@ def main() -> None:
         res.x = to_x(res.x)
         g = prob.constraints(res.x)
         vals = prob.values(res.x)
-        row = {"start": label, "x0": dict(zip(names, map(float, x0))), "x": dict(zip(names, map(float, res.x))),
+        row = {"start": label, "x0": dict(zip(names, map(float, x0))),
+               "x": dict(zip(names, map(float, res.x))),
                "margin": prob.margin(res.x), "feasible": bool(np.all(g >= -1e-6)),
                "worst_constraint": float(g.min()), "targets": vals,
                "evaluations": prob.evaluations - n0, "wall_s": time.perf_counter() - t0}

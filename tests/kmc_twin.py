@@ -161,7 +161,8 @@ class TwinEngine:
     def drift_to(self, t):
         """Mean plastic drift of the elim = 3 units from self.t to t: d eps_p/dt = k sigma(t),
         integrated numerically here (Simpson on a fine grid under stress control; under strain
-        control the Maxwell ODE J sigma' = eps'(t) - k sigma by classical RK4)."""
+        control the Maxwell ODE J sigma' = eps'(t) - k sigma by classical RK4).
+        """
         w, c = self.C.law, self.C.calib
         k = c.k_fast
         if k == 0.0 or t <= self.t:
@@ -366,7 +367,8 @@ class TwinEngine:
 
     def log_tmax(self, j):
         """ln tau_max_j: t0 (tau_h/t0)^(1/chi_j) from the hierarchy's beta time tau_h (the
-        site's own or its neighbourhood's), never below the site's own beta time."""
+        site's own or its neighbourhood's), never below the site's own beta time.
+        """
         S, tm = self.S, self.C.times
         if not self.C.rules.local:
             return tm.log_tmax

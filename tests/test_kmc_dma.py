@@ -130,7 +130,8 @@ def test_elimination_against_full_simulation():
 
 def test_plastic_drift_against_annihilation_events():
     """Near the alpha peak (496-504 K) the mean plastic drift of the fast units gives the same
-    E', E'' as their annihilation events, within 3 combined SE."""
+    E', E'' as their annihilation events, within 3 combined SE.
+    """
     kw = dict(reps=12, T0=496.0, T1=504.0, L=6)
     events, _ = _lockin(_cfg(drift="false", **kw), window=4.0)
     drift, _ = _lockin(_cfg(drift="true", seed=2, **kw), window=4.0)
@@ -162,7 +163,8 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
 
 def test_resume_during_a_ramp_is_exact():
     """A checkpoint taken mid-scan restores everything the next slices need (even into a
-    replica built from another seed): the resumed run equals the uninterrupted one."""
+    replica built from another seed): the resumed run equals the uninterrupted one.
+    """
     setup = make_setup(_cfg(reps=1, slice=1.0, T0=350.0, T1=356.0))
     ref, again = resumed_run(setup, advances=700, events=500)
     assert again.table().tobytes() == ref.table().tobytes()
@@ -193,7 +195,8 @@ bias_law = "linear"
 def test_oscillate_segment_in_a_user_program():
     """An `oscillate` table in a user program runs in both halves: the theory's hereditary
     integration gives the steady-state E* of the exact form, and the kMC's lock-in agrees
-    with it within 3 SE. Setting both amplitudes is a clean config error."""
+    with it within 3 SE. Setting both amplitudes is a clean config error.
+    """
     import pytest
 
     from mgmeso.errors import ConfigError
@@ -221,6 +224,7 @@ def test_oscillate_segment_in_a_user_program():
     for part in (np.real, np.imag):
         se = part(Es).std(ddof=1) / np.sqrt(Es.size)
         assert abs(part(Es).mean() - part(E_exact)) < 3 * se
-    bad = OSC_PROGRAM.replace("strain_amplitude = 1e-4", "strain_amplitude = 1e-4\nstress_amplitude_MPa = 5.0")
+    bad = OSC_PROGRAM.replace("strain_amplitude = 1e-4",
+                              "strain_amplitude = 1e-4\nstress_amplitude_MPa = 5.0")
     with pytest.raises(ConfigError, match="exactly one"):
         parse_config(tomllib.loads(bad))

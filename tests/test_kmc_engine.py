@@ -6,10 +6,9 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 
 import numpy as np
-import pytest
-import tomllib
 import zarr
 
 from mgmeso.cli import main
@@ -196,7 +195,8 @@ def test_cli_run_export_plot_and_errors(tmp_path, capsys):
 
 def test_stepped_relaxation_runs_in_the_kmc_with_a_second_run(tmp_path, capsys):
     """[Duan2022]'s stepped relaxation (with aging and a cooled second run) runs through the CLI;
-    delta per step comes out for both runs, and an unknown [defects] key is a clean error."""
+    delta per step comes out for both runs, and an unknown [defects] key is a clean error.
+    """
     from mgmeso.config import load_config
     from mgmeso.kmc.aging import STEP_COLUMNS, stepped_delta
     from mgmeso.kmc.ensemble import run_ensemble

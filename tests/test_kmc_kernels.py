@@ -1,8 +1,9 @@
 """numba kernels of the kMC pinned to slow Python twins, and their building blocks."""
 
+import tomllib
+
 import numpy as np
 import pytest
-import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,7 +148,8 @@ def test_neighbourhood_means_match_breadth_first_search(lattice, radius):
 
 def test_neighbourhood_beta_time_sets_the_alpha_times_only():
     """'neighbourhood': tau_max_j from the regional geometric-mean beta time and chi_j, never
-    below the site's own tau_beta_j; the beta rates stay the site's own."""
+    below the site's own tau_beta_j; the beta rates stay the site's own.
+    """
     extra = 'chi_radius = 2\nhierarchy_beta_time = "neighbourhood"'
     rep, setup = make_replica(T=400.0, het="local", plast="parallel", coal="false", fp=1, extra=extra)
     site, _ = make_replica(T=400.0, het="local", plast="parallel", coal="false", fp=1,
@@ -262,7 +264,8 @@ def test_footprint_invariants_after_many_events():
 @pytest.mark.parametrize("strain_control", [True, False])
 def test_alpha_drift_matches_the_twin(strain_control):
     """Above ~500 K the annihilation channel of the fast units is replaced by its mean drift
-    (elim = 3), integrated in closed form; the twin integrates the same ODE numerically."""
+    (elim = 3), integrated in closed form; the twin integrates the same ODE numerically.
+    """
     from mgmeso.program import LoadingProgram, Oscillate
     rep, setup = make_replica(T=530.0, plast="parallel", coal="false", fp=1, elim=20.0)
     osc = (Oscillate(frequency_Hz=1.0, cycles=3, strain_amplitude=2e-4) if strain_control

@@ -124,7 +124,8 @@ def test_stepped_relaxation_liquid_like_fraction():
     0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K ([Duan2022] Fig. 1). Full relaxation is only bounded here
     (above 0.95 T_alpha): the model reaches it at 0.91 T_alpha, below the paper's 0.93-0.94, a
     miss reported by the validation case duan2022_stepped_relaxation. Every KWW cell is a fit
-    or NaN with the reason (none at the beta_KWW bound)."""
+    or NaN with the reason (none at the beta_KWW bound).
+    """
     r = evaluate(load_config(CONFIGS / "la60_stepped_relaxation.toml"))
     t = r.tables["theory"]
     T, d = t["temperature_K"], t["delta"]
@@ -149,7 +150,8 @@ def test_reversible_beta_relaxation_in_loading_sequence():
         sel = t["segment"] == i
         stages.append(t["stress_MPa"][sel])
     assert np.allclose(stages[0], stages[1], rtol=2e-3) and np.allclose(stages[0], stages[2], rtol=2e-3)
-    # the beta step is a few percent of the stress ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
+    # the beta step is a few percent of the stress
+    # ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
     drop = 1 - stages[0][-1] / stages[0][0]
     assert 0.03 < drop < 0.073
 

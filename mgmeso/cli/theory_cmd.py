@@ -25,6 +25,13 @@ from .info_cmd import versions
 
 
 def register(sub) -> None:
+    """Add the ``theory`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("theory", help="evaluate a protocol with the analytical QPD model")
     p.add_argument("config", help="config TOML file")
     p.add_argument("--out", metavar="DIR", help="output directory (default: [output] dir or "
@@ -55,6 +62,18 @@ def _previous_files(meta_path: Path) -> list[str]:
 
 
 def run(args) -> int:
+    """Evaluate the config's protocol and write its tables, summary and figure.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     from ..config.limits import strain_warning
     from ..theory import evaluate
 
@@ -137,7 +156,18 @@ def _fmt(x, unit="", digits=4):
 
 
 def summary_lines(result) -> list[str]:
-    """A few human-readable lines about the result (the first result a newcomer sees)."""
+    """Summarise the result in a few human-readable lines (the first result a newcomer sees).
+
+    Parameters
+    ----------
+    result : TheoryResult
+        The evaluated protocol.
+
+    Returns
+    -------
+    list of str
+        The lines.
+    """
     s = result.summary
     k = result.kind
     lines: list[str] = []

@@ -15,6 +15,13 @@ from ..errors import UserError
 
 
 def register(sub) -> None:
+    """Add the ``validate`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("validate", help="run the validation suite and write its report")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
@@ -36,6 +43,18 @@ def _progress(res, done, total):
 
 
 def run(args) -> int:
+    """Run the validation cases and write the report (or list the cases).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 no check failed, 1 one did.
+    """
     from ..io.files import check_writable
     from ..validation import select_cases
     from ..validation.report import provenance, report_paths, write_report

@@ -15,6 +15,8 @@ and changes no expectation.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..constants import SECONDS_PER_MINUTE
@@ -23,7 +25,24 @@ __all__ = ["phasor", "lockin_windows", "dma_table", "window_average"]
 
 
 def phasor(t: np.ndarray, x: np.ndarray, omega: float, t0: float) -> complex:
-    """Phasor ``c + i d`` of ``x(t) ~ a + b (t - t_mid) + c sin(w(t - t0)) + d cos(w(t - t0))``."""
+    """Phasor ``c + i d`` of ``x(t) ~ a + b (t - t_mid) + c sin(w(t - t0)) + d cos(w(t - t0))``.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times (s), shape (n,).
+    x : numpy.ndarray
+        Signal, shape (n,).
+    omega : float
+        Angular frequency (rad/s).
+    t0 : float
+        Phase origin (s), the segment start.
+
+    Returns
+    -------
+    complex
+        The phasor (units of ``x``).
+    """
     th = omega * (t - t0)
     A = np.column_stack([np.ones_like(t), t - t.mean(), np.sin(th), np.cos(th)])
     coef, *_ = np.linalg.lstsq(A, x, rcond=None)
@@ -33,10 +52,27 @@ def phasor(t: np.ndarray, x: np.ndarray, omega: float, t0: float) -> complex:
 def lockin_windows(t, stress, strain, omega, t0, cycles_per_window: int, skip_cycles: int = 0):
     """E* per window of ``cycles_per_window`` whole cycles (after ``skip_cycles``).
 
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times (s), shape (n,).
+    stress, strain : numpy.ndarray
+        Stress (MPa) and strain at those times, shape (n,).
+    omega : float
+        Angular frequency (rad/s).
+    t0 : float
+        Segment start (s), the phase origin.
+    cycles_per_window : int
+        Whole cycles per window.
+    skip_cycles : int
+        Cycles skipped at the start (transient).
+
     Returns
     -------
-    t_mid : float array (windows,)
-    E : complex array (windows,)
+    t_mid : numpy.ndarray
+        float (windows,): mean sample time of each window (s).
+    E : numpy.ndarray
+        complex (windows,): ``E' + i E''`` (MPa).
     """
     period = 2 * np.pi / omega
     n_cyc = int(np.floor((t[-1] - t0) / period + 1e-9))
@@ -65,6 +101,8 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
         Its setup (programs tell the frequencies and segment starts).
     temperature_window_K : float
         Width of the temperature windows of an isochronal scan.
+    skip_cycles : int
+        Cycles skipped at the start of each isothermal segment (transient).
 
     Returns
     -------
@@ -80,7 +118,7 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     e_all = series("strain_expected")
     T_all = series("temperature_K")
     seg_all = series("segment")
-    rows = {k: [] for k in ("time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+    rows: dict[str, list] = {k: [] for k in ("time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
                             "tan_delta", "E_storage_MPa_se", "E_loss_MPa_se", "tan_delta_se",
                             "n_replicas", "window_K", "case")}
     for c, prog in enumerate(setup.programs):
@@ -97,7 +135,9 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             else:
                 cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
                 span_K = 0.0
-            per_rep, temps, mids = [], None, None
+            per_rep: list = []
+            temps: Any = None
+            mids: Any = None
             for r in range(t_all.shape[1]):
                 sel = (seg_all[c, r] == k) & np.isfinite(t_all[c, r])
                 if sel.sum() < 6:
@@ -138,7 +178,24 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
 
 
 def window_average(model, temperature_K, window_K, n: int = 9):
-    """Average of ``model(T)`` (complex or real arrays) over each window ``T +/- window/2``."""
+    """Average of ``model(T)`` (complex or real arrays) over each window ``T +/- window/2``.
+
+    Parameters
+    ----------
+    model : callable
+        ``model(T)`` on an array of temperatures (K).
+    temperature_K : array_like
+        Window centres (K).
+    window_K : array_like
+        Window widths (K).
+    n : int
+        Midpoint-rule points per window.
+
+    Returns
+    -------
+    numpy.ndarray
+        The averages, of the shape of ``model(temperature_K)``.
+    """
     T = np.asarray(temperature_K, float)
     offs = (np.arange(n) + 0.5) / n - 0.5
     return np.mean([model(T + o * np.asarray(window_K, float)) for o in offs], axis=0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,25 +43,66 @@ class Registry(list):
         self.meta = meta            # the attributes a view shows, in order
 
     def register(self, entry):
-        """Append an entry (its name must be new)."""
+        """Append an entry (its name must be new).
+
+        Parameters
+        ----------
+        entry : Observable or SnapshotField
+            The entry.
+
+        Returns
+        -------
+        Observable or SnapshotField
+            ``entry`` itself.
+
+        Raises
+        ------
+        ValueError
+            If its name is registered already.
+        """
         if entry.name in self.names():
             raise ValueError(f"{self.what} {entry.name!r} is already registered")
         self.append(entry)
         return entry
 
     def unregister(self, name: str) -> None:
-        """Remove an entry (e.g. one a test registered)."""
+        """Remove an entry (e.g. one a test registered).
+
+        Parameters
+        ----------
+        name : str
+            Name of the entry (nothing happens if none has it).
+        """
         self[:] = [e for e in self if e.name != name]
 
     def names(self) -> list[str]:
+        """Return the entries' names, in registry order.
+
+        Returns
+        -------
+        list of str
+            The names.
+        """
         return [e.name for e in self]
 
     def view(self) -> Sequence:
-        """Live sequence of ``tuple(getattr(entry, m) for m in meta)``."""
+        """Live sequence of ``tuple(getattr(entry, m) for m in meta)``.
+
+        Returns
+        -------
+        Sequence
+            A view that follows later registrations.
+        """
         return _View(self)
 
     def positions(self) -> Mapping:
-        """Live mapping name -> position."""
+        """Live mapping name -> position.
+
+        Returns
+        -------
+        Mapping
+            A mapping that follows later registrations.
+        """
         return _Index(self)
 
 
@@ -97,7 +139,7 @@ class _Index(Mapping):
 class Observation:
     """The state of a replica at a sample, from which every observable is computed."""
 
-    replica: object             # the Replica (lattice state, counters, program position)
+    replica: Any                # the Replica (lattice state, counters, program position)
     t: float                    # s
     stress: float               # MPa, with the units in equilibrium drawn
     strain: float
@@ -119,7 +161,7 @@ class Observable:
     name: str
     unit: str
     description: str
-    compute: Callable[[Observation], float]
+    compute: Callable[[Observation], Any]      # a number (stored as float)
     #: name of the lower-noise variable with the same expectation (compare with theory on it)
     expected: str | None = None
 
@@ -172,7 +214,23 @@ register, unregister = OBSERVABLES.register, OBSERVABLES.unregister
 
 
 def estimator(name: str) -> str:
-    """The variable to estimate ``name``'s ensemble mean with (itself, or its ``expected``)."""
+    """Return the variable to estimate ``name``'s ensemble mean with (itself, or its ``expected``).
+
+    Parameters
+    ----------
+    name : str
+        An observable's name.
+
+    Returns
+    -------
+    str
+        The estimator's name.
+
+    Raises
+    ------
+    KeyError
+        For an unregistered name.
+    """
     for o in OBSERVABLES:
         if o.name == name:
             return o.expected or name
@@ -185,7 +243,18 @@ TS_INDEX: Mapping = OBSERVABLES.positions()
 
 
 def observe(rep) -> np.ndarray:
-    """One row of the registry's observables at the replica's current time."""
+    """One row of the registry's observables at the replica's current time.
+
+    Parameters
+    ----------
+    rep : Replica
+        The replica (its lattice, counters and current law).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n_observables,), in registry order.
+    """
     K, mat = rep.K, rep.setup.material
     t = rep.t
     sigma, eps = rep._macro(t)
@@ -227,7 +296,7 @@ class SnapshotField:
     dtype: str
     unit: str
     description: str
-    compute: Callable[[object, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
+    compute: Callable[[Any, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
 
 
 SNAPSHOT_REGISTRY = Registry("snapshot field", [
@@ -254,8 +323,21 @@ SNAPSHOT_FIELDS: Sequence = SNAPSHOT_REGISTRY.view()
 
 
 def snapshot(rep) -> dict:
-    """Site fields at the current time (units in equilibrium drawn now, from the snapshot
-    stream, so that snapshots never change the time series)."""
+    """Return the site fields at the current time.
+
+    Units in equilibrium are drawn now, from the snapshot stream, so that snapshots never
+    change the time series.
+
+    Parameters
+    ----------
+    rep : Replica
+        The replica.
+
+    Returns
+    -------
+    dict
+        ``time_s`` and one (N,) array per registered snapshot field.
+    """
     S = rep.S
     sigma, _ = rep._macro(rep.t)
     cal = rep.calib

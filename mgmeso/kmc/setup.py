@@ -36,6 +36,7 @@ class KmcSetup:
 
     @property
     def n_cases(self) -> int:
+        """Number of kMC cases (one loading program each)."""
         return len(self.programs)
 
     @property
@@ -45,7 +46,20 @@ class KmcSetup:
 
 
 def peak_stress(mat: Material, prog: LoadingProgram) -> float:
-    """Largest stress the program can reach (MPa; E_u |strain| under strain control)."""
+    """Largest stress the program can reach (E_u |strain| under strain control).
+
+    Parameters
+    ----------
+    mat : Material
+        The material (its unrelaxed modulus).
+    prog : LoadingProgram
+        The program.
+
+    Returns
+    -------
+    float
+        The stress (MPa).
+    """
     big = 0.0
     for seg in prog.segments:
         big = max(big, seg.peak_stress_MPa(mat.E_unrelaxed_MPa))
@@ -58,7 +72,18 @@ def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
 
 
 def resolution_time(prog: LoadingProgram) -> float:
-    """Shortest time the program resolves: its first sample offset or a ramp's sample spacing."""
+    """Shortest time the program resolves: its first sample offset or a ramp's sample spacing.
+
+    Parameters
+    ----------
+    prog : LoadingProgram
+        The program.
+
+    Returns
+    -------
+    float
+        The time (s).
+    """
     t_res = prog.t_first_s
     strain = 0.0
     for seg in prog.segments:
@@ -68,12 +93,35 @@ def resolution_time(prog: LoadingProgram) -> float:
 
 
 def beta_peak_temperature(mat: Material, f_Hz: float = 1.0) -> float:
-    """Temperature where <tau_beta> = 1/(2 pi f) (Arrhenius, zero stress)."""
+    """Temperature where <tau_beta> = 1/(2 pi f) (Arrhenius, zero stress).
+
+    Parameters
+    ----------
+    mat : Material
+        The material (U_beta, tau_beta0).
+    f_Hz : float
+        Frequency (Hz).
+
+    Returns
+    -------
+    float
+        Temperature (K).
+    """
     return mat.U_beta_J_per_mol / (R_J_PER_MOL_K * np.log(1.0 / (2 * np.pi * f_Hz * mat.tau_beta0_s)))
 
 
 def make_setup(cfg: RunConfig) -> KmcSetup:
     """Check that the kMC can run this config and derive the fixed inputs.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The validated config.
+
+    Returns
+    -------
+    KmcSetup
+        Lattice, programs, bias saturation stress and local-equilibrium thresholds.
 
     Raises
     ------

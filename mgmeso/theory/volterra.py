@@ -42,7 +42,22 @@ __all__ = ["relax_stress", "relax_kernel", "LinearKernel", "kernel_of", "time_no
 
 
 def kww_time_integral(u_s, tau_s: float, chi: float) -> np.ndarray:
-    """``Int_0^u exp(-(s/tau)^chi) ds = (tau/chi) Gamma(1/chi) P(1/chi, (u/tau)^chi)``."""
+    """``Int_0^u exp(-(s/tau)^chi) ds = (tau/chi) Gamma(1/chi) P(1/chi, (u/tau)^chi)``.
+
+    Parameters
+    ----------
+    u_s : array_like
+        Upper limits (s).
+    tau_s : float
+        KWW time (s).
+    chi : float
+        Stretching exponent.
+
+    Returns
+    -------
+    numpy.ndarray
+        The integrals (s), of the shape of ``u_s``.
+    """
     u = np.asarray(u_s, dtype=float)
     a = 1.0 / chi
     return tau_s * a * gamma(a) * gammainc(a, np.power(u / tau_s, chi))
@@ -61,6 +76,16 @@ def kww_creep_integral(u_s, tau_s, chi) -> np.ndarray:
     Psi(u)/u > 0.3 and the difference loses less than one digit. The direct form
     would cancel catastrophically where tau >> u: Psi(u) ~ u (u/tau)^chi is then
     many decades below u.
+
+    Parameters
+    ----------
+    u_s, tau_s, chi : array_like
+        Upper limits (s), KWW times (s) and exponents, broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        Psi (s), of the broadcast shape.
     """
     u, tau, c = np.broadcast_arrays(np.asarray(u_s, dtype=float), np.asarray(tau_s, dtype=float),
                                     np.asarray(chi, dtype=float))
@@ -95,6 +120,20 @@ def time_nodes(t_out: np.ndarray, t_start: float, points_per_decade: int) -> np.
     merging two independent log grids otherwise leaves intervals of a few ulp
     (e.g. 10^(k/40) computed by two ``geomspace`` calls), on which the step of
     the piecewise-linear stress is pure rounding noise.
+
+    Parameters
+    ----------
+    t_out : numpy.ndarray
+        Output times (s), positive.
+    t_start : float
+        First grid node after 0 (s).
+    points_per_decade : int
+        Grid density.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n,): sorted unique nodes, starting at 0 and containing every ``t_out``.
     """
     t_out = np.unique(np.asarray(t_out, dtype=float))
     t_end = float(t_out[-1])
@@ -113,9 +152,23 @@ def default_start(sp: StatePoint, grid: GumbelGrid, t_first: float) -> float:
 
     Never more than 12 decades before ``t_first``: modes faster than that have
     relaxed within the first solver interval.
+
+    Parameters
+    ----------
+    sp : StatePoint
+        tau_beta, chi, tau_max, tau_an of the state (see :func:`state_point`).
+    grid : GumbelGrid
+        The discrete distribution of beta times.
+    t_first : float
+        First output time (s).
+
+    Returns
+    -------
+    float
+        The first node after 0 (s).
     """
     q = np.searchsorted(np.cumsum(grid.w), 1e-4)
-    fast = float(sp.tau_beta_s) * np.exp(grid.y[min(q, grid.y.size - 1)])
+    fast = float(sp.tau_beta_s) * np.exp(grid.y[min(int(q), grid.y.size - 1)])
     return max(1e-3 * min(t_first, fast), 1e-12 * t_first)
 
 
@@ -138,7 +191,19 @@ class LinearKernel:
     k_vp: float
 
     def creep(self, t_s) -> dict[str, np.ndarray]:
-        """Creep compliance components at times ``t_s`` (1/MPa)."""
+        """Creep compliance components at times ``t_s`` (1/MPa).
+
+        Parameters
+        ----------
+        t_s : array_like
+            Times (s).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Components ``elastic``, ``beta``, ``anelastic``, ``plastic`` and ``total``, each of the
+            shape of ``t_s``.
+        """
         t = np.asarray(t_s, dtype=float)
         beta = self.A_beta * np.sum(self.beta_w * -np.expm1(-t[..., None] / self.beta_tau), axis=-1)
         an = self.A_an * np.sum(self.kww_w * -np.expm1(-np.power(t[..., None] / self.kww_tau,
@@ -150,7 +215,22 @@ class LinearKernel:
 
 
 def kernel_of(mat: Material, sp: StatePoint, grid: GumbelGrid) -> LinearKernel:
-    """The mean-field kernel of [Hao2022] Eq. 25a at one (scalar) state point."""
+    """Return the mean-field kernel of [Hao2022] Eq. 25a at one (scalar) state point.
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    sp : StatePoint
+        tau_beta, chi, tau_max, tau_an of the state (see :func:`state_point`).
+    grid : GumbelGrid
+        The discrete distribution of beta times.
+
+    Returns
+    -------
+    LinearKernel
+        Debye beta modes, one KWW term and the viscoplastic rate.
+    """
     return LinearKernel(
         J_el=mat.J_el_per_MPa, A_beta=mat.A_beta_per_MPa,
         beta_tau=float(sp.tau_beta_s) * np.exp(grid.y), beta_w=np.asarray(grid.w),
@@ -227,7 +307,27 @@ def _interval_integrals(t: np.ndarray, rows: range, Psi, psi) -> np.ndarray:
 
 def relax_kernel(kernel: LinearKernel, strain_of_t, t_out_s, points_per_decade: int,
                  t_start_s: float) -> dict[str, np.ndarray]:
-    """:func:`relax_stress` for any :class:`LinearKernel` (e.g. disorder-averaged ones)."""
+    """:func:`relax_stress` for any :class:`LinearKernel` (e.g. disorder-averaged ones).
+
+    Parameters
+    ----------
+    kernel : LinearKernel
+        The creep kernel.
+    strain_of_t : callable
+        Total strain as a function of an array of times (s).
+    t_out_s : array_like
+        Output times (s).
+    points_per_decade : int
+        Density of the solver's log grid.
+    t_start_s : float
+        First node after 0 (s).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``time_s``, ``stress_MPa``, ``strain`` and ``strain_elastic|beta|anelastic|plastic``,
+        each float64 (n_out,) at ``t_out_s``.
+    """
     t_out = np.asarray(t_out_s, dtype=float)
     t = time_nodes(t_out, t_start_s, points_per_decade)
     eps = np.asarray(strain_of_t(t), dtype=float) * np.ones_like(t)

@@ -85,6 +85,7 @@ class Check:
 
     @property
     def status(self) -> str:
+        """Final status: the raw status if it is the expected one, else ``fail``."""
         return self.raw if self.raw == self.expected else FAIL
 
     @property
@@ -96,7 +97,21 @@ class Check:
 
 
 def case_status(checks: list[Check]) -> str:
-    """fail if any check fails; else the first of disagrees / not reproducible; else pass."""
+    """Combine the checks of a case into its status.
+
+    ``fail`` if any check fails; else the first of ``disagrees`` / ``not reproducible``; else
+    ``pass``.
+
+    Parameters
+    ----------
+    checks : list of Check
+        The case's checks.
+
+    Returns
+    -------
+    str
+        The status.
+    """
     st = [c.status for c in checks]
     if not st:
         return FAIL
@@ -114,37 +129,131 @@ def _fmt(x) -> str:
 
 def within(measured: float, reference: float, tol_abs: float | None = None,
            tol_rel: float | None = None) -> bool:
-    """|measured - reference| <= tol_abs (or tol_rel |reference|); NaN is never within."""
+    """|measured - reference| <= tol_abs (or tol_rel |reference|); NaN is never within.
+
+    Parameters
+    ----------
+    measured, reference : float
+        The values (None is never within).
+    tol_abs : float, optional
+        Absolute tolerance (wins over ``tol_rel``).
+    tol_rel : float, optional
+        Relative tolerance.
+
+    Returns
+    -------
+    bool
+        Whether the measured value is within the tolerance.
+    """
     if measured is None or reference is None:
         return False
     m, r = float(measured), float(reference)
     if not (np.isfinite(m) and np.isfinite(r)):
         return False
-    tol = tol_abs if tol_abs is not None else tol_rel * abs(r)
+    if tol_abs is not None:
+        tol = tol_abs
+    elif tol_rel is not None:
+        tol = tol_rel * abs(r)
+    else:
+        raise TypeError("within() needs tol_abs or tol_rel")
     return abs(m - r) <= tol
 
 
 def closed(name: str, ok: bool, measured, reference, unit: str, tolerance: str,
            source: str = "", note: str = "") -> Check:
-    """A closed-form or internal check: pass or fail."""
+    """Make a closed-form or internal check: pass or fail.
+
+    Parameters
+    ----------
+    name : str
+        What is compared.
+    ok : bool
+        Whether the tolerance is met.
+    measured, reference : object
+        The two values (numbers or text).
+    unit : str
+        Their unit.
+    tolerance : str
+        The tolerance, as stated.
+    source : str
+        Where the reference comes from.
+    note : str
+        A remark shown with the check.
+
+    Returns
+    -------
+    Check
+        The check.
+    """
     return Check(name, measured, reference, unit, tolerance, PASS if ok else FAIL, PASS, source,
                  note)
 
 
 def paper(name: str, ok: bool, measured, reference, unit: str, tolerance: str, expected: str,
           source: str = "", note: str = "") -> Check:
-    """A comparison with a paper's number: pass, or the model disagrees with the paper."""
+    """Make a comparison with a paper's number: pass, or the model disagrees with the paper.
+
+    Parameters
+    ----------
+    name : str
+        What is compared.
+    ok : bool
+        Whether the tolerance is met.
+    measured, reference : object
+        The two values (numbers or text).
+    unit : str
+        Their unit.
+    tolerance : str
+        The tolerance, as stated.
+    expected : str
+        The status the case's README documents.
+    source : str
+        Where the reference comes from.
+    note : str
+        A remark shown with the check.
+
+    Returns
+    -------
+    Check
+        The check.
+    """
     return Check(name, measured, reference, unit, tolerance, PASS if ok else DISAGREES, expected,
                  source, note)
 
 
 def reproducible_with(name: str, ok: bool, ok_alternative: bool, measured, reference, unit: str,
                       tolerance: str, expected: str, source: str = "", note: str = "") -> Check:
-    """A paper comparison where a named alternative parameter set was also evaluated.
+    """Make a paper comparison where a named alternative parameter set was also evaluated.
 
     Raw status: pass if the case's parameters meet the tolerance; "not reproducible with
     these parameters" if only the alternative does (the note names it and its values);
     otherwise the model disagrees with the paper.
+
+    Parameters
+    ----------
+    name : str
+        What is compared.
+    ok : bool
+        Whether the tolerance is met.
+    measured, reference : object
+        The two values (numbers or text).
+    unit : str
+        Their unit.
+    tolerance : str
+        The tolerance, as stated.
+    ok_alternative : bool
+        Whether the alternative parameters meet it.
+    expected : str
+        The status the case's README documents.
+    source : str
+        Where the reference comes from.
+    note : str
+        A remark shown with the check.
+
+    Returns
+    -------
+    Check
+        The check.
     """
     raw = PASS if ok else (NOT_REPRODUCIBLE if ok_alternative else DISAGREES)
     return Check(name, measured, reference, unit, tolerance, raw, expected, source, note)
@@ -179,6 +288,23 @@ class References:
 
     @classmethod
     def read(cls, path: Path) -> References:
+        """Read a case's ``reference.csv`` (an empty table if there is none).
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            The CSV file.
+
+        Returns
+        -------
+        :class:`References`
+            Its rows by key.
+
+        Raises
+        ------
+        UserError
+            For missing columns, an empty or repeated key, or a key without a source.
+        """
         if not path.is_file():
             return cls({}, path)
         rows: dict[str, Reference] = {}
@@ -207,6 +333,23 @@ class References:
         return self.ref(key).value
 
     def ref(self, key: str) -> Reference:
+        """Return the row of ``key``.
+
+        Parameters
+        ----------
+        key : str
+            The reference's key.
+
+        Returns
+        -------
+        Reference
+            Value, unit and source.
+
+        Raises
+        ------
+        KeyError
+            For a missing key (naming the file).
+        """
         try:
             return self.rows[key]
         except KeyError:
@@ -214,9 +357,33 @@ class References:
             raise KeyError(f"reference {key!r} not found{where}") from None
 
     def source(self, key: str) -> str:
+        """Return the source of ``key``.
+
+        Parameters
+        ----------
+        key : str
+            The reference's key.
+
+        Returns
+        -------
+        str
+            The source.
+        """
         return self.ref(key).source
 
     def replace(self, **values) -> References:
+        """Return a copy with some values replaced (tests perturb references this way).
+
+        Parameters
+        ----------
+        **values
+            Key -> new value.
+
+        Returns
+        -------
+        :class:`References`
+            The copy.
+        """
         rows = dict(self.rows)
         for k, v in values.items():
             rows[k] = dataclasses.replace(self.ref(k), value=v)
@@ -227,7 +394,13 @@ class References:
 # cases
 
 def validation_root() -> Path:
-    """The ``validation/`` directory: ``$MGMESO_VALIDATION_DIR`` or the source tree's."""
+    """Return the ``validation/`` directory: ``$MGMESO_VALIDATION_DIR`` or the source tree's.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory.
+    """
     env = os.environ.get("MGMESO_VALIDATION_DIR")
     return Path(env) if env else Path(__file__).resolve().parents[2] / "validation"
 
@@ -249,17 +422,42 @@ class Context:
 
     @property
     def directory(self) -> Path:
+        """The case's directory ``validation/<case>/``."""
         return validation_root() / self.case
 
     def material(self, name: str = "la60ni15al25", **changes):
-        """A material file by name, with the case's changes then the overrides applied."""
+        """Load a material file by name, with the case's changes then the overrides applied.
+
+        Parameters
+        ----------
+        name : str
+            A material name.
+        **changes
+            Keys the case changes.
+
+        Returns
+        -------
+        Material
+            The material.
+        """
         from ..config import load_material
 
         mat = load_material(name)[0]
         return dataclasses.replace(mat, **{**changes, **self.material_overrides})
 
     def config(self, filename: str):
-        """A config of the case directory, its material overridden as in :meth:`material`."""
+        """Load a config of the case directory, its material overridden as in :meth:`material`.
+
+        Parameters
+        ----------
+        filename : str
+            File name in the case directory.
+
+        Returns
+        -------
+        RunConfig
+            The config.
+        """
         from ..config import load_config
 
         cfg = load_config(self.directory / filename)
@@ -269,10 +467,30 @@ class Context:
         return cfg
 
     def option(self, key: str, default=None):
+        """Return a deliberate option of the run (tests perturb a case this way).
+
+        Parameters
+        ----------
+        key : str
+            The option.
+        default : object
+            Returned when it is not set.
+
+        Returns
+        -------
+        object
+            The value.
+        """
         return self.options.get(key, default)
 
     def references(self) -> References:
-        """The case's reference.csv (for inputs of the measured side taken from a paper)."""
+        """Return the case's reference.csv (for inputs of the measured side taken from a paper).
+
+        Returns
+        -------
+        :class:`References`
+            Its rows.
+        """
         return References.read(self.directory / "reference.csv")
 
 
@@ -292,9 +510,28 @@ class Case:
     placeholder: str = ""       # non-empty: registered but not run, with this reason
 
     def settings(self, mode: str) -> dict:
+        """Return the settings of a mode: ``quick``, or ``quick`` updated by ``full``.
+
+        Parameters
+        ----------
+        mode : {'quick', 'full'}
+            The mode.
+
+        Returns
+        -------
+        dict
+            The settings.
+        """
         return {**self.quick, **self.full} if mode == "full" else dict(self.quick)
 
     def references(self) -> References:
+        """Read the case's ``reference.csv``.
+
+        Returns
+        -------
+        :class:`References`
+            Its rows.
+        """
         return References.read(validation_root() / self.name / "reference.csv")
 
 
@@ -303,6 +540,23 @@ CASES: dict[str, Case] = {}
 
 
 def register(case: Case) -> Case:
+    """Add a case to :data:`CASES`.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+
+    Returns
+    -------
+    Case
+        ``case`` itself.
+
+    Raises
+    ------
+    ValueError
+        If its name is registered already.
+    """
     if case.name in CASES:
         raise ValueError(f"validation case {case.name!r} registered twice")
     CASES[case.name] = case
@@ -310,4 +564,16 @@ def register(case: Case) -> Case:
 
 
 def format_value(x) -> str:
+    """Format a measured or reference value for the report.
+
+    Parameters
+    ----------
+    x : object
+        A number, text, list or None.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     return _fmt(x)

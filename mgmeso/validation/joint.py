@@ -1,4 +1,4 @@
-"""Is there one parameter set that meets [Hao2022] and [Hao2023] at once? (the joint study)
+"""The joint study: whether one parameter set meets [Hao2022] and [Hao2023] at once.
 
 Targets (the numbers the two papers report, with the tolerances of the cases):
 
@@ -10,8 +10,9 @@ Targets (the numbers the two papers report, with the tolerances of the cases):
   the first 0.05 % of strain);
 * beta share of the stress decay at 315 K (0.5-1000 s) 5 +/- 0.5 % ([Hao2023] Fig. 3);
 * a two-step decay, i.e. two interior maxima of -d sigma/d ln t within 0.5-1800 s, the
-  second removing at least 1 % of sigma0 inside the window, at some temperature of 315-350 K ([Hao2023] Fig. 1; at 355-360 K it is impossible for every
-  parameter set that keeps the 1 Hz beta peak at 360 K, see :func:`beta_step_bound`);
+  second removing at least 1 % of sigma0 inside the window, at some temperature of 315-350 K
+  ([Hao2023] Fig. 1; at 355-360 K it is impossible for every parameter set that keeps the
+  1 Hz beta peak at 360 K, see :func:`beta_step_bound`);
 * the sharp drop of E' through alpha, E'(500 K)/E'(430 K) < 0.1 ([Hao2022] Fig. 5);
 * the tension peak of 370 MPa +/- 10 % is met afterwards by sigma1 alone (it does not
   change the linear targets), see :func:`sigma1_for_peak`.
@@ -72,7 +73,20 @@ _TWO_STEP_T = (315.0, 325.0, 335.0, 345.0, 350.0)
 
 
 def material_from(base, x: dict):
-    """A Material from the free parameters ``x`` (keys of :data:`BOUNDS`)."""
+    """Build a Material from the free parameters ``x`` (keys of :data:`BOUNDS`).
+
+    Parameters
+    ----------
+    base : Material
+        Values of the other keys.
+    x : dict
+        Free parameter -> value.
+
+    Returns
+    -------
+    Material
+        The material.
+    """
     Eu = x["E_unrelaxed_MPa"]
     return dataclasses.replace(
         base, U_beta_kJ_per_mol=x["U_beta_kJ_per_mol"], tau_beta0_s=10.0 ** x["log10_tau_beta0_s"],
@@ -103,8 +117,11 @@ def _vertex(x, y, i) -> float:
 
 
 def _maxima(t, s):
-    """Times of the interior maxima of -d(sigma/sigma0)/d ln t (prominence 2 % of the largest),
-    refined by a parabola in ln t (so that the times vary continuously with the parameters)."""
+    """Find the times of the interior maxima of -d(sigma/sigma0)/d ln t.
+
+    Prominence 2 % of the largest, refined by a parabola in ln t (so that the times vary
+    continuously with the parameters).
+    """
     from scipy.signal import find_peaks
 
     lt = np.log(t)
@@ -116,13 +133,26 @@ def _maxima(t, s):
 
 
 def _peak_T(T, E, T_grid_value) -> float:
-    """A loss peak temperature refined by a parabola in ln E'' around the grid maximum."""
+    """Refine a loss peak temperature by a parabola in ln E'' around the grid maximum."""
     i = int(np.argmin(np.abs(T - T_grid_value)))
     return _vertex(T, np.log(np.maximum(E, 1e-300)), i)
 
 
 def evaluate_targets(mat, with_two_step: bool = True) -> dict:
-    """The model's value of every target (NaN where a feature is missing)."""
+    """Evaluate the model's value of every target (NaN where a feature is missing).
+
+    Parameters
+    ----------
+    mat : Material
+        The material.
+    with_two_step : bool
+        Also search the two-step relaxation (the slow part).
+
+    Returns
+    -------
+    dict
+        Target name -> value.
+    """
     from ..theory import analysis, dma_columns, gumbel_grid
 
     g = gumbel_grid(mat.B_beta, 121)
@@ -165,7 +195,7 @@ def evaluate_targets(mat, with_two_step: bool = True) -> dict:
         # a two-step decay at T: an interior maximum at t1 >= 0.5 s and another at t2 <= 1800 s;
         # the margin log10 max(0.5/t1, t2/1800) is <= 0 exactly then (searched in 0.05-1e12 s)
         tw = np.geomspace(0.05, 1e12, 260)
-        best = (np.inf, None, None, None, 0.0)
+        best: tuple = (np.inf, None, None, None, 0.0)
         for T in _TWO_STEP_T:
             sw = _relax(mat, T, tw, ppd=15)
             mx = _maxima(tw, sw)
@@ -193,7 +223,18 @@ def evaluate_targets(mat, with_two_step: bool = True) -> dict:
 
 
 def violations(vals: dict) -> dict:
-    """Per target, how far outside its tolerance the model is (0 inside; in tolerances)."""
+    """Per target, how far outside its tolerance the model is (0 inside; in tolerances).
+
+    Parameters
+    ----------
+    vals : dict
+        Target values of :func:`evaluate_targets`.
+
+    Returns
+    -------
+    dict
+        Target name -> violation (tolerances; 10 where missing).
+    """
     v = {}
     for k, (ref, tol, kind) in TARGETS.items():
         x = vals.get(k, float("nan"))
@@ -210,7 +251,22 @@ def violations(vals: dict) -> dict:
 
 
 def objective(xvec, base, names=tuple(BOUNDS)) -> float:
-    """Penalty: sum of squared violations (in tolerances) + the two-step margin (decades, >= 0)."""
+    """Penalty: sum of squared violations (in tolerances) + the two-step margin (decades, >= 0).
+
+    Parameters
+    ----------
+    xvec : sequence of float
+        Free parameters in ``names`` order.
+    base : Material
+        Values of the other keys.
+    names : tuple of str
+        The free parameters.
+
+    Returns
+    -------
+    float
+        The penalty (1e6 where the model cannot be evaluated).
+    """
     x = dict(zip(names, xvec))
     try:
         with np.errstate(all="ignore"):
@@ -229,13 +285,40 @@ def beta_step_bound(T_beta_1Hz_K: float, U_kJ_per_mol: float, t_first_s: float =
     step's maximum of -d sigma/d ln t lies near tau_beta (a little earlier: the relaxation
     time at constant strain is J_el/(J_el + A_beta) tau_beta), so a step maximum at
     t >= t_first needs tau_beta >= t_first: T <= 1/(1/T_beta + R ln(2 pi t_first)/U).
+
+    Parameters
+    ----------
+    T_beta_1Hz_K : float
+        Temperature of the 1 Hz beta peak (K).
+    U_kJ_per_mol : float
+        Beta activation energy (kJ/mol).
+    t_first_s : float
+        First observed time (s).
+
+    Returns
+    -------
+    float
+        The temperature (K).
     """
     return 1.0 / (1.0 / T_beta_1Hz_K + R_J_PER_MOL_K * np.log(2 * np.pi * t_first_s)
                   / (U_kJ_per_mol * 1e3))
 
 
 def sigma1_for_peak(cfg, target_MPa: float = 370.0) -> tuple[float, float]:
-    """sigma1 (MPa) that brings the 430 K tension peak to ``target_MPa``; and the peak reached."""
+    """sigma1 (MPa) that brings the 430 K tension peak to ``target_MPa``; and the peak reached.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        A 430 K tension config.
+    target_MPa : float
+        Peak stress wanted (MPa).
+
+    Returns
+    -------
+    (float, float)
+        sigma1 (MPa) and the peak it gives (MPa).
+    """
     from scipy.optimize import brentq
 
     from ..theory import evaluate
@@ -262,6 +345,18 @@ class ConstrainedProblem:
         self.evaluations = 0
 
     def values(self, xvec) -> dict:
+        """Evaluate (once per point, cached) every target at ``xvec``.
+
+        Parameters
+        ----------
+        xvec : sequence of float
+            Free parameters in ``names`` order.
+
+        Returns
+        -------
+        dict
+            Target name -> value (empty where the model fails).
+        """
         key = tuple(np.round(np.asarray(xvec, float), 12))
         if key not in self._cache:
             self.evaluations += 1
@@ -275,10 +370,34 @@ class ConstrainedProblem:
         return self._cache[key]
 
     def margin(self, xvec) -> float:
+        """Return the objective: the two-step margin at ``xvec``.
+
+        Parameters
+        ----------
+        xvec : sequence of float
+            Free parameters in ``names`` order.
+
+        Returns
+        -------
+        float
+            Decades, capped at 12.
+        """
         m = self.values(xvec).get("two_step_margin_decades", np.inf)
         return float(min(m, 12.0)) if np.isfinite(m) else 12.0
 
     def constraints(self, xvec) -> np.ndarray:
+        """Return the constraints at ``xvec``, each >= 0 when met.
+
+        Parameters
+        ----------
+        xvec : sequence of float
+            Free parameters in ``names`` order.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per target, the beta-peak count and the bounds.
+        """
         vals = self.values(xvec)
         g = []
         for k, (ref, tol, kind) in TARGETS.items():

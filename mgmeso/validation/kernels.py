@@ -22,6 +22,21 @@ def two_state_events(rng, rate, bias, n_events, waits, states):
     """One unit from its equilibrium state: ``n_events`` waiting times and post-event states.
 
     ``waits`` (float64) and ``states`` (int8) have length ``n_events``; filled in place.
+
+    Parameters
+    ----------
+    rng : numpy.ndarray
+        uint64 (4,): xoshiro state, advanced in place.
+    rate : float
+        Event rate (1/s).
+    bias : float
+        Mean state b in [-1, 1].
+    n_events : int
+        Number of events.
+    waits : numpy.ndarray
+        float64 (n_events,): waiting times (s), filled.
+    states : numpy.ndarray
+        int8 (n_events,): states after each event, filled.
     """
     for k in range(n_events):
         waits[k] = exponential(rng) / rate
@@ -36,6 +51,21 @@ def two_state_ensemble(rng, n_units, rate, bias, times, s_sum, s2_sum, c_sum):
     squares of the unit states (``s_sum``, ``s2_sum``) and the sum of
     ``state(0) * state(t)`` of a second, unbiased copy driven by the same event
     times (``c_sum``, the equilibrium autocorrelation).
+
+    Parameters
+    ----------
+    rng : numpy.ndarray
+        uint64 (4,): xoshiro state, advanced in place.
+    n_units : int
+        Number of units.
+    rate : float
+        Event rate (1/s).
+    bias : float
+        Mean state b after t = 0.
+    times : numpy.ndarray
+        float64 (n_t,): sample times (s), increasing.
+    s_sum, s2_sum, c_sum : numpy.ndarray
+        float64 (n_t,): accumulators, added to.
     """
     n_t = times.size
     for _ in range(n_units):
@@ -55,13 +85,32 @@ def two_state_ensemble(rng, n_units, rate, bias, times, s_sum, s2_sum, c_sum):
 
 @njit(cache=True)
 def exponential_samples(rng, out):
-    """Exp(1) variates from the kMC generator, in place."""
+    """Exp(1) variates from the kMC generator, in place.
+
+    Parameters
+    ----------
+    rng : numpy.ndarray
+        uint64 (4,): xoshiro state, advanced in place.
+    out : numpy.ndarray
+        float64: filled with the variates.
+    """
     for k in range(out.size):
         out[k] = exponential(rng)
 
 
 def seeded_state(seed: int) -> np.ndarray:
-    """A xoshiro state from a fixed integer seed (numpy SeedSequence)."""
+    """Return a xoshiro state from a fixed integer seed (numpy SeedSequence).
+
+    Parameters
+    ----------
+    seed : int
+        The seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 (4,).
+    """
     from ..kmc.rng import seed_state
 
     return seed_state(np.random.SeedSequence(seed))

@@ -27,19 +27,46 @@ _COLOURS = {PASS: "#d9f2d9", FAIL: "#f7c6c6", DISAGREES: "#fde7c2", NOT_REPRODUC
 
 
 def report_paths(out_dir: Path, results_or_names) -> list[Path]:
-    """Every file the report writes (checked against ``--overwrite`` before any work)."""
+    """Every file the report writes (checked against ``--overwrite`` before any work).
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        Report directory.
+    results_or_names : list of CaseResult or str
+        The cases (one figure each).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths.
+    """
     names = [r.name if isinstance(r, CaseResult) else r for r in results_or_names]
     out = Path(out_dir)
     return [out / "report.md", out / "report.html"] + [out / "figures" / f"{n}.png" for n in names]
 
 
 def provenance(command: str, mode: str) -> dict:
-    """Command, commit, machine and date of a run (the report's header)."""
+    """Command, commit, machine and date of a run (the report's header).
+
+    Parameters
+    ----------
+    command : str
+        The command line.
+    mode : str
+        ``quick`` or ``full``.
+
+    Returns
+    -------
+    dict
+        ``command``, ``mode``, ``commit`` (noting uncommitted changes), ``mgmeso``, ``machine``, ``date``.
+    """
     commit = "unknown"
     try:
         root = Path(__file__).resolve().parents[2]
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-                                capture_output=True, text=True, timeout=10, check=False).stdout.strip() or commit
+                                capture_output=True, text=True, timeout=10,
+                                check=False).stdout.strip() or commit
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=10, check=False).stdout.strip()
         if dirty and commit != "unknown":
@@ -82,7 +109,8 @@ def _markdown(results: list[CaseResult], prov: dict, wall_s: float) -> str:
              "|---|---|---|---|---|---|"]
     for r in results:
         if not r.checks:
-            lines.append(f"| [{r.name}](#{r.name}) | (the case raised an error) | - | - | - | **{r.status}** |")
+            lines.append(f"| [{r.name}](#{r.name}) | (the case raised an error) | - | - | - "
+                         f"| **{r.status}** |")
         for c in r.checks:
             st = f"**{c.status}**" if c.status != PASS else c.status
             lines.append(f"| [{r.name}](#{r.name}) | {_md_cell(c.name)} | {_md_cell(c.measured)} "
@@ -123,7 +151,7 @@ def _html(results: list[CaseResult], prov: dict, wall_s: float) -> str:
     out.append("<h2>Summary</h2><table><tr><th>case</th><th>check</th><th>measured</th>"
                "<th>reference</th><th>tolerance</th><th>status</th></tr>")
     for r in results:
-        rows = r.checks or [None]
+        rows: list = r.checks or [None]
         for c in rows:
             st = c.status if c else r.status
             name = _h(c.name) if c else "(the case raised an error)"
@@ -160,7 +188,26 @@ def _html(results: list[CaseResult], prov: dict, wall_s: float) -> str:
 
 def write_report(results: list[CaseResult], out_dir: Path, prov: dict, wall_s: float,
                  overwrite: bool = False) -> list[Path]:
-    """Write report.md, report.html and figures/<case>.png; returns the paths written."""
+    """Write report.md, report.html and figures/<case>.png.
+
+    Parameters
+    ----------
+    results : list of CaseResult
+        The results.
+    out_dir : pathlib.Path
+        Report directory.
+    prov : dict
+        Provenance of :func:`provenance`.
+    wall_s : float
+        Wall time of the run (s).
+    overwrite : bool
+        Replace existing files.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths written.
+    """
     out = Path(out_dir)
     check_writable(report_paths(out, results), overwrite)
     written = []

@@ -13,6 +13,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 from .core import CASES, FAIL, NOT_RUN, Case, Check, Context, References, case_status
 
@@ -36,16 +37,38 @@ class CaseResult:
 
 
 def all_cases() -> dict[str, Case]:
+    """Return every registered case (importing :mod:`.cases` registers them).
+
+    Returns
+    -------
+    dict of str to Case
+        Name -> case.
+    """
     from . import cases  # noqa: F401  (registers every case)
 
     return CASES
 
 
 def select_cases(names: list[str] | None) -> list[Case]:
-    """The named cases (all when ``names`` is empty); unknown names are a user error."""
+    """Return the named cases (all when ``names`` is empty); unknown names are a user error.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Case names.
+
+    Returns
+    -------
+    list of Case
+        The cases, without repeats.
+
+    Raises
+    ------
+    UserError
+        Naming unknown cases, or a missing ``validation/`` directory.
+    """
     from ..config.fields import suggest
     from ..errors import UserError
-
     from .core import validation_root
 
     root = validation_root()
@@ -64,7 +87,23 @@ def select_cases(names: list[str] | None) -> list[Case]:
 
 
 def judge(case: Case, measured: dict, refs: References | None = None) -> tuple[str, list[Check]]:
-    """Status and checks of a measurement against the case's (or the given) references."""
+    """Status and checks of a measurement against the case's (or the given) references.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    measured : dict
+        Its measurement.
+    refs : References, optional
+        References to judge against (default: the case's).
+
+    Returns
+    -------
+    (str, list of Check)
+        The status and the checks.
+    """
+    assert case.judge is not None, f"case {case.name} is a placeholder"
     checks = case.judge(measured, refs if refs is not None else case.references())
     return case_status(checks), checks
 
@@ -80,10 +119,31 @@ def _png(fig) -> bytes:
 
 def run_case(name: str, mode: str = "quick", material_overrides: dict | None = None,
              options: dict | None = None, figure: bool = True) -> CaseResult:
-    """Run one case in this process (see the module docstring)."""
+    """Run one case in this process (see the module docstring).
+
+    Parameters
+    ----------
+    name : str
+        The case.
+    mode : {'quick', 'full'}
+        Settings.
+    material_overrides : dict, optional
+        Material keys changed on top of the case's.
+    options : dict, optional
+        Options of the case's context.
+    figure : bool
+        Draw its figure.
+
+    Returns
+    -------
+    CaseResult
+        Status, checks, figure (PNG bytes), time and measurement; a case that raised is
+        ``fail`` with its traceback.
+    """
     case = all_cases()[name]
     t0 = time.perf_counter()
-    base = dict(name=case.name, group=case.group, title=case.title, source=case.source)
+    base: dict[str, Any] = dict(name=case.name, group=case.group, title=case.title,
+                                source=case.source)
     if case.placeholder:
         chk = Check("not run", "-", "-", "", "-", NOT_RUN, NOT_RUN, "", case.placeholder)
         return CaseResult(**base, status=NOT_RUN, checks=[chk], seconds=0.0)
@@ -92,6 +152,7 @@ def run_case(name: str, mode: str = "quick", material_overrides: dict | None = N
     measured: dict = {}
     try:
         refs = case.references()
+        assert case.measure is not None  # placeholders returned above
         measured = case.measure(ctx)
         status, checks = judge(case, measured, refs)
         png = _png(case.figure(measured, refs)) if (figure and case.figure) else None
@@ -106,6 +167,22 @@ def run_cases(cases: list[Case], mode: str = "quick", jobs: int = 1, progress=No
     """Run the cases (in ``jobs`` processes) and return their results in the given order.
 
     ``progress(result, done, total)`` is called as each case finishes.
+
+    Parameters
+    ----------
+    cases : list of Case
+        The cases.
+    mode : {'quick', 'full'}
+        Settings.
+    jobs : int
+        Worker processes (1: this process).
+    progress : callable, optional
+        See above.
+
+    Returns
+    -------
+    list of CaseResult
+        In the order of ``cases``.
     """
     names = [c.name for c in cases]
     order = sorted(names, key=lambda n: -float(all_cases()[n].settings(mode).get("cost_s", 1.0)))

@@ -19,7 +19,20 @@ GROUP = "1 closed forms"
 
 
 def bonferroni(m: int, family_error: float = 0.01) -> float:
-    """Two-sided Bonferroni bound on |z| for m comparisons."""
+    """Two-sided Bonferroni bound on |z| for m comparisons.
+
+    Parameters
+    ----------
+    m : int
+        Number of comparisons.
+    family_error : float
+        Family-wise error rate.
+
+    Returns
+    -------
+    float
+        The bound z_c.
+    """
     return float(stats.norm.isf(0.5 * family_error / max(m, 1)))
 
 

@@ -104,7 +104,8 @@ def _judge(m, refs):
         paper("maximum of d delta/dT at ~0.9 T_alpha,2Hz", abs(T[i_peak] / Ta - 0.9) <= 0.05,
               round(T[i_peak] / Ta, 3), 0.9, "T/T_alpha", "+/- 0.05", PASS, refs.source("ddelta_max"),
               f"at {T[i_peak]:g} K"),
-        paper("d delta/dT follows E''(f_eff = 1/1800 s): alpha maxima at the same T", abs(T[i_peak] - T_Emax) <= 3.0,
+        paper("d delta/dT follows E''(f_eff = 1/1800 s): alpha maxima at the same T",
+              abs(T[i_peak] - T_Emax) <= 3.0,
               f"{T[i_peak]:g} vs {T_Emax:g}", "same T", "K", "+/- 3 K (one step)", DISAGREES,
               refs.source("ddelta_follows_Eloss"),
               "a 30-min relaxation integrates modes up to 1800 s, E'' at f_eff weighs those near "

@@ -17,6 +17,7 @@ import io
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,11 @@ def _synthetic(kind: str, mat, d: Path, rng, st) -> tuple[list[str], list[str]]:
 
     g = gumbel_grid(mat.B_beta, 121)
     n = int(st["points"])
+    f: Any
+    T: Any
+    s: Any
+    t: Any
+    rows: Any                 # names reused by the branches below, with different types
     if kind == "dma-isochronal":
         files = []
         T = np.linspace(320.0, 430.0, n)
@@ -117,7 +123,8 @@ def _measure(ctx) -> dict:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
                 code = main(argv)
             doc = json.loads((d / "fit" / "fit.json").read_text()) if code == 0 else {}
-            out[kind] = {"code": code, "stderr": err.getvalue()[-2000:], "parameters": doc.get("parameters", {}),
+            out[kind] = {"code": code, "stderr": err.getvalue()[-2000:],
+                         "parameters": doc.get("parameters", {}),
                          "warnings": doc.get("warnings", []),
                          "truth": {k: float(getattr(truth, k)) for k in free.split(",")}}
     return out

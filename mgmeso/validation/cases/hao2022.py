@@ -456,7 +456,7 @@ def _chi_measure(ctx) -> dict:
     temps = np.arange(p.T_start_K, p.T_end_K + 0.5 * p.T_step_K, p.T_step_K)
     n_f = int(round(np.log10(p.f_max_Hz / p.f_min_Hz) * p.points_per_decade)) + 1
     f = np.geomspace(p.f_min_Hz, p.f_max_Hz, n_f)
-    rows = {k: [] for k in ("T", "chi", "exact", "paper", "beta_share")}
+    rows: dict[str, list] = {k: [] for k in ("T", "chi", "exact", "paper", "beta_share")}
     for T in temps:
         c = dma_columns(mat, T, f, _grid(mat, cfg.theory.gumbel_points), cfg.theory.chi_law)
         rows["T"].append(T)

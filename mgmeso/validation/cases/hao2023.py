@@ -28,7 +28,26 @@ GROUP = "5 Hao2023"
 
 
 def relaxation(mat, T, t, strain=0.006, ppd=40):
-    """sigma(t) after a strain step at T (Volterra inversion of J(t), [Hao2022] Eq. 25a)."""
+    """sigma(t) after a strain step at T (Volterra inversion of J(t), [Hao2022] Eq. 25a).
+
+    Parameters
+    ----------
+    mat : Material
+        The material.
+    T : float
+        Temperature (K).
+    t : numpy.ndarray
+        Output times (s).
+    strain : float
+        Step strain.
+    ppd : int
+        Solver points per decade.
+
+    Returns
+    -------
+    numpy.ndarray
+        Stress (MPa) at ``t``.
+    """
     from ...theory import gumbel_grid, state_point
     from ...theory.volterra import relax_stress
 
@@ -37,7 +56,20 @@ def relaxation(mat, T, t, strain=0.006, ppd=40):
 
 
 def steps(t, s):
-    """Honest steps: interior maxima of -d(sigma/sigma0)/d ln t."""
+    """Honest steps: interior maxima of -d(sigma/sigma0)/d ln t.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times (s).
+    s : numpy.ndarray
+        Stresses (MPa).
+
+    Returns
+    -------
+    list of float
+        Step times (s).
+    """
     from ...theory.analysis import relaxation_steps
 
     return relaxation_steps(t, s, count_edge=False)
@@ -95,7 +127,8 @@ def _two_step_judge(m, refs):
               "parameter set that keeps the 1 Hz beta peak at 360 K can have the beta step after "
               "0.5 s; at 315-350 K the joint study found none with two steps "
               "(validation/hao_joint_fit)"),
-        paper(f"single-step decay above {hi:g} K (365-410 K) in 0.5-1800 s", n_single_above == int(above.sum()),
+        paper(f"single-step decay above {hi:g} K (365-410 K) in 0.5-1800 s",
+              n_single_above == int(above.sum()),
               n_single_above, int(above.sum()), "temperatures", "all", DISAGREES,
               refs.source("two_step_T_high"),
               "above 335 K the window shows no maximum at all: the beta step is over before 0.5 s "

@@ -1,4 +1,4 @@
-"""The joint study: can one parameter set meet [Hao2022] and [Hao2023] at once?
+"""The joint study as a validation case: whether one parameter set meets [Hao2022] and [Hao2023].
 
 The search itself (differential evolution within physical bounds, tens of CPU-minutes) is
 ``scripts/study_joint_fit.py``; it writes ``validation/hao_joint_fit/study.json``. This case
@@ -10,6 +10,7 @@ set that keeps the 1 Hz beta peak at 360 +/- 5 K.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ GROUP = "joint [Hao2022] + [Hao2023]"
 
 def _measure(ctx) -> dict:
     base = ctx.material()
-    out = {"table1": joint.evaluate_targets(base)}
+    out: dict[str, Any] = {"table1": joint.evaluate_targets(base)}
     p = ctx.directory / "study.json"
     if p.is_file():
         doc = json.loads(p.read_text())
@@ -79,7 +80,8 @@ def _judge(m, refs):
                             f"<= {lim:g}", "decades", "margin <= 0", DISAGREES,
                             refs.source("two_step_margin_max"),
                             f"best at {b['two_step_best_T_K']:g} K: beta step at {b['two_step_t1_s']:.3g} s "
-                            f"(needs >= 0.5 s), second maximum at {b['two_step_t2_s']:.3g} s (needs <= 1800 s). "
+                            f"(needs >= 0.5 s), second maximum at {b['two_step_t2_s']:.3g} s "
+                            f"(needs <= 1800 s). "
                             f"Search: differential evolution ({m['study']['nfev']} evaluations) then "
                             f"COBYLA from {rf['runs']} starts ({rf['evaluations']} evaluations; margins "
                             f"{rf['margins']}; {rf['feasible']} feasible)" if "study" in m else ""))

@@ -8,6 +8,8 @@ as the lattice registry's, ``mgmeso.percolation.literature_threshold``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core import DISAGREES, PASS, Case, References, closed, paper, register, validation_root
 
 GROUP = "8 percolation"
@@ -17,7 +19,7 @@ def _thr_measure(ctx) -> dict:
     from ...percolation import estimate_threshold, literature_threshold
 
     st = ctx.settings
-    out = {}
+    out: dict[str, Any] = {}
     for lat, sizes in st["sizes"].items():
         e = estimate_threshold(lat, sizes, int(st["samples"]), seed=int(st.get("seed", 7)),
                                bootstrap=int(st["bootstrap"]), workers=int(st.get("workers", 1)))
@@ -56,7 +58,8 @@ def _thr_figure(m, refs):
     fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
     z = [(m[k]["p_c"] - refs[f"p_c_{k}"]) / m[k]["error"] for k in lats]
     ax.errorbar(range(len(lats)), [m[k]["p_c"] - refs[f"p_c_{k}"] for k in lats],
-                [3 * m[k]["error"] for k in lats], fmt="o", capsize=4, label="estimate - literature, 3 errors")
+                [3 * m[k]["error"] for k in lats], fmt="o", capsize=4,
+                label="estimate - literature, 3 errors")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(range(len(lats)), [f"{k}\n({zz:+.2f} err.)" for k, zz in zip(lats, z)])
     ax.set_ylabel("p_c - p_c(literature)")
@@ -65,7 +68,8 @@ def _thr_figure(m, refs):
 
 
 register(Case(
-    "percolation_site_thresholds", GROUP, "Site-percolation thresholds of every lattice against the literature",
+    "percolation_site_thresholds", GROUP,
+    "Site-percolation thresholds of every lattice against the literature",
     "[Newman2000], [Sykes1964], [Wang2013], [Lorenz1998]", _thr_measure, _thr_judge, _thr_figure,
     quick={"sizes": {"square": (16, 32, 64), "triangular": (16, 32, 64), "sc": (8, 12, 16),
                      "bcc": (6, 9, 12), "fcc": (5, 8, 11)}, "samples": 200, "bootstrap": 30,
@@ -121,6 +125,7 @@ def _liq_figure(m, refs):
 
 
 register(Case(
-    "percolation_liquid_fraction", GROUP, "Liquid-like fraction at the percolation threshold against about 25 %",
+    "percolation_liquid_fraction", GROUP,
+    "Liquid-like fraction at the percolation threshold against about 25 %",
     "[Duan2022] discussion of Fig. 2; [Qiao2019] Sec. 5.1", _liq_measure, _liq_judge, _liq_figure,
     quick={"cost_s": 0.1}))
