@@ -487,6 +487,8 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
         _cross_checks(mat, protocol, errors)
     if theory is not None and protocol is not None:
         _theory_checks(theory, protocol, errors)
+    if sim is not None and sim.elastic_interactions:
+        _elastic_checks(sim, defects, errors)
     if out is not None and out.dir is not None and not out.dir.strip():
         errors.append("[output] dir = '': an empty path; give a directory or leave the key out "
                       "(default: out/<config name>)")
@@ -495,6 +497,18 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
     return RunConfig(material=mat, protocol=protocol, theory=theory, simulation=sim, output=out,
                      defects=defects,
                      title=title, path=path, material_origin=origin, material_sources=sources)
+
+
+def _elastic_checks(sim, defects, errors: list[str]) -> None:
+    """``[simulation] elastic_interactions = true`` against the other tables."""
+    from ..kmc.eshelby import FINE
+    if sim.lattice not in FINE:
+        errors.append(f"[simulation] elastic_interactions = true needs a lattice with an elastic "
+                      f"propagator ({', '.join(FINE)}); got lattice = '{sim.lattice}'")
+    if defects is not None and defects.enabled:
+        errors.append("[simulation] elastic_interactions = true with [defects] enabled = true is not "
+                      "supported yet (healed sites freeze their strain outside the eigenstrain "
+                      "field); switch one of them off")
 
 
 def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> RunConfig:

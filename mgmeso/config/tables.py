@@ -124,6 +124,25 @@ class Simulation:
     checkpoint_every_s: float = param(
         60.0, unit="s", doc="wall-clock interval between checkpoints", lo=1.0, hi=1e6,
         why="between 1 s and 1e6 s of wall time")
+    elastic_interactions: bool = param(
+        False, doc="bias every unit by the local stress: the applied stress plus the lattice Eshelby "
+        "field of the inelastic strains of all other sites ([material] poisson_ratio; self-term and "
+        "q = 0 removed, so the mean local stress is the applied one; docs/kmc_elastic.md section 6). "
+        "Off: the mean-field-comparable engine")
+    elastic_update: str = param(
+        "exact", doc="field update: 'exact', the local stress at every event equals a fresh full "
+        "computation to round-off; 'windowed', the far field of the changes since the last FFT "
+        "refresh is replaced by its mean (faster, approximate; docs/kmc_elastic.md section 3)",
+        choices=("exact", "windowed"))
+    elastic_near_radius: float | None = param(
+        None, unit="nearest-neighbour distances", doc="radius of the stencil updated at every change "
+        "(default: 0 with 'exact', where a stencil only adds writes; 3 with 'windowed', where it "
+        "sets the error)", lo=0.0, hi=64.0, why="0 to 64 nearest-neighbour distances, below L/2")
+    elastic_refresh_per_site: float = param(
+        0.02, unit="changes per site", doc="eigenstrain changes between two FFT refreshes of the "
+        "field, per site: the exact query costs the changes since the site's last event, the "
+        "refresh one FFT (docs/kmc_elastic.md section 6.3)", lo=1e-4, hi=10.0,
+        why="between 1e-4 and 10 changes per site")
 
     def check(self) -> list[str]:
         msgs = []
@@ -142,6 +161,10 @@ class Simulation:
                         f"saturation stress follows from [material] site_volume_nm3, the "
                         f"temperature and the compliance (docs/kmc_elastic.md section 1); set "
                         f"bias_law = 'linear' or drop the key")
+        if self.elastic_interactions and self.elastic_near_radius is not None and \
+                self.elastic_near_radius >= self.L / 2:
+            msgs.append(f"elastic_near_radius = {self.elastic_near_radius:g} must be below L/2 = "
+                        f"{self.L / 2:g} (the stencil would reach a site's periodic image)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

@@ -67,6 +67,8 @@ def state_dict(rep) -> dict:
     d.update({f"K_{k}": np.asarray(v) for k, v in rep.K._asdict().items()})
     # quenched Kanter variables and local defect fractions: needed at every temperature change
     d.update({a.key: np.asarray(getattr(rep, a.attr)) for a in REPLICA_ARRAYS})
+    if rep.field is not None:     # the interaction field (eigenstrains, pending changes)
+        d.update(rep.field.arrays())
     d["records"] = rep.table()
     meta = {
         "seg_index": rep.seg_index, "seg": None if rep.seg is None else rep.seg.to_dict(),
@@ -119,6 +121,8 @@ def load_state_dict(rep, d) -> None:
         rep.snapshots.append(snap)
     if rep.seg is not None:
         rep.restore_rates()
+    if rep.field is not None:
+        rep.field.load(d)
 
 
 # ---- checkpoint files ------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def _read(path: Path) -> dict:
 def _expected_layout(rep) -> dict[str, tuple[str, tuple]]:
     """dtype and shape of every state array a replica of this setup has (records excluded)."""
     return {k: (np.asarray(v).dtype.str, np.shape(v)) for k, v in state_dict(rep).items()
-            if k[:2] in ("S_", "K_", "Q_")}
+            if k[:2] in ("S_", "K_", "Q_", "E_")}
 
 
 def _check(d: dict, rep, replica: int, config_hash: str) -> tuple[list[str], dict | None]:

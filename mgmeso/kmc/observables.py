@@ -314,12 +314,23 @@ SNAPSHOT_REGISTRY = Registry("snapshot field", [
                   lambda r, b, a: r.S.eps_p.copy()),
     SnapshotField("last_smd_time", "f4", "s", "time of the last SMD event the site took part in "
                   "(-1 never)", lambda r, b, a: r.S.last_smd.copy()),
+    SnapshotField("local_stress", "f4", "MPa", "stress felt by a unit at the site: the applied "
+                  "stress plus, with [simulation] elastic_interactions, the Eshelby field of the "
+                  "other sites' eigenstrains (docs/kmc_elastic.md section 6)", lambda r, b, a: _local_stress(r)),
 ], ("name", "dtype", "unit", "description"))
 
 register_snapshot_field = SNAPSHOT_REGISTRY.register
 unregister_snapshot_field = SNAPSHOT_REGISTRY.unregister
 #: ``(name, dtype, unit, description)`` of every snapshot field (live)
 SNAPSHOT_FIELDS: Sequence = SNAPSHOT_REGISTRY.view()
+
+
+def _local_stress(rep) -> np.ndarray:
+    """Local stress of every site (MPa), from a fresh field (the state is not touched)."""
+    sigma, _ = rep._macro(rep.t)
+    if rep.field is None:
+        return np.full(rep.N, sigma, np.float32)
+    return rep.field.local_stress(sigma).astype(np.float32)
 
 
 def snapshot(rep) -> dict:

@@ -41,6 +41,7 @@ from .calibration import (
     unit_strains,
 )
 from .defects import DefectDynamics
+from .elastic_replica import ReplicaField
 from .disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
 from .layout import geometry_group, law_group, rules_group, times_group
 from .loading import SegmentRun, plan_ramp, plan_samples
@@ -121,6 +122,8 @@ class Replica:
         self.alpha_elimination = (sim.plasticity == "parallel" and sim.plastic_drift and
                                   not any(sg.ends_on_event for sg in prog.segments))
         self.equilibrium = Equilibrium.of(self.S, self.n_qpd)
+        #: elastic interactions ([simulation] elastic_interactions), None when off
+        self.field = ReplicaField(setup) if sim.elastic_interactions else None
         # position in the program and the temperature
         self.seg_index = 0
         self.seg: SegmentRun | None = None
@@ -227,6 +230,8 @@ class Replica:
         set_local_chi(self.S, self.setup, self.times, self.frac, self.U, self.W, aging)
         self.recalibrate()
         self._classify(sigma)
+        if self.field is not None:   # unit strains and states changed outside the kernels
+            self.field.rebuild(self.S, self.calib)
 
     def _classify(self, sigma: float) -> None:
         """Which units are in local equilibrium; newly dynamic units start from equilibrium."""
@@ -249,6 +254,13 @@ class Replica:
         self.equilibrium = Equilibrium.of(self.S, self.n_qpd, drift_coefficient(
             self.S, ra, self.d_p, self.calib.sig_sat_p))
         self._build_tree()
+
+    def run_kernel(self, C: kn.Control) -> int:
+        """One call of the event loop (:func:`.kernels.run_until`, or with interactions
+        :func:`.elastic_loop.run_until_elastic` through the replica's field)."""
+        if self.field is None:
+            return kn.run_until(self.S, C, self.K)
+        return self.field.run(self.S, C, self.K)
 
     def _build_tree(self) -> None:
         kn.fill_rates(self.S, self.control(0.0, 0), self.S.leaves)
@@ -336,7 +348,7 @@ class Replica:
             t_stop, is_snap = max(snaps[self.snap_index], self.t), True
         edge = seg.slice_edge
         if self.dyn is not None and self.dyn.next_update_s < min(edge, t_stop):
-            status = kn.run_until(self.S, self.control(self.dyn.next_update_s, max_events), self.K)
+            status = self.run_kernel(self.control(self.dyn.next_update_s, max_events))
             if status != kn.STATUS_EVENTS:
                 self._defect_update()
             if status == kn.STATUS_UNLOADED:
@@ -344,11 +356,11 @@ class Replica:
                 seg.finished = True
             return
         if edge <= t_stop:
-            status = kn.run_until(self.S, self.control(edge, max_events), self.K)
+            status = self.run_kernel(self.control(edge, max_events))
             if status != kn.STATUS_EVENTS:
                 self._next_slice()
             return
-        status = kn.run_until(self.S, self.control(t_stop, max_events), self.K)
+        status = self.run_kernel(self.control(t_stop, max_events))
         if status == kn.STATUS_EVENTS:
             return
         if status == kn.STATUS_UNLOADED:

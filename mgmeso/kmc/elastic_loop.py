@@ -1,0 +1,290 @@
+"""The kMC event loop with elastic interactions (docs/kmc_elastic.md section 6). Pure numba kernels.
+
+:func:`run_until_elastic` is :func:`.kernels.run_until` with one difference: every unit
+drawn at an event is biased by the **local stress** at the event site (applied stress plus
+the interaction stress of the eigenstrains of all other sites, :mod:`.elastic_kernels`),
+and every change of a site's inelastic strain is recorded in the field. Events, rates and
+random draws are otherwise the same, in the same order, so with a zero propagator the loop
+is :func:`.kernels.run_until` bit for bit (tested).
+
+The eigenstrain of a site is its local inelastic strain in the engine's measure:
+``d_beta beta_m`` (a dynamic beta unit), the share ``d_an a / f`` of the SMD whose
+footprint of ``f`` sites covers it, and the plastic strain deposited there. Units in local
+equilibrium carry none (their mean follows the applied stress uniformly: no internal
+stress, docs/kmc_elastic.md section 6.2). What an event changes:
+
+* a beta flip at j: ``d_beta (new - old)`` at j;
+* an SMD event at nucleus j (footprint F before, F' after a possible growth): every site
+  of F changes by ``d_an (new/|F'| - old/|F|)``, a recruited site by ``d_an new/|F'|``;
+  the SMD's strain turning plastic at the same sites (series annihilation, coalescence)
+  changes nothing;
+* a parallel-rule annihilation: ``d_p new`` at j.
+
+The SMD unit is biased by the stress at its nucleus minus the stress of its own footprint
+there (an SMD's own field, like a site's self-term, is the same in both of its states and
+does not bias it).
+
+A call returns ``STATUS_ELASTIC`` after the event at which the pending list of the field
+reached its capacity; the Python layer refreshes the field (one FFT) and calls again. The
+trajectory depends on events only, never on where calls stop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from numba import njit
+
+from .bias import draw_state_biased
+from .elastic_kernels import ElasticState, _wrap, fine_coords, local_stress_at, record_event
+from .kernels import annihilate_series, drift_to, stress_now, unload_crossing
+from .lattice import neighbour
+from .layout import (
+    C_ALL,
+    C_ANN,
+    C_BETA,
+    C_COAL,
+    C_HIST,
+    C_NULL,
+    C_SMD,
+    COAL_HIST,
+    STATUS_EVENTS,
+    STATUS_NO_EVENTS,
+    STATUS_TIME,
+    STATUS_UNLOADED,
+    SUM_BETA,
+    SUM_PLASTIC,
+    SUM_SMD,
+    UNLOAD,
+)
+from .rates import growth_probability
+from .rng import uniform, uniform_open
+from .sumtree import tree_find
+
+__all__ = ["EngineField", "STATUS_ELASTIC", "run_until_elastic", "footprint_stress",
+           "PROBE_FIELDS"]
+
+#: return code of :func:`run_until_elastic`: the field needs a refresh before the next event
+STATUS_ELASTIC = 4
+
+#: the field of the engine: :data:`.elastic_kernels.ElasticState` plus the full propagator
+#: table (for the SMD's own-footprint term), a scratch list and the probe of the last event
+EngineField = namedtuple("EngineField", ElasticState._fields + (
+    "full_table",  # float 3D: K on the fine grid, self-term included (eshelby.Propagator.table)
+    "fp_buf",      # int32[128]: the footprint of the SMD before its event
+    "probe",       # float64[4]: last event: site, local stress, SMD stress, applied stress
+))
+
+PROBE_FIELDS = ("site", "local_stress_MPa", "smd_stress_MPa", "applied_stress_MPa")
+
+
+@njit(cache=True, inline="always")
+def footprint_stress(j, share, S, EF):
+    """Stress (MPa) at nucleus j from the other sites of its own footprint, each carrying
+    the eigenstrain ``share`` (propagator plus the uniform shift of :mod:`.elastic_kernels`).
+
+    Parameters
+    ----------
+    j : int
+        Nucleus of the SMD.
+    share : float
+        Eigenstrain of each footprint site from this SMD.
+    S : Sites
+        The site arrays (footprint lists).
+    EF : EngineField
+        The field.
+
+    Returns
+    -------
+    float
+        The stress (MPa).
+    """
+    n = EF.geom[4]
+    fold = EF.geom[5] == 1
+    T = EF.full_table
+    jx, jy, jz = fine_coords(j, EF)
+    acc = 0.0
+    m = S.fp_next[j]
+    while m != -1:
+        mx, my, mz = fine_coords(m, EF)
+        acc += (T[_wrap(jx - mx, n, fold), _wrap(jy - my, n, fold), _wrap(jz - mz, n, fold)]
+                + EF.coef[0]) * share
+        m = S.fp_next[m]
+    return acc
+
+
+@njit(cache=True, inline="always")
+def _coalesce(j, k, t, S, C, K):
+    size = min(int(S.fp_size[j]) + int(S.fp_size[k]), COAL_HIST - 1)
+    K.counts[C_HIST + size] += 1
+    annihilate_series(j, t, S, C, K)
+    annihilate_series(k, t, S, C, K)
+    K.counts[C_COAL] += 1
+
+
+@njit(cache=True, inline="always")
+def _grow(j, t, S, C, K):
+    """:func:`.kernels.grow_footprint`, draw for draw, returning the recruited site (-1: none)."""
+    if S.fp_size[j] >= C.rules.fp_max:
+        return -1
+    g = C.geom
+    r = int(uniform(K.rng) * S.fp_size[j])
+    m = j
+    for _ in range(r):
+        m = S.fp_next[m]
+    k = int(uniform(K.rng) * g.z)
+    s = neighbour(m, k, g.L, g.dim, g.nb, S.offsets)
+    own = S.owner[s]
+    if own == j:
+        return -1
+    if own != -1:
+        if C.rules.coalescence and S.smd[own] != 0:
+            _coalesce(j, own, t, S, C, K)
+        return -1
+    S.owner[s] = j
+    S.fp_next[s] = S.fp_next[j]
+    S.fp_next[j] = s
+    S.fp_size[j] += 1
+    if C.rules.coalescence:
+        for kk in range(g.z):
+            s2 = neighbour(s, kk, g.L, g.dim, g.nb, S.offsets)
+            o2 = S.owner[s2]
+            if o2 != -1 and o2 != j and S.smd[o2] != 0:
+                _coalesce(j, o2, t, S, C, K)
+                return s
+    return s
+
+
+@njit(cache=True, inline="always")
+def _smd_event(j, t, sig_site, S, C, K, EF):
+    """:func:`.kernels.smd_event` at the SMD's local stress, recording the eigenstrain changes.
+    Returns 1 if the field asks for a refresh.
+    """
+    cal = C.calib
+    a0 = S.smd[j]
+    f0 = int(S.fp_size[j])
+    share0 = cal.d_an * a0 / f0
+    sig = sig_site
+    if a0 != 0 and f0 > 1:
+        sig -= footprint_stress(j, share0, S, EF)
+    EF.probe[2] = sig
+    new = draw_state_biased(K.rng, sig, cal.sig_sat_an, cal.bias_law)
+    K.work[0] += sig * cal.d_an * (new - a0) * cal.inv_N
+    K.sums[SUM_SMD] += new - a0
+    S.smd[j] = new
+    K.counts[C_SMD] += 1
+    m = j
+    i = 0
+    while m != -1:      # the footprint before growth
+        EF.fp_buf[i] = m
+        i += 1
+        m = S.fp_next[m]
+    grown = -1
+    if C.rules.series and C.rules.fp_max > 1:
+        p_grow = growth_probability(j, S, C) if C.rules.growth else 1.0
+        if p_grow >= 1.0 or uniform(K.rng) < p_grow:
+            grown = _grow(j, t, S, C, K)
+    if S.smd[j] != 0:
+        m = j
+        while m != -1:
+            S.last_smd[m] = t
+            m = S.fp_next[m]
+    f1 = f0 + 1 if grown >= 0 else f0
+    share1 = cal.d_an * new / f1
+    de = share1 - share0
+    full = 0
+    for i in range(f0):
+        full |= record_event(EF.fp_buf[i], de, EF)
+    if grown >= 0:
+        full |= record_event(grown, share1, EF)
+    return full
+
+
+@njit(cache=True, nogil=True)
+def run_until_elastic(S, C, K, EF, exact):
+    """:func:`.kernels.run_until` with every unit biased by the local stress at its site.
+
+    Parameters
+    ----------
+    S, C, K : Sites, Control, Clock
+        The kernels' groups (:mod:`.layout`).
+    EF : EngineField
+        The interaction field (eigenstrains, interaction stress, pending changes).
+    exact : int
+        1: the local stress is exact at every event; 0: the far field of the changes since
+        the last refresh is replaced by its mean (:func:`.elastic_kernels.local_stress_at`).
+
+    Returns
+    -------
+    int
+        A status of :func:`.kernels.run_until`, or ``STATUS_ELASTIC`` (refresh, then call again).
+    """
+    t_stop = C.t_stop
+    drift = C.calib.k_fast != 0.0
+    cal = C.calib
+    n = 0
+    while True:
+        if n >= C.max_events:
+            return STATUS_EVENTS
+        total = S.top[1]
+        if math.isnan(K.t_next[0]) and total > 0.0:
+            K.t_next[0] = K.t[0] - math.log(uniform_open(K.rng)) / total
+        t_new = K.t_next[0] if total > 0.0 else math.inf
+        if C.law.control == UNLOAD:
+            t_star = unload_crossing(C, K)
+            if t_star <= t_new:
+                K.t[0] = max(t_star, K.t[0])
+                K.t_next[0] = math.nan
+                return STATUS_UNLOADED
+        if total <= 0.0:
+            if drift:
+                drift_to(t_stop, C, K)
+            K.t[0] = t_stop
+            return STATUS_NO_EVENTS
+        if t_new >= t_stop:
+            if drift:
+                drift_to(t_stop, C, K)
+            K.t[0] = t_stop
+            return STATUS_TIME
+        if drift:
+            drift_to(t_new, C, K)
+        K.t[0] = t_new
+        K.t_next[0] = math.nan
+        j = tree_find(S.top, S.leaves, uniform(K.rng) * total)
+        # --- the event at site j, at the local stress
+        sig_app = stress_now(t_new, C, K)
+        sig = local_stress_at(j, sig_app, EF, exact)
+        EF.probe[0] = j
+        EF.probe[1] = sig
+        EF.probe[2] = math.nan
+        EF.probe[3] = sig_app
+        full = 0
+        if uniform(K.rng) < S.event_probs[j, 0]:
+            if C.rules.series:
+                if annihilate_series(j, t_new, S, C, K):
+                    K.counts[C_ANN] += 1
+                else:
+                    K.counts[C_NULL] += 1
+            else:
+                new = draw_state_biased(K.rng, sig, cal.sig_sat_p, cal.bias_law)
+                K.sums[SUM_PLASTIC] += new
+                S.eps_p[j] = float(S.eps_p[j]) + cal.d_p * new
+                K.counts[C_ANN] += 1
+                full |= record_event(j, cal.d_p * new, EF)
+        elif S.elim[j] == 0:
+            new = draw_state_biased(K.rng, sig, cal.sig_sat_beta, cal.bias_law)
+            old = S.beta[j]
+            K.sums[SUM_BETA] += new - old
+            S.beta[j] = new
+            K.counts[C_BETA] += 1
+            # a site's own change does not act on it: sig stays the stress at j
+            full |= record_event(j, cal.d_beta * (new - old), EF)
+            if uniform(K.rng) < S.event_probs[j, 1]:
+                full |= _smd_event(j, t_new, sig, S, C, K, EF)
+        else:
+            full |= _smd_event(j, t_new, sig, S, C, K, EF)
+        K.counts[C_ALL] += 1
+        n += 1
+        if full:
+            return STATUS_ELASTIC
