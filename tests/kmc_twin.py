@@ -142,7 +142,8 @@ class TwinEngine:
     def solve_stress(self, r):
         """The stress at which the matrix and the units in equilibrium carry the strain r:
         r/J_inst under the linear law; under the physical law the root of
-        J_el s + eq_beta tanh(s/ss_beta) + eq_an tanh(s/ss_an) = r by Newton's method."""
+        J_el s + eq_beta tanh(s/ss_beta) + eq_an tanh(s/ss_an) = r by Newton's method.
+        """
         c = self.C.calib
         if c.bias_law == 0 or (c.eq_beta == 0.0 and c.eq_an == 0.0):
             return r / c.J_inst
@@ -197,7 +198,8 @@ class TwinEngine:
 
     def draw(self, sigma, sig_sat):
         """+1 with probability (1 + <s>)/2: <s> = clip(x, -1, 1) (linear law, code 0) or tanh(x)
-        (physical law), x = sigma/sig_sat, sig_sat that of the unit's process."""
+        (physical law), x = sigma/sig_sat, sig_sat that of the unit's process.
+        """
         x = sigma / sig_sat
         b = math.tanh(x) if self.C.calib.bias_law == 1 else min(max(x, -1.0), 1.0)
         return 1 if self.rng.uniform() < 0.5 * (1.0 + b) else -1
@@ -377,3 +379,70 @@ class TwinEngine:
         chi = float(S["chi"][j])
         ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi if ln_th > tm.log_t0 else ln_th
         return max(ln_tmax, ln_tb)
+
+
+class ElasticTwin(TwinEngine):
+    """The event algorithm with elastic interactions (mgmeso.kmc.elastic_loop), written out:
+    the eigenstrain of every site is recomputed from the unit states at every event and the
+    local stress is the dense sum ``sigma + sum_k Kd[j, k] e_k`` (Kd: the propagator between
+    every pair of sites plus the uniform shift, zero on the diagonal).
+    """
+
+    def __init__(self, S, C, K, lat, Kd):
+        super().__init__(S, C, K, lat)
+        self.Kd = Kd
+        self.p64 = np.array(S.eps_p, dtype=np.float64)   # plastic strain, unrounded
+
+    def eigenstrain(self):
+        S, c = self.S, self.C.calib
+        e = c.d_beta * S["beta"].astype(float) + self.p64
+        for m in range(e.size):
+            o = int(S["owner"][m])
+            if o >= 0:
+                e[m] += c.d_an * int(S["smd"][o]) / int(S["fp_size"][o])
+        return e
+
+    def local(self, j, sigma):
+        return sigma + float(self.Kd[j] @ self.eigenstrain())
+
+    def release(self, j, t):
+        share = self.C.calib.d_an * int(self.S["smd"][j]) / int(self.S["fp_size"][j])
+        for m in self.footprint(j):
+            self.p64[m] += share
+        super().release(j, t)
+
+    def smd_event(self, j, t, sigma):
+        a0, f0 = int(self.S["smd"][j]), int(self.S["fp_size"][j])
+        if a0 != 0 and f0 > 1:    # the SMD's own footprint does not bias it
+            share = self.C.calib.d_an * a0 / f0
+            sigma -= sum(self.Kd[j, m] * share for m in self.footprint(j) if m != j)
+        super().smd_event(j, t, sigma)
+
+    def event(self, j, t):
+        S, C = self.S, self.C
+        r_dyn, r_ann, q, p_grow = self.rates(j)
+        sigma = self.local(j, self.stress(t))
+        p_ann = float(np.float32(r_ann / (r_dyn + r_ann)))
+        if self.rng.uniform() >= p_ann:
+            if S["elim"][j] == 0:
+                new = self.draw(sigma, C.calib.sig_sat_beta)
+                self.sums[0] += new - int(S["beta"][j])
+                S["beta"][j] = new
+                self.counts[0] += 1
+                if self.rng.uniform() < float(np.float32(q)):
+                    self.smd_event(j, t, sigma)
+            else:
+                self.smd_event(j, t, sigma)
+        else:
+            if C.rules.series:
+                if self.annihilate_series(j, t):
+                    self.counts[2] += 1
+                else:
+                    self.counts[4] += 1
+            else:
+                new = self.draw(sigma, C.calib.sig_sat_p)
+                self.sums[2] += new
+                S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + C.calib.d_p * new)
+                self.p64[j] += C.calib.d_p * new
+                self.counts[2] += 1
+        self.counts[5] += 1

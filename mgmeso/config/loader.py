@@ -500,7 +500,7 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
 
 
 def _elastic_checks(sim, defects, errors: list[str]) -> None:
-    """``[simulation] elastic_interactions = true`` against the other tables."""
+    """Check ``[simulation] elastic_interactions = true`` against the other tables."""
     from ..kmc.eshelby import FINE
     if sim.lattice not in FINE:
         errors.append(f"[simulation] elastic_interactions = true needs a lattice with an elastic "

@@ -63,7 +63,7 @@ from .rng import uniform, uniform_open
 from .sumtree import tree_find
 
 __all__ = ["EngineField", "STATUS_ELASTIC", "run_until_elastic", "footprint_stress",
-           "PROBE_FIELDS"]
+           "PROBE_FIELDS", "query_all"]
 
 #: return code of :func:`run_until_elastic`: the field needs a refresh before the next event
 STATUS_ELASTIC = 4
@@ -288,3 +288,25 @@ def run_until_elastic(S, C, K, EF, exact):
         n += 1
         if full:
             return STATUS_ELASTIC
+
+
+@njit(cache=True)
+def query_all(EF, sigma_applied, exact, out):
+    """Fill ``out`` with the local stress the loop would use at every site now (MPa).
+
+    In exact mode this folds every site's pending far field into its stress, as a query
+    at an event does (the state stays exact; tests compare it with a fresh FFT).
+
+    Parameters
+    ----------
+    EF : EngineField
+        The field.
+    sigma_applied : float
+        Applied stress (MPa).
+    exact : int
+        Query mode (:func:`.elastic_kernels.local_stress_at`).
+    out : numpy.ndarray
+        float64 (N,), filled.
+    """
+    for j in range(out.shape[0]):
+        out[j] = local_stress_at(j, sigma_applied, EF, exact)

@@ -10,6 +10,8 @@ gives the checkpoint its arrays (docs/kmc_elastic.md section 6).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .elastic import ElasticField, ElasticOptions, shear_modulus_MPa
@@ -25,7 +27,7 @@ _PROPAGATORS: dict = {}
 
 
 def field_options(sim) -> ElasticOptions:
-    """The field-update options of a ``[simulation]`` table.
+    """Return the field-update options of a ``[simulation]`` table.
 
     Parameters
     ----------
@@ -76,24 +78,35 @@ class ReplicaField:
     ----------
     setup : KmcSetup
         Lattice, material (E_u, poisson_ratio) and ``[simulation]`` options.
+    mu_MPa : float, optional
+        Shear modulus of the propagator (MPa); default ``E_u/(2 (1 + nu))``. Zero gives a
+        field that is identically zero (the tests' "zero interaction strength").
     """
 
-    def __init__(self, setup):
+    def __init__(self, setup, mu_MPa: float | None = None):
         mat, lat = setup.material, setup.lattice
         nu = float(mat.poisson_ratio)
-        mu = shear_modulus_MPa(float(mat.E_unrelaxed_MPa), nu)
+        mu = shear_modulus_MPa(float(mat.E_unrelaxed_MPa), nu) if mu_MPa is None else float(mu_MPa)
         self.options = field_options(setup.sim)
         key = (lat.name, lat.L, mu, nu)
         prop = _PROPAGATORS.get(key)
         if prop is None:
-            prop = _PROPAGATORS[key] = make_propagator(lat, mu, nu)
+            if mu == 0.0:   # K is proportional to mu: the field of a unit modulus times 0
+                unit = make_propagator(lat, 1.0, nu)
+                prop = dataclasses.replace(unit, mu_MPa=0.0, spectrum=0.0 * unit.spectrum,
+                                           table=0.0 * unit.table, self_term=0.0,
+                                           alias_constant=0.0)
+            else:
+                prop = make_propagator(lat, mu, nu)
+            _PROPAGATORS[key] = prop
         try:
             self.field = ElasticField(lat, mu, nu, self.options, prop=prop)
         except ValueError as exc:
             from ..errors import ConfigError
             raise ConfigError([f"[simulation] elastic_near_radius: {exc}"]) from None
         ES = self.field.state
-        self.state = EngineField(*ES, full_table=prop.table,
+        # one array layout whatever the propagator (numba compiles one specialisation per type)
+        self.state = EngineField(*ES, full_table=np.ascontiguousarray(prop.table, np.float64),
                                  fp_buf=np.zeros(128, np.int32), probe=np.zeros(4))
         self.exact = 1 if self.options.exact else 0
         self.n_refresh = 0
@@ -146,7 +159,7 @@ class ReplicaField:
         return self.field.exact_local_stress(sigma_applied)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The dynamic arrays a checkpoint holds (``E_*``).
+        """Return the dynamic arrays a checkpoint holds (``E_*``).
 
         Returns
         -------

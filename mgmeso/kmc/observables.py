@@ -316,7 +316,8 @@ SNAPSHOT_REGISTRY = Registry("snapshot field", [
                   "(-1 never)", lambda r, b, a: r.S.last_smd.copy()),
     SnapshotField("local_stress", "f4", "MPa", "stress felt by a unit at the site: the applied "
                   "stress plus, with [simulation] elastic_interactions, the Eshelby field of the "
-                  "other sites' eigenstrains (docs/kmc_elastic.md section 6)", lambda r, b, a: _local_stress(r)),
+                  "other sites' eigenstrains (docs/kmc_elastic.md section 6)",
+                  lambda r, b, a: _local_stress(r)),
 ], ("name", "dtype", "unit", "description"))
 
 register_snapshot_field = SNAPSHOT_REGISTRY.register

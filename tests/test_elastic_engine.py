@@ -1,0 +1,162 @@
+"""The kMC engine with elastic interactions (mgmeso.kmc.elastic_loop, elastic_replica).
+
+Tolerances, fixed before the runs: the exact mode's local stress equals a fresh FFT of the
+current eigenstrains to 1e-8 MPa at every event and after 1e5 events (round-off of sums of
+~1e3 terms of ~1e2 MPa is ~1e-11 MPa); the mean local stress equals the applied stress to
+1e-9 MPa; "zero interaction strength" equals the engine without interactions bit for bit; the
+dense-sum twin gives the same unit states, counters and RNG state bit for bit (the sums are
+taken in another order, so a draw could differ only if a uniform variate fell within ~1e-13
+of its threshold).
+"""
+
+import numpy as np
+import pytest
+
+from mgmeso.errors import ConfigError
+from mgmeso.kmc import kernels as kn
+from mgmeso.kmc.elastic_loop import query_all
+from mgmeso.kmc.elastic_replica import ReplicaField, eigenstrain_of_state
+
+from .kmc_twin import ElasticTwin
+from .test_kmc_kernels import make_replica
+
+EL = "elastic_interactions = true\n"
+
+CASES = [
+    dict(),                                                        # series, coalescence, sc
+    dict(law="physical", lattice="bcc", growth="alpha"),
+    dict(law="physical", plast="parallel", coal="false", fp=1, elim=100.0),   # mean-field rules
+    dict(law="physical", seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # strain control
+]
+
+
+def _same_engine_state(a, b):
+    assert a.K.counts.tobytes() == b.K.counts.tobytes()
+    assert a.K.rng.tobytes() == b.K.rng.tobytes()
+    assert a.K.sums.tobytes() == b.K.sums.tobytes()
+    for f in ("t", "work", "frozen"):
+        assert getattr(a.K, f).tobytes() == getattr(b.K, f).tobytes(), f
+    for name in ("beta", "smd", "owner", "fp_next", "fp_size", "eps_p", "last_smd"):
+        assert getattr(a.S, name).tobytes() == getattr(b.S, name).tobytes(), name
+
+
+@pytest.mark.parametrize("kw", CASES)
+def test_zero_interaction_strength_is_the_engine_bit_for_bit(kw):
+    plain, _ = make_replica(**kw)
+    el, setup = make_replica(**kw, extra=EL)
+    el.field = ReplicaField(setup, mu_MPa=0.0)       # the propagator is identically zero
+    el.field.rebuild(el.S, el.calib)
+    n = 20000
+    assert kn.run_until(plain.S, plain.control(1e9, n), plain.K) == kn.STATUS_EVENTS
+    assert el.run_kernel(el.control(1e9, n)) == kn.STATUS_EVENTS
+    assert el.field.n_refresh > 0                       # refreshes happened and changed nothing
+    _same_engine_state(plain, el)
+
+
+def _dense(field):
+    prop = field.field.prop
+    fine = prop.fine_coords()
+    Kd = prop.lookup(fine[:, None, :] - fine[None, :, :]) + field.state.coef[0]
+    np.fill_diagonal(Kd, 0.0)
+    return Kd
+
+
+@pytest.mark.parametrize("kw", [CASES[0], CASES[2], CASES[3]])
+def test_local_stress_at_every_event_is_a_fresh_full_computation(kw):
+    rep, setup = make_replica(**kw, extra=EL)
+    f = rep.field
+    Kd = _dense(f)
+    S = rep.S
+    n_smd = 0
+    for _ in range(400):
+        phi = f.local_stress(0.0)                      # fresh FFT, before the event
+        assert abs(phi.mean()) < 1e-9                   # mean local stress = applied stress
+        fp_next, smd, fp_size = S.fp_next.copy(), S.smd.copy(), S.fp_size.copy()
+        assert rep.run_kernel(rep.control(1e9, 1)) == kn.STATUS_EVENTS
+        j, sig, sig_smd, sig_app = f.state.probe
+        j = int(j)
+        assert sig - sig_app == pytest.approx(phi[j], abs=1e-8)
+        if not np.isnan(sig_smd):
+            n_smd += 1
+            own, m = 0.0, int(fp_next[j])
+            share = rep.calib.d_an * int(smd[j]) / int(fp_size[j])
+            while m != -1:
+                own += Kd[j, m] * share
+                m = int(fp_next[m])
+            assert sig_smd - sig_app == pytest.approx(phi[j] - own, abs=1e-8)
+    assert n_smd > 5
+    assert np.std(f.local_stress(0.0)) > 1.0           # the interactions are not trivially small
+
+
+def test_incremental_field_equals_a_fresh_fft_after_1e5_events():
+    rep, setup = make_replica(extra=EL + "elastic_refresh_per_site = 0.5\n")
+    f = rep.field
+    assert rep.run_kernel(rep.control(1e9, 100_000)) == kn.STATUS_EVENTS
+    assert f.n_refresh >= 10 and f.field.pending > 0
+    # the recorded eigenstrains are the unit states' (footprint growth, coalescence, plastic)
+    assert np.allclose(f.state.eps, eigenstrain_of_state(rep.S, rep.calib), rtol=0, atol=1e-6)
+    got = np.empty(rep.N)
+    query_all(f.state, 0.0, 1, got)
+    fresh = f.local_stress(0.0)
+    assert np.max(np.abs(got - fresh)) < 1e-8
+    assert abs(got.mean()) < 1e-9
+
+
+@pytest.mark.parametrize("kw", [CASES[0], CASES[2]])
+def test_kernel_matches_the_dense_sum_twin(kw):
+    rep, setup = make_replica(**kw, extra=EL)
+    C = rep.control(1e9, 3000)
+    twin = ElasticTwin(rep.S, C, rep.K, setup.lattice, _dense(rep.field))
+    rep.run_kernel(C)
+    twin.run(1e9, 3000)
+    assert list(rep.K.counts) == twin.counts
+    assert list(rep.K.sums) == twin.sums
+    assert list(rep.K.rng) == twin.rng.s
+    assert float(rep.K.t[0]) == twin.t
+    assert float(rep.K.work[0]) == pytest.approx(twin.work, rel=1e-12, abs=1e-15)
+    for name in ("beta", "smd", "owner", "fp_next", "fp_size", "eps_p", "last_smd"):
+        assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
+    assert np.allclose(rep.field.state.eps, twin.eigenstrain(), rtol=0, atol=1e-12)
+
+
+def test_resume_with_interactions_continues_bit_for_bit():
+    def run(rep, chunks):
+        for _ in range(chunks):
+            rep.advance(700)
+        return rep
+    ref = run(make_replica(extra=EL)[0], 12)
+    part = run(make_replica(extra=EL)[0], 5)
+    state = {k: np.array(v) for k, v in part.state_dict().items()}
+    assert "E_phi" in state and int(state["E_pend_n"][0]) > 0
+    again = make_replica(extra=EL, seed=99)[0]
+    again.load_state_dict(state)
+    run(again, 7)
+    _same_engine_state(ref, again)
+    for k in ("eps", "phi", "seen", "pend_n"):
+        assert getattr(ref.field.state, k).tobytes() == getattr(again.field.state, k).tobytes()
+
+
+@pytest.mark.parametrize("extra,needle", [
+    ("[defects]\nenabled = true", "defects"),
+    ("elastic_update = 'fast'", "elastic_update"),
+    ("elastic_refresh_per_site = 0", "elastic_refresh_per_site"),
+])
+def test_bad_elastic_config_is_a_clear_error(extra, needle):
+    import tomllib
+
+    from mgmeso.config import parse_config
+    doc = tomllib.loads(f'''
+material = "la60ni15al25"
+[protocol]
+kind = "creep"
+temperature_K = 430.0
+stress_MPa = 25.0
+creep_time_s = 10.0
+recovery_time_s = 10.0
+[simulation]
+elastic_interactions = true
+{extra}
+''')
+    with pytest.raises(ConfigError) as e:
+        parse_config(doc)
+    assert needle in str(e.value)
