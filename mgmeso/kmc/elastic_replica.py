@@ -17,6 +17,7 @@ import numpy as np
 from .elastic import ElasticField, ElasticOptions, shear_modulus_MPa
 from .elastic_loop import STATUS_ELASTIC, EngineField, run_until_elastic
 from .eshelby import make_propagator
+from .layout import C_ALL, STATUS_EVENTS
 
 __all__ = ["ReplicaField", "eigenstrain_of_state", "CHECKPOINT_FIELDS", "field_options"]
 
@@ -136,12 +137,18 @@ class ReplicaField:
         int
             The status of :func:`.kernels.run_until`.
         """
+        budget = int(C.max_events)
         while True:
+            n0 = int(K.counts[C_ALL])
             status = run_until_elastic(S, C, K, self.state, self.exact)
             if status != STATUS_ELASTIC:
                 return status
             self.field.refresh()
             self.n_refresh += 1
+            budget -= int(K.counts[C_ALL]) - n0     # the call's event budget is the caller's
+            if budget <= 0:
+                return STATUS_EVENTS
+            C = C._replace(max_events=budget)
 
     def local_stress(self, sigma_applied: float) -> np.ndarray:
         """Local stress felt by a unit at every site, from a fresh FFT (MPa).
