@@ -14,8 +14,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # mgmeso.open_sweep without importing xarray, zarr or the kMC with the package
+    # mgmeso.open_sweep, open_run, open_run_zarr without importing xarray, zarr or the kMC
+    # with the package
     if name == "open_sweep":
         from .sweep import open_sweep
         return open_sweep
+    if name in ("open_run", "open_run_zarr"):
+        from .kmc import reader
+        return getattr(reader, name)
     raise AttributeError(f"module 'mgmeso' has no attribute {name!r}")

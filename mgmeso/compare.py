@@ -36,7 +36,8 @@ from .theory.hereditary import HereditaryOptions, run_program
 from .theory.volterra import LinearKernel, default_start, kernel_of, relax_kernel
 
 __all__ = ["theory_for_case", "local_kernel", "neighbourhood_size", "Comparison", "compare",
-           "COMPARED"]
+           "COMPARED", "z_limit", "Verdict", "verdicts", "verdict_lines", "replica_warning",
+           "compare_run", "dma_comparison", "ALPHA", "MIN_REPLICAS"]
 
 COMPARED = ("strain", "strain_beta", "strain_anelastic", "strain_plastic", "stress_MPa")
 #: annihilations per replica needed before the plastic strain is compared in standard errors
@@ -238,3 +239,115 @@ def compare(setup: KmcSetup, mean_of, se_of, chi_law: str = "linear") -> Compari
         ths.append(thc)
         zs.append(z)
     return Comparison(labels, models, times, means, ses, ths, zs)
+
+
+# ---- comparisons of a stored run, and the test of the deviations ---------------------------
+
+#: family-wise false-alarm probability of the pass/fail test (per compared quantity)
+ALPHA = 0.05
+#: fewer replicas than this: the standard errors themselves are too uncertain to trust a pass
+MIN_REPLICAS = 8
+
+
+def z_limit(n_points: int, n_replicas: int, alpha: float = ALPHA) -> float:
+    """Largest |z| expected, at family-wise level ``alpha``, among ``n_points`` deviations in
+    standard errors estimated from ``n_replicas`` replicas.
+
+    The Sidak rule: each point is tested at ``1 - (1 - alpha)^(1/n)``; z of a mean over R
+    replicas divided by its estimated SE follows Student's t with R - 1 degrees of freedom.
+    Time points of one replica are positively correlated, for which the rule is
+    conservative (the true family-wise rate is below ``alpha``). NaN if n < 1 or R < 2.
+    """
+    from scipy.stats import t as student_t
+
+    if n_points < 1 or n_replicas < 2:
+        return float("nan")
+    per_point = 1.0 - (1.0 - alpha) ** (1.0 / n_points)
+    return float(student_t.ppf(1.0 - per_point / 2.0, n_replicas - 1))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Pass/fail of one compared quantity."""
+
+    name: str
+    max_abs_z: float
+    n_points: int
+    limit: float
+
+    @property
+    def passed(self) -> bool | None:
+        if self.n_points == 0 or not np.isfinite(self.limit):
+            return None
+        return bool(self.max_abs_z <= self.limit)
+
+    def line(self) -> str:
+        if self.passed is None:
+            return f"{self.name}: not tested (no point with a standard error)"
+        return (f"{self.name}: largest |z| {self.max_abs_z:.2f} over {self.n_points} points, "
+                f"expected at most {self.limit:.2f}: {'pass' if self.passed else 'FAIL'}")
+
+
+def verdicts(z_by_name: dict[str, list[np.ndarray]], n_replicas: int) -> list[Verdict]:
+    """One :class:`Verdict` per quantity from its z values (any number of arrays, NaN skipped)."""
+    out = []
+    for name, zs in z_by_name.items():
+        z = np.concatenate([np.ravel(np.asarray(a, float)) for a in zs]) if zs else np.zeros(0)
+        z = z[np.isfinite(z)]
+        mz = float(np.max(np.abs(z))) if z.size else float("nan")
+        out.append(Verdict(name, mz, int(z.size), z_limit(int(z.size), n_replicas)))
+    return out
+
+
+def verdict_lines(vs: list[Verdict], n_replicas: int) -> list[str]:
+    """The test rule, one line per quantity, the overall result and the replica warning."""
+    lines = [f"test: z = (kMC mean - theory) / SE; pass if the largest |z| of a quantity is at "
+             f"most the limit for its number of points (Sidak, family-wise {ALPHA:.0%}, "
+             f"Student's t with {n_replicas - 1} degrees of freedom)"]
+    lines += [f"  {v.line()}" for v in vs]
+    tested = [v for v in vs if v.passed is not None]
+    ok = sum(v.passed for v in tested)
+    lines.append(f"  overall: {'pass' if tested and ok == len(tested) else 'FAIL' if tested else 'not tested'}"
+                 f" ({ok} of {len(tested)} quantities pass)")
+    return lines
+
+
+def replica_warning(n_replicas: int) -> str | None:
+    if n_replicas >= MIN_REPLICAS:
+        return None
+    return (f"only {n_replicas} replica(s): standard errors from fewer than {MIN_REPLICAS} "
+            f"replicas are themselves uncertain, so pass/fail says little; run more replicas")
+
+
+def compare_run(data) -> Comparison:
+    """A stored time-domain run (:class:`~mgmeso.kmc.reader.RunData`) against its theory."""
+    return compare(data.setup, data.mean, data.se, data.config.theory.chi_law)
+
+
+def dma_comparison(data, window_K: float | None = None) -> dict[str, np.ndarray]:
+    """Lock-in E', E'' of a stored DMA run against the exact and paper forms of the model,
+    averaged over each lock-in window, with ``E_storage_z`` and ``E_loss_z``."""
+    from .kmc.analysis import dma_run_table
+    from .kmc.lockin import window_average
+    from .theory.protocols import dma_columns
+
+    d = dma_run_table(data, window_K)
+    cfg = data.config
+    mat = cfg.material
+    grid = gumbel_grid(mat.B_beta, cfg.theory.gumbel_points)
+
+    def model(T, form=""):
+        c = dma_columns(mat, T, d["frequency_Hz"], grid, cfg.theory.chi_law)
+        return c[f"E_storage{form}_MPa"] + 1j * c[f"E_loss{form}_MPa"]
+
+    # the lock-in estimates the window average of E*: average the model over the same window
+    Ex = window_average(model, d["temperature_K"], d["window_K"])
+    Ep = window_average(lambda T: model(T, "_paper"), d["temperature_K"], d["window_K"])
+    cols = dict(d)
+    cols.update({"E_storage_theory_MPa": Ex.real, "E_storage_paper_MPa": Ep.real,
+                 "E_loss_theory_MPa": Ex.imag, "E_loss_paper_MPa": Ep.imag,
+                 "tan_delta_theory": Ex.imag / Ex.real, "tan_delta_paper": Ep.imag / Ep.real})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cols["E_storage_z"] = (d["E_storage_MPa"] - Ex.real) / d["E_storage_MPa_se"]
+        cols["E_loss_z"] = (d["E_loss_MPa"] - Ex.imag) / d["E_loss_MPa_se"]
+    return cols

@@ -27,6 +27,14 @@ class UserError(Exception):
         super().__init__(self.format())
 
     def format(self) -> str:
+        """Render the messages as the CLI prints them.
+
+        Returns
+        -------
+        str
+            One line for a single problem, else a count and one indented ``- `` line per problem,
+            prefixed by the source file when there is one.
+        """
         prefix = f"{self.source}: " if self.source else ""
         if len(self.messages) == 1:
             return prefix + self.messages[0]
@@ -49,4 +57,5 @@ class OutputExistsError(UserError):
 
 class ModelRangeError(UserError, RuntimeError):
     """The model cannot be evaluated for these inputs: a numerical failure far outside the range
-    it describes (e.g. strains of thousands). Also a RuntimeError for code that catches those."""
+    it describes (e.g. strains of thousands). Also a RuntimeError for code that catches those.
+    """

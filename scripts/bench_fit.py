@@ -39,8 +39,10 @@ def main() -> None:
         cmap = synthetic.write_isochronal(mat, d / f"s{f}.txt", float(f), T, rng, noise=0.005)
         dss.append(read_dataset(d / f"s{f}.txt", "dma-isochronal", parse_column_map(cmap),
                                 frequency_Hz=float(f)))
-    cases.append(("isochronal DMA, 5 frequencies", dss, {"U_beta_kJ_per_mol": 75.0, "tau_beta0_s": 1e-11}))
-    cmap = synthetic.write_isothermal(mat, d / "sw.csv", [420.0, 440.0, 460.0], np.geomspace(0.01, 2, 12), rng)
+    cases.append(("isochronal DMA, 5 frequencies", dss,
+                  {"U_beta_kJ_per_mol": 75.0, "tau_beta0_s": 1e-11}))
+    cmap = synthetic.write_isothermal(mat, d / "sw.csv", [420.0, 440.0, 460.0],
+                                      np.geomspace(0.01, 2, 12), rng)
     cases.append(("isothermal sweeps, 3 temperatures", [read_dataset(d / "sw.csv", "dma-isothermal",
                   parse_column_map(cmap))], {"chi_g": 0.3, "a1_per_K": 0.004}))
     cmap = synthetic.write_creep_recovery(mat, d / "cr.csv", 430.0, 25.0, 330.0, 1000.0, rng)
@@ -62,7 +64,8 @@ def main() -> None:
 
 def _measured(fn):
     """Result, wall time (s) of a plain run, and the allocation peak (MB) of a second, traced run
-    (tracemalloc slows allocation-heavy code such as reading a file many times over)."""
+    (tracemalloc slows allocation-heavy code such as reading a file many times over).
+    """
     t0 = time.perf_counter()
     out = fn()
     wall = time.perf_counter() - t0

@@ -23,9 +23,9 @@ from __future__ import annotations
 import argparse
 import math
 import time
+import tomllib
 
 import numpy as np
-import tomllib
 
 from mgmeso.config import parse_config
 from mgmeso.kmc import kernels as kn
@@ -63,7 +63,8 @@ L = {L}
 
 def bytes_per_site(rep: Replica) -> float:
     """All per-site state: kernel arrays (incl. the sum tree) and the Python-layer disorder.
-    A buffer shared by two fields (``log_tb_hier`` is ``log_tb`` under the site rule) counts once."""
+    A buffer shared by two fields (``log_tb_hier`` is ``log_tb`` under the site rule) counts once.
+    """
     arrays = [a for k, a in rep.S._asdict().items() if k != "offsets"] + [rep.U, rep.W, rep.frac]
     seen, per_site = set(), 0
     for a in arrays:

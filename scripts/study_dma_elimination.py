@@ -62,8 +62,8 @@ def main() -> None:
     ap.add_argument("--replicas", type=int, default=24)
     ap.add_argument("--out", default="validation/kmc_dma")
     args = ap.parse_args()
-    rows = {k: [] for k in ("elimination_factor", "temperature_K", "E_storage_MPa", "E_storage_se_MPa",
-                            "E_loss_MPa", "E_loss_se_MPa", "E_loss_theory_MPa", "z_loss_vs_full",
+    rows = {k: [] for k in ("elimination_factor", "temperature_K", "E_storage_MPa", "E_storage_MPa_se",
+                            "E_loss_MPa", "E_loss_MPa_se", "E_loss_theory_MPa", "z_loss_vs_full",
                             "z_loss_vs_theory", "events_per_replica", "wall_s")}
     full = None
     for elim in (0, 100, 50, 20, 10, 5, 2):
@@ -73,13 +73,13 @@ def main() -> None:
         if full is None:
             full = d
         n = min(full["E_loss_MPa"].size, d["E_loss_MPa"].size)
-        z_full = (d["E_loss_MPa"][:n] - full["E_loss_MPa"][:n]) / np.hypot(d["E_loss_se_MPa"][:n],
-                                                                            full["E_loss_se_MPa"][:n])
-        z_th = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_se_MPa"]
+        z_full = (d["E_loss_MPa"][:n] - full["E_loss_MPa"][:n]) / np.hypot(d["E_loss_MPa_se"][:n],
+                                                                            full["E_loss_MPa_se"][:n])
+        z_th = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_MPa_se"]
         for i in range(n):
             for k, v in (("elimination_factor", elim), ("temperature_K", d["temperature_K"][i]),
-                         ("E_storage_MPa", d["E_storage_MPa"][i]), ("E_storage_se_MPa", d["E_storage_se_MPa"][i]),
-                         ("E_loss_MPa", d["E_loss_MPa"][i]), ("E_loss_se_MPa", d["E_loss_se_MPa"][i]),
+                         ("E_storage_MPa", d["E_storage_MPa"][i]), ("E_storage_MPa_se", d["E_storage_MPa_se"][i]),
+                         ("E_loss_MPa", d["E_loss_MPa"][i]), ("E_loss_MPa_se", d["E_loss_MPa_se"][i]),
                          ("E_loss_theory_MPa", th["E_loss_MPa"][i]), ("z_loss_vs_full", z_full[i]),
                          ("z_loss_vs_theory", z_th[i]), ("events_per_replica", ev / args.replicas),
                          ("wall_s", wall)):

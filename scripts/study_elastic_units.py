@@ -6,6 +6,7 @@ sigma_sat(T) (docs/figures/elastic_bias_law.png).
     python scripts/study_elastic_units.py
     python scripts/study_elastic_units.py --material la60ni15al25 --site-volume 2.8 \
         --figure docs/figures/elastic_bias_law.png
+    python scripts/study_elastic_units.py --engine     # the same numbers from kMC replicas
 """
 
 from __future__ import annotations
@@ -32,6 +33,48 @@ def table(mat, temps, V):
             f"| {T:.0f} | {r['Cd'][i]:.3f} | {r['sigma_sat_beta_MPa'][i]:.0f} | "
             f"{r['d_beta'][i]:.4f} | {r['gamma0_beta'][i]:.4f} | {r['sigma_sat_an_MPa'][i]:.0f} | "
             f"{r['d_an'][i]:.4f} | {r['gamma0_an'][i]:.4f} |")
+    return "\n".join(lines)
+
+
+def engine_table(material, temps, V, L):
+    """sigma_sat and d as a kMC replica uses them (a creep replica built at each T, physical law)."""
+    import tomllib
+
+    from mgmeso.config import parse_config
+    from mgmeso.kmc.bias import sigma_sat_MPa
+    from mgmeso.kmc.replica import Replica
+    from mgmeso.kmc.setup import make_setup
+
+    lines = ["| T (K) | n_QPD/N | engine sigma_sat beta (MPa) | engine sigma_sat SMD (MPa) | "
+             "engine d_beta | engine d_an | table at C_d(T): beta, SMD (MPa) | "
+             "engine/formula at n_QPD/N - 1 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for T in temps:
+        doc = tomllib.loads(f'''
+[material]
+base = "{material}"
+site_volume_nm3 = {V}
+[protocol]
+kind = "creep"
+temperature_K = {T}
+stress_MPa = 25.0
+creep_time_s = 1.0
+[simulation]
+L = {L}
+replicas = 1
+bias_law = "physical"
+''')
+        setup = make_setup(parse_config(doc))
+        rep = Replica(setup, 0, np.random.SeedSequence(1))
+        c = rep.calib
+        mat = setup.material
+        frac = rep.n_qpd / rep.N
+        r = two_state_scales(mat, np.array([T]), V)
+        dev = max(abs(c.sig_sat_beta / float(sigma_sat_MPa(mat.A_beta_per_MPa, frac, T, V)) - 1),
+                  abs(c.sig_sat_an / float(sigma_sat_MPa(mat.A_an_per_MPa, frac, T, V)) - 1))
+        lines.append(f"| {T:.0f} | {frac:.4f} | {c.sig_sat_beta:.1f} | {c.sig_sat_an:.1f} | "
+                     f"{c.d_beta:.5f} | {c.d_an:.5f} | {r['sigma_sat_beta_MPa'][0]:.1f}, "
+                     f"{r['sigma_sat_an_MPa'][0]:.1f} | {dev:.1e} |")
     return "\n".join(lines)
 
 
@@ -69,15 +112,24 @@ def plot(mat, V, path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--material", default="la60ni15al25")
-    ap.add_argument("--site-volume", type=float, default=2.8, help="site volume (nm^3)")
+    ap.add_argument("--site-volume", type=float, default=None,
+                    help="site volume (nm^3; default: the material's site_volume_nm3)")
     ap.add_argument("--temperatures", type=float, nargs="+",
                     default=[300, 350, 400, 430, 453, 480, 500])
     ap.add_argument("--figure", default=None)
+    ap.add_argument("--engine", action="store_true",
+                    help="also print the values a kMC replica uses (sc lattice of side --L)")
+    ap.add_argument("--L", type=int, default=40, help="lattice side for --engine")
     args = ap.parse_args(argv)
     mat = load_material(args.material)[0]
+    if args.site_volume is None:
+        args.site_volume = mat.site_volume_nm3
     print(f"{mat.name}, V = {args.site_volume:g} nm^3, A_beta = {mat.A_beta_per_MPa:.4g} 1/MPa, "
           f"A_an = {mat.A_an_per_MPa:.4g} 1/MPa")
     print(table(mat, args.temperatures, args.site_volume))
+    if args.engine:
+        print()
+        print(engine_table(args.material, args.temperatures, args.site_volume, args.L))
     if args.figure:
         plot(mat, args.site_volume, args.figure)
         print(f"wrote {args.figure}")

@@ -10,7 +10,8 @@ from mgmeso.kmc.replica import Replica
 def resumed_run(setup, advances: int, events: int, seed: int = 4, other_seed: int = 99):
     """(uninterrupted replica, replica resumed from a checkpoint taken after ``advances`` calls
     of ``advance(events)``), the resumed one rebuilt from another seed so that everything
-    must come from the checkpoint."""
+    must come from the checkpoint.
+    """
     ref = Replica(setup, 0, np.random.SeedSequence(seed))
     ref.run()
     part = Replica(setup, 0, np.random.SeedSequence(seed))

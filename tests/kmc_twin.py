@@ -137,12 +137,32 @@ class TwinEngine:
         eps = w.eps0 + w.eps_rate * (t - w.t0) + osc
         inel = ((c.d_beta * self.sums[0] + c.d_an * self.sums[1] + c.d_p * self.sums[2]) * c.inv_N
                 + self.frozen)
-        return (eps - inel) / c.J_inst
+        return self.solve_stress(eps - inel)
+
+    def solve_stress(self, r):
+        """The stress at which the matrix and the units in equilibrium carry the strain r:
+        r/J_inst under the linear law; under the physical law the root of
+        J_el s + eq_beta tanh(s/ss_beta) + eq_an tanh(s/ss_an) = r by Newton's method."""
+        c = self.C.calib
+        if c.bias_law == 0 or (c.eq_beta == 0.0 and c.eq_an == 0.0):
+            return r / c.J_inst
+        s = r / c.J_inst
+        for _ in range(60):
+            tb, ta = math.tanh(s / c.sig_sat_beta), math.tanh(s / c.sig_sat_an)
+            f = s * c.J_el + c.eq_beta * tb + c.eq_an * ta - r
+            fp = (c.J_el + c.eq_beta / c.sig_sat_beta * (1.0 - tb * tb)
+                  + c.eq_an / c.sig_sat_an * (1.0 - ta * ta))
+            ds = f / fp
+            s -= ds
+            if abs(ds) <= 1e-14 * abs(s):
+                break
+        return s
 
     def drift_to(self, t):
         """Mean plastic drift of the elim = 3 units from self.t to t: d eps_p/dt = k sigma(t),
         integrated numerically here (Simpson on a fine grid under stress control; under strain
-        control the Maxwell ODE J sigma' = eps'(t) - k sigma by classical RK4)."""
+        control the Maxwell ODE J sigma' = eps'(t) - k sigma by classical RK4).
+        """
         w, c = self.C.law, self.C.calib
         k = c.k_fast
         if k == 0.0 or t <= self.t:
@@ -175,8 +195,11 @@ class TwinEngine:
         units = (c.d_beta * self.sums[0] + c.d_an * self.sums[1] + c.d_p * self.sums[2]) * c.inv_N
         self.frozen = eps - units - c.J_inst * s
 
-    def draw(self, sigma):
-        b = min(max(sigma / self.C.calib.sig_sat, -1.0), 1.0)
+    def draw(self, sigma, sig_sat):
+        """+1 with probability (1 + <s>)/2: <s> = clip(x, -1, 1) (linear law, code 0) or tanh(x)
+        (physical law), x = sigma/sig_sat, sig_sat that of the unit's process."""
+        x = sigma / sig_sat
+        b = math.tanh(x) if self.C.calib.bias_law == 1 else min(max(x, -1.0), 1.0)
         return 1 if self.rng.uniform() < 0.5 * (1.0 + b) else -1
 
     # -- SMD footprints ----------------------------------------------------------
@@ -246,7 +269,7 @@ class TwinEngine:
     def smd_event(self, j, t, sigma):
         S = self.S
         p_grow = self.rates(j)[3]
-        new = self.draw(sigma)
+        new = self.draw(sigma, self.C.calib.sig_sat_an)
         c = self.C.calib
         self.work += sigma * c.d_an * (new - int(S["smd"][j])) * c.inv_N
         self.sums[1] += new - int(S["smd"][j])
@@ -267,7 +290,7 @@ class TwinEngine:
         p_ann = float(np.float32(r_ann / (r_dyn + r_ann)))
         if self.rng.uniform() >= p_ann:
             if S["elim"][j] == 0:
-                new = self.draw(sigma)
+                new = self.draw(sigma, C.calib.sig_sat_beta)
                 self.sums[0] += new - int(S["beta"][j])
                 S["beta"][j] = new
                 self.counts[0] += 1
@@ -282,7 +305,7 @@ class TwinEngine:
                 else:
                     self.counts[4] += 1
             else:
-                new = self.draw(sigma)
+                new = self.draw(sigma, C.calib.sig_sat_p)
                 self.sums[2] += new
                 S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + C.calib.d_p * new)
                 self.counts[2] += 1
@@ -312,13 +335,13 @@ class TwinEngine:
         for j in idx:
             e = int(S["elim"][j])
             if e >= 1:
-                b = self.draw(sigma)
+                b = self.draw(sigma, c.sig_sat_beta)
             else:
                 b = int(S["beta"][j])
                 self.sums[0] -= b
             frozen = c.d_beta * b
             if e >= 2:
-                frozen += c.d_an * self.draw(sigma)
+                frozen += c.d_an * self.draw(sigma, c.sig_sat_an)
             elif self.C.rules.series:
                 self.annihilate_series(j, t)
             else:
@@ -344,7 +367,8 @@ class TwinEngine:
 
     def log_tmax(self, j):
         """ln tau_max_j: t0 (tau_h/t0)^(1/chi_j) from the hierarchy's beta time tau_h (the
-        site's own or its neighbourhood's), never below the site's own beta time."""
+        site's own or its neighbourhood's), never below the site's own beta time.
+        """
         S, tm = self.S, self.C.times
         if not self.C.rules.local:
             return tm.log_tmax

@@ -67,3 +67,17 @@ def test_loss_features_on_synthetic_curves():
     assert f["alpha_T_K"] == pytest.approx(480, abs=0.5)
     f = analysis.loss_features(T, alpha + 10)
     assert f["beta_kind"] == "none"
+
+
+def test_kww_fit_at_bound_is_no_fit_with_reason():
+    """A small decay spread over decades drives beta_KWW to its bound: no fit, and why."""
+    t = np.geomspace(0.5, 1800, 60)
+    s = 100.0 * (1 - 0.07 * np.log(t / 0.25) / np.log(1800 / 0.25))   # log-linear 7 % decay
+    with pytest.raises(analysis.FitNotDetermined, match="beta_KWW ended at its lower bound"):
+        analysis.kww_fit(t, s)
+    fit, why = analysis.kww_fit_or_reason(t, s, 0.02, 100.0)
+    assert fit is None and "lower bound 0.01" in why
+    fit, why = analysis.kww_fit_or_reason(t, 100 * np.exp(-(t / 300.0) ** 0.5), 0.02, 100.0)
+    assert why == "" and fit["beta_KWW"] == pytest.approx(0.5, rel=1e-6)
+    fit, why = analysis.kww_fit_or_reason(t, np.full(t.size, 5.0), 0.02, 100.0)
+    assert fit is None and "nothing to fit" in why

@@ -40,7 +40,9 @@ def test_theory_time_domain_columns(tmp_path, name):
     out = tmp_path / name
     assert main(["theory", str(CONFIGS / f"{name}.toml"), "--out", str(out), "--quiet"]) == 0
     cols = read_csv_columns(out / "theory.csv")
-    assert list(cols)[:8] == TIME_COLUMNS
+    # several kMC cases (one relaxation per temperature): their labels first, as in export
+    assert (list(cols)[0] == "case") == (name == "la60_stress_relaxation")
+    assert [c for c in cols if c != "case"][:8] == TIME_COLUMNS
     for c in TIME_COLUMNS:
         assert np.all(np.isfinite(cols[c]))
     parts = sum(cols[f"strain_{k}"] for k in ("elastic", "beta", "anelastic", "plastic"))
@@ -82,3 +84,18 @@ def test_info_and_console_script(capsys):
     assert "numba" in capsys.readouterr().out
     r = subprocess.run([sys.executable, "-m", "mgmeso", "info"], capture_output=True, text=True)
     assert r.returncode == 0 and "mgmeso" in r.stdout
+
+
+def test_stepped_relaxation_csv_carries_the_kww_reason(tmp_path):
+    """A step without a KWW fit says why in its row (kww_no_fit_reason, empty where fitted),
+    and the CSV still reads back: numbers as floats, the reason as text."""
+    cfg = tmp_path / "stepped.toml"
+    cfg.write_text('material = "la60ni15al25"\n[protocol]\nkind = "stepped_relaxation"\n'
+                   'T_start_K = 300.0\nT_end_K = 480.0\nT_step_K = 30.0\nhold_s = 1800.0\n')
+    out = tmp_path / "out"
+    assert main(["theory", str(cfg), "--out", str(out), "--quiet"]) == 0
+    cols = read_csv_columns(out / "theory.csv")
+    assert cols["delta"].dtype == float and cols["kww_no_fit_reason"].dtype.kind == "U"
+    fitted = np.isfinite(cols["beta_KWW"])
+    assert np.all(fitted == (cols["kww_no_fit_reason"] == "")) and fitted.any() and not fitted.all()
+    assert "lower bound 0.01" in cols["kww_no_fit_reason"][0]      # 300 K: 7 % over 3.6 decades

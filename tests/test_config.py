@@ -179,7 +179,7 @@ def test_training_compiles_the_post_training_creep_test():
     from mgmeso.config.protocols import CyclicTraining
     from mgmeso.program import HoldStress, Temperature, compile_training
     p = CyclicTraining(frequency_Hz=(1.0,), post_creep_stress_MPa=25.0)
-    for label, prog in compile_training(p):
+    for _label, prog in compile_training(p):
         *_, heat, creep = prog.segments
         assert isinstance(heat, Temperature) and heat.to_K == 403.0 and heat.hold_s == 600.0
         assert heat.rate_K_per_min == p.heating_rate_K_per_min

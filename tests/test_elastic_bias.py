@@ -88,7 +88,8 @@ def test_physical_law_is_boltzmann():
 def test_resampling_detailed_balance():
     """The resampling chain is the two-state Markov chain at equilibrium: the next state is
     independent of the last (T(s -> s') = pi(s')), the occupation is pi and the pair
-    frequencies obey pi(s) T(s, s') = pi(s') T(s', s)."""
+    frequencies obey pi(s) T(s, s') = pi(s') T(s', s).
+    """
     sig_sat, sigma = 188.0, 120.0
     p = bs.p_plus(sigma, sig_sat, bs.PHYSICAL)
     st = seed_state(np.random.SeedSequence(13))

@@ -1,6 +1,7 @@
 """Field-update kernels (record_event, local_stress_at, drive_two_state) against a slow
 dense-matrix twin, the exactness of the exact mode after 1e5 events, and the mean-stress
-contract (docs/model.md section 2a)."""
+contract (docs/model.md section 2a).
+"""
 
 import numpy as np
 import pytest
@@ -76,7 +77,7 @@ def test_kernels_match_dense_twin(name, exact):
     N = F.lattice.n_sites
     F.set_eigenstrain(rng.choice([-0.01, 0.0, 0.01], size=N))
     eps_ref = F.state.eps.copy()
-    for it in range(150):
+    for _ in range(150):
         k = int(rng.integers(N))
         record_event(k, float(rng.choice([-0.02, 0.02])), F.state)
         j = int(rng.integers(N))
@@ -97,7 +98,8 @@ def test_stencil_sizes():
 
 def test_exact_mode_after_1e5_events_equals_fresh_fft():
     """1e5 events of resampled two-state units (4 refreshes on the way): the incremental
-    local stress equals the one from a fresh FFT to 1e-9 MPa at every probed site."""
+    local stress equals the one from a fresh FFT to 1e-9 MPa at every probed site.
+    """
     lat = make_lattice("sc", 10)
     F = ElasticField(lat, MU, NU, ElasticOptions(near_radius=0.0, capacity_per_site=3.0,
                                                  exact=True))
@@ -123,7 +125,8 @@ def test_exact_mode_after_1e5_events_equals_fresh_fft():
 
 def test_windowed_mode_error_is_the_far_field_of_pending_changes():
     """The windowed mode misses exactly the zero-mean far field of the changes since the
-    refresh: its error equals that field computed from the dense twin."""
+    refresh: its error equals that field computed from the dense twin.
+    """
     F = _field("sc", 2.0, False)
     T = DenseTwin(F)
     rng = np.random.default_rng(9)

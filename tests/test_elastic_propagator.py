@@ -59,7 +59,8 @@ def test_mean_stress_is_zero(small):
 @pytest.mark.parametrize("name,L", [("bcc", 4), ("fcc", 3)])
 def test_sublattice_blocks_equal_fine_grid_restriction(name, L):
     """The closed-form bcc/fcc blocks equal the fine (spacing 1/2) grid kernel, scaled to the
-    site volume and restricted to the sites, minus the alias constant on the self-term."""
+    site volume and restricted to the sites, minus the alias constant on the self-term.
+    """
     lat = make_lattice(name, L)
     P = make_propagator(lat, MU, NU)
     n = 2 * L
@@ -125,7 +126,8 @@ def _shell_fit(name, L, r_lo, r_hi):
                                     ("bcc", 24), ("fcc", 24)])
 def test_far_field_quadrupolar_pattern(name, L):
     """One transformed site: on a shell the field follows the analytical far field
-    (cos 4 theta / r^2 in 2D, its 1/r^3 counterpart in 3D) in pattern and amplitude."""
+    (cos 4 theta / r^2 in 2D, its 1/r^3 counterpart in 3D) in pattern and amplitude.
+    """
     r_lo, r_hi = (6.0, 10.0) if name in ("square", "triangular", "sc") else (4.0, 6.0)
     amp, resid, *_ = _shell_fit(name, L, r_lo, r_hi)
     assert abs(amp - 1) < 0.12
@@ -164,7 +166,8 @@ def _inclusion_stress(lat, P, R):
                                       ("sc", 32, 3), ("bcc", 24, 3), ("fcc", 16, 2)])
 def test_inclusion_interior_stress_is_eshelby(name, L, R):
     """A circular/spherical inclusion of uniform shear eigenstrain: mean interior stress
-    against [Eshelby1957], within 5 % (f < 1 %)."""
+    against [Eshelby1957], within 5 % (f < 1 %).
+    """
     lat = make_lattice(name, L)
     P = make_propagator(lat, MU, NU)
     s, inc, _ = _inclusion_stress(lat, P, R)
@@ -176,7 +179,8 @@ def test_inclusion_interior_stress_is_eshelby(name, L, R):
 
 def test_footprint_far_field_is_n_point_sources():
     """A compact 13-site cluster (a footprint: site plus its 12 nearest neighbours on fcc,
-    a site plus its 12 closest neighbours on sc) acts at large r as 13 point sources."""
+    a site plus its 12 closest neighbours on sc) acts at large r as 13 point sources.
+    """
     for name, L in (("sc", 32), ("fcc", 24)):
         lat = make_lattice(name, L)
         P = make_propagator(lat, 1.0, NU)

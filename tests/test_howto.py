@@ -1,5 +1,6 @@
 """The how-tos of docs/architecture.md, each done here as a user would: a new loading segment,
-a new lattice and a new observable, each in one place, run through the engines."""
+a new lattice and a new observable, each in one place, run through the engines.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +21,14 @@ from mgmeso.segments import SEGMENTS, STRESS, Hold, HoldStress, Law, Start, regi
 from mgmeso.segments.ranges import SPACING, TIME, param, samples
 from mgmeso.theory.hereditary import HereditaryOptions, run_program
 
-
 # ---- 1. a loading segment: one class --------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
 class StressStep(Hold):
     """Add ``stress_MPa`` to the stress at the segment start and hold it (step-loading creep).
 
-    A :class:`~mgmeso.segments.Hold` lasts ``duration_s`` and is resolved at its first sample."""
+    A :class:`~mgmeso.segments.Hold` lasts ``duration_s`` and is resolved at its first sample.
+    """
 
     type: ClassVar[str] = "stress_step"
     stress_MPa: float = param(unit="MPa", doc="stress added at the start", lo=-1e4, hi=1e4,
@@ -54,7 +55,8 @@ def _programs(T=430.0):
 
 def test_new_segment_runs_in_the_theory():
     """The hereditary integrator runs the new class through its law, with no other change:
-    a stress step of 10 MPa after 20 MPa is the same loading as a hold at 30 MPa."""
+    a stress step of 10 MPa after 20 MPa is the same loading as a hold at 30 MPa.
+    """
     new, old = _programs()
     opts = HereditaryOptions(nonlinear=True)
     from mgmeso.config import load_material
@@ -72,7 +74,8 @@ def test_new_segment_runs_in_the_kmc():
     doc = {"material": "la60ni15al25",
            "protocol": {"kind": "creep", "temperature_K": 430.0, "stress_MPa": 25.0},
            "simulation": {"L": 6, "replicas": 1, "plasticity": "parallel", "coalescence": False,
-                          "footprint_max_sites": 1, "bias_saturation_stress_MPa": 100.0}}
+                          "footprint_max_sites": 1, "bias_law": "linear",
+                          "bias_saturation_stress_MPa": 100.0}}
     base = make_setup(parse_config(doc))
     tables = []
     for prog in (new, old):

@@ -68,7 +68,8 @@ def _fractions(setup, seeds):
 @pytest.mark.parametrize("T_f", [420.0, 560.0])
 def test_defect_fraction_relaxes_to_equilibrium_above_Tg(T_f):
     """From below (aging) and from above (a glass too rich in defects), the lattice's defect
-    fraction at 480 K > Tg settles at C_d(T) of [Hao2022] Eq. 1, within 3 SE over replicas."""
+    fraction at 480 K > Tg settles at C_d(T) of [Hao2022] Eq. 1, within 3 SE over replicas.
+    """
     cfg, setup = _setup(extra=f"fictive_temperature_K = {T_f}")
     mat = cfg.material
     c_eq = float(kinetics.equilibrium_defect_concentration(mat, 480.0))
@@ -87,7 +88,8 @@ def test_defect_fraction_relaxes_to_equilibrium_above_Tg(T_f):
 
 def test_defects_freeze_below_Tg():
     """At 360 K tau_max is ~4e7 s: over 1000 s (nearly) no site changes, although C_d(360 K)
-    is far below the frozen C_d(Tg) the lattice starts with."""
+    is far below the frozen C_d(Tg) the lattice starts with.
+    """
     cfg, setup = _setup(T=360.0, dur=1000.0, step=50.0)
     r = Replica(setup, 0, np.random.SeedSequence(3))
     n0 = r.n_qpd
@@ -111,7 +113,8 @@ def test_chi_follows_the_defect_fraction():
 def test_rejuvenation_follows_the_anelastic_work():
     """Under cyclic strain at 430 K, yield x N x (net anelastic work, sum of sigma d eps_an)
     new QPDs appear next to active footprints; the work is positive (dissipation). With zero
-    yield none appear, and the aging channel alone leaves the fraction unchanged within noise."""
+    yield none appear, and the aging channel alone leaves the fraction unchanged within noise.
+    """
     from mgmeso.program import LoadingProgram, Oscillate
     prog = LoadingProgram(430.0, (Oscillate(frequency_Hz=1.0, cycles=40, strain_amplitude=0.005),),
                           1.0 / 16)
@@ -132,10 +135,14 @@ def test_rejuvenation_follows_the_anelastic_work():
     assert res[0.0][0] == 0
 
 
-def test_heal_and_form_kernels_match_the_twin():
+@pytest.mark.parametrize("law", ["linear", "physical"])
+def test_heal_and_form_kernels_match_the_twin(law):
     """Healing (series rule with footprints, and units in equilibrium) and forming are pinned
-    to the pure-Python twin bit for bit, and alpha times likewise."""
-    series = '''plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\nelimination_factor = 5.0'''
+    to the pure-Python twin bit for bit, and alpha times likewise, under both bias laws.
+    """
+    series = ('plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\n'
+              'elimination_factor = 5.0')
+    series += f'\nbias_law = "{law}"'
     cfg, setup = _setup(T=440.0, seg="hold_strain", segkey="strain = 0.004", rules=series, L=6,
                         het="local")
     r = Replica(setup, 0, np.random.SeedSequence(8))

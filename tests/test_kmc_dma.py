@@ -56,6 +56,7 @@ footprint_max_sites = 1
 elimination_factor = {elim}
 temperature_slice_K = {slice}
 plastic_drift = {drift}
+bias_law = "linear"
 """
 
 
@@ -102,12 +103,12 @@ def test_dma_mean_field_matches_exact_form():
     E = window_average(model, d["temperature_K"], d["window_K"])    # the lock-in's estimand
     th = {"E_storage_MPa": E.real, "E_loss_MPa": E.imag}
     assert np.allclose(d["window_K"], 2.0)
-    z1 = (d["E_storage_MPa"] - th["E_storage_MPa"]) / d["E_storage_se_MPa"]
-    z2 = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_se_MPa"]
+    z1 = (d["E_storage_MPa"] - th["E_storage_MPa"]) / d["E_storage_MPa_se"]
+    z2 = (d["E_loss_MPa"] - th["E_loss_MPa"]) / d["E_loss_MPa_se"]
     assert d["temperature_K"].size == 4       # 2 K windows after the first cycle
     assert np.all(np.abs(z1) < 3) and np.all(np.abs(z2) < 3), (z1, z2)
     # and the SE is informative: below 3 % of E''
-    assert np.all(d["E_loss_se_MPa"] < 0.03 * th["E_loss_MPa"])
+    assert np.all(d["E_loss_MPa_se"] < 0.03 * th["E_loss_MPa"])
 
 
 def test_slices_converge():
@@ -115,7 +116,7 @@ def test_slices_converge():
     a, _ = _lockin(_cfg(slice=2.0, reps=8))
     b, _ = _lockin(_cfg(slice=0.5, reps=8))
     diff = np.abs(a["E_loss_MPa"] - b["E_loss_MPa"])
-    assert np.all(diff < 3 * np.hypot(a["E_loss_se_MPa"], b["E_loss_se_MPa"]))
+    assert np.all(diff < 3 * np.hypot(a["E_loss_MPa_se"], b["E_loss_MPa_se"]))
 
 
 def test_elimination_against_full_simulation():
@@ -124,19 +125,20 @@ def test_elimination_against_full_simulation():
     elim, _ = _lockin(_cfg(elim=20, reps=12, T0=350.0, T1=356.0, seed=2))
     for n in ("E_storage", "E_loss"):
         diff = full[f"{n}_MPa"] - elim[f"{n}_MPa"]
-        assert np.all(np.abs(diff) < 3 * np.hypot(full[f"{n}_se_MPa"], elim[f"{n}_se_MPa"]))
+        assert np.all(np.abs(diff) < 3 * np.hypot(full[f"{n}_MPa_se"], elim[f"{n}_MPa_se"]))
 
 
 def test_plastic_drift_against_annihilation_events():
     """Near the alpha peak (496-504 K) the mean plastic drift of the fast units gives the same
-    E', E'' as their annihilation events, within 3 combined SE."""
+    E', E'' as their annihilation events, within 3 combined SE.
+    """
     kw = dict(reps=12, T0=496.0, T1=504.0, L=6)
     events, _ = _lockin(_cfg(drift="false", **kw), window=4.0)
     drift, _ = _lockin(_cfg(drift="true", seed=2, **kw), window=4.0)
     for n in ("E_storage", "E_loss"):
         diff = events[f"{n}_MPa"] - drift[f"{n}_MPa"]
-        assert np.all(np.abs(diff) < 3 * np.hypot(events[f"{n}_se_MPa"], drift[f"{n}_se_MPa"]))
-    assert np.all(drift["E_loss_se_MPa"] < events["E_loss_se_MPa"])   # the drift has no deposit noise
+        assert np.all(np.abs(diff) < 3 * np.hypot(events[f"{n}_MPa_se"], drift[f"{n}_MPa_se"]))
+    assert np.all(drift["E_loss_MPa_se"] < events["E_loss_MPa_se"])   # the drift has no deposit noise
 
 
 def test_cli_dma_run_export_and_compare(tmp_path, capsys):
@@ -149,7 +151,10 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
     out = tmp_path / "lockin.csv"
     assert main(["export", str(store), "--dma", str(out)]) == 0
     head = out.read_text().splitlines()[0].split(",")
-    assert head[:5] == ["temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa", "tan_delta"]
+    # the theory's columns of an isochronal scan, in its order; standard errors as <name>_se
+    assert head[:6] == ["time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+                        "tan_delta"]
+    assert "E_loss_MPa_se" in head and "tan_delta_se" in head
     assert main(["compare", str(cfg), "--out", str(tmp_path / "cmp"), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "E' " in text and (tmp_path / "cmp" / "compare.png").stat().st_size > 20000
@@ -158,7 +163,8 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
 
 def test_resume_during_a_ramp_is_exact():
     """A checkpoint taken mid-scan restores everything the next slices need (even into a
-    replica built from another seed): the resumed run equals the uninterrupted one."""
+    replica built from another seed): the resumed run equals the uninterrupted one.
+    """
     setup = make_setup(_cfg(reps=1, slice=1.0, T0=350.0, T1=356.0))
     ref, again = resumed_run(setup, advances=700, events=500)
     assert again.table().tobytes() == ref.table().tobytes()
@@ -182,13 +188,15 @@ seed = 21
 plasticity = "parallel"
 coalescence = false
 footprint_max_sites = 1
+bias_law = "linear"
 '''
 
 
 def test_oscillate_segment_in_a_user_program():
     """An `oscillate` table in a user program runs in both halves: the theory's hereditary
     integration gives the steady-state E* of the exact form, and the kMC's lock-in agrees
-    with it within 3 SE. Setting both amplitudes is a clean config error."""
+    with it within 3 SE. Setting both amplitudes is a clean config error.
+    """
     import pytest
 
     from mgmeso.errors import ConfigError
@@ -216,6 +224,7 @@ def test_oscillate_segment_in_a_user_program():
     for part in (np.real, np.imag):
         se = part(Es).std(ddof=1) / np.sqrt(Es.size)
         assert abs(part(Es).mean() - part(E_exact)) < 3 * se
-    bad = OSC_PROGRAM.replace("strain_amplitude = 1e-4", "strain_amplitude = 1e-4\nstress_amplitude_MPa = 5.0")
+    bad = OSC_PROGRAM.replace("strain_amplitude = 1e-4",
+                              "strain_amplitude = 1e-4\nstress_amplitude_MPa = 5.0")
     with pytest.raises(ConfigError, match="exactly one"):
         parse_config(tomllib.loads(bad))

@@ -6,10 +6,9 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 
 import numpy as np
-import pytest
-import tomllib
 import zarr
 
 from mgmeso.cli import main
@@ -134,26 +133,38 @@ def test_resume_equals_uninterrupted():
 
 
 def test_store_layout_units_and_xarray_dims(tmp_path):
+    import warnings
+
+    import mgmeso
     out = tmp_path / "run.zarr"
     cfg = cfg_of()
     res = run_ensemble(cfg, out, progress=False, workers=2)
     from mgmeso.cli.info_cmd import versions
     from mgmeso.kmc.store import write_run
     write_run(res, out, versions())
-    g = zarr.open_group(str(out), mode="r")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # consolidated: no warning on open
+        ds = mgmeso.open_run(out)
+        snaps = mgmeso.open_run(out, "snapshots")
     for name, unit, _ in TIME_SERIES:
-        a = g[name]
-        assert a.shape[:2] == (1, 2)
-        assert a.attrs["units"] == unit and a.attrs["_ARRAY_DIMENSIONS"] == ["case", "replica", "sample"]
-        assert g[f"{name}_mean"].attrs["_ARRAY_DIMENSIONS"] == ["case", "sample"]
-    snap = g["snapshots/kind"]
-    assert snap.shape == (1, 2, 2, 216) and snap.chunks == (1, 1, 1, 216)
-    attrs = dict(g.attrs)
+        a = ds[name]
+        assert a.attrs["units"] == unit
+        if name != "time_s":
+            assert a.dims == ("case", "replica", "sample") and a.shape[:2] == (1, 2)
+    assert ds["time_s"].dims == ("case", "sample")
+    # this program unloads: its later sample times depend on the replica
+    assert ds["time_s"].attrs["replica_dependent_cases"] == ["program"]
+    assert ds["replica_time_s"].dims == ("case", "replica", "sample")
+    assert list(ds["case"].values) == ["program"]
+    assert ds["unit_strain_beta"].dims == ("case", "replica")
+    assert snaps["kind"].shape == (1, 2, 2, 216) and snaps["x"].dims == ("site",)
+    assert zarr.open_group(str(out / "snapshots"), mode="r")["kind"].chunks == (1, 1, 1, 216)
+    attrs = dict(ds.attrs)
     assert attrs["seed"] == 5 and attrs["config"]["simulation"]["L"] == 6
-    assert "numba" in attrs["versions"]
+    assert "numba" in attrs["versions"] and attrs["schema_version"] == 2
     data = read_run(out)
     m, se = data.mean("strain"), data.se("strain")
-    assert m.shape == se.shape and np.all(np.isfinite(m[0][np.isfinite(data.mean("time_s")[0])]))
+    assert m.shape == se.shape and np.all(np.isfinite(m[0][np.isfinite(data.times()[0])]))
     # thread count does not change results
     res1 = run_ensemble(cfg, None, progress=False, workers=1)
     assert np.array_equal(res1.replicas[0][1].table(), res.replicas[0][1].table())
@@ -184,7 +195,8 @@ def test_cli_run_export_plot_and_errors(tmp_path, capsys):
 
 def test_stepped_relaxation_runs_in_the_kmc_with_a_second_run(tmp_path, capsys):
     """[Duan2022]'s stepped relaxation (with aging and a cooled second run) runs through the CLI;
-    delta per step comes out for both runs, and an unknown [defects] key is a clean error."""
+    delta per step comes out for both runs, and an unknown [defects] key is a clean error.
+    """
     from mgmeso.config import load_config
     from mgmeso.kmc.aging import STEP_COLUMNS, stepped_delta
     from mgmeso.kmc.ensemble import run_ensemble

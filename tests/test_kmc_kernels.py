@@ -1,8 +1,9 @@
 """numba kernels of the kMC pinned to slow Python twins, and their building blocks."""
 
+import tomllib
+
 import numpy as np
 import pytest
-import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,7 +148,8 @@ def test_neighbourhood_means_match_breadth_first_search(lattice, radius):
 
 def test_neighbourhood_beta_time_sets_the_alpha_times_only():
     """'neighbourhood': tau_max_j from the regional geometric-mean beta time and chi_j, never
-    below the site's own tau_beta_j; the beta rates stay the site's own."""
+    below the site's own tau_beta_j; the beta rates stay the site's own.
+    """
     extra = 'chi_radius = 2\nhierarchy_beta_time = "neighbourhood"'
     rep, setup = make_replica(T=400.0, het="local", plast="parallel", coal="false", fp=1, extra=extra)
     site, _ = make_replica(T=400.0, het="local", plast="parallel", coal="false", fp=1,
@@ -188,16 +190,17 @@ coalescence = {coal}
 footprint_max_sites = {fp}
 heterogeneity = "{het}"
 footprint_growth = "{growth}"
+bias_law = "{law}"
 {extra}
 '''
 
 
 def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattice="sc", elim=0.0,
                  plast="series", coal="true", fp=6, het="paper", seed=11, growth="every_event",
-                 extra=""):
+                 extra="", law="linear"):
     cfg = parse_config(tomllib.loads(CFG.format(T=T, seg=seg, segkey=segkey, lattice=lattice,
                                                 elim=elim, plast=plast, coal=coal, fp=fp, het=het,
-                                                growth=growth, extra=extra)))
+                                                growth=growth, extra=extra, law=law)))
     setup = make_setup(cfg)
     rep = Replica(setup, 0, np.random.SeedSequence(seed))
     rep._begin_segment()
@@ -213,6 +216,10 @@ def make_replica(T=490.0, seg="hold_stress", segkey="stress_MPa = 200.0", lattic
          extra='chi_radius = 2\nhierarchy_beta_time = "neighbourhood"'),
     dict(plast="parallel", coal="false", fp=1, elim=100.0),       # mean-field with elimination
     dict(seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # strain control
+    # the physical bias law (tanh, a saturation stress per process; docs/kmc_elastic.md)
+    dict(law="physical"),                                         # series, coalescence
+    dict(law="physical", plast="parallel", coal="false", fp=1, elim=100.0),
+    dict(law="physical", seg="hold_strain", segkey="strain = 0.01", elim=100.0),  # Newton stress
 ])
 def test_kernel_matches_python_twin(kw):
     rep, setup = make_replica(**kw)
@@ -257,7 +264,8 @@ def test_footprint_invariants_after_many_events():
 @pytest.mark.parametrize("strain_control", [True, False])
 def test_alpha_drift_matches_the_twin(strain_control):
     """Above ~500 K the annihilation channel of the fast units is replaced by its mean drift
-    (elim = 3), integrated in closed form; the twin integrates the same ODE numerically."""
+    (elim = 3), integrated in closed form; the twin integrates the same ODE numerically.
+    """
     from mgmeso.program import LoadingProgram, Oscillate
     rep, setup = make_replica(T=530.0, plast="parallel", coal="false", fp=1, elim=20.0)
     osc = (Oscillate(frequency_Hz=1.0, cycles=3, strain_amplitude=2e-4) if strain_control

@@ -12,9 +12,10 @@ With this design it was measured at 2 in 20 seeds (mean z 0.00 +/- 0.03, mean z^
 fixed before the tests were first run.
 """
 
+import tomllib
+
 import numpy as np
 import pytest
-import tomllib
 
 from mgmeso.compare import compare
 from mgmeso.config import parse_config
@@ -64,6 +65,7 @@ plasticity = "{plast}"
 coalescence = {coal}
 footprint_max_sites = 1
 disorder = "{disorder}"
+bias_law = "linear"
 '''
 
 
@@ -127,7 +129,8 @@ def test_local_mode_creep_against_disorder_average():
 
 def test_series_rule_without_coalescence():
     """Series plasticity, one-site footprints, no coalescence: the exact series-rule mean
-    (anelastic level lowered by 1/(1 + tau_an/tau_max), delayed flow; docs/model.md)."""
+    (anelastic level lowered by 1/(1 + tau_an/tau_max), delayed flow; docs/model.md).
+    """
     cmp = run_and_compare(CREEP, plast="series")
     assert "series" in cmp.model[0]
     assert_within_3se(cmp, ("strain_beta", "strain_anelastic", "strain_plastic"))

@@ -1,5 +1,6 @@
 """Hostile command lines (issue 15 sections 2-3, issue 14 section 6): output paths, overrides,
-papercuts. Every case exits 0 with its output or 2 with a message naming the argument."""
+papercuts. Every case exits 0 with its output or 2 with a message naming the argument.
+"""
 
 import json
 import os

@@ -72,7 +72,8 @@ def test_duplicate_frequencies_rejected_before_any_output(tmp_path, capsys):
 
 def test_long_hold_after_long_segment_integrates(tmp_path):
     """A 1e12 s hold after a 1e6 s one: the integrator used absolute time, whose float spacing
-    (1e-10 s at 1e6 s) exceeded the step the new segment's start needs."""
+    (1e-10 s at 1e6 s) exceeded the step the new segment's start needs.
+    """
     from mgmeso.theory import evaluate
 
     doc = {"material": "la30ce30ni10al20co10", "theory": {"chi_law": "defects"},

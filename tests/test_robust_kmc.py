@@ -53,7 +53,8 @@ replicas = {R}
                                              ("sc", 40, {"defects": True})])
 def test_memory_estimate_matches_a_real_replica(lattice, L, sim):
     """The estimate follows the engine: kept bytes within 2 %, construction peak covered (up to
-    0.5 MB of fixed overhead: modules imported on first use)."""
+    0.5 MB of fixed overhead: modules imported on first use).
+    """
     from mgmeso.kmc.lattice import make_lattice
     from mgmeso.kmc.replica import Replica
     from mgmeso.kmc.setup import make_setup
@@ -154,7 +155,8 @@ def test_sigint_early_is_clean(tmp_path):
 @pytest.mark.slow
 def test_sigint_at_many_moments_then_resume(tmp_path):
     """Ctrl-C at several moments of a run: always exit 130 without a traceback; where the
-    checkpoints exist, --resume gives the same time series as an uninterrupted run."""
+    checkpoints exist, --resume gives the same time series as an uninterrupted run.
+    """
     from mgmeso.kmc.store import read_run
 
     cfg = write(tmp_path, TINY.format(T=430.0, L=6, R=2).replace("creep_time_s = 10.0",

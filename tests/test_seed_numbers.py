@@ -120,8 +120,12 @@ def test_isothermal_sweeps_and_master_curve():
 
 
 def test_stepped_relaxation_liquid_like_fraction():
-    """[Duan2022], discussion of Figs. 2, 3: delta < 15 % below 0.7 T_alpha, full relaxation near
-    0.93-0.94 T_alpha; d delta/dT peaks near 0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K ([Duan2022] Fig. 1)."""
+    """[Duan2022], discussion of Figs. 2, 3: delta < 15 % below 0.7 T_alpha; d delta/dT peaks near
+    0.9 T_alpha,2Hz. T_alpha,2Hz = 488 K ([Duan2022] Fig. 1). Full relaxation is only bounded here
+    (above 0.95 T_alpha): the model reaches it at 0.91 T_alpha, below the paper's 0.93-0.94, a
+    miss reported by the validation case duan2022_stepped_relaxation. Every KWW cell is a fit
+    or NaN with the reason (none at the beta_KWW bound).
+    """
     r = evaluate(load_config(CONFIGS / "la60_stepped_relaxation.toml"))
     t = r.tables["theory"]
     T, d = t["temperature_K"], t["delta"]
@@ -130,6 +134,11 @@ def test_stepped_relaxation_liquid_like_fraction():
     assert np.all(d[T > 0.95 * Ta] > 0.99)
     assert r.summary["T_max_ddelta_dT_K"] / Ta == pytest.approx(0.9, abs=0.03)
     assert np.all((d >= -1e-9) & (d <= 1 + 1e-9))
+    beta, why = t["beta_KWW"], t["kww_no_fit_reason"]
+    fitted = np.isfinite(beta)
+    assert np.all(fitted == (why == "")) and fitted.any() and (~fitted).any()
+    assert np.all(beta[fitted] > 0.0101)
+    assert any("lower bound" in w for w in why) and any("beyond the window" in w for w in why)
 
 
 def test_reversible_beta_relaxation_in_loading_sequence():
@@ -141,31 +150,41 @@ def test_reversible_beta_relaxation_in_loading_sequence():
         sel = t["segment"] == i
         stages.append(t["stress_MPa"][sel])
     assert np.allclose(stages[0], stages[1], rtol=2e-3) and np.allclose(stages[0], stages[2], rtol=2e-3)
-    # the beta step is a few percent of the stress ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
+    # the beta step is a few percent of the stress
+    # ([Hao2023] Sec. III: ~5 %; bound 7.3 %, docs/model.md section 7)
     drop = 1 - stages[0][-1] / stages[0][0]
     assert 0.03 < drop < 0.073
 
 
 def test_two_step_relaxation_window(la60):
-    """[Hao2023] Figs. 1, 4: two-step decay at 315-360 K, one step near Tg.
+    """[Hao2023] Figs. 1, 4: two-step decay at 315-360 K, one step near Tg: not with Table 1.
 
-    With Table 1 and a wide window (1e-3 to 1e5 s) the decay is two-step at
-    315-400 K and single-step at 420-450 K. In [Hao2023]'s own window (first
-    point 0.5 s, about 1800 s) the beta step at 345-360 K is over before the
-    first point and the alpha step has barely started: Table 1 does NOT show
-    two steps there. Reported in docs/theory.md (finding N5), not tuned away.
+    A step is a maximum of -d sigma/d ln t inside the window (the validation suite's rule,
+    case hao2023_two_step); a decay still accelerating when the window closes is flagged, not
+    counted. In the config's wide window (1e-3 to 1e5 s) the decay at 315-400 K has one step
+    (beta, before 10 s) and an alpha decay still accelerating at 1e5 s (which an earlier count
+    took for a second step); at 420 and 450 K the one step is the alpha step. In [Hao2023]'s
+    own window (first point 0.5 s, about 1800 s) the beta step at 345-360 K is over before
+    the first point. Reported in docs/theory.md (finding N5), not tuned away.
     """
     r = evaluate(load_config(CONFIGS / "la60_stress_relaxation.toml"))
-    n = {row["temperature_K"]: row["n_steps"] for row in r.summary["temperatures"]}
-    assert all(n[T] == 2 for T in (315.0, 330.0, 345.0, 360.0, 380.0, 400.0))
-    assert n[420.0] == 1 and n[450.0] == 1
+    assert "inside the window" in r.summary["step_rule"]
+    rows = {row["temperature_K"]: row for row in r.summary["temperatures"]}
+    assert all(row["n_steps"] == len(row["decay_steps_at_s"]) == 1 for row in rows.values())
+    for T in (315.0, 330.0, 345.0, 360.0, 380.0, 400.0):
+        assert rows[T]["decay_steps_at_s"][0] < 10.0 and rows[T]["still_accelerating_at_end"], T
+    for T in (420.0, 450.0):
+        assert rows[T]["decay_steps_at_s"][0] > 100.0 and not rows[T]["still_accelerating_at_end"]
+    for row in rows.values():   # a KWW value, or the reason there is none
+        assert np.isfinite(row["kww_beta"]) != bool(row["kww_no_fit_reason"])
     from mgmeso.theory import relaxation_steps, state_point
     from mgmeso.theory.volterra import relax_stress
     t = np.geomspace(0.5, 1800, 200)
     g = gumbel_grid(la60.B_beta, 241)
     for T in (345.0, 360.0):
         s = relax_stress(la60, state_point(la60, T), g, lambda x: np.full_like(x, 0.006), t)
-        assert len(relaxation_steps(t, s["stress_MPa"])) == 1
+        assert len(relaxation_steps(t, s["stress_MPa"], count_edge=False)) == 0
+        assert len(relaxation_steps(t, s["stress_MPa"])) == 1     # only the window edge
 
 
 def test_training_energy_scaling():

@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _without_synopsis(doc: str) -> str:
-    """A module docstring without its leading ``mgmeso verb ARGS`` synopsis (usage shows that)."""
+    """Strip a module docstring's leading ``mgmeso verb ARGS`` synopsis (usage shows that)."""
     if doc.startswith("``mgmeso"):
         end = doc.find("``", 2)
         if end > 0:
@@ -40,7 +40,8 @@ def _without_synopsis(doc: str) -> str:
 
 def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
     """Give every subcommand's --help a description: its one-line help, then the docstring of
-    the module that implements it (registrations only pass ``help=``)."""
+    the module that implements it (registrations only pass ``help=``).
+    """
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
             continue
@@ -59,6 +60,13 @@ def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Build the ``mgmeso`` argument parser with every registered subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser.
+    """
     from .. import __version__
     from . import commands
 
@@ -74,13 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _is_interrupted(exc: UserError) -> bool:
-    """The kMC's own 'interrupted, checkpoints saved' error (without importing the engine)."""
+    """Tell the kMC's own 'interrupted, checkpoints saved' error (without importing the engine)."""
     ens = sys.modules.get("mgmeso.kmc.ensemble")
     return ens is not None and isinstance(exc, getattr(ens, "Interrupted", ()))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI. Returns the exit code (0 success, 2 user error, 130 interrupted)."""
+    """Run the CLI.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 success, 2 user error, 130 interrupted.
+    """
     try:
         from ..plotting import use_file_backend
 
@@ -107,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _quiet_broken_pipe() -> int:
-    """The reader of our stdout went away (``| head``): stop without a traceback. Python would
-    flush stdout again at exit and fail once more, so point it at /dev/null first."""
+    """Stop without a traceback when the reader of our stdout went away (``| head``).
+
+    Python would flush stdout again at exit and fail once more, so point it at /dev/null first.
+    """
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -118,6 +139,7 @@ def _quiet_broken_pipe() -> int:
 
 
 def console_main() -> None:
+    """Entry point of the ``mgmeso`` console script: :func:`main`, then exit with its code."""
     try:
         code = main()
         sys.stdout.flush()

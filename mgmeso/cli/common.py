@@ -21,6 +21,13 @@ MAX_WORKERS = 1024
 
 
 def add_set_option(p: argparse.ArgumentParser) -> None:
+    """Add the repeatable ``--set KEY=VALUE`` option to a subcommand's parser.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key before validation, e.g. --set simulation.L=32 "
                    "--set protocol.temperature_K=440 (dotted keys; segments are numbered from 1: "
@@ -28,8 +35,20 @@ def add_set_option(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args):
-    """The config of ``args.config`` with ``--seed``, ``--replicas`` and ``--set`` applied, all
-    validated exactly like keys written in the file."""
+    """Load ``args.config`` with ``--seed``, ``--replicas`` and ``--set`` applied.
+
+    The overrides are validated exactly like keys written in the file.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments (``config`` and optionally ``seed``, ``replicas``, ``set``).
+
+    Returns
+    -------
+    RunConfig
+        The validated config.
+    """
     overrides: list[Override] = []
     seed = getattr(args, "seed", None)
     if seed is not None:
@@ -42,7 +61,23 @@ def config_from_args(args):
 
 
 def workers_arg(text: str) -> int:
-    """argparse type of ``--workers``: an integer from 1 to MAX_WORKERS."""
+    """argparse type of ``--workers``: an integer from 1 to MAX_WORKERS.
+
+    Parameters
+    ----------
+    text : str
+        The argument.
+
+    Returns
+    -------
+    int
+        The worker count.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        For anything else.
+    """
     try:
         n = int(text)
     except ValueError:
@@ -55,7 +90,20 @@ def workers_arg(text: str) -> int:
 
 
 def output_label(cli_value, cfg) -> str:
-    """How the user set an output directory, for messages: the argument or the config key."""
+    """How the user set an output directory, for messages: the argument or the config key.
+
+    Parameters
+    ----------
+    cli_value : str or None
+        The ``--out`` argument.
+    cfg : RunConfig
+        The config.
+
+    Returns
+    -------
+    str
+        ``--out``, ``[output] dir`` or the default.
+    """
     if cli_value is not None:
         return "--out"
     if cfg.output.dir is not None:
@@ -64,8 +112,20 @@ def output_label(cli_value, cfg) -> str:
 
 
 def warn_if_jit_cold(quiet: bool = False) -> bool:
-    """Say so on stderr when the kMC kernels have no compiled cache yet (the first run compiles
-    them for a minute or more, while a progress bar would sit at 0 %). Returns whether it was cold."""
+    """Say so on stderr when the kMC kernels have no compiled cache yet.
+
+    The first run compiles them for a minute or more, while a progress bar would sit at 0 %.
+
+    Parameters
+    ----------
+    quiet : bool
+        Only report, print nothing.
+
+    Returns
+    -------
+    bool
+        Whether the cache was cold.
+    """
     try:
         from ..kmc import kernels
 

@@ -16,6 +16,13 @@ from .common import add_set_option, config_from_args
 
 
 def register(sub) -> None:
+    """Add the ``config`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("config", help="inspect a config file")
     csub = p.add_subparsers(dest="config_command", metavar="ACTION")
     csub.required = True
@@ -26,7 +33,18 @@ def register(sub) -> None:
 
 
 def toml_string(s: str) -> str:
-    """A TOML basic string that reads back to exactly ``s``."""
+    """Quote a string as a TOML basic string that reads back to exactly ``s``.
+
+    Parameters
+    ----------
+    s : str
+        The text.
+
+    Returns
+    -------
+    str
+        The quoted string with TOML escapes.
+    """
     out = []
     for c in s:
         o = ord(c)
@@ -42,7 +60,18 @@ def toml_string(s: str) -> str:
 
 
 def toml_value(v) -> str:
-    """Exact TOML form of a config value (bool, int, float, str or a list of them)."""
+    """Exact TOML form of a config value (bool, int, float, str or a list of them).
+
+    Parameters
+    ----------
+    v : bool, int, float, str or list of those
+        The value.
+
+    Returns
+    -------
+    str
+        TOML text that reads back to ``v``.
+    """
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -61,19 +90,47 @@ def toml_value(v) -> str:
 
 
 def comment(text: str) -> str:
-    """Text safe inside a TOML comment (one line, no control characters)."""
+    """Text safe inside a TOML comment (one line, no control characters).
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        The text with control characters replaced by spaces.
+    """
     return "".join(c if ord(c) >= 0x20 and ord(c) != 0x7F else " " for c in text)
 
 
 def format_table(name: str, obj, sources: dict[str, str] | None = None, header_note: str = "") -> list[str]:
-    """TOML lines for one dataclass table, with unit, meaning and source as comments."""
+    """TOML lines for one dataclass table, with unit, meaning and source as comments.
+
+    Parameters
+    ----------
+    name : str
+        Table name (``material``, ``protocol``, ...).
+    obj : dataclass
+        The table's values.
+    sources : dict, optional
+        Per-key provenance notes (material ``[sources]``).
+    header_note : str
+        Comment after the table header.
+
+    Returns
+    -------
+    list of str
+        The lines.
+    """
     lines = [f"[{name}]" + (f"  # {comment(header_note)}" if header_note else "")]
     kind = getattr(type(obj), "kind", None)
     if kind is not None:
         lines.append(f"kind = {toml_string(kind)}")
     specs = field_specs(type(obj))
     width = max((len(k) for k in specs), default=10)
-    for key, (f, spec) in specs.items():
+    for key, (_, spec) in specs.items():
         value = getattr(obj, key)
         unit = f"[{spec.unit}] " if spec.unit else ""
         src = (sources or {}).get(key) or spec.source
@@ -86,7 +143,18 @@ def format_table(name: str, obj, sources: dict[str, str] | None = None, header_n
 
 
 def show_lines(cfg) -> list[str]:
-    """The resolved config as TOML lines."""
+    """Render the resolved config as TOML lines.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The config.
+
+    Returns
+    -------
+    list of str
+        A valid TOML config with units, meanings and sources as comments.
+    """
     out = [f"# resolved config: {comment(str(cfg.path))}"]
     if cfg.title:
         out.append(f"title = {toml_string(cfg.title)}")
@@ -112,6 +180,18 @@ def show_lines(cfg) -> list[str]:
 
 
 def run_show(args) -> int:
+    """Print the resolved config (``mgmeso config show``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     print("\n".join(show_lines(config_from_args(args))))
     return 0
 

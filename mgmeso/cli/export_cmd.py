@@ -1,12 +1,15 @@
 """``mgmeso export RUN.zarr [--csv FILE] [--dma FILE]``: the ensemble time series as CSV,
-and for DMA runs the lock-in table (``temperature_K, frequency_Hz, E_storage_MPa,
-E_loss_MPa, tan_delta`` with standard errors).
+and for DMA runs the lock-in table.
 
-Columns: the time-domain columns of ``mgmeso theory`` (``time_s, stress_MPa, strain,
-strain_elastic, strain_beta, strain_anelastic, strain_plastic, temperature_K``),
-then the other recorded variables (every observable the run store holds, in the
-order of the observable registry), then ``<name>_se`` (standard error of the
-ensemble mean) for each, and ``case`` when the run has several cases.
+The store is checked first (complete, every checksum; exit 2 naming the damage otherwise).
+Columns of ``--csv``: ``case`` (the case label) first when the run has several cases; the
+time-domain columns of ``mgmeso theory`` (``time_s, stress_MPa, strain, strain_elastic,
+strain_beta, strain_anelastic, strain_plastic, temperature_K``); the other recorded
+variables (every observable the store holds, in the order of the observable registry);
+then ``<name>_se`` (standard error of the replica mean) for each. ``--dma``: ``case`` (if
+several), then the columns ``mgmeso theory`` writes for the protocol that the lock-in
+gives (``time_s`` for a scan, ``temperature_K, frequency_Hz, E_storage_MPa, E_loss_MPa,
+tan_delta``), their ``<name>_se``, ``n_replicas`` and ``window_K``.
 """
 
 from __future__ import annotations
@@ -31,38 +34,41 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _with_case(cols: dict, case_index: np.ndarray, labels: list[str]) -> dict:
+    if len(labels) < 2:
+        return cols
+    return {"case": np.asarray(labels, dtype=str)[case_index], **cols}
+
+
 def run_table(data) -> Table:
-    """Ensemble-mean time series of every case, with standard errors, as one table."""
+    """Replica means of every time series of every case, with standard errors, as one table."""
     from ..theory.protocols import TIME_COLUMNS
 
     stored = data.time_series
     names = [n for n in TIME_COLUMNS if n in stored] + [n for n in stored if n not in TIME_COLUMNS]
-    cols = {}
-    n_case = len(data.cases)
     means = {n: data.mean(n) for n in names}
-    ses = {n: data.se(n) for n in names}
     keep = np.isfinite(means["time_s"])
-    for n in names:
-        cols[n] = means[n][keep]
+    cols = {n: means[n][keep] for n in names}
     for n in names:
         if n != "time_s":
-            cols[f"{n}_se"] = ses[n][keep]
-    if n_case > 1:
-        cols["case"] = np.repeat(np.arange(n_case)[:, None], keep.shape[1], axis=1)[keep]
-    return Table(cols)
+            cols[f"{n}_se"] = data.se(n)[keep]
+    case = np.repeat(np.arange(keep.shape[0])[:, None], keep.shape[1], axis=1)[keep]
+    return Table(_with_case(cols, case, data.cases))
 
 
-def stored_setup(data):
-    """The KmcSetup of a stored run, rebuilt from its resolved config."""
-    from ..config import parse_config
-    from ..kmc.setup import make_setup
+_DMA_FIRST = ("time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa", "tan_delta")
 
-    cfg = {k: v for k, v in data.attrs["config"].items() if k not in ("config_file", "material_origin")}
 
-    def drop_none(d):
-        return {k: drop_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+def dma_export_table(data, window_K: float | None = None) -> Table:
+    """The lock-in table of a DMA store in the theory's column order, SEs as ``<name>_se``."""
+    from ..kmc.analysis import dma_run_table
 
-    return make_setup(parse_config(drop_none(cfg)))
+    d = dma_run_table(data, window_K)
+    first = [k for k in _DMA_FIRST if k in d and not (k == "time_s"
+                                                     and data.protocol == "dma_isothermal")]
+    rest = [k for k in d if k not in first and k not in ("case", "time_s")]
+    cols = {k: d[k] for k in first + rest}
+    return Table(_with_case(cols, d["case"], data.cases))
 
 
 def run(args) -> int:
@@ -74,18 +80,7 @@ def run(args) -> int:
     data = read_run(Path(args.run))
     check_writable({Path(p): a for p, a in ((args.csv, "--csv"), (args.dma, "--dma")) if p},
                    args.overwrite)
-    dma = None
-    if args.dma:
-        from ..kmc.lockin import dma_table
-
-        setup = stored_setup(data)
-        if not data.attrs["config"]["protocol"]["kind"].startswith("dma"):
-            raise UserError(f"--dma: {args.run} is a {data.attrs['config']['protocol']['kind']} run, "
-                            f"not a DMA run")
-        w = args.window_K or max(float(data.attrs["config"]["protocol"].get("T_step_K", 1.0)), 0.5)
-        if not w > 0:
-            raise UserError(f"--window-K {w:g}: must be positive")
-        dma = Table(dma_table(data.series, setup, temperature_window_K=w))
+    dma = dma_export_table(data, args.window_K) if args.dma else None
     if args.csv:
         run_table(data).to_csv(Path(args.csv))
         print(f"wrote {args.csv}")

@@ -24,7 +24,7 @@ MAX_POINTS_LIMIT = 100_000
 
 
 def _number(text: str) -> float:
-    """A strict, finite float for argparse (no '1_000', 'nan', 'inf', non-ASCII digits)."""
+    """Parse a strict, finite float for argparse (no '1_000', 'nan', 'inf', non-ASCII digits)."""
     from ..fit.textfile import NumberError, parse_number
 
     try:
@@ -41,6 +41,13 @@ def _count(text: str) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``fit`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("fit", help="fit QPD parameters to DMA, creep and relaxation data",
                        description="Fit chosen QPD material parameters to measurement files "
                        "(one parameter set shared by all files); writes fit.json, material.toml, "
@@ -144,6 +151,18 @@ def _check_constants(flag, name, values):
 
 
 def run(args) -> int:
+    """Fit the material to the data files and write the outputs (``mgmeso fit``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     from ..config import load_material
     from ..fit.core import fit_material
     from ..fit.data import (
@@ -283,7 +302,7 @@ def _write_all(out, res, derived, fnames, notes, datasets, files, fig_names, tts
 
 
 def _check_material(path: Path) -> None:
-    """The written material must load (the fit keeps the constraints; this guards the writer)."""
+    """Check that the written material loads (the fit keeps the constraints; this guards the writer)."""
     from ..config import load_material
     from ..errors import ConfigError
 

@@ -11,7 +11,13 @@ DEPENDENCIES = ("numpy", "scipy", "numba", "llvmlite", "networkx", "zarr", "matp
 
 
 def versions() -> dict[str, str]:
-    """Versions of mgmeso and its dependencies (also stored in run outputs)."""
+    """Versions of mgmeso and its dependencies (also stored in run outputs).
+
+    Returns
+    -------
+    dict of str to str
+        Package name -> version (``not installed`` where missing).
+    """
     from .. import __version__
 
     out = {"mgmeso": __version__, "python": platform.python_version()}
@@ -24,11 +30,30 @@ def versions() -> dict[str, str]:
 
 
 def register(sub) -> None:
+    """Add the ``info`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("info", help="print versions of mgmeso and its dependencies")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    """Print the versions, platform, CPU count and interpreter (``mgmeso info``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0.
+    """
     for k, v in versions().items():
         print(f"{k:12s} {v}")
     print(f"{'platform':12s} {platform.platform()}")

@@ -23,6 +23,13 @@ from ..io.files import check_writable
 
 
 def register(sub) -> None:
+    """Add the ``percolation`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("percolation", help="liquid-like zones, cluster maps, percolation thresholds")
     s = p.add_subparsers(dest="percolation_command", metavar="ACTION")
     s.required = True
@@ -94,6 +101,18 @@ def _parse_sizes(text: str) -> list[int]:
 
 
 def run_threshold(args) -> int:
+    """Estimate a lattice's site threshold and write its files (``percolation threshold``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     from ..kmc.lattice import lattice_type
     from ..percolation.threshold import CRITERIA, ThresholdEstimate, estimate_threshold
 
@@ -139,12 +158,24 @@ def run_threshold(args) -> int:
 
 # ---------------------------------------------------------------- map
 def _overridden(args) -> dict:
-    """The config overrides given on the command line, as keyword arguments of the study."""
+    """Collect the config overrides given on the command line, as keyword arguments of the study."""
     names = ("lattice", "L", "seed", "p_c")
     return {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
 
 
 def run_map(args) -> int:
+    """Draw the liquid-like maps of a config (static) or a run store (dynamic).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     src = Path(args.source)
     if src.suffix == ".zarr" or (src.is_dir() and (src / "zarr.json").exists()):
         return _map_run(args, src)
@@ -208,6 +239,18 @@ def _map_run(args, path) -> int:
 
 # ---------------------------------------------------------------- deformation map
 def run_deformation(args) -> int:
+    """Compute and write the deformation map of a config (``percolation deformation``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     from ..config import load_config
     from ..percolation import DeformationMap, deformation_map
 

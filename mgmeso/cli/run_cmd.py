@@ -1,7 +1,10 @@
 """``mgmeso run CONFIG [--out RUN.zarr] [--seed N] [--replicas N] [--set KEY=VALUE ...]
-[--resume] [--overwrite]``.
+[--resume [--restart-damaged]] [--overwrite]``.
 
-Runs the lattice kMC ensemble of a config and writes a zarr run store. Before
+Runs the lattice kMC ensemble of a config and writes a zarr run store. ``--resume`` checks
+every checkpoint and stops, naming the file and the problem, at a damaged one;
+``--restart-damaged`` restarts those replicas from scratch instead. A partial store left by
+a run killed while writing it (``RUN.zarr.tmp<pid>``) is removed. Before
 anything is allocated the run is checked against this machine (memory, site
 count, temperatures the engine can represent: :func:`mgmeso.config.limits.check_kmc`);
 ``--overwrite`` replaces only a run store, never a file or another directory.
@@ -13,8 +16,6 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from ..errors import UserError
 from ..io.files import check_output_store
@@ -30,7 +31,10 @@ def register(sub) -> None:
     p.add_argument("--replicas", type=int, help="override [simulation] replicas")
     p.add_argument("--workers", type=workers_arg, help="threads (default: min(replicas, CPUs))")
     p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run from its checkpoints")
+                   help="continue an interrupted run from its checkpoints (each is checked first)")
+    p.add_argument("--restart-damaged", action="store_true",
+                   help="with --resume: restart the replicas whose checkpoint is damaged from "
+                   "scratch (same results: a replica's seed fixes its run) instead of stopping")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run store")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     add_set_option(p)
@@ -54,7 +58,8 @@ def _check_store_paths(out: Path, arg: str, overwrite: bool, resume: bool) -> No
     # paths the run replaces beside the store: refuse if they hold anything mgmeso did not write
     ckpt, old = checkpoint_dir(out), out.with_name(out.name + ".old")
     for side, why, ours in ((ckpt, "its checkpoints",
-                             lambda d: (d / "run.json").is_file() or not any(d.iterdir())),
+                             lambda d: ((d / "run.json").is_file() or not any(d.iterdir())
+                                        or any(d.glob("case*_rep*.npz*")))),
                             (old, "the old store while it is replaced",
                              lambda d: (d / "zarr.json").is_file())):
         if (side.exists() or side.is_symlink()) and not (side.is_dir() and ours(side)):
@@ -66,6 +71,9 @@ def _check_store_paths(out: Path, arg: str, overwrite: bool, resume: bool) -> No
 def run(args) -> int:
     from ..config.limits import check_kmc
 
+    if args.restart_damaged and not args.resume:
+        raise UserError("--restart-damaged: only with --resume (it says what to do with damaged "
+                        "checkpoints of an interrupted run)")
     cfg = config_from_args(args)
     out = default_store(cfg, args.out)
     arg = "--out" if args.out is not None else "[output] dir"
@@ -86,49 +94,40 @@ def run(args) -> int:
 
 
 def _run(args, cfg, out: Path) -> int:
-    from ..config.limits import strain_warning
     from ..kmc.ensemble import checkpoint_dir, run_ensemble
-    from ..kmc.replica import TS_INDEX
+    from ..kmc.integrity import remove_orphans
     from ..kmc.store import write_run
 
+    for p in remove_orphans(out):
+        print(f"mgmeso: note: removed {p}, the partial store of a run killed while writing it",
+              file=sys.stderr)
     warn_if_jit_cold(args.quiet)
     result = run_ensemble(cfg, out, resume=args.resume, workers=args.workers,
-                          progress=None if not args.quiet else False)
+                          progress=None if not args.quiet else False,
+                          restart_damaged=args.restart_damaged)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_run(result, out, versions(), overwrite=args.overwrite)
+    write_run(result, out, versions(), overwrite=args.overwrite,
+              provenance={"resumed": bool(args.resume)})
     shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
-    data = result.stacked()
-    for c, label in enumerate(result.setup.case_labels):
-        w = strain_warning(data[c, :, :, TS_INDEX["time_s"]].ravel(),
-                           data[c, :, :, TS_INDEX["strain"]].ravel(), f"kMC strain ({label})")
-        if w:
-            print(f"mgmeso: warning: {w}", file=sys.stderr)
-    if not args.quiet:
-        for line in summary_lines(result):
-            print(line)
+    report_store(out, args.quiet)
     print(f"wrote {out}")
     return 0
 
 
-def summary_lines(result) -> list[str]:
-    from ..kmc.replica import TS_INDEX
+def report_store(out: Path, quiet: bool) -> None:
+    """Strain warnings and (unless quiet) the summary of a store just written, read back
+    through the one reader (which also checks it)."""
+    from ..config.limits import strain_warning
+    from ..kmc.analysis import summary_lines
+    from ..kmc.store import read_run
 
-    setup = result.setup
-    ev = sum(int(r.K.counts[5]) for row in result.replicas for r in row)
-    lines = [(f"{setup.lattice.name} lattice, L = {setup.lattice.L} ({setup.lattice.n_sites} sites), "
-              f"{setup.sim.replicas} replica(s) x {setup.n_cases} case(s): {ev:.4g} events in "
-              f"{result.wall_s:.1f} s ({ev / max(result.wall_s, 1e-9):.3g} events/s)")]
-    for c, row in enumerate(result.replicas):
-        finals = np.array([r.table()[-1] for r in row])
-        m = finals.mean(axis=0)
-        se = finals.std(axis=0, ddof=1) / np.sqrt(len(row)) if len(row) > 1 else np.zeros_like(m)
-
-        def fmt(name):
-            i = TS_INDEX[name]
-            return f"{m[i]:.4g}" + (f" +/- {se[i]:.2g}" if len(row) > 1 else "")
-
-        lines.append(f"  {setup.case_labels[c]}: at t = {m[TS_INDEX['time_s']]:.4g} s, strain "
-                     f"{fmt('strain')} (beta {fmt('strain_beta')}, anelastic "
-                     f"{fmt('strain_anelastic')}, plastic {fmt('strain_plastic')}), stress "
-                     f"{fmt('stress_MPa')} MPa")
-    return lines
+    data = read_run(out)
+    t = data.series("time_s")
+    eps = data.series("strain")
+    for c, label in enumerate(data.cases):
+        w = strain_warning(t[c].ravel(), eps[c].ravel(), f"kMC strain ({label})")
+        if w:
+            print(f"mgmeso: warning: {w}", file=sys.stderr)
+    if not quiet:
+        for line in summary_lines(data):
+            print(line)

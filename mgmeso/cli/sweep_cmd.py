@@ -19,6 +19,13 @@ EXECUTORS = ("auto", "dask", "processes", "serial")
 
 
 def register(sub) -> None:
+    """Add the ``sweep`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser(
         "sweep", help="run a parameter sweep (SWEEP.toml) on Dask or local processes, or collect one",
         description="Run every point of a SWEEP.toml (a base config and axes) as one task, on a "
@@ -52,6 +59,25 @@ def register(sub) -> None:
 
 
 def default_store(sweep, out: str | None) -> Path:
+    """Return the store of a sweep: ``--out``, else ``out/<sweep name>/sweep.zarr``.
+
+    Parameters
+    ----------
+    sweep : Sweep
+        The loaded sweep.
+    out : str or None
+        The ``--out`` argument.
+
+    Returns
+    -------
+    pathlib.Path
+        The store path.
+
+    Raises
+    ------
+    UserError
+        For an empty ``--out``.
+    """
     if out is not None:
         if not str(out).strip():
             raise UserError("--out '': an empty path; give the sweep store's path")
@@ -60,6 +86,18 @@ def default_store(sweep, out: str | None) -> Path:
 
 
 def run(args) -> int:
+    """Run a sweep, or collect one with ``--collect``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 every run done, 1 some runs failed.
+    """
     if args.collect is not None:
         if args.sweep is not None:
             raise UserError("give either SWEEP.toml (to run) or --collect STORE, not both")
@@ -84,6 +122,18 @@ def _axes_text(sweep) -> str:
 
 
 def run_sweep_cmd(args) -> int:
+    """Run (or, with ``--check``, validate) every run of a SWEEP.toml into its store.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 every run done, 1 some runs failed.
+    """
     from ..sweep import load_sweep
     from ..sweep.driver import prepare_store, run_sweep
     from ..sweep.executors import make_executor
@@ -131,11 +181,23 @@ def run_sweep_cmd(args) -> int:
 
 
 def collect(args) -> int:
+    """Collect a sweep store into a CSV table and the study's analysis.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     from ..io.files import check_writable
     from ..io.table import Table
+    from ..sweep import analyses as _studies  # noqa: F401  (registers the study analyses)
     from ..sweep.analyses import ANALYSES
     from ..sweep.collect import SweepData, sweep_table
-    from ..sweep import analyses as _studies  # noqa: F401  (registers the study analyses)
 
     sd = SweepData(args.collect)
     if args.csv:

@@ -1,7 +1,8 @@
 """``mgmeso theory CONFIG [--out DIR] [--plot] [--overwrite] [--set KEY=VALUE ...]``.
 
 Evaluates the config's protocol with the analytical model and writes
-``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``), the
+``DIR/theory.csv`` (plus any secondary tables as ``DIR/<name>.csv``; for a protocol the kMC
+runs as several cases, a first column ``case`` with the labels ``mgmeso export`` uses), the
 summary ``DIR/theory.json`` and, with ``--plot``, ``DIR/theory.png``.
 ``theory.json`` lists the files written (``files``): with ``--overwrite``, the
 files an earlier run listed there and this run does not write are removed, so
@@ -15,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..io.files import prepare_outputs, remove_stale
 from ..io.table import Table
 from .common import add_set_option, config_from_args, output_label
@@ -22,6 +25,13 @@ from .info_cmd import versions
 
 
 def register(sub) -> None:
+    """Add the ``theory`` subcommand to the subparsers ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mgmeso`` parser.
+    """
     p = sub.add_parser("theory", help="evaluate a protocol with the analytical QPD model")
     p.add_argument("config", help="config TOML file")
     p.add_argument("--out", metavar="DIR", help="output directory (default: [output] dir or "
@@ -52,6 +62,18 @@ def _previous_files(meta_path: Path) -> list[str]:
 
 
 def run(args) -> int:
+    """Evaluate the config's protocol and write its tables, summary and figure.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success (user errors raise and become exit code 2).
+    """
     from ..config.limits import strain_warning
     from ..theory import evaluate
 
@@ -72,9 +94,10 @@ def run(args) -> int:
                                          "strain" if name == "theory" else f"strain of {name}")]
                 if w]
     written = []
+    labels = _case_labels(cfg)
     for name, table in result.tables.items():
         p = out_dir / f"{name}.csv"
-        table.to_csv(p)
+        _with_case_column(table, labels).to_csv(p)
         written.append(p)
     if plot:
         from ..plotting.theory_plots import plot_theory
@@ -102,6 +125,30 @@ def run(args) -> int:
     return 0
 
 
+def _case_labels(cfg) -> list[str]:
+    """Labels of the kMC cases of the protocol (several: the CSVs get a ``case`` column)."""
+    p = cfg.protocol
+    if not getattr(p, "runs_in_kmc", False):
+        return []
+    try:
+        return [label for label, _ in p.kmc_cases()]
+    except Exception:  # noqa: BLE001 - a protocol the kMC cannot compile has no kMC cases
+        return []
+
+
+def _with_case_column(table: Table, labels: list[str]) -> Table:
+    """``table`` with the kMC's ``case`` label first, where each row belongs to one case (the
+    cases are frequencies "<f> Hz" or temperatures "<T> K", as ``mgmeso export`` labels them)."""
+    if len(labels) < 2 or "case" in table.columns:
+        return table
+    for col, unit in (("frequency_Hz", "Hz"), ("temperature_K", "K")):
+        if col in table.columns:
+            lab = np.array([f"{v:g} {unit}" for v in table[col]], dtype=str)
+            if lab.size and set(lab) <= set(labels):
+                return Table({"case": lab, **table.columns}, table.meta)
+    return table
+
+
 def _fmt(x, unit="", digits=4):
     if x is None:
         return "-"
@@ -109,7 +156,18 @@ def _fmt(x, unit="", digits=4):
 
 
 def summary_lines(result) -> list[str]:
-    """A few human-readable lines about the result (the first result a newcomer sees)."""
+    """Summarise the result in a few human-readable lines (the first result a newcomer sees).
+
+    Parameters
+    ----------
+    result : TheoryResult
+        The evaluated protocol.
+
+    Returns
+    -------
+    list of str
+        The lines.
+    """
     s = result.summary
     k = result.kind
     lines: list[str] = []
@@ -143,8 +201,10 @@ def summary_lines(result) -> list[str]:
                          f"plastic {_fmt(s['permanent_strain'])}")
     elif k == "stress_relaxation":
         for r in s["temperatures"]:
+            edge = ", still accelerating at the window end" if r["still_accelerating_at_end"] else ""
             lines.append(f"{r['temperature_K']:g} K: sigma {r['stress_first_MPa']:.1f} -> "
-                         f"{r['stress_end_MPa']:.1f} MPa, {r['n_steps']} decay step(s)")
+                         f"{r['stress_end_MPa']:.1f} MPa, {r['n_steps']} decay step(s) with a "
+                         f"maximum inside the window{edge}")
     elif k == "tension":
         lines.append(f"peak stress {s['peak_stress_MPa']:.1f} MPa at strain {s['strain_at_peak']:.4f}; "
                      f"permanent strain {s['permanent_strain']:.4f}; chi up to {s['chi_max']:.4f} "

@@ -7,9 +7,23 @@ material file. Every dimensional key carries its unit in its name.
 from .loader import RunConfig, load_config, load_material, parse_config
 from .material import Material
 from .overrides import Override, parse_set
-from .protocols import (PROTOCOLS, SEGMENTS, Creep, CyclicTraining, DmaIsochronal, DmaIsothermal,
-                        HoldStrain, HoldStress, Program, RampStrain, SteppedRelaxation,
-                        StressRelaxation, Temperature, Tension, Unload)
+from .protocols import (
+    PROTOCOLS,
+    SEGMENTS,
+    Creep,
+    CyclicTraining,
+    DmaIsochronal,
+    DmaIsothermal,
+    HoldStrain,
+    HoldStress,
+    Program,
+    RampStrain,
+    SteppedRelaxation,
+    StressRelaxation,
+    Temperature,
+    Tension,
+    Unload,
+)
 from .tables import Defects, Output, Simulation, TheoryOptions
 
 __all__ = [

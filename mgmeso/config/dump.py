@@ -25,7 +25,18 @@ def _plain(obj):
 
 
 def config_dict(cfg: RunConfig) -> dict:
-    """Every table of the resolved config as JSON-compatible data."""
+    """Every table of the resolved config as JSON-compatible data.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The resolved config.
+
+    Returns
+    -------
+    dict
+        ``title``, ``config_file``, ``material_origin`` and one dict per table.
+    """
     proto = _plain(cfg.protocol)
     if isinstance(cfg.protocol, Program):
         proto["segments"] = [_plain(s) for s in cfg.protocol.segments]
@@ -43,7 +54,20 @@ def config_dict(cfg: RunConfig) -> dict:
 
 
 def config_hash(cfg: RunConfig, ignore_sim: tuple[str, ...] = ("checkpoint_every_s",)) -> str:
-    """Hash of everything that determines a run's result (not where or how often it is saved)."""
+    """Hash of everything that determines a run's result (not where or how often it is saved).
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The resolved config.
+    ignore_sim : tuple of str
+        ``[simulation]`` keys left out (they change how a run is saved, not its result).
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of the SHA-256 of the config's JSON form.
+    """
     d = config_dict(cfg)
     # where the config and its material were read from does not change the result (and a
     # config printed by 'mgmeso config show' and read back must hash the same)

@@ -51,7 +51,35 @@ def param(
     choices: tuple[str, ...] | None = None,
     min_items: int = 1,
 ) -> Any:
-    """Declare a dataclass field that is a validated config key."""
+    """Declare a dataclass field that is a validated config key.
+
+    Parameters
+    ----------
+    default : object, optional
+        Default value (a list becomes a tuple, so that the frozen dataclass stays hashable);
+        omitted: the key is required.
+    unit : str
+        Unit of the value (also the suffix of the key's name).
+    doc : str
+        One-line meaning of the key, shown by ``mgmeso config`` and in messages.
+    lo, hi : float, optional
+        Allowed range; ``lo_open``/``hi_open`` make an end exclusive.
+    lo_open, hi_open : bool
+        Exclude ``lo`` / ``hi`` from the range.
+    why : str
+        Why that range (quoted in the error message).
+    source : str
+        Where the default comes from (paper, table, equation).
+    choices : tuple of str, optional
+        Allowed values of a string key.
+    min_items : int
+        Fewest items of a list-valued key.
+
+    Returns
+    -------
+    dataclasses.Field
+        The field, with its :class:`Spec` in ``metadata["spec"]``.
+    """
     spec = Spec(unit, doc, lo, hi, lo_open, hi_open, why, source, choices, min_items)
     if isinstance(default, list):
         default = tuple(default)
@@ -61,7 +89,18 @@ def param(
 
 
 def field_specs(cls: type) -> dict[str, tuple[dataclasses.Field, Spec]]:
-    """The config keys of a dataclass, in declaration order."""
+    """Return the config keys of a dataclass, in declaration order.
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass whose fields were declared with :func:`param`.
+
+    Returns
+    -------
+    dict
+        ``name -> (field, Spec)`` for every declared key (other fields are left out).
+    """
     out = {}
     for f in dataclasses.fields(cls):
         spec = f.metadata.get("spec")
@@ -71,7 +110,19 @@ def field_specs(cls: type) -> dict[str, tuple[dataclasses.Field, Spec]]:
 
 
 def range_text(spec: Spec) -> str:
-    """Human form of the allowed range, e.g. ``(0, 1]``."""
+    """Human form of the allowed range, e.g. ``(0, 1]``.
+
+    Parameters
+    ----------
+    spec : Spec
+        The key's metadata.
+
+    Returns
+    -------
+    str
+        ``[lo, hi]`` with open ends as parentheses, ``one of ...`` for choices, ``""`` if
+        unbounded.
+    """
     if spec.choices is not None:
         return "one of " + ", ".join(repr(c) for c in spec.choices)
     if spec.lo is None and spec.hi is None:
@@ -84,6 +135,24 @@ def range_text(spec: Spec) -> str:
 
 
 def format_value(v: Any) -> str:
+    """Format a value as TOML would write it (for messages and ``mgmeso config show``).
+
+    Parameters
+    ----------
+    v : object
+        A bool, float, str, list/tuple of those, or anything else (then its ``repr``).
+
+    Returns
+    -------
+    str
+        ``true``/``false``, floats in ``%g`` (``%.6g`` when very large or small), quoted
+        strings, lists in brackets.
+
+    Examples
+    --------
+    >>> format_value(1e-5), format_value(True), format_value((1.0, 2.5))
+    ('1e-05', 'true', '[1, 2.5]')
+    """
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
@@ -168,7 +237,21 @@ def _describe(name: str, spec: Spec) -> str:
 
 
 def suggest(key: str, valid: list[str]) -> str:
-    """A 'did you mean' phrase for a misspelt key (empty if nothing is close)."""
+    """Return a 'did you mean' phrase for a misspelt key (empty if nothing is close).
+
+    Parameters
+    ----------
+    key : str
+        The unknown key.
+    valid : list of str
+        The keys allowed where it was found.
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'x'?"`` (with a case-sensitivity note when only the case differs),
+        or ``""``.
+    """
     lowered = {v.lower(): v for v in valid}
     if key.lower() in lowered:
         return f"; did you mean '{lowered[key.lower()]}'? (keys are case-sensitive)"
@@ -208,6 +291,11 @@ def parse_table(
         Keys handled by the caller (e.g. a ``kind`` discriminator).
     defaults
         Values that replace the dataclass defaults (e.g. from a base file).
+
+    Returns
+    -------
+    object or None
+        An instance of ``cls``, or None if any problem was found.
     """
     if not isinstance(table, dict):
         errors.append(f"{where} must be a table of key = value pairs, got {format_value(table)}")
@@ -265,7 +353,7 @@ def parse_table(
     for key, (f, spec) in specs.items():
         if key in merged or key in table:  # a key given with a bad value was reported above
             continue
-        if f.default is MISSING and f.default_factory is MISSING:  # type: ignore[misc]
+        if f.default is MISSING and f.default_factory is MISSING:
             errors.append(
                 f"{where} missing required key '{key}' ({_describe(key, spec)}"
                 + (f", allowed range {range_text(spec)}" if range_text(spec) else "")

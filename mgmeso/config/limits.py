@@ -71,6 +71,13 @@ class MemoryEstimate:
     total_bytes: int
 
     def describe(self) -> str:
+        """Summarise the estimate in one human line (for messages and ``--dry-run``).
+
+        Returns
+        -------
+        str
+            Total, replicas held, bytes per replica, transient and base memory.
+        """
         return (f"{_size(self.total_bytes)} ({self.replicas_in_memory} replica(s) in memory x "
                 f"{_size(self.per_replica_bytes)} each for {self.n_sites:,} sites, plus "
                 f"{_size(self.transient_bytes)} while a replica is built and "
@@ -115,6 +122,11 @@ def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, 
         they are built in chunks of 65536 sites holding every path of up to that length.
     workers : int
         Threads that classify units at the same time (float64 rate arrays per site each).
+
+    Returns
+    -------
+    MemoryEstimate
+        Bytes per replica, transient bytes while one is built, and the total peak.
     """
     per_site = SITE_BYTES + (HIERARCHY_BYTES if hierarchy_neighbourhood else 0)
     if defects:
@@ -135,7 +147,13 @@ def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, 
 
 
 def available_memory_bytes() -> int | None:
-    """Memory this process may still use: MemAvailable, capped by a cgroup limit (None: unknown)."""
+    """Memory this process may still use: MemAvailable, capped by a cgroup limit (None: unknown).
+
+    Returns
+    -------
+    int or None
+        Bytes, or None when neither /proc/meminfo nor sysconf tells.
+    """
     avail = None
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -161,7 +179,20 @@ def available_memory_bytes() -> int | None:
 
 
 def kmc_temperature_floor(U_beta_J_per_mol: float, tau_beta0_s: float) -> float:
-    """Lowest temperature (K) at which the mean beta time tau0 exp(U/RT) stays below 1e300 s."""
+    """Lowest temperature (K) at which the mean beta time tau0 exp(U/RT) stays below 1e300 s.
+
+    Parameters
+    ----------
+    U_beta_J_per_mol : float
+        Mean beta activation energy (J/mol).
+    tau_beta0_s : float
+        Beta attempt time (s).
+
+    Returns
+    -------
+    float
+        The temperature floor (K) of the kMC for this material.
+    """
     return U_beta_J_per_mol / (R_J_PER_MOL_K * (MAX_LOG_TIME - math.log(tau_beta0_s)))
 
 
@@ -196,7 +227,17 @@ def _temperature_keys(protocol, value: float) -> list[str]:
 def check_kmc(cfg, workers: int | None = None) -> MemoryEstimate:
     """Refuse a kMC run that cannot work on this machine, before anything is allocated.
 
-    Returns the memory estimate of the run.
+    Parameters
+    ----------
+    cfg : RunConfig
+        The validated config.
+    workers : int, optional
+        Worker threads of the run (default: the CPU count, at most one per replica).
+
+    Returns
+    -------
+    MemoryEstimate
+        The memory estimate of the run.
 
     Raises
     ------
@@ -253,13 +294,28 @@ def _max_L(lat) -> int:
 
 
 def strain_warning(time_s, strain, what: str = "strain") -> str | None:
-    """A warning when a computed strain leaves the range where the model means anything.
+    """Warn when a computed strain leaves the range where the model means anything.
 
     The QPD model is a small-strain theory: strain components add linearly and the stress acts
     on the undeformed cross-section. Beyond ``MAX_MEANINGFUL_STRAIN`` in magnitude (the largest
     strain a config accepts) a real sample would have necked, fractured or flowed, so such
     values are not a prediction (often they follow from a stress near sigma1, where the beta
     barrier vanishes, or from a long hold well above Tg).
+
+    Parameters
+    ----------
+    time_s : array_like
+        Times (s) of the strains, shape (n,).
+    strain : array_like
+        Strains (1), shape (n,); NaN is ignored.
+    what : str
+        Name of the quantity in the message.
+
+    Returns
+    -------
+    str or None
+        The warning (peak strain and the first time it exceeds ``MAX_MEANINGFUL_STRAIN``), or
+        None if every strain is within range.
     """
     import numpy as np
 

@@ -17,10 +17,10 @@ the allowed range and why.
 from __future__ import annotations
 
 import os
-from importlib import resources
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +56,22 @@ class RunConfig:
 
     @property
     def name(self) -> str:
+        """Name of the run: the config file's stem, or ``"config"`` for one built in code."""
         return self.path.stem if self.path is not None else "config"
 
     def output_dir(self, override: str | os.PathLike | None = None) -> Path:
-        """Output directory: CLI override, then ``[output] dir``, then ``out/<config name>``."""
+        """Output directory: CLI override, then ``[output] dir``, then ``out/<config name>``.
+
+        Parameters
+        ----------
+        override : str or path-like, optional
+            The ``--out`` argument; an empty string is an error.
+
+        Returns
+        -------
+        pathlib.Path
+            The directory (not created here).
+        """
         if override is not None:
             if not os.fspath(override).strip():
                 raise ConfigError(["--out '': an empty path; give an output directory"])
@@ -70,12 +82,29 @@ class RunConfig:
 
 
 def package_materials_dir() -> Path:
-    """The material files shipped with the package (``mgmeso/materials``, package data)."""
+    """Return the directory of the material files shipped with the package (package data).
+
+    Returns
+    -------
+    pathlib.Path
+        ``mgmeso/materials`` of the installed package.
+    """
     return Path(str(resources.files("mgmeso") / "materials"))
 
 
 def material_search_path(config_dir: Path | None = None) -> list[Path]:
-    """Directories searched for ``material = "name"``, in order."""
+    """Directories searched for ``material = "name"``, in order.
+
+    Parameters
+    ----------
+    config_dir : pathlib.Path, optional
+        Directory of the config file: its ``materials/`` subdirectory and itself come first.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Then the ``MGMESO_MATERIALS_PATH`` entries, then the shipped materials.
+    """
     dirs: list[Path] = []
     if config_dir is not None:
         dirs += [config_dir / "materials", config_dir]
@@ -87,7 +116,7 @@ def material_search_path(config_dir: Path | None = None) -> list[Path]:
 
 
 def _available_materials(dirs: list[Path]) -> list[str]:
-    names = set()
+    names: set[str] = set()
     for d in dirs:
         if d.is_dir():
             names.update(p.stem for p in d.glob("*.toml") if _looks_like_material(p))
@@ -102,7 +131,7 @@ def _looks_like_material(p: Path) -> bool:
 
 
 def _resolve_material_file(name: str, config_dir: Path | None, key: str = "material") -> Path:
-    """The file a material name or path refers to; ``key`` names the config key in messages."""
+    """Find the file a material name or path refers to; ``key`` names the config key in messages."""
     try:
         return _find_material_file(name, config_dir, key)
     except OSError as exc:   # e.g. a name longer than the file system allows
@@ -139,7 +168,7 @@ MAX_DEPTH = 8
 
 
 def _too_deep(doc: dict) -> str | None:
-    """The dotted path of the first value nested deeper than MAX_DEPTH, if any."""
+    """Return the dotted path of the first value nested deeper than MAX_DEPTH, if any."""
     stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
     while stack:
         node, where, depth = stack.pop()
@@ -168,7 +197,25 @@ def _read_toml(path: Path) -> dict:
 
 
 def parse_toml_text(text: str, source: str | None = None) -> dict:
-    """Parse TOML text, turning every parser failure into a :class:`ConfigError`."""
+    """Parse TOML text, turning every parser failure into a :class:`ConfigError`.
+
+    Parameters
+    ----------
+    text : str
+        The TOML document.
+    source : str, optional
+        File name for the messages.
+
+    Returns
+    -------
+    dict
+        The parsed document.
+
+    Raises
+    ------
+    ConfigError
+        On invalid TOML or nesting deeper than any mgmeso key takes.
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -200,17 +247,38 @@ def _material_file_values(path: Path) -> tuple[dict, dict[str, str]]:
         sources = {}
     if errors:
         raise ConfigError(errors, source=str(path))
+    assert isinstance(table, dict)  # reported above otherwise
     return dict(table), {k: v for k, v in sources.items()}
 
 
 def load_material(name_or_path: str, config_dir: Path | None = None) -> tuple[Material, Path, dict]:
-    """Load and validate a material file by name (a shipped ``mgmeso/materials/<name>.toml``, or one beside the config) or path.
+    """Load and validate a material file by name or path.
+
+    A name is a shipped ``mgmeso/materials/<name>.toml`` or a file beside the config.
+
+    Parameters
+    ----------
+    name_or_path : str
+        A material name (``"la60ni15al25"``) or the path of a TOML file.
+    config_dir : pathlib.Path, optional
+        Directory of the config that names the material (searched first).
 
     Returns
     -------
     material, path, sources
         The validated parameters, the file they came from, and the per-key
         provenance notes of its ``[sources]`` table.
+
+    Raises
+    ------
+    ConfigError
+        Naming every bad or missing key of the file.
+
+    Examples
+    --------
+    >>> mat, path, sources = load_material("la60ni15al25")
+    >>> path.name, mat.E_unrelaxed_MPa > 0
+    ('la60ni15al25.toml', True)
     """
     path = _resolve_material_file(name_or_path, config_dir)
     values, sources = _material_file_values(path)
@@ -232,10 +300,10 @@ def _check_sources(sources: dict, errors: list[str]) -> None:
 
 
 def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
-    """Returns (material or None, origin, sources)."""
+    """Parse the ``material`` entry: return (material or None, origin, sources)."""
     if raw is None:
-        errors.append("missing material: give material = \"<name>\" (a shipped material in mgmeso/materials/) "
-                      "or a [material] table")
+        errors.append("missing material: give material = \"<name>\" (a shipped material in "
+                      "mgmeso/materials/) or a [material] table")
         return None, "", {}
     if isinstance(raw, str):
         try:
@@ -250,7 +318,7 @@ def _parse_material(raw: Any, config_dir: Path | None, errors: list[str]):
         base = table.pop("base", None)
         defaults: dict = {}
         origin = "inline"
-        sources: dict[str, str] = {}
+        sources = {}
         if base is not None:
             if not isinstance(base, str):
                 errors.append(f"[material] base = {format_value(base)}: must be a material name or path")
@@ -360,7 +428,7 @@ def _theory_checks(theory: TheoryOptions, protocol: Any, errors: list[str]) -> N
 
 
 def _cross_checks(mat: Material, protocol: Any, errors: list[str]) -> None:
-    """Checks that need two tables (e.g. stress against the material's sigma1)."""
+    """Append the checks that need two tables (e.g. stress against the material's sigma1)."""
     s1 = mat.sigma1_MPa
     why = ("the beta barrier U_beta (1 - sigma/sigma1)^(3/2) vanishes at sigma1 "
            "([Hao2022] Eq. 9); the model holds only below it")
@@ -375,7 +443,25 @@ def _cross_checks(mat: Material, protocol: Any, errors: list[str]) -> None:
 
 
 def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
-    """Validate an already-parsed TOML document (see :func:`load_config`)."""
+    """Validate an already-parsed TOML document (see :func:`load_config`).
+
+    Parameters
+    ----------
+    doc : dict
+        The TOML document.
+    path : pathlib.Path, optional
+        The file it was read from (material files are searched beside it).
+
+    Returns
+    -------
+    RunConfig
+        The validated config.
+
+    Raises
+    ------
+    ConfigError
+        With one message per problem.
+    """
     errors: list[str] = []
     config_dir = path.parent if path is not None else None
     if not isinstance(doc, dict):
@@ -427,6 +513,11 @@ def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> 
     ------
     ConfigError
         With one message per problem; nothing has run yet.
+
+    Returns
+    -------
+    RunConfig
+        The validated config: material, protocol and every optional table.
     """
     p = Path(path)
     if str(path) == "":
@@ -449,10 +540,31 @@ def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> 
 
 def with_values(cfg: RunConfig, table: str, changes: dict[str, Any],
                 origins: dict[str, str] | None = None) -> RunConfig:
-    """``cfg`` with keys of one table replaced, validated like the file (ranges and the table's
-    cross-key checks); for code that changes an already loaded config (CLI overrides).
+    """Return ``cfg`` with keys of one table replaced, validated like the file.
 
-    ``origins`` maps a key to the argument that set it, named in the messages.
+    Ranges and the table's cross-key checks apply; for code that changes an already loaded
+    config (CLI overrides).
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The loaded config.
+    table : str
+        Attribute name of the table (``"simulation"``, ``"output"``, ...).
+    changes : dict
+        Keys of that table and their new values.
+    origins : dict, optional
+        Maps a key to the argument that set it, named in the messages.
+
+    Returns
+    -------
+    RunConfig
+        A new config (``cfg`` is unchanged).
+
+    Raises
+    ------
+    ConfigError
+        If a new value is invalid.
     """
     import dataclasses
 

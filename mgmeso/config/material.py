@@ -94,6 +94,22 @@ class Material:
         lo=0.0, hi=1e4,
         why="reordering lowers chi ([Zhang2023] Eq. 21); off (0) by default, docs/model.md E5",
         source="[Zhang2023] Eq. 21")
+    site_volume_nm3: float = param(
+        2.8, unit="nm^3", doc="volume V of one lattice site, the SMD nucleus (a flow unit); with the "
+        "temperature and the compliance it fixes the saturation stress of the physical bias law, "
+        "sigma_sat = sqrt(C_d k T/(A V)) (docs/kmc_elastic.md section 1)",
+        lo=0.1, hi=100.0,
+        why="a flow unit of a few atoms (0.1 nm^3) to a few thousand (100 nm^3); shear "
+            "transformation zones hold tens to hundreds of atoms ([Argon1979], [Johnson2005], "
+            "[Pan2008])",
+        source="docs/kmc_elastic.md section 1.3: 100 atoms of La60Ni15Al25 (2.8 nm^3)")
+    poisson_ratio: float = param(
+        0.35, doc="Poisson ratio of the isotropic glass (shear modulus of the elastic "
+        "interactions, mu = E_u/(2 (1 + nu)))",
+        lo=-1.0, hi=0.5, lo_open=True, hi_open=True,
+        why="an isotropic solid is stable only for -1 < nu < 1/2; metallic glasses have 0.3-0.42 "
+            "([Wang2012])",
+        source="La-based glasses, [Wang2012] (docs/kmc_elastic.md section 6)")
 
     def check(self) -> list[str]:
         msgs = []

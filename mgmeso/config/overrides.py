@@ -33,9 +33,26 @@ class Override:
 
 
 def parse_set(text: str) -> Override:
-    """``KEY=VALUE`` of ``--set``: the value is read as a TOML value (``8``, ``1e-3``,
-    ``true``, ``[1.0, 2.0]``, ``"text"``); anything that is not valid TOML is taken
-    as a string (``--set material=la60ni15al25``)."""
+    """Parse ``KEY=VALUE`` of ``--set``.
+
+    The value is read as a TOML value (``8``, ``1e-3``, ``true``, ``[1.0, 2.0]``, ``"text"``);
+    anything that is not valid TOML is taken as a string (``--set material=la60ni15al25``).
+
+    Parameters
+    ----------
+    text : str
+        The argument of ``--set``.
+
+    Returns
+    -------
+    Override
+        Dotted key, value and the argument itself (for messages).
+
+    Raises
+    ------
+    ConfigError
+        If there is no ``=`` or the dotted key has an empty part.
+    """
     origin = f"--set {text}"
     key, eq, raw = text.partition("=")
     key = key.strip()
@@ -52,7 +69,25 @@ def parse_set(text: str) -> Override:
 
 
 def apply_overrides(doc: dict, overrides: Sequence[Override]) -> dict:
-    """A copy of the TOML document with every override applied (not yet validated)."""
+    """Return a copy of the TOML document with every override applied (not yet validated).
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed TOML document (left unchanged).
+    overrides : sequence of Override
+        Applied in order; a list item is addressed by its 1-based number.
+
+    Returns
+    -------
+    dict
+        The new document.
+
+    Raises
+    ------
+    ConfigError
+        If a key runs through a value or past the end of a list.
+    """
     doc = copy.deepcopy(doc)
     for ov in overrides:
         parts = ov.key.split(".")
@@ -86,7 +121,21 @@ def apply_overrides(doc: dict, overrides: Sequence[Override]) -> dict:
 
 
 def name_override(message: str, overrides: Sequence[Override]) -> str:
-    """Add which command-line argument set a key to a message about that key."""
+    """Add which command-line argument set a key to a message about that key.
+
+    Parameters
+    ----------
+    message : str
+        A validation message.
+    overrides : sequence of Override
+        The overrides of the run.
+
+    Returns
+    -------
+    str
+        The message, with ``[set on the command line by ...]`` when an override set the key
+        it names.
+    """
     for ov in overrides:
         parts = ov.key.split(".")
         table = parts[0] if len(parts) > 1 else ""

@@ -9,7 +9,7 @@ hereditary integrator of the theory both run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..segments.ranges import FREQUENCY, TEMPERATURE, TIME
 from ..segments.registry import (
@@ -29,11 +29,11 @@ __all__ = [
     "HoldStress", "HoldStrain", "RampStrain", "Unload", "Temperature", "OscillateSegment", "SEGMENTS",
 ]
 
-_POS = dict(lo=0.0, lo_open=True)
+_POS: dict[str, Any] = dict(lo=0.0, lo_open=True)
 _T, _TIME = TEMPERATURE, TIME
-_TFIRST = dict(unit="s", lo=1e-9, hi=1e12, why="a first sample time between 1 ns and 1e12 s")
+_TFIRST: dict[str, Any] = dict(unit="s", lo=1e-9, hi=1e12, why="a first sample time between 1 ns and 1e12 s")
 _FREQ = FREQUENCY
-_PPD = dict(lo=1, hi=200, why="between 1 and 200 sample times per decade of time")
+_PPD: dict[str, Any] = dict(lo=1, hi=200, why="between 1 and 200 sample times per decade of time")
 
 
 def _ordered(lo_name: str, lo: float, hi_name: str, hi: float) -> list[str]:
@@ -52,13 +52,32 @@ def _grid(start_name, start, end_name, end, step_name, step, max_points=100_000)
 
 class _Protocol:
     """What every protocol does besides holding its keys: the loading programs it compiles to
-    (:mod:`mgmeso.program`), one per kMC case."""
+    (:mod:`mgmeso.program`), one per kMC case.
+    """
 
+    #: the protocol's ``kind`` key (set by each protocol class)
+    kind: ClassVar[str]
     #: the kMC engine runs this protocol (a theory-only protocol sets False)
     runs_in_kmc = True
 
     def loading_program(self, temperature_K: float | None = None):
-        """The single loading program of a time-domain protocol."""
+        """Return the single loading program of a time-domain protocol.
+
+        Parameters
+        ----------
+        temperature_K : float, optional
+            The temperature, for a protocol run at several.
+
+        Returns
+        -------
+        LoadingProgram
+            The program both engines run.
+
+        Raises
+        ------
+        TypeError
+            For a protocol that is not a time-domain loading program (a DMA scan).
+        """
         raise TypeError(f"protocol kind {self.kind!r} is not a time-domain loading program")
 
     def kmc_cases(self) -> list:
@@ -86,10 +105,28 @@ class DmaIsochronal(_Protocol):
                                     why="DMA is a small-amplitude (linear-response) test")
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         return _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
 
     def kmc_cases(self, samples_per_cycle: int = 16):
-        """One case per frequency (a strain oscillation while heating)."""
+        """One case per frequency (a strain oscillation while heating).
+
+        Parameters
+        ----------
+        samples_per_cycle : int
+            Samples per oscillation cycle.
+
+        Returns
+        -------
+        list of (str, LoadingProgram)
+            Label and program of each case.
+        """
         from ..program import dma_isochronal_cases
         return dma_isochronal_cases(self, samples_per_cycle)
 
@@ -112,12 +149,32 @@ class DmaIsothermal(_Protocol):
                                     why="DMA is a small-amplitude (linear-response) test")
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         return (_grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,
                       max_points=10_000)
                 + _ordered("f_min_Hz", self.f_min_Hz, "f_max_Hz", self.f_max_Hz))
 
     def kmc_cases(self, cycles_per_frequency: float = 6.0, samples_per_cycle: int = 16):
-        """One case per temperature (``cycles_per_frequency`` cycles at each frequency)."""
+        """One case per temperature (``cycles_per_frequency`` cycles at each frequency).
+
+        Parameters
+        ----------
+        cycles_per_frequency : float
+            Oscillation cycles at each frequency.
+        samples_per_cycle : int
+            Samples per oscillation cycle.
+
+        Returns
+        -------
+        list of (str, LoadingProgram)
+            Label and program of each case.
+        """
         from ..program import dma_isothermal_cases
         return dma_isothermal_cases(self, cycles_per_frequency, samples_per_cycle)
 
@@ -138,18 +195,40 @@ class Creep(_Protocol):
     points_per_decade: int = param(25, doc="log-spaced samples per decade", **_PPD)
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         if self.t_first_s >= self.creep_time_s:
             return [f"t_first_s = {self.t_first_s:g} must be below creep_time_s = {self.creep_time_s:g}"]
         return []
 
     def loading_program(self, temperature_K=None):
+        """Compile the protocol into the loading program both engines run.
+
+        Parameters
+        ----------
+        temperature_K : float, optional
+            Unused: the protocol has a single temperature history.
+
+        Returns
+        -------
+        LoadingProgram
+            Its segments, start temperature and first sample time.
+        """
         from ..program import creep_program
         return creep_program(self)
 
 
 @dataclass(frozen=True, kw_only=True)
 class StressRelaxation(_Protocol):
-    """Stress relaxation after a strain step, at one or several temperatures ([Hao2023] Fig. 1, [Hao2022] Fig. 9)."""
+    """Stress relaxation after a strain step, at one or several temperatures.
+
+    ([Hao2023] Fig. 1, [Hao2022] Fig. 9.)
+    """
 
     kind: ClassVar[str] = "stress_relaxation"
     temperatures_K: tuple[float, ...] = param((315.0, 340.0, 360.0, 380.0, 410.0, 440.0),
@@ -163,18 +242,42 @@ class StressRelaxation(_Protocol):
     points_per_decade: int = param(25, doc="log-spaced samples per decade", **_PPD)
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         if self.t_first_s >= self.duration_s:
             return [f"t_first_s = {self.t_first_s:g} must be below duration_s = {self.duration_s:g}"]
         return []
 
     def loading_program(self, temperature_K=None):
-        """The relaxation at ``temperature_K`` (default: the first of ``temperatures_K``)."""
+        """Return the relaxation at ``temperature_K`` (default: the first of ``temperatures_K``).
+
+        Parameters
+        ----------
+        temperature_K : float, optional
+            Temperature of the relaxation (K).
+
+        Returns
+        -------
+        LoadingProgram
+            A strain step held for ``duration_s``.
+        """
         from ..program import relaxation_program
         return relaxation_program(self, self.temperatures_K[0] if temperature_K is None
                                   else temperature_K)
 
     def kmc_cases(self):
-        """One independent relaxation per temperature."""
+        """One independent relaxation per temperature.
+
+        Returns
+        -------
+        list of (str, LoadingProgram)
+            ``"<T> K"`` and the program of each temperature.
+        """
         return [(f"{T:g} K", self.loading_program(T)) for T in self.temperatures_K]
 
 
@@ -201,6 +304,18 @@ class Tension(_Protocol):
                          why="between 10 and 100 000 samples")
 
     def loading_program(self, temperature_K=None):
+        """Compile the protocol into the loading program both engines run.
+
+        Parameters
+        ----------
+        temperature_K : float, optional
+            Unused: the protocol has a single temperature history.
+
+        Returns
+        -------
+        LoadingProgram
+            Its segments, start temperature and first sample time.
+        """
         from ..program import tension_program
         return tension_program(self)
 
@@ -213,7 +328,8 @@ class SteppedRelaxation(_Protocol):
     T_start_K: float = param(300.0, doc="first step temperature", **_T)
     T_end_K: float = param(480.0, doc="last step temperature", **_T)
     T_step_K: float = param(3.0, unit="K", doc="temperature increment between steps",
-                            why="a spacing must be positive", source="[Duan2022], protocol with Fig. 2", **_POS)
+                            why="a spacing must be positive", source="[Duan2022], protocol with Fig. 2",
+                            **_POS)
     hold_s: float = param(1800.0, doc="relaxation time per step", source="[Duan2022], protocol with Fig. 2",
                           **_TIME)
     strain: float = param(0.005, doc="strain applied at each step", lo=0.0, hi=0.05, lo_open=True,
@@ -229,6 +345,13 @@ class SteppedRelaxation(_Protocol):
         why="0 (one run) or a positive cooling rate", source="[Duan2022] Fig. 3 (second cycle): 0.1 K/min")
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K,
                      max_points=100_000)
         if self.first_sample_s >= self.hold_s:
@@ -236,6 +359,13 @@ class SteppedRelaxation(_Protocol):
         return msgs
 
     def kmc_cases(self):
+        """Compile the whole temperature ladder into one kMC case.
+
+        Returns
+        -------
+        list of (str, LoadingProgram)
+            One item: the protocol's kind and its program.
+        """
         from ..program import compile_stepped
         return [(self.kind, compile_stepped(self))]
 
@@ -253,8 +383,8 @@ class CyclicTraining(_Protocol):
     T_start_K: float = param(298.0, doc="start of heating (room temperature, assumed)", **_T)
     T_end_K: float = param(383.0, doc="end of heating", source="[Zhang2023] Sec. 2.2, Fig. 2", **_T)
     heating_rate_K_per_min: float = param(3.0, unit="K/min", doc="heating rate",
-                                          why="a rate must be positive", source="[Zhang2023] Sec. 2.2, Fig. 2",
-                                          **_POS)
+                                          why="a rate must be positive",
+                                          source="[Zhang2023] Sec. 2.2, Fig. 2", **_POS)
     cooling_rate_K_per_min: float = param(3.0, unit="K/min", doc="cooling rate back to T_start "
                                           "(not given in [Zhang2023]; kMC only)",
                                           why="a rate must be positive", **_POS)
@@ -283,6 +413,13 @@ class CyclicTraining(_Protocol):
                                      why="a positive duration up to 1e7 s")
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         msgs = _grid("T_start_K", self.T_start_K, "T_end_K", self.T_end_K, "T_step_K", self.T_step_K)
         if 0.0 < self.post_scan_T_end_K <= self.T_start_K:
             msgs.append(f"post_scan_T_end_K = {self.post_scan_T_end_K:g} must be above T_start_K = "
@@ -300,7 +437,13 @@ class CyclicTraining(_Protocol):
 
 
     def kmc_cases(self):
-        """One case per training frequency and an untrained reference."""
+        """One case per training frequency and an untrained reference.
+
+        Returns
+        -------
+        list of (str, LoadingProgram)
+            Label and program of each case.
+        """
         from ..program import compile_training
         return compile_training(self)
 
@@ -318,6 +461,18 @@ class Program(_Protocol):
     segments: tuple = ()  # parsed by the loader from [[protocol.segments]]
 
     def loading_program(self, temperature_K=None):
+        """Compile the protocol into the loading program both engines run.
+
+        Parameters
+        ----------
+        temperature_K : float, optional
+            Unused: the protocol has a single temperature history.
+
+        Returns
+        -------
+        LoadingProgram
+            Its segments, start temperature and first sample time.
+        """
         from ..program import free_program
         return free_program(self)
 

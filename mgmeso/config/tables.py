@@ -98,10 +98,17 @@ class Simulation:
         "of tau_beta over the chi_radius neighbourhood and the site, the same region chi_j is "
         "averaged over (docs/kmc_aging.md: with B chi < 1 the 'site' rule's mean plastic rate "
         "is set by the lattice's fastest beta site)", choices=("site", "neighbourhood"))
+    bias_law: str = param(
+        "physical", doc="equilibrium of a two-state unit at stress sigma: 'physical', "
+        "<s> = tanh(sigma/sigma_sat) with sigma_sat = sqrt(C_d k T/(A V)) per process from the site "
+        "volume, the temperature and the compliance (docs/kmc_elastic.md section 1); 'linear', "
+        "<s> = clip(sigma/sigma_sat, -1, 1) with one numerical sigma_sat "
+        "(bias_saturation_stress_MPa): the mean-field validation mode, whose ensemble is the linear "
+        "analytical model at any stress below sigma_sat", choices=("physical", "linear"))
     bias_saturation_stress_MPa: float | None = param(
-        None, unit="MPa", doc="stress at which all units are polarised; the ensemble is linear "
-        "below it and the unit strain is A sigma_sat / C_d (default: twice the largest stress of "
-        "the program)", lo=0.0, lo_open=True, hi=1e6, why="a positive stress")
+        None, unit="MPa", doc="bias_law = 'linear' only: stress at which all units are polarised; "
+        "the ensemble is linear below it and the unit strain is A sigma_sat / C_d (default: twice "
+        "the largest stress of the program)", lo=0.0, lo_open=True, hi=1e6, why="a positive stress")
     elimination_factor: float = param(
         100.0, doc="a unit is in local equilibrium if its rate exceeds this multiple of the "
         "fastest sampling rate (0: never)", lo=0.0, hi=1e12,
@@ -129,6 +136,12 @@ class Simulation:
             msgs.append(f"hierarchy_beta_time = '{self.hierarchy_beta_time}' needs heterogeneity = "
                         f"'local' (got '{self.heterogeneity}': 'paper' mode builds tau_max from "
                         f"<tau_beta> for all sites)")
+        if self.bias_law == "physical" and self.bias_saturation_stress_MPa is not None:
+            msgs.append(f"bias_saturation_stress_MPa = {self.bias_saturation_stress_MPa:g} applies to "
+                        f"bias_law = 'linear' only: with bias_law = 'physical' each process's "
+                        f"saturation stress follows from [material] site_volume_nm3, the "
+                        f"temperature and the compliance (docs/kmc_elastic.md section 1); set "
+                        f"bias_law = 'linear' or drop the key")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

@@ -1,0 +1,1 @@
+"""Fitting QPD material parameters to DMA, creep and relaxation data (docs/fit.md)."""

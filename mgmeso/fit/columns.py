@@ -85,7 +85,18 @@ _ROW_UNITS["stress"] = _ROW_UNITS["modulus"]
 
 
 def package_name(base: str) -> str:
-    """Canonical package column of a key base: ``E_loss`` -> ``E_loss_MPa`` (shear -> Young)."""
+    """Canonical package column of a key base: ``E_loss`` -> ``E_loss_MPa`` (shear -> Young).
+
+    Parameters
+    ----------
+    base : str
+        Quantity name without unit (``E_loss``, ``temperature``).
+
+    Returns
+    -------
+    str
+        The package column name with its unit.
+    """
     if base in LABEL_KEYS:
         return "sweep"
     if base.startswith("G_"):
@@ -95,7 +106,23 @@ def package_name(base: str) -> str:
 
 
 def split_key(key: str) -> tuple[str, str | None]:
-    """``'temperature_degC'`` -> ``('temperature', 'degC')``; no suffix -> unit None."""
+    """``'temperature_degC'`` -> ``('temperature', 'degC')``; no suffix -> unit None.
+
+    Parameters
+    ----------
+    key : str
+        A column key.
+
+    Returns
+    -------
+    (str, str or None)
+        Base and unit suffix.
+
+    Raises
+    ------
+    DataError
+        For an unknown quantity or unit.
+    """
     m = _KEY.match(key)
     if not m:
         raise DataError(f"column key {key!r}: must be one of {', '.join(CANONICAL)}, optionally "
@@ -110,7 +137,20 @@ def split_key(key: str) -> tuple[str, str | None]:
 
 
 def unit_from_row(base: str, cell: str) -> str | None:
-    """Unit suffix of a units-row cell for the quantity of ``base``; None if not recognised."""
+    """Return the unit suffix of a units-row cell for the quantity of ``base``; None if not recognised.
+
+    Parameters
+    ----------
+    base : str
+        Quantity name.
+    cell : str
+        The cell of the units row.
+
+    Returns
+    -------
+    str or None
+        The unit suffix.
+    """
     qty = CANONICAL[base]
     if qty == "label":
         return ""
@@ -125,6 +165,18 @@ def unit_from_row(base: str, cell: str) -> str | None:
 
 
 def row_unit_spellings(base: str) -> str:
+    """List the units-row spellings known for the quantity ``base`` (for messages).
+
+    Parameters
+    ----------
+    base : str
+        Quantity name.
+
+    Returns
+    -------
+    str
+        The spellings, quoted and comma-separated.
+    """
     return ", ".join(repr(k) for k in _ROW_UNITS[CANONICAL[base]] if k)
 
 
@@ -133,6 +185,16 @@ def parse_column_map(text: str) -> dict[str, str]:
 
     ``text`` may also name a TOML file with a ``[columns]`` table of the same pairs (for headers
     that contain commas).
+
+    Parameters
+    ----------
+    text : str
+        The ``--columns`` argument: pairs, or the path of a TOML file.
+
+    Returns
+    -------
+    dict of str to str
+        Column key -> header.
     """
     if text.endswith(".toml"):
         return _column_map_file(Path(text))

@@ -40,6 +40,18 @@ def grid_points(B: float, n_min: int) -> int:
     The grid spans 44 units of ``B ln tau``; nodes further apart than ~0.5 in ln tau (a Debye
     peak is ~2.6 wide) draw ripples on E''(f) for a broad distribution (B ~ 0.1), which an
     optimiser would happily fit.
+
+    Parameters
+    ----------
+    B : float
+        Gumbel shape parameter.
+    n_min : int
+        Fewest nodes.
+
+    Returns
+    -------
+    int
+        Number of nodes.
     """
     return int(max(n_min, min(2001, np.ceil(88.0 / B) + 1)))
 
@@ -100,6 +112,16 @@ def fit_material(base: Material, datasets: list[Dataset], free: list[str], *,
         Starting values overriding ``base``.
     max_nfev : int
         Most model evaluations of the optimiser.
+    chi_law : {'linear', 'defects'}
+        Law of chi(T).
+    relaxation_ppd : int
+        Points per decade of the relaxation solver.
+
+    Returns
+    -------
+    FitResult
+        Fitted values with standard errors, correlations, residuals, warnings and the
+        optimiser's report.
 
     Raises
     ------

@@ -69,7 +69,23 @@ _COLUMN = re.compile(r"(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\n)*"
 
 
 def normalise_kind(kind: str) -> str:
-    """``dma_isothermal`` (config spelling) and ``dma-isothermal`` both name one kind."""
+    """``dma_isothermal`` (config spelling) and ``dma-isothermal`` both name one kind.
+
+    Parameters
+    ----------
+    kind : str
+        A data kind in either spelling.
+
+    Returns
+    -------
+    str
+        The kind as in :data:`KINDS`.
+
+    Raises
+    ------
+    DataError
+        For an unknown kind.
+    """
     k = str(kind).strip().lower().replace("_", "-")
     k = _ALIASES.get(k, k)
     if k not in KINDS:
@@ -79,7 +95,27 @@ def normalise_kind(kind: str) -> str:
 
 
 def check_constant(flag: str, name: str, value) -> float:
-    """A constant given for a whole file (``--temperature-K``): finite and in the column's range."""
+    """Check a constant given for a whole file (``--temperature-K``): finite and in the column's range.
+
+    Parameters
+    ----------
+    flag : str
+        The command-line flag, for the message.
+    name : str
+        Package column it stands for (a key of :data:`RANGES`).
+    value : object
+        The value.
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    DataError
+        Naming the flag, the value and the range.
+    """
     lo, hi, lo_ok, why = RANGES[name]
     try:
         v = float(value)
@@ -136,13 +172,35 @@ class Dataset:
         return self.lines.size
 
     def curves(self):
-        """``(group value, index array)`` per curve, in order."""
+        """``(group value, index array)`` per curve, in order.
+
+        Yields
+        ------
+        (float, numpy.ndarray)
+            The curve's grouping value (K or Hz; NaN if none) and its row indices.
+        """
         for g in range(self.group_value.size):
             yield float(self.group_value[g]), np.flatnonzero(self.group == g)
 
 
 def default_column_map(path: Path) -> dict[str, str]:
-    """Without a column map, the headers that are already column keys (``temperature_K``, ...)."""
+    """Without a column map, the headers that are already column keys (``temperature_K``, ...).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The data file.
+
+    Returns
+    -------
+    dict of str to str
+        Column key -> header.
+
+    Raises
+    ------
+    DataError
+        When no header is a column key.
+    """
     raw = read_raw_table(Path(path))
     out = {}
     for h in raw.header:
@@ -161,7 +219,7 @@ def default_column_map(path: Path) -> dict[str, str]:
 
 
 def _column_unit(path, raw, base, unit, head, j, errors) -> str | None:
-    """The file unit of a mapped column: key suffix and/or units row, which must agree."""
+    """Return the file unit of a mapped column: key suffix and/or units row, which must agree."""
     qty = CANONICAL[base]
     table = UNITS[qty][1]
     norm = {"C": "degC", "pct": "percent"}
@@ -199,7 +257,8 @@ def _read_columns(path, raw, column_map, poisson_ratio, errors):
         if not where:
             near = difflib.get_close_matches(head, raw.header, n=1)
             errors.append(f"{path}: column {head!r} (for {key}) not in the header on line "
-                          f"{raw.header_line} {raw.header}" + (f"; did you mean {near[0]!r}?" if near else ""))
+                          f"{raw.header_line} {raw.header}"
+                          + (f"; did you mean {near[0]!r}?" if near else ""))
             continue
         if len(where) > 1:
             errors.append(f"{path}: line {raw.header_line}: header {head!r} (for {key}) names "
@@ -316,7 +375,7 @@ def _sort_and_check(path, kind, cols, lines, g, errors):
 
 
 def _thin(ds_cols, lines, g, kind, max_points):
-    """Indices kept: evenly spaced in the fit coordinate of the abscissa within each curve."""
+    """Return the indices kept: evenly spaced in the fit coordinate of the abscissa within each curve."""
     n = lines.size
     x = ds_cols[_PKG[KINDS[kind][1]]]
     keep = []
@@ -362,6 +421,11 @@ def read_dataset(path: str | Path, kind: str, column_map: dict[str, str], *,
     ------
     DataError
         With file, line and column for every problem found.
+
+    Returns
+    -------
+    Dataset
+        Columns in package units, line numbers, curve groups and notes.
     """
     path = Path(path)
     kind = normalise_kind(kind)

@@ -22,7 +22,20 @@ __all__ = ["beta_peak_temperature", "derived_fits"]
 
 
 def beta_peak_temperature(T_K: np.ndarray, E_loss: np.ndarray) -> float | None:
-    """Temperature of the lowest interior maximum of a (lightly smoothed) E''(T) curve."""
+    """Temperature of the lowest interior maximum of a (lightly smoothed) E''(T) curve.
+
+    Parameters
+    ----------
+    T_K : numpy.ndarray
+        Temperatures (K), increasing.
+    E_loss : numpy.ndarray
+        E'' at those temperatures.
+
+    Returns
+    -------
+    float or None
+        The temperature (K), or None without an interior maximum.
+    """
     T, E = np.asarray(T_K, float), np.asarray(E_loss, float)
     if T.size < 9:
         return None
@@ -85,8 +98,10 @@ def _tts(ds: Dataset) -> dict | None:
 
 @contextlib.contextmanager
 def _guard(out: dict, what: str):
-    """A derived fit the data do not allow is skipped with a note, not a crash of the whole fit:
-    these are side results computed from the raw data (degenerate temperatures, a flat curve)."""
+    """Skip a derived fit the data do not allow with a note, not a crash of the whole fit.
+
+    These are side results computed from the raw data (degenerate temperatures, a flat curve).
+    """
     try:
         with np.errstate(all="ignore"):
             yield
@@ -100,6 +115,16 @@ def derived_fits(datasets: list[Dataset]) -> dict:
 
     ``warnings`` collects what the reader must know (a chi outside (0, 1], TTS shifts not
     monotonic in T).
+
+    Parameters
+    ----------
+    datasets : list of Dataset
+        The data sets of the fit.
+
+    Returns
+    -------
+    dict
+        One entry per derived fit, and ``warnings``.
     """
     out: dict = {}
     warnings: list[str] = []

@@ -33,10 +33,28 @@ def _colour_key(ds):
 
 
 def plot_fit(res: FitResult, index: int, name: str, path: Path | None = None, fig=None):
-    """Data (points) against model (lines) on top, scaled residuals below, for data set ``index``.
+    """Plot data (points) against model (lines) on top, scaled residuals below, for data set ``index``.
 
     Draws into ``fig`` (an empty figure) or a new one; writes ``path`` if given (over an existing
     file: the caller has checked). Returns the Figure.
+
+    Parameters
+    ----------
+    res : FitResult
+        The fit.
+    index : int
+        Index of the data set in ``res``.
+    name : str
+        Title.
+    path : pathlib.Path, optional
+        PNG file to write.
+    fig : matplotlib.figure.Figure, optional
+        Empty figure to draw into.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     from matplotlib.colors import LogNorm, Normalize
 
@@ -103,6 +121,24 @@ def plot_tts(ds, tts: dict, name: str, path: Path | None = None, fig=None):
     against temperature with their Arrhenius and WLF fits.
 
     Draws into ``fig`` or a new figure, writes ``path`` if given; returns the Figure.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The isothermal sweeps.
+    tts : dict
+        The superposition of :func:`~mgmeso.fit.tts.tts_joint`.
+    name : str
+        Title.
+    path : pathlib.Path, optional
+        PNG file to write.
+    fig : matplotlib.figure.Figure, optional
+        Empty figure to draw into.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     from matplotlib.colors import Normalize
 

@@ -48,11 +48,23 @@ class Block:
 
     @property
     def residual(self) -> np.ndarray:
+        """Weighted, scaled residuals ``sqrt(w) (model - data) / scale``."""
         return np.sqrt(self.weight) * (self.model - self.data) / self.scale
 
 
 def log_time_weights(t: np.ndarray) -> np.ndarray:
-    """Weights proportional to each point's share of ln t (t = 0 points get the median)."""
+    """Weights proportional to each point's share of ln t (t = 0 points get the median).
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times (s), increasing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights, of the shape of ``t``.
+    """
     t = np.asarray(t, float)
     w = np.ones_like(t)
     pos = t > 0
@@ -150,13 +162,34 @@ def _relaxation(mat, ds: Dataset, grid, chi_law, ppd: int) -> list[Block]:
 
 
 def _step(strain: float, t: np.ndarray) -> np.ndarray:
-    """The strain history of a relaxation test: the step strain at every time."""
+    """Return the strain history of a relaxation test: the step strain at every time."""
     return np.full_like(t, strain)
 
 
 def predict(mat: Material, ds: Dataset, grid: GumbelGrid, chi_law: str = "linear",
             loss_only: bool = False, relaxation_ppd: int = 40) -> list[Block]:
-    """Residual blocks of one data set for the material ``mat``."""
+    """Residual blocks of one data set for the material ``mat``.
+
+    Parameters
+    ----------
+    mat : Material
+        Parameters of the model.
+    ds : Dataset
+        The data set.
+    grid : GumbelGrid
+        Beta-time grid.
+    chi_law : {'linear', 'defects'}
+        Law of chi(T).
+    loss_only : bool
+        DMA: E'' alone.
+    relaxation_ppd : int
+        Points per decade of the relaxation solver.
+
+    Returns
+    -------
+    list of Block
+        Named residual blocks.
+    """
     if ds.kind.startswith("dma"):
         return _dma(mat, ds, grid, chi_law, loss_only)
     if ds.kind.startswith("creep"):

@@ -39,7 +39,18 @@ _LOG_SPAN = 50.0             # a log coordinate with a bound at 0 searches e^-50
 
 
 def bounds_of(name: str) -> tuple[float, float]:
-    """Allowed range of a material key for the fit (declared range, open ends nudged inward)."""
+    """Return the allowed range of a material key for the fit (declared range, open ends nudged inward).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FITTABLE`.
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound.
+    """
     spec = field_specs(Material)[name][1]
     lo = spec.lo if spec.lo is not None else -np.inf
     hi = spec.hi if spec.hi is not None else np.inf
@@ -124,7 +135,20 @@ class Coordinates:
         self.names = [c.name for c in self.coords]      # order of x (may differ from free)
 
     def values(self, x: np.ndarray, clamp: bool = True) -> dict[str, float]:
-        """Material values at ``x``, clamped into their declared ranges unless ``clamp`` is false."""
+        """Material values at ``x``, clamped into their declared ranges unless ``clamp`` is false.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Search coordinates, in ``names`` order.
+        clamp : bool
+            Clamp into the declared ranges.
+
+        Returns
+        -------
+        dict of str to float
+            Material key -> value.
+        """
         out: dict[str, float] = {}
         for c, xi in zip(self.coords, x):
             if c.kind == "lin":
@@ -141,10 +165,33 @@ class Coordinates:
         return out
 
     def material(self, x: np.ndarray) -> Material:
+        """Return the base material with the values at ``x``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Search coordinates.
+
+        Returns
+        -------
+        Material
+            The material.
+        """
         return dataclasses.replace(self.base, **self.values(x))  # type: ignore[arg-type]
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        """d value_i / d x_j (central differences of the smooth transform), in ``names`` order."""
+        """d value_i / d x_j (central differences of the smooth transform), in ``names`` order.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Search coordinates.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (p, p).
+        """
         p = x.size
         G = np.zeros((p, p))
         for j in range(p):

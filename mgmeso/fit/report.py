@@ -35,7 +35,21 @@ def _se_text(se: float) -> str:
 
 def write_material_toml(res: FitResult, base_path: Path | None, base_sources: dict, files: list[str],
                         path: Path) -> None:
-    """A material file with the fitted values, every other value from the base, and [sources]."""
+    """Write a material file with the fitted values, every other value from the base, and [sources].
+
+    Parameters
+    ----------
+    res : FitResult
+        The fit.
+    base_path : pathlib.Path, optional
+        File of the base material.
+    base_sources : dict
+        Its ``[sources]`` notes (kept for the fixed values).
+    files : list of str
+        The data files (named in the new sources).
+    path : pathlib.Path
+        File to write.
+    """
     mat = res.material
     today = datetime.date.today().isoformat()
     lines = ['description = """', f"{mat.name}: QPD parameters fitted by mgmeso fit on {today}",
@@ -63,6 +77,21 @@ def write_material_toml(res: FitResult, base_path: Path | None, base_sources: di
 
 def write_fit_json(res: FitResult, derived: dict, files: list[str], path: Path,
                    notes: list[str] | None = None) -> None:
+    """Write ``fit.json``: parameters with errors, correlations, convergence, warnings.
+
+    Parameters
+    ----------
+    res : FitResult
+        The fit.
+    derived : dict
+        The derived fits (:func:`~mgmeso.fit.derived.derived_fits`).
+    files : list of str
+        The data files.
+    path : pathlib.Path
+        File to write.
+    notes : list of str, optional
+        Notes on reading the data.
+    """
     doc = {
         "parameters": {k: {"value": res.values[k], "std_error": res.std_errors[k],
                            "undetermined": k in res.undetermined,
@@ -92,6 +121,23 @@ def _corr_text(v: float) -> str:
 
 def write_report(res: FitResult, derived: dict, files: list[str], figures: list[str], path: Path,
                  notes: list[str] | None = None) -> None:
+    """Write ``report.md``: the fit, its parameters, correlations, derived fits and figures.
+
+    Parameters
+    ----------
+    res : FitResult
+        The fit.
+    derived : dict
+        The derived fits.
+    files : list of str
+        The data files.
+    figures : list of str
+        File names of the figures (linked).
+    path : pathlib.Path
+        File to write.
+    notes : list of str, optional
+        Notes on reading the data.
+    """
     L = [f"# Fit report: {res.material.name}", "",
          "Data: " + ", ".join(f"`{Path(f).name}` ({ds.kind}, {len(ds)} rows)"
                               for f, ds in zip(files, res.datasets)) + ".",

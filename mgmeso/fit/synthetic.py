@@ -26,7 +26,28 @@ def _grid(mat):
 
 def write_isochronal(mat: Material, path: Path, f_Hz: float, T_K: np.ndarray, rng,
                      noise: float = 0.01) -> str:
-    """E', E'' (GPa) against T (deg C), tab-separated; noise as a fraction of max E''."""
+    """E', E'' (GPa) against T (deg C), tab-separated; noise as a fraction of max E''.
+
+    Parameters
+    ----------
+    mat : Material
+        Parameters of the model.
+    path : pathlib.Path
+        File to write.
+    rng : numpy.random.Generator
+        Noise stream.
+    noise : float
+        Noise level (see above).
+    f_Hz : float
+        Frequency (Hz).
+    T_K : numpy.ndarray
+        Temperatures (K).
+
+    Returns
+    -------
+    str
+        The ``--columns`` map that reads the file back.
+    """
     from ..theory.protocols import dma_columns
 
     m = dma_columns(mat, T_K, f_Hz, _grid(mat))
@@ -41,7 +62,28 @@ def write_isochronal(mat: Material, path: Path, f_Hz: float, T_K: np.ndarray, rn
 
 def write_isothermal(mat: Material, path: Path, T_K, f_Hz: np.ndarray, rng,
                      noise: float = 0.01) -> str:
-    """tan(delta) against angular frequency (rad/s) at several temperatures, one CSV."""
+    """tan(delta) against angular frequency (rad/s) at several temperatures, one CSV.
+
+    Parameters
+    ----------
+    mat : Material
+        Parameters of the model.
+    path : pathlib.Path
+        File to write.
+    rng : numpy.random.Generator
+        Noise stream.
+    noise : float
+        Noise level (see above).
+    T_K : sequence of float
+        Temperatures (K).
+    f_Hz : numpy.ndarray
+        Frequencies (Hz).
+
+    Returns
+    -------
+    str
+        The ``--columns`` map that reads the file back.
+    """
     from ..theory.protocols import dma_columns
 
     rows = ["T_K,omega,tand"]
@@ -55,8 +97,34 @@ def write_isothermal(mat: Material, path: Path, T_K, f_Hz: np.ndarray, rng,
 
 def write_creep_recovery(mat: Material, path: Path, T_K: float, stress_MPa: float, t_load_s: float,
                          t_end_s: float, rng, noise: float = 0.005) -> str:
-    """Strain (%) against time (min) with the stress column; semicolon CSV; noise x max strain."""
-    t = np.unique(np.concatenate([np.geomspace(0.5, t_load_s, 60), t_load_s + np.geomspace(0.5, t_end_s - t_load_s, 60)]))
+    """Strain (%) against time (min) with the stress column; semicolon CSV; noise x max strain.
+
+    Parameters
+    ----------
+    mat : Material
+        Parameters of the model.
+    path : pathlib.Path
+        File to write.
+    rng : numpy.random.Generator
+        Noise stream.
+    noise : float
+        Noise level (see above).
+    T_K : float
+        Temperature (K).
+    stress_MPa : float
+        Creep stress (MPa).
+    t_load_s : float
+        Duration of the creep (s).
+    t_end_s : float
+        End of the recovery (s).
+
+    Returns
+    -------
+    str
+        The ``--columns`` map that reads the file back.
+    """
+    t = np.unique(np.concatenate([np.geomspace(0.5, t_load_s, 60),
+                                  t_load_s + np.geomspace(0.5, t_end_s - t_load_s, 60)]))
     sp = state_point(mat, T_K)
     g = _grid(mat)
     eps = stress_MPa * creep_compliance(mat, t, sp, g)["total"]
@@ -71,7 +139,30 @@ def write_creep_recovery(mat: Material, path: Path, T_K: float, stress_MPa: floa
 
 def write_relaxation(mat: Material, path: Path, T_K, strain: float, t_end_s: float, rng,
                      noise: float = 0.005) -> str:
-    """Stress (MPa) against time (s) after a strain step, several temperatures, whitespace text."""
+    """Stress (MPa) against time (s) after a strain step, several temperatures, whitespace text.
+
+    Parameters
+    ----------
+    mat : Material
+        Parameters of the model.
+    path : pathlib.Path
+        File to write.
+    rng : numpy.random.Generator
+        Noise stream.
+    noise : float
+        Noise level (see above).
+    T_K : sequence of float
+        Temperatures (K).
+    strain : float
+        Step strain.
+    t_end_s : float
+        Duration (s).
+
+    Returns
+    -------
+    str
+        ``""``: the headers are column keys already.
+    """
     t = np.geomspace(0.5, t_end_s, 50)
     rows = ["time_s stress_MPa strain temperature_K"]
     for T in T_K:

@@ -47,7 +47,22 @@ class NumberError(ValueError):
 
 
 def show(cell: str, width: int = 40, quote: bool = True) -> str:
-    """A cell for a message (``repr`` if ``quote``), shortened if long."""
+    """Format a cell for a message (``repr`` if ``quote``), shortened if long.
+
+    Parameters
+    ----------
+    cell : str
+        The cell.
+    width : int
+        Longest shown length.
+    quote : bool
+        Show the ``repr``.
+
+    Returns
+    -------
+    str
+        The shown cell.
+    """
     fmt = repr if quote else str
     if len(cell) <= width:
         return fmt(cell)
@@ -62,6 +77,16 @@ def parse_number(cell: str) -> float:
     NumberError
         With the reason: empty, not finite, non-ASCII character, digit group separator,
         decimal comma, or simply not a number.
+
+    Parameters
+    ----------
+    cell : str
+        The cell, stripped.
+
+    Returns
+    -------
+    float
+        The finite value.
     """
     if _NUMBER.fullmatch(cell):
         v = float(cell)
@@ -179,6 +204,16 @@ def read_raw_table(path: str | Path) -> RawTable:
     DataError
         Naming the file and, where there is one, the line: missing, a directory, not a regular
         file, too large, binary, empty, no header, a numeric first row, wrong number of cells.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The data file.
+
+    Returns
+    -------
+    RawTable
+        Header, units row, cells and their line numbers.
     """
     path = Path(path)
     _check_path(path)

@@ -110,7 +110,20 @@ def tts_joint(curves: list[tuple[float, np.ndarray, list[np.ndarray]]]) -> dict:
 
 
 def arrhenius_shift_fit(T_K: np.ndarray, log10_aT: np.ndarray) -> dict:
-    """``log10 a_T = c + E_a / (R ln10 T)``: E_a (kJ/mol) with its standard error and the rms."""
+    """``log10 a_T = c + E_a / (R ln10 T)``: E_a (kJ/mol) with its standard error and the rms.
+
+    Parameters
+    ----------
+    T_K : numpy.ndarray
+        Temperatures (K), at least three (the rms needs a degree of freedom).
+    log10_aT : numpy.ndarray
+        Shifts (decades).
+
+    Returns
+    -------
+    dict
+        ``E_a_kJ_per_mol``, its standard error, intercept and rms (decades).
+    """
     T, y = np.asarray(T_K, float), np.asarray(log10_aT, float)
     x = 1.0 / (R_J_PER_MOL_K * np.log(10.0) * T)
     if T.size < 3 or not np.ptp(x) > 1e-9 * np.abs(x).max():
@@ -125,7 +138,22 @@ def arrhenius_shift_fit(T_K: np.ndarray, log10_aT: np.ndarray) -> dict:
 
 
 def wlf_fit(T_K: np.ndarray, log10_aT: np.ndarray, T_ref_K: float) -> dict | None:
-    """``log10 a_T = -C1 (T - T_ref) / (C2 + T - T_ref)``; None if it does not converge."""
+    """``log10 a_T = -C1 (T - T_ref) / (C2 + T - T_ref)``; None if it does not converge.
+
+    Parameters
+    ----------
+    T_K : numpy.ndarray
+        Temperatures (K).
+    log10_aT : numpy.ndarray
+        Shifts (decades).
+    T_ref_K : float
+        Reference temperature (K).
+
+    Returns
+    -------
+    dict or None
+        ``C1``, ``C2_K`` with standard errors and the rms, or None.
+    """
     T, y = np.asarray(T_K, float), np.asarray(log10_aT, float)
     dT = T - T_ref_K
     if T.size < 3 or not np.ptp(T) > 1e-6:

@@ -41,7 +41,8 @@ def _show(path) -> str:
 
 def _probe(directory: Path, path: Path, arg: str) -> None:
     """Create and remove a temporary directory in ``directory``: the only sure test that we can
-    write there (permissions, read-only file systems, /proc)."""
+    write there (permissions, read-only file systems, /proc).
+    """
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".mgmeso-probe-", dir=directory))
     except OSError as exc:
@@ -87,6 +88,18 @@ def check_output_dir(path, arg: str = "--out") -> Path:
     ------
     UserError
         Naming the argument (``arg``), the path and what is wrong.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The directory.
+    arg : str
+        The argument that named the path, in messages.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory.
     """
     p = _check_text(path, arg)
     if p.exists() or p.is_symlink():
@@ -100,8 +113,32 @@ def check_output_dir(path, arg: str = "--out") -> Path:
 
 
 def check_output_file(path, overwrite: bool, arg: str = "--out") -> Path:
-    """Validate an output *file*: a regular file may be replaced with ``overwrite``; a directory
-    or a device never is (``--overwrite`` replaces files only)."""
+    """Validate an output *file*.
+
+    A regular file may be replaced with ``overwrite``; a directory or a device never is
+    (``--overwrite`` replaces files only).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    overwrite : bool
+        Whether an existing file may be replaced.
+    arg : str
+        The argument that named the path, in messages.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    OutputExistsError
+        If the file exists and ``overwrite`` is false.
+    UserError
+        For a path that cannot be an output file.
+    """
     p = _check_text(path, arg)
     if p.exists() or p.is_symlink():
         if p.is_dir():
@@ -123,6 +160,22 @@ def check_output_store(path, overwrite: bool, arg: str = "--out",
 
     An existing store is replaced only with ``overwrite``, and only if it is one (it holds
     ``marker``): a regular file or a directory of other data is never renamed or removed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The store.
+    overwrite : bool
+        Whether an existing store may be replaced.
+    arg : str
+        The argument that named the path, in messages.
+    marker : str
+        File that marks a directory as a store.
+
+    Returns
+    -------
+    pathlib.Path
+        The store path.
     """
     p = _check_text(path, arg)
     if p.exists() or p.is_symlink():
@@ -143,10 +196,26 @@ def check_output_store(path, overwrite: bool, arg: str = "--out",
 
 def check_writable(paths: Iterable[Path] | Mapping[Path, str], overwrite: bool,
                    arg: str = "--out") -> None:
-    """Refuse (before any work) if an output exists and ``overwrite`` is false, or if a path
-    cannot be an output file (a directory, a device, below a file).
+    """Refuse, before any work, outputs that exist or cannot be files.
 
-    ``paths`` may map each path to the argument that named it (``{path: "--csv"}``).
+    Refused: an existing output when ``overwrite`` is false, or a path that cannot be an
+    output file (a directory, a device, below a file).
+
+    Parameters
+    ----------
+    paths : iterable of pathlib.Path, or mapping of pathlib.Path to str
+        The outputs; a mapping gives the argument that named each (``{path: "--csv"}``).
+    overwrite : bool
+        Whether existing files may be replaced.
+    arg : str
+        The argument that named the path, in messages.
+
+    Raises
+    ------
+    OutputExistsError
+        If every problem is an existing file.
+    UserError
+        Otherwise, with one message per problem.
     """
     items = paths.items() if isinstance(paths, Mapping) else ((p, arg) for p in paths)
     problems = []
@@ -163,9 +232,27 @@ def check_writable(paths: Iterable[Path] | Mapping[Path, str], overwrite: bool,
 
 def prepare_outputs(out_dir: Path, names: Iterable[str], overwrite: bool,
                     arg: str = "--out") -> list[Path]:
-    """Output paths in ``out_dir``, after checking the directory and that no file would be
-    overwritten. The directory is created when the first file is written (no empty directory
-    is left when the work fails)."""
+    """Check the output directory and files, and return the output paths.
+
+    No file may be overwritten without ``overwrite``. The directory is created when the first
+    file is written (no empty directory is left when the work fails).
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The output directory.
+    names : iterable of str
+        File names in it.
+    overwrite : bool
+        Whether existing files may be replaced.
+    arg : str
+        The argument that named the path, in messages.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The output paths, in the order of ``names``.
+    """
     out_dir = check_output_dir(out_dir, arg)
     paths = [out_dir / n for n in names]
     check_writable(paths, overwrite, arg)
@@ -173,8 +260,24 @@ def prepare_outputs(out_dir: Path, names: Iterable[str], overwrite: bool,
 
 
 def remove_stale(out_dir: Path, previous: Iterable[str], written: Iterable[str]) -> list[Path]:
-    """Remove files an earlier run listed in its manifest (``previous``) that this run did not
-    write: only regular files directly in ``out_dir``. Returns the removed paths."""
+    """Remove files an earlier run listed in its manifest that this run did not write.
+
+    Only regular files directly in ``out_dir`` are removed.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The output directory.
+    previous : iterable of str
+        File names of the earlier manifest.
+    written : iterable of str
+        File names this run wrote.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The removed paths.
+    """
     keep = set(written)
     removed = []
     for name in previous:
@@ -189,7 +292,22 @@ def remove_stale(out_dir: Path, previous: Iterable[str], written: Iterable[str])
 
 @contextlib.contextmanager
 def atomic_write(path: Path, mode: str = "w", **kwargs) -> Iterator:
-    """Open a temporary file next to ``path``; move it into place on success."""
+    """Open a temporary file next to ``path``; move it into place on success.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The final file.
+    mode : str
+        Open mode (``"w"`` or ``"wb"``).
+    **kwargs
+        Passed to :func:`os.fdopen` (``encoding``, ``newline``).
+
+    Yields
+    ------
+    file object
+        The temporary file; on an exception it is removed and ``path`` is left as it was.
+    """
     path = Path(path)
     if path.exists() and not path.is_file():
         # os.replace would swap a directory or a device (/dev/null) for our file

@@ -43,10 +43,28 @@ class Table:
 
     @property
     def names(self) -> list[str]:
+        """Column names, in order."""
         return list(self.columns)
 
     @staticmethod
     def concat(tables: list[Table]) -> Table:
+        """Stack tables with the same columns row-wise (the first one's metadata).
+
+        Parameters
+        ----------
+        tables : list of Table
+            Tables with identical column names.
+
+        Returns
+        -------
+        Table
+            The stacked table.
+
+        Raises
+        ------
+        ValueError
+            If the columns differ.
+        """
         names = tables[0].names
         for t in tables[1:]:
             if t.names != names:
@@ -54,7 +72,13 @@ class Table:
         return Table({k: np.concatenate([t[k] for t in tables]) for k in names}, dict(tables[0].meta))
 
     def to_csv(self, path: Path) -> None:
-        """Write atomically (the caller has checked for overwriting)."""
+        """Write atomically (the caller has checked for overwriting).
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            The CSV file.
+        """
         with atomic_write(Path(path), "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(self.names)
@@ -63,6 +87,13 @@ class Table:
                 w.writerow([_fmt(v) for v in row])
 
     def write_meta(self, path: Path) -> None:
+        """Write the metadata as JSON, atomically.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            The JSON file.
+        """
         with atomic_write(Path(path), "w", encoding="utf-8") as fh:
             json.dump(_jsonable(self.meta), fh, indent=2, sort_keys=False)
             fh.write("\n")
@@ -92,9 +123,29 @@ def _jsonable(obj):
 
 
 def read_csv_columns(path: Path) -> dict[str, np.ndarray]:
-    """Read a CSV written by :meth:`Table.to_csv` back into float columns."""
+    """Read a CSV written by :meth:`Table.to_csv` back into columns.
+
+    Numeric columns come back as float arrays; a text column (e.g. the reason a fit
+    was refused, or the ``case`` labels) as an array of strings.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV file.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        (rows,) per column: float64, or str for a text column.
+    """
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     names = rows[0]
-    data = np.array(rows[1:], dtype=float) if len(rows) > 1 else np.zeros((0, len(names)))
-    return {n: data[:, i] for i, n in enumerate(names)}
+    cells = np.array(rows[1:], dtype=str).reshape(-1, len(names))
+    out: dict[str, np.ndarray] = {}
+    for i, n in enumerate(names):
+        try:
+            out[n] = cells[:, i].astype(float)
+        except ValueError:
+            out[n] = cells[:, i]
+    return out

@@ -18,7 +18,11 @@ volume, the temperature and the compliance (:func:`sigma_sat_MPa`).
 This is the one place where the law is written: the kernels and the Python layer (which
 draws the units in local equilibrium at observations and snapshots, when units leave
 equilibrium, and for conditional means) both call it, so a change here changes every use.
-:func:`p_up` and :func:`draw_state` are the linear law the engine uses today.
+The engine draws with :func:`draw_state_biased` (``[simulation] bias_law``, the code
+``C.calib.bias_law``; each process with its own saturation stress), and the units in local
+equilibrium enter the macroscopic stress and strain through their mean,
+:func:`equilibrium_strain` and its inverse :func:`stress_for_strain` (strain control).
+:func:`p_up` and :func:`draw_state` are the linear law alone.
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ __all__ = [
     "bias_mean",
     "draw_state_biased",
     "p_plus",
+    "equilibrium_strain",
     "sigma_sat_MPa",
+    "stress_for_strain",
     "transformation_shear",
     "two_state_scales",
     "unit_strain",
@@ -95,6 +101,46 @@ def p_up(sigma, sig_sat):
 def draw_state(rng, sigma, sig_sat):
     """+1 or -1 drawn from the linear law at stress ``sigma`` (advances ``rng``)."""
     return 1 if uniform(rng) < p_up(sigma, sig_sat) else -1
+
+
+@njit(cache=True, inline="always")
+def equilibrium_strain(sigma, c):
+    """Strain of the matrix and of the units in local equilibrium at stress ``sigma`` (MPa).
+
+    ``c`` is the kernels' calibration group (:data:`.layout.Calib`): ``J_el sigma`` plus, per
+    process, the strain of its equilibrium units at their mean state, ``eq_x <s>_x(sigma)``
+    (``eq_x = d_x n_x / N``). Under the linear law this is ``sigma J_inst`` (the same
+    arithmetic as before the physical law existed).
+    """
+    if c.bias_law == LINEAR:
+        return sigma * c.J_inst
+    return (sigma * c.J_el + c.eq_beta * bias_mean(sigma, c.sig_sat_beta, c.bias_law)
+            + c.eq_an * bias_mean(sigma, c.sig_sat_an, c.bias_law))
+
+
+@njit(cache=True, inline="always")
+def stress_for_strain(r, c):
+    """The stress (MPa) at which :func:`equilibrium_strain` equals ``r``.
+
+    Under strain control ``r`` is the total strain minus the strain of the dynamic units.
+    Linear law: ``r / J_inst``. Physical law: Newton's method from ``r / J_inst``; the strain
+    is increasing and concave in ``|sigma|`` (tanh is), so the iterates approach the root
+    monotonically from the side of zero and converge quadratically (3-5 steps).
+    """
+    if c.bias_law == LINEAR or (c.eq_beta == 0.0 and c.eq_an == 0.0):
+        return r / c.J_inst
+    s = r / c.J_inst
+    for _ in range(60):
+        tb = math.tanh(s / c.sig_sat_beta)
+        ta = math.tanh(s / c.sig_sat_an)
+        f = s * c.J_el + c.eq_beta * tb + c.eq_an * ta - r
+        fp = c.J_el + c.eq_beta / c.sig_sat_beta * (1.0 - tb * tb) \
+            + c.eq_an / c.sig_sat_an * (1.0 - ta * ta)
+        ds = f / fp
+        s -= ds
+        if abs(ds) <= 1e-14 * abs(s):
+            break
+    return s
 
 
 # ---- physical scales (Python layer) ---------------------------------------------------

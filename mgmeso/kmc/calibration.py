@@ -1,9 +1,15 @@
 """Calibration of a replica: unit strains, temperature-dependent times, local equilibrium.
 
-* **Unit strains** (docs/model.md section 2): the beta, SMD and plastic unit strains make the
-  ensemble reproduce the material's A_beta, A_an and A_vp, using the replica's actual
-  number of QPD sites (with defect dynamics: a lattice at the analytical model's C_d, so
-  that compliances follow the defect population as it ages or is rejuvenated).
+* **Unit strains and saturation stresses** (docs/model.md section 2, docs/kmc_elastic.md
+  section 1): the beta, SMD and plastic unit strains make the ensemble reproduce the
+  material's A_beta, A_an and A_vp, using the replica's actual number of QPD sites (with
+  defect dynamics: a lattice at the analytical model's C_d, so that compliances follow the
+  defect population as it ages or is rejuvenated): ``d = A sigma_sat N / n_ref``. With the
+  linear bias law sigma_sat is one numerical stress (``setup.sig_sat_MPa``). With the
+  physical law each process has its own, ``sigma_sat = k T/(d V)``, which with the
+  calibration gives ``sigma_sat = sqrt((n_ref/N) k T/(A V))`` at the current temperature:
+  both are recomputed whenever the temperature changes, so the linear compliances stay the
+  model's temperature-independent A (docs/kmc_elastic.md section 1.5).
 * **Times at a temperature**: ln <tau_beta>, chi, ln tau_max, ln tau_an and the energy-mode
   factor of the quenched beta offsets; in 'local' mode also chi_j and the stable factors.
 * **Local equilibrium**: units faster than the case's threshold (``setup.elim_rates_per_s``)
@@ -22,29 +28,76 @@ import numpy as np
 from ..constants import R_J_PER_MOL_K
 from ..theory import kinetics
 from . import kernels as kn
-from .bias import p_up
+from .bias import BIAS_LAWS, LINEAR, p_plus, sigma_sat_MPa
 from .stable import kanter
 
 __all__ = ["UnitStrains", "unit_strains", "TemperatureTimes", "temperature_times",
-           "set_local_chi", "Equilibrium", "classify", "drift_coefficient"]
+           "set_local_chi", "Equilibrium", "classify", "drift_coefficient", "drift_allowed",
+           "DRIFT_LINEAR_LIMIT"]
+
+#: physical law: the plastic drift (linear in the stress) replaces annihilation events only
+#: while the program's largest stress is at most this fraction of sigma_sat_p; the drift's
+#: mean then differs from the exact tanh mean by less than (0.1)^2/3 = 0.33 %
+DRIFT_LINEAR_LIMIT = 0.1
 
 
 @dataclass(frozen=True)
 class UnitStrains:
-    """Strain of one beta, SMD and plastic unit, per site and per MPa of sigma_sat."""
+    """Strain of one beta, SMD and plastic unit (per site) and the saturation stress (MPa) of
+    each process's bias law; the bias-law code (:data:`.bias.LINEAR` or ``PHYSICAL``)."""
 
     d_beta: float
     d_an: float
     d_p: float
+    sig_sat_beta: float
+    sig_sat_an: float
+    sig_sat_p: float
+    bias_law: int = LINEAR
 
 
-def unit_strains(setup, N: int, n_qpd: int, Cd_ref: float, aging: bool) -> UnitStrains:
-    """Unit strains calibrated to the material's compliances (see the module docstring)."""
+def _physical_scale(A: float, c: float, T: float, V: float) -> float:
+    """sigma_sat of a process of compliance A (inf for A = 0: the process carries no strain)."""
+    return float(sigma_sat_MPa(A, c, T, V)) if A > 0.0 else math.inf
+
+
+def unit_strains(setup, N: int, n_qpd: int, Cd_ref: float, aging: bool,
+                 T: float) -> UnitStrains:
+    """Unit strains and saturation stresses at temperature T (see the module docstring).
+
+    The plastic units of the parallel rule are two-state units of their own with compliance
+    A_vp: ``sigma_sat_p = sqrt((n_ref/N) k T/(A_vp V))``, ``d_p = A_vp sigma_sat_p N/n_ref``.
+    Under the series rule the SMD's strain becomes plastic: ``d_p = d_an`` (no plastic draw).
+    """
     mat = setup.material
     n_ref = Cd_ref * N if aging else n_qpd
-    scale = setup.sig_sat_MPa * N / n_ref
-    d_p = (mat.A_vp if setup.sim.plasticity == "parallel" else mat.A_an_per_MPa) * scale
-    return UnitStrains(mat.A_beta_per_MPa * scale, mat.A_an_per_MPa * scale, d_p)
+    series = setup.sim.plasticity != "parallel"
+    law = BIAS_LAWS[setup.sim.bias_law]
+    if law == LINEAR:
+        ss = setup.sig_sat_MPa
+        scale = ss * N / n_ref
+        d_p = (mat.A_an_per_MPa if series else mat.A_vp) * scale
+        return UnitStrains(mat.A_beta_per_MPa * scale, mat.A_an_per_MPa * scale, d_p, ss, ss, ss,
+                           law)
+    c, V = n_ref / N, mat.site_volume_nm3
+    ss_b = _physical_scale(mat.A_beta_per_MPa, c, T, V)
+    ss_a = _physical_scale(mat.A_an_per_MPa, c, T, V)
+    ss_p = ss_a if series else _physical_scale(mat.A_vp, c, T, V)
+
+    def d(A, ss):
+        return A * ss * N / n_ref if A > 0.0 else 0.0
+    d_a = d(mat.A_an_per_MPa, ss_a)
+    return UnitStrains(d(mat.A_beta_per_MPa, ss_b), d_a, d_a if series else d(mat.A_vp, ss_p),
+                       ss_b, ss_a, ss_p, law)
+
+
+def drift_allowed(calib: UnitStrains, peak_stress_MPa: float) -> bool:
+    """May the mean plastic drift (linear in the stress) replace annihilation events?
+
+    Always under the linear law, where it is exact in the mean. Under the physical law only
+    while the largest stress of the program is within :data:`DRIFT_LINEAR_LIMIT` of
+    ``sigma_sat_p`` (checked at every temperature, since sigma_sat_p follows T).
+    """
+    return calib.bias_law == LINEAR or peak_stress_MPa <= DRIFT_LINEAR_LIMIT * calib.sig_sat_p
 
 
 @dataclass(frozen=True)
@@ -113,10 +166,10 @@ class Equilibrium:
 
 
 def classify(S, K, C, *, threshold: float, parallel: bool, drift: bool, elimination_factor: float,
-             sigma: float, sig_sat: float, rng: np.random.Generator) -> np.ndarray:
+             sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Set which units are in local equilibrium (``S.elim``); newly dynamic units start from
-    an equilibrium draw at stress ``sigma`` (from ``rng``). Returns the annihilation rates
-    (for :func:`drift_coefficient`)."""
+    an equilibrium draw at stress ``sigma`` (from ``rng``; the bias law and the saturation
+    stresses of ``C.calib``). Returns the annihilation rates (for :func:`drift_coefficient`)."""
     n = S.kind.size
     rb, rs, ra = np.zeros(n), np.zeros(n), np.zeros(n)
     kn.channel_rates(S, C, rb, rs, ra)
@@ -139,10 +192,13 @@ def classify(S, K, C, *, threshold: float, parallel: bool, drift: bool, eliminat
     S.beta[to_eq_b] = 0
     K.sums[kn.SUM_SMD] -= int(S.smd[to_eq_a].sum())
     S.smd[to_eq_a] = 0
-    p = float(p_up(sigma, sig_sat))
+    c = C.calib
+    p_b = float(p_plus(sigma, c.sig_sat_beta, c.bias_law))
+    p_a = float(p_plus(sigma, c.sig_sat_an, c.bias_law))
     to_dyn_b = qpd & (old >= 1) & (new == 0)
     to_dyn_a = qpd & (old >= 2) & (new < 2)
-    for mask, arr, k in ((to_dyn_b, S.beta, kn.SUM_BETA), (to_dyn_a, S.smd, kn.SUM_SMD)):
+    for mask, arr, k, p in ((to_dyn_b, S.beta, kn.SUM_BETA, p_b),
+                            (to_dyn_a, S.smd, kn.SUM_SMD, p_a)):
         m = int(mask.sum())
         if m:
             states = np.where(rng.random(m) < p, 1, -1).astype(np.int8)
@@ -154,7 +210,7 @@ def classify(S, K, C, *, threshold: float, parallel: bool, drift: bool, eliminat
 
 def drift_coefficient(S, r_ann: np.ndarray, d_p: float, sig_sat: float) -> float:
     """k_fast (1/(MPa s)) of the mean plastic drift of the elim = 3 units:
-    sum of their annihilation rates x d_p / (N sigma_sat)."""
+    sum of their annihilation rates x d_p / (N sigma_sat_p)."""
     fast = S.elim == 3
     if not fast.any():
         return 0.0

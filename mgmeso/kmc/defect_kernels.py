@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from .bias import draw_state
+from .bias import draw_state_biased
 from .kernels import annihilate_series
 from .layout import SUM_BETA, SUM_SMD
 from .rates import site_log_times
@@ -40,13 +40,13 @@ def heal_sites(idx, sigma, t, S, C, K):
         j = idx[i]
         e = S.elim[j]
         if e >= 1:
-            b = draw_state(K.rng, sigma, c.sig_sat)
+            b = draw_state_biased(K.rng, sigma, c.sig_sat_beta, c.bias_law)
         else:
             b = S.beta[j]
             K.sums[SUM_BETA] -= b
         frozen = c.d_beta * b
         if e >= 2:
-            frozen += c.d_an * draw_state(K.rng, sigma, c.sig_sat)
+            frozen += c.d_an * draw_state_biased(K.rng, sigma, c.sig_sat_an, c.bias_law)
         elif C.rules.series:
             annihilate_series(j, t, S, C, K)       # SMD strain -> plastic, footprint dissolved
         else:

@@ -69,10 +69,29 @@ class DefectDynamics:
 
     @property
     def next_update_s(self) -> float:
+        """Time of the next defect update (s): the last one plus ``max_step_s``."""
         return self.t_last + self.cfg.max_step_s
 
     def step(self, S, C, K, T_K: float, sigma_MPa: float, t: float) -> int:
-        """Update the defect population from ``self.t_last`` to ``t``; returns sites changed."""
+        """Update the defect population from ``self.t_last`` to ``t``.
+
+        Parameters
+        ----------
+        S, C, K
+            The replica's kernel groups (sites, control, clock; :mod:`.layout`); ``S.kind`` and the
+            per-site arrays are changed in place.
+        T_K : float
+            Temperature of the interval (K).
+        sigma_MPa : float
+            Macroscopic stress (MPa), for the rejuvenation by plastic work.
+        t : float
+            End of the interval (s).
+
+        Returns
+        -------
+        int
+            Number of sites whose kind changed.
+        """
         dt = t - self.t_last
         if dt <= 0.0:
             return 0
@@ -120,13 +139,26 @@ class DefectDynamics:
 
     # ------------------------------------------------------------- checkpoint
     def state(self) -> dict:
-        """JSON-compatible state (with the generator's state)."""
+        """JSON-compatible state (with the generator's state).
+
+        Returns
+        -------
+        dict
+            Times, counters, credit and the bit generator's state (for checkpoints).
+        """
         return {"t_last": self.t_last, "work_last": self.work_last, "ann_last": self.ann_last,
                 "credit": self.credit, "healed": self.healed, "formed": self.formed,
                 "rejuvenated": self.rejuvenated,
                 "rng": self.rng.bit_generator.state}
 
     def load(self, d: dict) -> None:
+        """Restore the state saved by :meth:`state` (a resumed run continues bit for bit).
+
+        Parameters
+        ----------
+        d : dict
+            The saved state.
+        """
         self.t_last, self.work_last = float(d["t_last"]), float(d["work_last"])
         self.ann_last, self.credit = int(d["ann_last"]), float(d["credit"])
         self.healed, self.formed = int(d["healed"]), int(d["formed"])

@@ -54,10 +54,19 @@ def local_defect_fraction(kind: np.ndarray, nbr: np.ndarray, radius: int,
 
     Parameters
     ----------
-    kind : int8[N]
-    nbr : int32[N, z]
-        Neighbour table.
-    radius : int >= 1
+    kind : numpy.ndarray
+        int8 (N,): 1 on QPD sites, 0 on the matrix.
+    nbr : numpy.ndarray
+        int32 (N, z): neighbour table.
+    radius : int
+        Graph radius, >= 1.
+    chunk : int
+        Sites per chunk of the neighbourhood search (bounds the memory for radius > 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (N,): the fractions.
     """
     if radius == 1:
         return kind[nbr].mean(axis=1).astype(np.float32)
@@ -70,16 +79,21 @@ def neighbourhood_mean(values: np.ndarray, nbr: np.ndarray, radius: int, include
 
     Parameters
     ----------
-    values : array[N]
-    nbr : int32[N, z]
-        Neighbour table.
-    radius : int >= 1
+    values : numpy.ndarray
+        (N,): per-site values.
+    nbr : numpy.ndarray
+        int32 (N, z): neighbour table.
+    radius : int
+        Graph radius, >= 1.
     include_self : bool
         Whether the site itself belongs to its neighbourhood.
+    chunk : int
+        Sites per chunk (every path of length <= radius of a chunk is held at once).
 
     Returns
     -------
-    float32[N]
+    numpy.ndarray
+        float32 (N,): the means.
     """
     n = values.size
     out = np.empty(n, dtype=np.float32)
@@ -108,17 +122,24 @@ def draw_disorder(lat: Lattice, nbr: np.ndarray, Cd: float, B: float, rng: np.ra
     Parameters
     ----------
     lat : Lattice
-    nbr : int32[N, z]
-        Neighbour table of ``lat``.
+        The lattice.
+    nbr : numpy.ndarray
+        int32 (N, z): neighbour table of ``lat``.
     Cd : float
         QPD probability (defect concentration at the starting temperature).
     B : float
         Gumbel shape parameter of the beta-time distribution.
-    rng : numpy Generator
+    rng : numpy.random.Generator
+        The replica's disorder stream.
     correlation_length : float
         0 for uncorrelated placement, else the Gaussian smoothing length in cells.
     chi_radius : int
         Graph radius of the neighbourhood of the local defect fraction.
+
+    Returns
+    -------
+    Disorder
+        Site kinds, log beta times, stable factors and local defect fractions, each (N,).
     """
     n = lat.n_sites
     if correlation_length > 0:

@@ -28,12 +28,36 @@ __all__ = ["ElasticField", "ElasticOptions", "nn_distance", "shear_modulus_MPa"]
 
 
 def shear_modulus_MPa(E_MPa: float, nu: float) -> float:
-    """Isotropic shear modulus ``E / (2 (1 + nu))``."""
+    """Isotropic shear modulus ``E / (2 (1 + nu))``.
+
+    Parameters
+    ----------
+    E_MPa : float
+        Young's modulus (MPa).
+    nu : float
+        Poisson ratio.
+
+    Returns
+    -------
+    float
+        Shear modulus (MPa).
+    """
     return E_MPa / (2.0 * (1.0 + nu))
 
 
 def nn_distance(lat: Lattice) -> float:
-    """Nearest-neighbour distance in cell units."""
+    """Nearest-neighbour distance in cell units.
+
+    Parameters
+    ----------
+    lat : Lattice
+        One of the lattices with an elastic propagator.
+
+    Returns
+    -------
+    float
+        The distance (cell edges).
+    """
     return {"square": 1.0, "triangular": 1.0, "sc": 1.0, "bcc": np.sqrt(3.0) / 2.0,
             "fcc": 1.0 / np.sqrt(2.0)}[lat.name]
 
@@ -166,18 +190,47 @@ class ElasticField:
         self.n_refresh += 1
 
     def set_eigenstrain(self, eps: np.ndarray) -> None:
-        """Replace all eigenstrains (e.g. at the start or after a resume) and refresh."""
+        """Replace all eigenstrains (e.g. at the start or after a resume) and refresh.
+
+        Parameters
+        ----------
+        eps : numpy.ndarray
+            float (N,): eigenstrain of every site.
+        """
         self.state.eps[:] = eps
         self.refresh()
 
     def exact_local_stress(self, sigma_applied: float = 0.0) -> np.ndarray:
-        """Local stress at every site from a fresh FFT of the current eigenstrains (MPa)."""
+        """Local stress at every site from a fresh FFT of the current eigenstrains (MPa).
+
+        Parameters
+        ----------
+        sigma_applied : float
+            Applied stress (MPa).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N,): what :func:`.elastic_kernels.local_stress_at` returns in exact mode
+            (own self-term excluded), MPa.
+        """
         ES = self.state
         phi = lattice_field(self.prop, ES.eps) - self.prop.self_term * ES.eps
         return sigma_applied + phi + ES.coef[0] * (ES.eps.sum() - ES.eps)
 
     def physical_stress(self, sigma_applied: float = 0.0) -> np.ndarray:
-        """The stress field itself (self-terms included), ``sigma_eq`` at every site (MPa)."""
+        """Return the stress field itself (self-terms included), ``sigma_eq`` at every site (MPa).
+
+        Parameters
+        ----------
+        sigma_applied : float
+            Applied stress (MPa).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N,): the stress (MPa).
+        """
         return sigma_applied + lattice_field(self.prop, self.state.eps)
 
     # ---- bookkeeping ---------------------------------------------------------------
@@ -194,7 +247,13 @@ class ElasticField:
         return int(own + self.prop.nbytes)
 
     def refresh_peak_bytes(self) -> int:
-        """Extra bytes allocated during a refresh (FFT work arrays, float64/complex128)."""
+        """Extra bytes allocated during a refresh (FFT work arrays, float64/complex128).
+
+        Returns
+        -------
+        int
+            The bytes.
+        """
         lat = self.lattice
         cells = lat.L ** lat.dim
         half = cells // lat.L * (lat.L // 2 + 1)

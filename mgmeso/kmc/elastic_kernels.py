@@ -72,7 +72,20 @@ GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach")
 
 @njit(cache=True, inline="always")
 def site_cell(j, L, dim, nb):
-    """Cell coordinates (x, y, z) and basis index b of site j (z = 0 in 2D)."""
+    """Cell coordinates (x, y, z) and basis index b of site j (z = 0 in 2D).
+
+    Parameters
+    ----------
+    j : int
+        Site index.
+    L, dim, nb : int
+        Cells per edge, dimension and sites per cell.
+
+    Returns
+    -------
+    x, y, z, b : int
+        Cell coordinates and basis index.
+    """
     b = j % nb
     cell = j // nb
     if dim == 3:
@@ -85,7 +98,20 @@ def site_cell(j, L, dim, nb):
 
 @njit(cache=True, inline="always")
 def fine_coords(j, ES):
-    """Fine-grid coordinates of site j."""
+    """Fine-grid coordinates of site j.
+
+    Parameters
+    ----------
+    j : int
+        Site index.
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+
+    Returns
+    -------
+    fx, fy, fz : int
+        Coordinates on the fine grid of the propagator table.
+    """
     g = ES.geom
     L, dim, nb, hm = g[0], g[1], g[2], g[3]
     x, y, z, b = site_cell(j, L, dim, nb)
@@ -95,7 +121,7 @@ def fine_coords(j, ES):
 
 @njit(cache=True, inline="always")
 def _wrap(d, n, fold):
-    """A fine-grid coordinate difference in (-n, n) reduced to a table index."""
+    """Reduce a fine-grid coordinate difference in (-n, n) to a table index."""
     if d < 0:
         d += n
     if fold:
@@ -105,7 +131,20 @@ def _wrap(d, n, fold):
 
 @njit(cache=True, inline="always")
 def far_value(dx, dy, dz, ES):
-    """Far-table value at a fine-grid displacement with components in (-n, n)."""
+    """Far-table value at a fine-grid displacement with components in (-n, n).
+
+    Parameters
+    ----------
+    dx, dy, dz : int
+        Fine-grid displacement.
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+
+    Returns
+    -------
+    float
+        K of the far (smooth) part at that displacement (MPa per unit eigenstrain).
+    """
     n = ES.geom[4]
     fold = ES.geom[5] == 1
     return ES.far_table[_wrap(dx, n, fold), _wrap(dy, n, fold), _wrap(dz, n, fold)]
@@ -113,7 +152,17 @@ def far_value(dx, dy, dz, ES):
 
 @njit(cache=True, inline="always")
 def apply_stencil(k, de, ES):
-    """Add K(r_t - r_k) de to phi on every site t of the near stencil of site k."""
+    """Add K(r_t - r_k) de to phi on every site t of the near stencil of site k.
+
+    Parameters
+    ----------
+    k : int
+        Site whose eigenstrain changed.
+    de : float
+        The change.
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+    """
     g = ES.geom
     L, dim, nb, M, reach = g[0], g[1], g[2], g[6], g[8]
     x, y, z, b = site_cell(k, L, dim, nb)
@@ -151,10 +200,25 @@ def apply_stencil(k, de, ES):
 
 @njit(cache=True, inline="always")
 def record_event(k, de, ES):
-    """The eigenstrain of site k changed by ``de``: update the field bookkeeping.
+    """Record that the eigenstrain of site k changed by ``de``: update the field bookkeeping.
 
     Returns 1 when the pending list holds its soft capacity (the caller must refresh before
     the next query in exact mode, and should soon in any mode), else 0.
+
+    Parameters
+    ----------
+    k : int
+        The site.
+    de : float
+        Change of its eigenstrain.
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+
+    Returns
+    -------
+    int
+        1 when the pending list holds its soft capacity (the caller must refresh before the
+        next query in exact mode, and should soon in any mode), else 0.
     """
     n = ES.pend_n[0]
     if de == 0.0:
@@ -176,7 +240,22 @@ def record_event(k, de, ES):
 
 @njit(cache=True, inline="always")
 def pending_far_sum(j, first, ES):
-    """Far-field contribution at site j of the pending changes ``first, first + 1, ...``."""
+    """Far-field contribution at site j of the pending changes ``first, first + 1, ...``.
+
+    Parameters
+    ----------
+    j : int
+        The site queried.
+    first : int
+        Index of the first pending change not yet folded into ``phi[j]``.
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+
+    Returns
+    -------
+    float
+        The contribution (MPa).
+    """
     fx, fy, fz = fine_coords(j, ES)
     n = ES.geom[4]
     fold = ES.geom[5] == 1
@@ -198,6 +277,22 @@ def local_stress_at(j, sigma_applied, ES, exact):
     into ``phi[j]`` (exact; NaN if the pending list overflowed); ``exact = 0`` adds the
     mean far contribution of the changes since the refresh (O(1)). The mean over all sites
     equals ``sigma_applied`` exactly in both modes.
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    sigma_applied : float
+        Applied stress (MPa).
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+    exact : int
+        1 for the exact mode, 0 for the O(1) mean-far mode.
+
+    Returns
+    -------
+    float
+        The local stress (MPa).
     """
     if exact:
         n = ES.pend_n[0]
@@ -214,14 +309,41 @@ def local_stress_at(j, sigma_applied, ES, exact):
 
 @njit(cache=True)
 def drive_two_state(sites, start, state, d, sigma_applied, sig_sat, mode, rng, ES, exact):
-    """Reference event loop: two-state units resampled at their local stress.
+    """Run the reference event loop: two-state units resampled at their local stress.
 
     Processes the events ``sites[start:]`` in order (every site is a unit with state
     ``state[j] = +-1`` and eigenstrain ``d * state[j]``, which ``ES.eps`` must hold):
     local stress, new state from the bias law (:func:`.bias.draw_state_biased`), and
     :func:`record_event` for the change. Stops after the event that fills the pending
-    buffer and returns the index of the next event (``len(sites)`` when done), so the
-    caller refreshes and resumes -- the pattern the kMC engine follows.
+    buffer, so the caller refreshes and resumes -- the pattern the kMC engine follows.
+
+    Parameters
+    ----------
+    sites : numpy.ndarray
+        int (n_events,): site of each event.
+    start : int
+        First event to process.
+    state : numpy.ndarray
+        int8 (N,): unit states, updated in place.
+    d : float
+        Unit strain of a unit.
+    sigma_applied : float
+        Applied stress (MPa).
+    sig_sat : float
+        Saturation stress of the bias law (MPa).
+    mode : int
+        Bias-law code (:mod:`.bias`).
+    rng : numpy.ndarray
+        uint64 (4,): xoshiro state, advanced in place.
+    ES : ElasticState
+        The replica's elastic arrays (:data:`ElasticState`).
+    exact : int
+        Query mode of :func:`local_stress_at`.
+
+    Returns
+    -------
+    int
+        Index of the next event (``len(sites)`` when done).
     """
     for i in range(start, sites.shape[0]):
         j = sites[i]

@@ -7,9 +7,14 @@ worker threads.
 
 Checkpoints: every ``checkpoint_every_s`` wall seconds (and when a replica
 finishes) each replica's full state is written atomically to
-``<run>.ckpt/case<c>_rep<r>.npz``; ``run.json`` there holds the config hash.
-A run killed at any moment loses at most the work since the last checkpoint;
-``resume=True`` continues it and gives the same bytes as an uninterrupted run.
+``<run>.ckpt/case<c>_rep<r>.npz`` (:func:`.checkpoint.save`: with a header naming the
+case, replica, config and the checksum of the content); ``run.json`` there holds the config
+hash. A run killed at any moment loses at most the work since the last checkpoint;
+``resume=True`` checks every checkpoint, continues and gives the same bytes as an
+uninterrupted run. A damaged checkpoint (unreadable, truncated, an array missing or of the
+wrong shape, NaN in the state, another replica's file, content not matching its checksum)
+stops the resume with a message naming the file and the problem; ``restart_damaged=True``
+restarts those replicas from scratch instead.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from ..config.dump import config_hash
 from ..errors import UserError
 from ..io.files import atomic_write
 from ..program import program_span_s
+from . import checkpoint
 from .replica import Replica
 from .setup import KmcSetup, make_setup
 
@@ -122,13 +128,96 @@ def _program_span(prog) -> float:
     return max(program_span_s(prog), 1e-12)
 
 
-def _save(path: Path, rep: Replica) -> None:
-    with atomic_write(path, "wb") as fh:
-        np.savez(fh, **rep.state_dict())
+def _read_info(info: Path) -> tuple[dict | None, str | None]:
+    """``run.json`` of a checkpoint directory, or the reason it cannot be used."""
+    try:
+        text = info.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"cannot be read ({exc.__class__.__name__})"
+    if not text.strip():
+        return None, "is empty"
+    try:
+        d = json.loads(text)
+    except ValueError:
+        return None, "is not valid JSON (damaged or truncated)"
+    if not isinstance(d, dict) or not isinstance(d.get("config_hash"), str):
+        return None, "holds no config_hash (not written by mgmeso, or damaged)"
+    return d, None
+
+
+def _write_info(info: Path, h: str, cfg: RunConfig) -> None:
+    with atomic_write(info) as fh:
+        json.dump({"config_hash": h, "checkpoint_schema": checkpoint.CHECKPOINT_SCHEMA,
+                   "config_file": str(cfg.path)}, fh)
+
+
+_RESTART_HINT = ("continue the intact replicas and restart the damaged ones from scratch with "
+                 "--resume --restart-damaged (same results: a replica's seed fixes its run), or "
+                 "start again with --overwrite")
+
+
+def _prepare_checkpoints(ckpt: Path, h: str, cfg: RunConfig, resume: bool,
+                         restart_damaged: bool, notify) -> None:
+    """Check (resume) or create (new run) the checkpoint directory and its run.json."""
+    info = ckpt / "run.json"
+    if not resume:
+        if ckpt.exists():
+            shutil.rmtree(ckpt)
+        ckpt.mkdir(parents=True)
+        _write_info(info, h, cfg)
+        return
+    if not ckpt.is_dir() or not (info.exists() or any(ckpt.glob("case*_rep*.npz"))):
+        raise UserError(f"--resume: no checkpoint of an interrupted run at {ckpt}")
+    # temporary files of checkpoints being written when the run was killed
+    for tmp in ckpt.glob(".case*_rep*.npz.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    d, why = _read_info(info) if info.exists() else (None, "is missing")
+    if d is None:
+        if not restart_damaged:
+            raise UserError([f"--resume: {info} {why}; " + _RESTART_HINT])
+        notify(f"{info} {why}: rewritten (each checkpoint file is checked on its own)")
+        _write_info(info, h, cfg)
+    elif d["config_hash"] != h:
+        raise UserError(f"--resume: the checkpoint at {ckpt} belongs to a different config "
+                        "(material, protocol or simulation settings changed); start again "
+                        "with --overwrite")
+
+
+def _restore_all(reps, paths, h: str, restart_damaged: bool, notify, setup) -> None:
+    """Restore every replica that has a checkpoint; damaged ones stop the run (or restart)."""
+    damaged = []
+    for c, row in enumerate(reps):
+        for r in range(len(row)):
+            path = paths[c][r]
+            if path is None or not (path.exists() or path.is_symlink()):
+                continue
+            try:
+                checkpoint.restore(path, row[r], r, h)
+            except checkpoint.CheckpointDamaged as exc:
+                damaged.append((c, r, exc))
+    if damaged and not restart_damaged:
+        msgs = [m for _, _, e in damaged for m in e.messages]
+        raise UserError(msgs + [_RESTART_HINT], str(damaged[0][2].path.parent))
+    for c, r, exc in damaged:
+        # a failed restore may have changed the replica: build it again from its seed (a
+        # fresh SeedSequence: spawning advances the one the first replica used)
+        reps[c][r] = Replica(setup, c, _seeds(setup)[c][r])
+        aside = exc.path.with_name(exc.path.name + ".damaged")
+        if exc.path.exists() or exc.path.is_symlink():
+            if aside.is_dir() and not aside.is_symlink():
+                shutil.rmtree(aside)
+            exc.path.replace(aside)
+        notify(f"case {c} replica {r} restarts from scratch ({'; '.join(exc.problems)}); the "
+               f"damaged file is kept as {aside.name}")
+
+
+def _notify_stderr(msg: str) -> None:
+    print(f"mgmeso: note: {msg}", file=sys.stderr, flush=True)
 
 
 def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = False,
-                 progress: bool | None = None, workers: int | None = None) -> EnsembleResult:
+                 progress: bool | None = None, workers: int | None = None,
+                 restart_damaged: bool = False, notify=None) -> EnsembleResult:
     """Run (or resume) every replica of every case.
 
     Parameters
@@ -138,44 +227,34 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
     out
         Run store path; checkpoints go to ``<out>.ckpt``. None: no checkpoints.
     resume
-        Continue from the checkpoints of an interrupted run of the same config.
+        Continue from the checkpoints of an interrupted run of the same config. Every
+        checkpoint is checked first (:func:`.checkpoint.restore`); a damaged one stops the
+        run with a message naming it.
     progress
         Show a progress bar (default: only if stderr is a terminal).
     workers
         Threads (default: min(replicas x cases, CPU count)).
+    restart_damaged
+        With ``resume``: restart replicas whose checkpoint is damaged from scratch (their
+        seeds fix their runs, so the result is the same) instead of stopping.
+    notify
+        ``notify(message)`` for what was restarted (default: a note on stderr).
     """
     setup = make_setup(cfg)
     ckpt = checkpoint_dir(out) if out is not None else None
     h = config_hash(cfg)
+    notify = notify or _notify_stderr
     if ckpt is not None:
-        info = ckpt / "run.json"
-        if resume:
-            if not info.exists():
-                raise UserError(f"--resume: no checkpoint of an interrupted run at {ckpt}")
-            if json.loads(info.read_text()).get("config_hash") != h:
-                raise UserError(f"--resume: the checkpoint at {ckpt} belongs to a different config "
-                                "(material, protocol or simulation settings changed); start again "
-                                "with --overwrite")
-        else:
-            if ckpt.exists():
-                shutil.rmtree(ckpt)
-            ckpt.mkdir(parents=True)
-            with atomic_write(info) as fh:
-                json.dump({"config_hash": h, "config_file": str(cfg.path)}, fh)
+        _prepare_checkpoints(ckpt, h, cfg, resume, restart_damaged, notify)
     seeds = _seeds(setup)
-    tasks = []
-    reps: list[list[Replica]] = []
-    for c in range(setup.n_cases):
-        row = []
-        for r in range(setup.sim.replicas):
-            rep = Replica(setup, c, seeds[c][r])
-            path = ckpt / f"case{c:03d}_rep{r:05d}.npz" if ckpt is not None else None
-            if resume and path is not None and path.exists():
-                with np.load(path) as d:
-                    rep.load_state_dict(d)
-            row.append(rep)
-            tasks.append((c, r, rep, path))
-        reps.append(row)
+    reps = [[Replica(setup, c, seeds[c][r]) for r in range(setup.sim.replicas)]
+            for c in range(setup.n_cases)]
+    paths = [[ckpt / f"case{c:03d}_rep{r:05d}.npz" if ckpt is not None else None
+              for r in range(setup.sim.replicas)] for c in range(setup.n_cases)]
+    if resume and ckpt is not None:
+        _restore_all(reps, paths, h, restart_damaged, notify, setup)
+    tasks = [(c, r, reps[c][r], paths[c][r]) for c in range(setup.n_cases)
+             for r in range(setup.sim.replicas)]
     if progress is None:
         progress = sys.stderr.isatty()
     bar = _Progress(setup, len(tasks), progress)
@@ -193,7 +272,7 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
         def on_chunk(rp):
             bar.update((c, r), rp)
             if path is not None and (stop.is_set() or time.perf_counter() - last[0] >= every):
-                _save(path, rp)
+                checkpoint.save(path, rp, r, h)
                 last[0] = time.perf_counter()
             if stop.is_set():
                 raise _Stop
@@ -201,7 +280,7 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
         rep.run(on_chunk)
         bar.update((c, r), rep)
         if path is not None:
-            _save(path, rep)
+            checkpoint.save(path, rep, r, h)
 
     n_workers = workers or min(len(tasks), os.cpu_count() or 1)
     pool = ThreadPoolExecutor(max_workers=max(n_workers, 1))

@@ -59,7 +59,18 @@ _TRI_BONDS = np.array([[1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0], [-0.5, np.sqrt(3.0
 
 
 def site_volume_cells(lat: Lattice) -> float:
-    """Volume (area in 2D) per site in units of the cell edge (nearest-neighbour distance in 2D)."""
+    """Volume (area in 2D) per site in units of the cell edge (nearest-neighbour distance in 2D).
+
+    Parameters
+    ----------
+    lat : Lattice
+        The lattice.
+
+    Returns
+    -------
+    float
+        The volume per site.
+    """
     return float(abs(np.linalg.det(lat.vectors))) / lat.nb
 
 
@@ -67,6 +78,22 @@ def kernel_q(Qxx, Qyy, Qzz, mu, nu, dim):
     """Continuum kernel ``2 G_xy`` in terms of the (regularised) squares ``q_a^2``.
 
     ``Qzz`` is ignored in 2D. Where ``Qxx + Qyy (+ Qzz) = 0`` (q = 0) the result is 0.
+
+    Parameters
+    ----------
+    Qxx, Qyy, Qzz : numpy.ndarray
+        Regularised squared wave-vector components (same shapes).
+    mu : float
+        Shear modulus (MPa).
+    nu : float
+        Poisson ratio.
+    dim : int
+        2 or 3.
+
+    Returns
+    -------
+    numpy.ndarray
+        The kernel (MPa per unit eigenstrain), of the shape of ``Qxx``.
     """
     if dim == 2:
         tr = Qxx + Qyy
@@ -186,7 +213,13 @@ class Propagator:
     alias_constant: float = 0.0
 
     def fine_coords(self) -> np.ndarray:
-        """Fine-grid coordinates (N, 3) of every site (z = 0 in 2D)."""
+        """Fine-grid coordinates (N, 3) of every site (z = 0 in 2D).
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 (N, 3).
+        """
         c, b = self.lattice.cell_coords()
         out = np.zeros((self.lattice.n_sites, 3), dtype=np.int64)
         out[:, : self.lattice.dim] = FINE[self.lattice.name] * c
@@ -194,19 +227,52 @@ class Propagator:
         return out
 
     def lookup(self, d: np.ndarray) -> np.ndarray:
-        """K at fine-grid displacements ``d`` (..., 3) (any integers; periodic)."""
+        """K at fine-grid displacements ``d`` (..., 3) (any integers; periodic).
+
+        Parameters
+        ----------
+        d : numpy.ndarray
+            int (..., 3): displacements on the fine grid.
+
+        Returns
+        -------
+        numpy.ndarray
+            K (MPa per unit eigenstrain), of shape ``d.shape[:-1]``.
+        """
         d = np.asarray(d) % self.n_fine
         if self.fold:
             d = np.minimum(d, self.n_fine - d)
         return self.table[d[..., 0], d[..., 1], d[..., 2]]
 
     def value(self, j: int, k: int) -> float:
-        """K between sites j and k (stress at j from a unit eigenstrain at k)."""
+        """K between sites j and k (stress at j from a unit eigenstrain at k).
+
+        Parameters
+        ----------
+        j, k : int
+            Target and source sites.
+
+        Returns
+        -------
+        float
+            K (MPa per unit eigenstrain).
+        """
         f = self.fine_coords()
         return float(self.lookup(f[j] - f[k]))
 
     def dense(self) -> np.ndarray:
-        """The full N x N matrix K[j, k] (slow obvious form; small lattices only)."""
+        """Return the full N x N matrix K[j, k] (slow obvious form; small lattices only).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N, N).
+
+        Raises
+        ------
+        ValueError
+            For more than 5000 sites.
+        """
         if self.lattice.n_sites > 5000:
             raise ValueError("dense() is for small lattices (N <= 5000)")
         f = self.fine_coords()
@@ -256,6 +322,27 @@ def make_propagator(lat: Lattice, mu_MPa: float, nu: float,
 
     ``single_precision`` stores the spectrum in float32/complex64 (half the memory; the
     kernel values are then rounded to 6e-8 relative). The real-space table is float64.
+
+    Parameters
+    ----------
+    lat : Lattice
+        The lattice (any registered lattice with a fine grid in ``FINE``).
+    mu_MPa : float
+        Shear modulus (MPa), positive.
+    nu : float
+        Poisson ratio in (-1, 0.5).
+    single_precision : bool
+        Store the spectrum in single precision.
+
+    Returns
+    -------
+    Propagator
+        Spectrum, real-space table and geometry.
+
+    Raises
+    ------
+    ValueError
+        For an unstable ``nu`` or a non-positive ``mu_MPa``.
     """
     if not (-1.0 < nu < 0.5):
         raise ValueError(f"Poisson ratio nu = {nu} must lie in (-1, 0.5) for a stable "
@@ -286,6 +373,20 @@ def lattice_field(prop: Propagator, eps: np.ndarray, out_dtype=np.float64) -> np
     """Stress ``sigma_eq`` at every site from the eigenstrain ``eps`` (shape (N,)), by FFT.
 
     ``sum_k K(r_j - r_k) eps_k`` including the self-term; MPa. The mean over sites is zero.
+
+    Parameters
+    ----------
+    prop : Propagator
+        The lattice propagator.
+    eps : numpy.ndarray
+        float (N,): eigenstrains.
+    out_dtype : numpy dtype
+        dtype of the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N,): the stress (MPa).
     """
     lat = prop.lattice
     shape = (lat.L,) * lat.dim
@@ -314,6 +415,22 @@ def far_field(lat: Lattice, mu: float, nu: float, r: np.ndarray) -> np.ndarray:
     ``2 v mu cos(4 theta) / (pi (1 - nu) r^2)``; 3D: ``2 v F(n)/r^3`` with the quadrupolar
     pattern F of docs/kmc_elastic.md (l = 2 and l = 4 harmonics of the kernel); v is the
     site volume.
+
+    Parameters
+    ----------
+    lat : Lattice
+        The lattice (its dimension and site volume).
+    mu : float
+        Shear modulus (MPa).
+    nu : float
+        Poisson ratio.
+    r : numpy.ndarray
+        (..., dim): separations (cell units), non-zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        The field, of shape ``r.shape[:-1]``.
     """
     r = np.asarray(r, dtype=float)
     v = site_volume_cells(lat)
@@ -333,6 +450,20 @@ def eshelby_interior(dim: int, mu: float, nu: float) -> float:
 
     [Eshelby1957]: 3D ``2 x (-2 mu (7 - 5 nu)/(15 (1 - nu)))``; plane strain
     ``2 x (-mu/(2 (1 - nu)))``. The factor 2 converts sigma_xy to sigma_eq.
+
+    Parameters
+    ----------
+    dim : int
+        2 or 3.
+    mu : float
+        Shear modulus (MPa).
+    nu : float
+        Poisson ratio.
+
+    Returns
+    -------
+    float
+        The interior stress per unit eigenstrain (MPa).
     """
     if dim == 3:
         return -4.0 * mu * (7.0 - 5.0 * nu) / (15.0 * (1.0 - nu))

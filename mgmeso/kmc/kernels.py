@@ -31,7 +31,7 @@ import math
 
 from numba import njit
 
-from .bias import draw_state
+from .bias import draw_state_biased, equilibrium_strain, stress_for_strain
 from .lattice import neighbour
 from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_HIST, N_SUMS,
                      STATUS_EVENTS, STATUS_NO_EVENTS, STATUS_TIME, STATUS_UNLOADED, STRAIN,
@@ -70,11 +70,12 @@ def inelastic_of(cal, sums, frozen):
 @njit(cache=True, inline='always')
 def stress_at(t, law, cal, sums, frozen):
     """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
-    sums: sigma = (eps(t) - eps_inelastic) / J_inst, an O(1) update per event."""
+    sums: the stress at which the matrix and the units in equilibrium carry
+    eps(t) - eps_inelastic (linear law: that over J_inst), an O(1) update per event."""
     x = load_target(t, law)
     if law.control == STRESS:
         return x
-    return (x - inelastic_of(cal, sums, frozen)) / cal.J_inst
+    return stress_for_strain(x - inelastic_of(cal, sums, frozen), cal)
 
 
 @njit(cache=True, inline='always')
@@ -97,16 +98,17 @@ def stress_strain(t, C, K):
     x = load_target(t, C.law)
     inel = inelastic(C, K)
     if C.law.control == STRESS:
-        return x, x * C.calib.J_inst + inel
-    return (x - inel) / C.calib.J_inst, x
+        return x, equilibrium_strain(x, C.calib) + inel
+    return stress_for_strain(x - inel, C.calib), x
 
 
 @njit(cache=True)
 def drift_to(t, ta, law, cal, sums, frozen):
     """Advance the mean plastic drift of the elim = 3 units from ``ta`` (the clock) to ``t``.
 
-    Each such unit deposits plastic units at ``1/tau_max_j`` with mean ``sigma/sig_sat``,
-    so together ``d eps_p/dt = k_fast sigma(t)``. Under stress control that is an integral
+    Each such unit deposits plastic units at ``1/tau_max_j`` with mean ``sigma/sig_sat_p``,
+    so together ``d eps_p/dt = k_fast sigma(t)`` (the linear law; with the physical law the
+    replica uses the drift only where the linearisation is accurate, :mod:`.calibration`). Under stress control that is an integral
     of the known stress; under strain control ``J sigma' = eps'(t) - k_fast sigma`` (a
     Maxwell element with time ``J/k_fast``), solved in closed form for the ramp plus
     oscillation. The drift goes into ``frozen[0]``; the caller then sets the clock to ``t``.
@@ -231,7 +233,7 @@ def smd_event(j, t, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd, offset
               work, counts, p_grow, cal, rules, geom):
     """SMD event of site j at stress ``sigma``; its footprint grows with probability
     ``p_grow`` (series rule with footprints larger than one site)."""
-    new = draw_state(rng, sigma, cal.sig_sat)
+    new = draw_state_biased(rng, sigma, cal.sig_sat_an, cal.bias_law)
     work[0] += sigma * cal.d_an * (new - smd[j]) * cal.inv_N
     sums[SUM_SMD] += new - smd[j]
     smd[j] = new
@@ -257,7 +259,7 @@ def annihilation_event(j, t, sigma, smd, fp_size, owner, fp_next, eps_p, last_sm
             counts[C_NULL] += 1
     else:
         # parallel (mean-field) rule: a plastic unit drawn from the current bias
-        new = draw_state(rng, sigma, cal.sig_sat)
+        new = draw_state_biased(rng, sigma, cal.sig_sat_p, cal.bias_law)
         sums[SUM_PLASTIC] += new
         eps_p[j] = float(eps_p[j]) + cal.d_p * new
         counts[C_ANN] += 1
@@ -339,7 +341,7 @@ def run_until(S, C, K):
         else:
             smd_now = True
             if elim[j] == 0:
-                new = draw_state(rng, sigma, cal.sig_sat)
+                new = draw_state_biased(rng, sigma, cal.sig_sat_beta, cal.bias_law)
                 sums[SUM_BETA] += new - beta[j]
                 beta[j] = new
                 counts[C_BETA] += 1

@@ -71,10 +71,12 @@ class LatticeType:
 
     @property
     def dim(self) -> int:
+        """Dimension of the lattice (2 or 3)."""
         return len(self.vectors)
 
     @property
     def nb(self) -> int:
+        """Number of basis sites per cell."""
         return len(self.basis)
 
     @cached_property
@@ -121,6 +123,16 @@ def register_lattice(entry: LatticeType) -> LatticeType:
     ValueError
         If the name is taken, the dimension is not 2 or 3, the basis does not
         match it, or the nearest-neighbour count differs from ``entry.z``.
+
+    Parameters
+    ----------
+    entry : LatticeType
+        The new lattice type.
+
+    Returns
+    -------
+    LatticeType
+        ``entry`` itself.
     """
     if entry.name in LATTICE_TYPES:
         raise ValueError(f"lattice {entry.name!r} is already registered")
@@ -136,7 +148,8 @@ def register_lattice(entry: LatticeType) -> LatticeType:
 
 for _entry in (
     LatticeType("square", ((1.0, 0.0), (0.0, 1.0)), ((0.0, 0.0),), 4,
-                SiteThreshold(0.59274621, 1.3e-7, "[Newman2000] Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)")),
+                SiteThreshold(0.59274621, 1.3e-7,
+                              "[Newman2000] Newman and Ziff, Phys. Rev. Lett. 85, 4104 (2000)")),
     LatticeType("triangular", ((1.0, 0.0), (0.5, _S3)), ((0.0, 0.0),), 6,
                 SiteThreshold(0.5, 0.0, "exact; [Sykes1964] Sykes and Essam, J. Math. Phys. 5, 1117 (1964)")),
     LatticeType("sc", ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)), ((0.0, 0.0, 0.0),), 6,
@@ -155,18 +168,40 @@ LATTICES = tuple(LATTICE_TYPES)
 
 
 def lattice_names() -> tuple[str, ...]:
-    """Names of all registered lattice types, in registration order."""
+    """Names of all registered lattice types, in registration order.
+
+    Returns
+    -------
+    tuple of str
+        The names.
+    """
     return tuple(LATTICE_TYPES)
 
 
 def lattice_type(name: str) -> LatticeType:
-    """The registry entry of ``name``.
+    """Return the registry entry of ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered lattice name.
+
+    Returns
+    -------
+    LatticeType
+        Its geometry, coordination number and site-percolation threshold.
 
     Raises
     ------
     ValueError
         For an unknown name; the message lists the registered names and the
         nearest one.
+
+    Examples
+    --------
+    >>> t = lattice_type("fcc")
+    >>> t.dim, t.nb, t.z, t.site_threshold.p_c
+    (3, 4, 12, 0.1992365)
     """
     try:
         return LATTICE_TYPES[name]
@@ -191,6 +226,7 @@ class Lattice:
 
     @property
     def n_sites(self) -> int:
+        """Number of sites ``nb L^dim``."""
         return self.nb * self.L**self.dim
 
     @property
@@ -204,7 +240,15 @@ class Lattice:
         return (self.L,) * self.dim + ((self.nb,) if self.nb > 1 else ())
 
     def cell_coords(self) -> tuple[np.ndarray, np.ndarray]:
-        """Integer cell coordinates (N, dim) and basis index (N,) of every site."""
+        """Integer cell coordinates (N, dim) and basis index (N,) of every site.
+
+        Returns
+        -------
+        coords : numpy.ndarray
+            int64 (N, dim).
+        basis : numpy.ndarray
+            int (N,).
+        """
         idx = np.arange(self.n_sites)
         b = idx % self.nb
         cell = idx // self.nb
@@ -215,13 +259,25 @@ class Lattice:
         return coords, b
 
     def positions(self) -> np.ndarray:
-        """Cartesian positions (N, dim) in units of the cell edge."""
+        """Cartesian positions (N, dim) in units of the cell edge.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N, dim).
+        """
         c, b = self.cell_coords()
         frac = c + self.basis[b]
         return frac @ self.vectors
 
     def neighbour_table(self) -> np.ndarray:
-        """Full int32 table (N, z) of neighbour indices (periodic)."""
+        """Full int32 table (N, z) of neighbour indices (periodic).
+
+        Returns
+        -------
+        numpy.ndarray
+            int32 (N, z).
+        """
         c, b = self.cell_coords()
         out = np.empty((self.n_sites, self.z), dtype=np.int32)
         for k in range(self.z):
@@ -235,7 +291,31 @@ class Lattice:
 
 
 def make_lattice(name: str, L: int) -> Lattice:
-    """Build a registered lattice (``square, triangular, sc, bcc, fcc``, ...) with ``L`` cells per side."""
+    """Build a registered lattice (``square, triangular, sc, bcc, fcc``, ...).
+
+    Parameters
+    ----------
+    name : str
+        A registered lattice name.
+    L : int
+        Cells per side, at least 3.
+
+    Returns
+    -------
+    Lattice
+        The periodic lattice with its neighbour offset table.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or ``L < 3``.
+
+    Examples
+    --------
+    >>> lat = make_lattice("square", 4)
+    >>> lat.n_sites, lat.z, lat.neighbour_table().shape
+    (16, 4, (16, 4))
+    """
     t = lattice_type(name)
     if L < 3:
         raise ValueError("L must be at least 3 so that periodic images are distinct neighbours")
@@ -245,7 +325,24 @@ def make_lattice(name: str, L: int) -> Lattice:
 
 @njit(cache=True)
 def neighbour(site, k, L, dim, nb, offsets):
-    """Index of the ``k``-th neighbour of ``site`` (periodic), from the offset table."""
+    """Index of the ``k``-th neighbour of ``site`` (periodic), from the offset table.
+
+    Parameters
+    ----------
+    site : int
+        Site index.
+    k : int
+        Neighbour number, ``0 <= k < z``.
+    L, dim, nb : int
+        Cells per edge, dimension and sites per cell.
+    offsets : numpy.ndarray
+        int (nb, z, dim + 1): cell shift and target basis site of each neighbour.
+
+    Returns
+    -------
+    int
+        The neighbour's site index.
+    """
     b = site % nb
     cell = site // nb
     if dim == 3:

@@ -9,8 +9,9 @@ Kernels (:mod:`.kernels`, :mod:`.defect_kernels`) take
 
   - ``C.law`` (:class:`~mgmeso.segments.Law`): the loading law of the current segment;
   - ``C.times`` (:data:`Times`, floats): the temperature-dependent lattice times;
-  - ``C.calib`` (:data:`Calib`, floats): unit strains, bias saturation stress, the
-    instantaneous compliance and the drift coefficient of the current classification;
+  - ``C.calib`` (:data:`Calib`, floats and the bias-law code): unit strains, the saturation
+    stress of each process, the instantaneous compliance, the strain amplitudes of the units
+    in local equilibrium and the drift coefficient of the current classification;
   - ``C.rules`` (:data:`Rules`, booleans and the footprint size): the model's rules;
   - ``C.geom`` (:data:`Geometry`, integers): the lattice;
   - ``C.t_stop`` (float) and ``C.max_events`` (int): where a call of ``run_until`` stops.
@@ -80,15 +81,21 @@ Times = namedtuple("Times", [
     "log_t0",        # ln t0 of the hierarchy (tau_max = t0 (tau/t0)^(1/chi) above t0)
 ])
 
-#: strain calibration and the linearisation of the current classification
+#: strain calibration, the bias law and the linearisation of the current classification
 Calib = namedtuple("Calib", [
-    "sig_sat",   # MPa: bias saturation stress
+    "sig_sat_beta",  # MPa: saturation stress of the beta units (linear law: of all units)
     "d_beta",    # strain of one beta unit, per site (times inv_N: per lattice)
     "d_an",      # strain of one SMD unit
     "d_p",       # strain of one plastic unit
     "inv_N",     # 1 / number of sites
-    "J_inst",    # 1/MPa: instantaneous compliance (elastic + units in equilibrium)
+    "J_inst",    # 1/MPa: instantaneous compliance at zero stress (elastic + units in equilibrium)
     "k_fast",    # 1/(MPa s): mean plastic drift of the elim = 3 units
+    "sig_sat_an",    # MPa: saturation stress of the SMD units
+    "sig_sat_p",     # MPa: saturation stress of the plastic units (parallel rule)
+    "bias_law",      # int: bias.LINEAR or bias.PHYSICAL ([simulation] bias_law)
+    "J_el",          # 1/MPa: elastic compliance 1/E_u
+    "eq_beta",       # strain of the beta units in equilibrium when all are +1: d_beta n / N
+    "eq_an",         # the same for the SMD units in equilibrium
 ])
 
 #: the model's rules

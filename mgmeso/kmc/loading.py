@@ -34,15 +34,50 @@ class RampRun:
     slice_next_s: float     # end of the current slice (inf: ramp done)
 
     def temperature_at(self, t: float, t0: float) -> float:
-        """Exact ramp temperature at time t (the segment started at t0)."""
+        """Exact ramp temperature at time t (the segment started at t0).
+
+        Parameters
+        ----------
+        t : float
+            Time (s).
+        t0 : float
+            Start time of the segment (s).
+
+        Returns
+        -------
+        float
+            Temperature (K), held after the ramp's end.
+        """
         return self.T0_K + self.rate_K_per_s * (min(t, self.t_end_s) - t0)
 
     def first_slice_temperature(self, t: float) -> float:
-        """Midpoint temperature of the first slice, which starts at t."""
+        """Midpoint temperature of the first slice, which starts at t.
+
+        Parameters
+        ----------
+        t : float
+            Start time of the slice (s).
+
+        Returns
+        -------
+        float
+            Temperature (K).
+        """
         return self.T0_K + self.rate_K_per_s * 0.5 * (min(self.slice_next_s, self.t_end_s) - t)
 
     def next_slice(self, t0: float) -> float:
-        """Move to the next slice; its midpoint temperature (the final one at the end)."""
+        """Move to the next slice; its midpoint temperature (the final one at the end).
+
+        Parameters
+        ----------
+        t0 : float
+            Start time of the segment (s).
+
+        Returns
+        -------
+        float
+            Temperature of the new slice (K).
+        """
         start, end = self.slice_next_s, self.t_end_s
         if start >= end:
             self.slice_next_s = math.inf
@@ -53,7 +88,22 @@ class RampRun:
 
 
 def plan_ramp(seg, start: Start, slice_K: float) -> RampRun | None:
-    """The segment's temperature ramp as slices of ``slice_K`` (None: no ramp)."""
+    """Plan the segment's temperature ramp as slices of ``slice_K`` (None: no ramp).
+
+    Parameters
+    ----------
+    seg : Segment
+        The segment.
+    start : Start
+        The state at its start.
+    slice_K : float
+        Temperature span of a slice (K).
+
+    Returns
+    -------
+    RampRun or None
+        The sliced ramp.
+    """
     ramp = seg.ramp(start)
     if ramp is None:
         return None
@@ -64,11 +114,35 @@ def plan_ramp(seg, start: Start, slice_K: float) -> RampRun | None:
 
 def plan_samples(seg, t: float, duration: float | None, t_first_s: float, stress_MPa: float,
                  J_inst_per_MPa: float) -> tuple[list[float], float, float | None]:
-    """Sample times, end time and (for a segment that ends on an event) the spacing of the
-    samples added until it ends.
+    """Plan the sample times, end time and (for a segment that ends on an event) spacing.
 
     A segment of known duration is sampled by its own plan. One that ends on an event (zero
     stress) is sampled over its estimated duration and then every ``spacing`` until it ends.
+
+    Parameters
+    ----------
+    seg : Segment
+        The segment.
+    t : float
+        Its start time (s).
+    duration : float or None
+        Its duration (s), None if it ends on an event.
+    t_first_s : float
+        First log-spaced sample time (s).
+    stress_MPa : float
+        Stress at its start (MPa).
+    J_inst_per_MPa : float
+        Instantaneous compliance (1/MPa), for the estimated duration.
+
+    Returns
+    -------
+    samples : list of float
+        Absolute sample times (s).
+    t_end : float
+        End time (s); infinite for a segment that ends on an event.
+    spacing : float or None
+        Spacing (s) of the samples added after the planned ones, for a segment that ends on
+        an event.
     """
     if seg.ends_on_event:
         est = seg.estimated_duration(stress_MPa, J_inst_per_MPa)
@@ -76,6 +150,7 @@ def plan_samples(seg, t: float, duration: float | None, t_first_s: float, stress
         t_end = math.inf if est > 0 else t
         spacing = est / seg.samples if est > 0 else 0.0
     else:
+        assert duration is not None  # only a segment that ends on an event has none
         offs = seg.sample_offsets(duration, t_first_s) if duration > 0 else np.zeros(0)
         t_end, spacing = t + duration, None
     return [float(x) for x in t + offs], t_end, spacing
@@ -100,10 +175,24 @@ class SegmentRun:
 
     @property
     def ends_on_event(self) -> bool:
+        """True for an unloading: the segment ends when the stress reaches zero."""
         return self.law.control == UNLOAD
 
     def temperature_at(self, t: float, T_K: float) -> float:
-        """Temperature at t: the exact ramp value, else the segment's temperature T_K."""
+        """Temperature at t: the exact ramp value, else the segment's temperature T_K.
+
+        Parameters
+        ----------
+        t : float
+            Time (s).
+        T_K : float
+            The segment's (held) temperature (K).
+
+        Returns
+        -------
+        float
+            Temperature (K).
+        """
         return T_K if self.ramp is None else self.ramp.temperature_at(t, self.law.t0)
 
     @property
@@ -113,6 +202,13 @@ class SegmentRun:
 
     # -- checkpoints: the flat JSON layout of earlier versions (checkpoints stay readable)
     def to_dict(self) -> dict:
+        """Return the segment's run as flat numbers and lists (for checkpoints).
+
+        Returns
+        -------
+        dict
+            The law, the ramp, end time, spacing, sample times and whether it has finished.
+        """
         d = {old: getattr(self.law, new) for old, new in _LAW_KEYS.items()}
         d["control"] = float(self.law.control)
         if self.ramp is not None:
@@ -126,6 +222,18 @@ class SegmentRun:
 
     @classmethod
     def from_dict(cls, d: dict) -> SegmentRun:
+        """Rebuild a segment's run from :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            The saved form.
+
+        Returns
+        -------
+        SegmentRun
+            The run.
+        """
         law = Law.from_dict({new: d[old] for old, new in _LAW_KEYS.items()})
         ramp = (RampRun(**{new: float(d[old]) for old, new in _RAMP_KEYS.items()})
                 if "ramp_K_per_s" in d else None)

@@ -15,6 +15,8 @@ and changes no expectation.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..constants import SECONDS_PER_MINUTE
@@ -23,7 +25,24 @@ __all__ = ["phasor", "lockin_windows", "dma_table", "window_average"]
 
 
 def phasor(t: np.ndarray, x: np.ndarray, omega: float, t0: float) -> complex:
-    """Phasor ``c + i d`` of ``x(t) ~ a + b (t - t_mid) + c sin(w(t - t0)) + d cos(w(t - t0))``."""
+    """Phasor ``c + i d`` of ``x(t) ~ a + b (t - t_mid) + c sin(w(t - t0)) + d cos(w(t - t0))``.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times (s), shape (n,).
+    x : numpy.ndarray
+        Signal, shape (n,).
+    omega : float
+        Angular frequency (rad/s).
+    t0 : float
+        Phase origin (s), the segment start.
+
+    Returns
+    -------
+    complex
+        The phasor (units of ``x``).
+    """
     th = omega * (t - t0)
     A = np.column_stack([np.ones_like(t), t - t.mean(), np.sin(th), np.cos(th)])
     coef, *_ = np.linalg.lstsq(A, x, rcond=None)
@@ -33,10 +52,27 @@ def phasor(t: np.ndarray, x: np.ndarray, omega: float, t0: float) -> complex:
 def lockin_windows(t, stress, strain, omega, t0, cycles_per_window: int, skip_cycles: int = 0):
     """E* per window of ``cycles_per_window`` whole cycles (after ``skip_cycles``).
 
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times (s), shape (n,).
+    stress, strain : numpy.ndarray
+        Stress (MPa) and strain at those times, shape (n,).
+    omega : float
+        Angular frequency (rad/s).
+    t0 : float
+        Segment start (s), the phase origin.
+    cycles_per_window : int
+        Whole cycles per window.
+    skip_cycles : int
+        Cycles skipped at the start (transient).
+
     Returns
     -------
-    t_mid : float array (windows,)
-    E : complex array (windows,)
+    t_mid : numpy.ndarray
+        float (windows,): mean sample time of each window (s).
+    E : numpy.ndarray
+        complex (windows,): ``E' + i E''`` (MPa).
     """
     period = 2 * np.pi / omega
     n_cyc = int(np.floor((t[-1] - t0) / period + 1e-9))
@@ -65,22 +101,26 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
         Its setup (programs tell the frequencies and segment starts).
     temperature_window_K : float
         Width of the temperature windows of an isochronal scan.
+    skip_cycles : int
+        Cycles skipped at the start of each isothermal segment (transient).
 
     Returns
     -------
-    dict of arrays: ``temperature_K, frequency_Hz, E_storage_MPa, E_loss_MPa, tan_delta`` and
-    ``E_storage_se_MPa, E_loss_se_MPa, tan_delta_se, n_replicas`` and ``window_K`` (the
+    dict of arrays: ``time_s`` (mid-time of the window), ``temperature_K, frequency_Hz,
+    E_storage_MPa, E_loss_MPa, tan_delta`` and
+    ``E_storage_MPa_se, E_loss_MPa_se, tan_delta_se, n_replicas``, ``window_K`` (the
     temperature span of each window; a fit of one phasor over a window estimates the
-    window average of E*, so compare with the model averaged over the same span).
+    window average of E*, so compare with the model averaged over the same span) and
+    ``case`` (the case index, int).
     """
     t_all = series("time_s")
     s_all = series("stress_MPa_expected")
     e_all = series("strain_expected")
     T_all = series("temperature_K")
     seg_all = series("segment")
-    rows = {k: [] for k in ("temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
-                            "tan_delta", "E_storage_se_MPa", "E_loss_se_MPa", "tan_delta_se",
-                            "n_replicas", "window_K")}
+    rows: dict[str, list] = {k: [] for k in ("time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
+                            "tan_delta", "E_storage_MPa_se", "E_loss_MPa_se", "tan_delta_se",
+                            "n_replicas", "window_K", "case")}
     for c, prog in enumerate(setup.programs):
         t_start = 0.0
         for k, seg in enumerate(prog.segments):
@@ -95,7 +135,9 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             else:
                 cyc = max(1, int(np.floor(seg.cycles)) - skip_cycles)
                 span_K = 0.0
-            per_rep, temps = [], None
+            per_rep: list = []
+            temps: Any = None
+            mids: Any = None
             for r in range(t_all.shape[1]):
                 sel = (seg_all[c, r] == k) & np.isfinite(t_all[c, r])
                 if sel.sum() < 6:
@@ -106,6 +148,7 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
                 per_rep.append(E)
                 if temps is None:
                     temps = np.interp(tm, t, T_all[c, r][sel])
+                    mids = tm
             if not per_rep:
                 continue
             n = min(len(E) for E in per_rep)
@@ -116,22 +159,43 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
             se_i = Es.imag.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
             td = Es.imag / Es.real
             se_td = td.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.full(n, np.nan)
+            rows["time_s"] += list(mids[:n])
             rows["temperature_K"] += list(temps[:n])
             rows["frequency_Hz"] += [seg.frequency_Hz] * n
             rows["E_storage_MPa"] += list(m.real)
             rows["E_loss_MPa"] += list(m.imag)
             rows["tan_delta"] += list(m.imag / m.real)
-            rows["E_storage_se_MPa"] += list(se_r)
-            rows["E_loss_se_MPa"] += list(se_i)
+            rows["E_storage_MPa_se"] += list(se_r)
+            rows["E_loss_MPa_se"] += list(se_i)
             rows["tan_delta_se"] += list(se_td)
             rows["n_replicas"] += [R] * n
             rows["window_K"] += [span_K] * n
+            rows["case"] += [c] * n
             t_start += seg.duration_s
-    return {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    out = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    out["case"] = out["case"].astype(int)
+    return out
 
 
 def window_average(model, temperature_K, window_K, n: int = 9):
-    """Average of ``model(T)`` (complex or real arrays) over each window ``T +/- window/2``."""
+    """Average of ``model(T)`` (complex or real arrays) over each window ``T +/- window/2``.
+
+    Parameters
+    ----------
+    model : callable
+        ``model(T)`` on an array of temperatures (K).
+    temperature_K : array_like
+        Window centres (K).
+    window_K : array_like
+        Window widths (K).
+    n : int
+        Midpoint-rule points per window.
+
+    Returns
+    -------
+    numpy.ndarray
+        The averages, of the shape of ``model(temperature_K)``.
+    """
     T = np.asarray(temperature_K, float)
     offs = (np.arange(n) + 0.5) / n - 0.5
     return np.mean([model(T + o * np.asarray(window_K, float)) for o in offs], axis=0)

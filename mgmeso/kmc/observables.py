@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..segments import STRESS
 from . import kernels as kn
-from .bias import p_up
+from .bias import p_plus
 
 __all__ = ["Observable", "Observation", "OBSERVABLES", "register", "unregister", "estimator",
            "TIME_SERIES", "TS_INDEX", "SnapshotField", "SNAPSHOT_REGISTRY",
@@ -42,25 +43,66 @@ class Registry(list):
         self.meta = meta            # the attributes a view shows, in order
 
     def register(self, entry):
-        """Append an entry (its name must be new)."""
+        """Append an entry (its name must be new).
+
+        Parameters
+        ----------
+        entry : Observable or SnapshotField
+            The entry.
+
+        Returns
+        -------
+        Observable or SnapshotField
+            ``entry`` itself.
+
+        Raises
+        ------
+        ValueError
+            If its name is registered already.
+        """
         if entry.name in self.names():
             raise ValueError(f"{self.what} {entry.name!r} is already registered")
         self.append(entry)
         return entry
 
     def unregister(self, name: str) -> None:
-        """Remove an entry (e.g. one a test registered)."""
+        """Remove an entry (e.g. one a test registered).
+
+        Parameters
+        ----------
+        name : str
+            Name of the entry (nothing happens if none has it).
+        """
         self[:] = [e for e in self if e.name != name]
 
     def names(self) -> list[str]:
+        """Return the entries' names, in registry order.
+
+        Returns
+        -------
+        list of str
+            The names.
+        """
         return [e.name for e in self]
 
     def view(self) -> Sequence:
-        """Live sequence of ``tuple(getattr(entry, m) for m in meta)``."""
+        """Live sequence of ``tuple(getattr(entry, m) for m in meta)``.
+
+        Returns
+        -------
+        Sequence
+            A view that follows later registrations.
+        """
         return _View(self)
 
     def positions(self) -> Mapping:
-        """Live mapping name -> position."""
+        """Live mapping name -> position.
+
+        Returns
+        -------
+        Mapping
+            A mapping that follows later registrations.
+        """
         return _Index(self)
 
 
@@ -97,7 +139,7 @@ class _Index(Mapping):
 class Observation:
     """The state of a replica at a sample, from which every observable is computed."""
 
-    replica: object             # the Replica (lattice state, counters, program position)
+    replica: Any                # the Replica (lattice state, counters, program position)
     t: float                    # s
     stress: float               # MPa, with the units in equilibrium drawn
     strain: float
@@ -119,7 +161,7 @@ class Observable:
     name: str
     unit: str
     description: str
-    compute: Callable[[Observation], float]
+    compute: Callable[[Observation], Any]      # a number (stored as float)
     #: name of the lower-noise variable with the same expectation (compare with theory on it)
     expected: str | None = None
 
@@ -172,7 +214,23 @@ register, unregister = OBSERVABLES.register, OBSERVABLES.unregister
 
 
 def estimator(name: str) -> str:
-    """The variable to estimate ``name``'s ensemble mean with (itself, or its ``expected``)."""
+    """Return the variable to estimate ``name``'s ensemble mean with (itself, or its ``expected``).
+
+    Parameters
+    ----------
+    name : str
+        An observable's name.
+
+    Returns
+    -------
+    str
+        The estimator's name.
+
+    Raises
+    ------
+    KeyError
+        For an unregistered name.
+    """
     for o in OBSERVABLES:
         if o.name == name:
             return o.expected or name
@@ -185,21 +243,34 @@ TS_INDEX: Mapping = OBSERVABLES.positions()
 
 
 def observe(rep) -> np.ndarray:
-    """One row of the registry's observables at the replica's current time."""
+    """One row of the registry's observables at the replica's current time.
+
+    Parameters
+    ----------
+    rep : Replica
+        The replica (its lattice, counters and current law).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n_observables,), in registry order.
+    """
     K, mat = rep.K, rep.setup.material
     t = rep.t
     sigma, eps = rep._macro(t)
-    p = float(p_up(sigma, rep.setup.sig_sat_MPa))
-    nb, na = rep.equilibrium.counts
     cal = rep.calib
-    xb = 2 * int(rep.obs_rng.binomial(nb, p)) - nb if nb else 0
-    xa = 2 * int(rep.obs_rng.binomial(na, p)) - na if na else 0
+    # equilibrium probabilities of the +1 state of the beta and SMD units (the bias law)
+    p_b = float(p_plus(sigma, cal.sig_sat_beta, cal.bias_law))
+    p_a = float(p_plus(sigma, cal.sig_sat_an, cal.bias_law))
+    nb, na = rep.equilibrium.counts
+    xb = 2 * int(rep.obs_rng.binomial(nb, p_b)) - nb if nb else 0
+    xa = 2 * int(rep.obs_rng.binomial(na, p_a)) - na if na else 0
     e_b = cal.d_beta * (K.sums[kn.SUM_BETA] + xb) / rep.N
     e_a = cal.d_an * (K.sums[kn.SUM_SMD] + xa) / rep.N
     e_p = cal.d_p * K.sums[kn.SUM_PLASTIC] / rep.N + float(K.frozen[0])
     # conditional means of the equilibrium units (Rao-Blackwell: same mean, less noise)
-    eb_x = cal.d_beta * (K.sums[kn.SUM_BETA] + nb * (2 * p - 1)) / rep.N
-    ea_x = cal.d_an * (K.sums[kn.SUM_SMD] + na * (2 * p - 1)) / rep.N
+    eb_x = cal.d_beta * (K.sums[kn.SUM_BETA] + nb * (2 * p_b - 1)) / rep.N
+    ea_x = cal.d_an * (K.sums[kn.SUM_SMD] + na * (2 * p_a - 1)) / rep.N
     if rep.law.control == STRESS:
         s_obs = s_x = sigma
         e_el = s_obs * mat.J_el_per_MPa
@@ -225,7 +296,7 @@ class SnapshotField:
     dtype: str
     unit: str
     description: str
-    compute: Callable[[object, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
+    compute: Callable[[Any, np.ndarray, np.ndarray], np.ndarray]   # (replica, beta, smd)
 
 
 SNAPSHOT_REGISTRY = Registry("snapshot field", [
@@ -252,17 +323,32 @@ SNAPSHOT_FIELDS: Sequence = SNAPSHOT_REGISTRY.view()
 
 
 def snapshot(rep) -> dict:
-    """Site fields at the current time (units in equilibrium drawn now, from the snapshot
-    stream, so that snapshots never change the time series)."""
+    """Return the site fields at the current time.
+
+    Units in equilibrium are drawn now, from the snapshot stream, so that snapshots never
+    change the time series.
+
+    Parameters
+    ----------
+    rep : Replica
+        The replica.
+
+    Returns
+    -------
+    dict
+        ``time_s`` and one (N,) array per registered snapshot field.
+    """
     S = rep.S
     sigma, _ = rep._macro(rep.t)
-    p = float(p_up(sigma, rep.setup.sig_sat_MPa))
+    cal = rep.calib
     beta = S.beta.copy()
     eq_b = S.elim >= 1
-    beta[eq_b] = np.where(rep.snap_rng.random(int(eq_b.sum())) < p, 1, -1)
+    beta[eq_b] = np.where(rep.snap_rng.random(int(eq_b.sum()))
+                          < float(p_plus(sigma, cal.sig_sat_beta, cal.bias_law)), 1, -1)
     smd = S.smd.copy()
     eq_a = S.elim >= 2
-    smd[eq_a] = np.where(rep.snap_rng.random(int(eq_a.sum())) < p, 1, -1)
+    smd[eq_a] = np.where(rep.snap_rng.random(int(eq_a.sum()))
+                         < float(p_plus(sigma, cal.sig_sat_an, cal.bias_law)), 1, -1)
     out = {"time_s": rep.t}
     out.update({f.name: f.compute(rep, beta, smd) for f in SNAPSHOT_REGISTRY})
     return out

@@ -28,11 +28,13 @@ from ..segments import STRESS, Law, Start
 from ..theory import kinetics
 from . import checkpoint
 from . import kernels as kn
+from .bias import LINEAR
 from .calibration import (
     Equilibrium,
     TemperatureTimes,
     UnitStrains,
     classify,
+    drift_allowed,
     drift_coefficient,
     set_local_chi,
     temperature_times,
@@ -44,7 +46,7 @@ from .layout import geometry_group, law_group, rules_group, times_group
 from .loading import SegmentRun, plan_ramp, plan_samples
 from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapshot
 from .rng import seed_state
-from .setup import KmcSetup
+from .setup import KmcSetup, peak_stress
 from .sumtree import tree_build, tree_size
 
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
@@ -109,8 +111,11 @@ class Replica:
         self.S, self.K = _lattice_state(dis, nbr, sim, lat, ss_dyn)
         self.obs_rng = np.random.default_rng(ss_obs)
         self.snap_rng = np.random.default_rng(ss_snap)  # snapshots never change the time series
+        self.T = prog.temperature_K
         self.calib: UnitStrains
         self.recalibrate()
+        #: largest stress of the program (MPa): where the physical law allows the plastic drift
+        self.peak_stress_MPa = peak_stress(mat, prog)
         # the annihilation channel may be replaced by its mean drift (parallel rule only, and not
         # with unloading segments, whose zero-stress crossing assumes piecewise-constant strain)
         self.alpha_elimination = (sim.plasticity == "parallel" and sim.plastic_drift and
@@ -121,7 +126,6 @@ class Replica:
         self.seg: SegmentRun | None = None
         self.snap_index = 0
         self.sample_pos = 0
-        self.T = prog.temperature_K
         self.times = None
         self._rules = rules_group(sim)
         self._geom = geometry_group(lat)
@@ -156,18 +160,26 @@ class Replica:
         return self.equilibrium.k_fast
 
     def recalibrate(self) -> None:
-        """Count the QPD sites and recalibrate the unit strains (after the kinds were set)."""
+        """Count the QPD sites and recalibrate the unit strains and saturation stresses at the
+        current temperature (after the kinds were set, and at every temperature change: with
+        the physical law both follow T, docs/kmc_elastic.md section 1.5)."""
         self.n_qpd = int(np.count_nonzero(self.S.kind))
-        self.calib = unit_strains(self.setup, self.N, self.n_qpd, self.Cd_ref, self.dyn is not None)
+        self.calib = unit_strains(self.setup, self.N, self.n_qpd, self.Cd_ref, self.dyn is not None,
+                                  self.T)
 
     def _n_elim(self) -> tuple[int, int]:
         """Units in equilibrium: (beta units, SMD units)."""
         return self.equilibrium.counts
 
     def _J_inst(self) -> float:
+        """Compliance at zero stress of the matrix and the units in local equilibrium (1/MPa)."""
         nb, na = self.equilibrium.counts
-        return self.setup.material.J_el_per_MPa + (self.d_beta * nb + self.d_an * na) / (
-            self.N * self.setup.sig_sat_MPa)
+        c = self.calib
+        if c.bias_law == LINEAR:
+            return self.setup.material.J_el_per_MPa + (self.d_beta * nb + self.d_an * na) / (
+                self.N * c.sig_sat_beta)
+        return (self.setup.material.J_el_per_MPa + self.d_beta * nb / (self.N * c.sig_sat_beta)
+                + self.d_an * na / (self.N * c.sig_sat_an))
 
     def _inelastic_dynamic(self) -> float:
         """Inelastic strain of the dynamic units plus the frozen-in strain (the kernels')."""
@@ -187,8 +199,12 @@ class Replica:
     def control(self, t_stop: float, max_events: int) -> kn.Control:
         """Kernel scalars for the current segment (rates only, if no segment has started)."""
         c = self.calib
-        calib = kn.Calib(float(self.setup.sig_sat_MPa), float(c.d_beta), float(c.d_an),
-                         float(c.d_p), 1.0 / self.N, float(self._J_inst()), float(self.k_fast))
+        nb, na = self.equilibrium.counts
+        calib = kn.Calib(float(c.sig_sat_beta), float(c.d_beta), float(c.d_an),
+                         float(c.d_p), 1.0 / self.N, float(self._J_inst()), float(self.k_fast),
+                         float(c.sig_sat_an), float(c.sig_sat_p), int(c.bias_law),
+                         float(self.setup.material.J_el_per_MPa), float(c.d_beta * nb / self.N),
+                         float(c.d_an * na / self.N))
         return kn.Control(float(t_stop), int(max_events), law_group(self.law), self._times,
                           calib, self._rules, self._geom)
 
@@ -209,26 +225,29 @@ class Replica:
         self.T = T
         self.times = temperature_times(self.setup, T, self.n_qpd / self.N, aging)
         set_local_chi(self.S, self.setup, self.times, self.frac, self.U, self.W, aging)
+        self.recalibrate()
         self._classify(sigma)
 
     def _classify(self, sigma: float) -> None:
         """Which units are in local equilibrium; newly dynamic units start from equilibrium."""
         setup = self.setup
+        drift = self.alpha_elimination and drift_allowed(self.calib, self.peak_stress_MPa)
         ra = classify(self.S, self.K, self.control(0.0, 0),
                       threshold=setup.elim_rates_per_s[self.case],
-                      parallel=setup.sim.plasticity == "parallel", drift=self.alpha_elimination,
+                      parallel=setup.sim.plasticity == "parallel", drift=drift,
                       elimination_factor=setup.sim.elimination_factor, sigma=sigma,
-                      sig_sat=setup.sig_sat_MPa, rng=self.obs_rng)
-        self.equilibrium = Equilibrium.of(self.S, self.n_qpd,
-                                          drift_coefficient(self.S, ra, self.d_p, setup.sig_sat_MPa))
+                      rng=self.obs_rng)
+        self.equilibrium = Equilibrium.of(self.S, self.n_qpd, drift_coefficient(
+            self.S, ra, self.d_p, self.calib.sig_sat_p))
 
     def restore_rates(self) -> None:
         """Equilibrium summary, drift and sum tree of a restored state (classification kept)."""
+        self.recalibrate()      # at the restored temperature
         n = self.N
         rb, rs, ra = np.zeros(n), np.zeros(n), np.zeros(n)
         kn.channel_rates(self.S, self.control(0.0, 0), rb, rs, ra)
         self.equilibrium = Equilibrium.of(self.S, self.n_qpd, drift_coefficient(
-            self.S, ra, self.d_p, self.setup.sig_sat_MPa))
+            self.S, ra, self.d_p, self.calib.sig_sat_p))
         self._build_tree()
 
     def _build_tree(self) -> None:

@@ -27,7 +27,18 @@ def _rotl(x, k):
 
 @njit(cache=True)
 def next_u64(s):
-    """Next 64-bit output; advances the state ``s`` (uint64[4]) in place."""
+    """Next 64-bit output; advances the state ``s`` (uint64[4]) in place.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        uint64 (4,): the generator state.
+
+    Returns
+    -------
+    numpy.uint64
+        The output.
+    """
     s0 = s[0]
     s1 = s[1]
     s2 = s[2]
@@ -49,24 +60,68 @@ def next_u64(s):
 
 @njit(cache=True)
 def uniform(s):
-    """Uniform double in [0, 1) with 53 random bits."""
+    """Uniform double in [0, 1) with 53 random bits.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        uint64 (4,): the generator state, advanced in place.
+
+    Returns
+    -------
+    float
+        The variate.
+    """
     return float(next_u64(s) >> uint64(11)) * _TWO_M53
 
 
 @njit(cache=True)
 def uniform_open(s):
-    """Uniform double in (0, 1] (safe for log)."""
+    """Uniform double in (0, 1] (safe for log).
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        uint64 (4,): the generator state, advanced in place.
+
+    Returns
+    -------
+    float
+        The variate.
+    """
     return (float(next_u64(s) >> uint64(11)) + 1.0) * _TWO_M53
 
 
 @njit(cache=True)
 def exponential(s):
-    """Exp(1) variate by inversion."""
+    """Exp(1) variate by inversion.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        uint64 (4,): the generator state, advanced in place.
+
+    Returns
+    -------
+    float
+        The variate.
+    """
     return -math.log(uniform_open(s))
 
 
 def seed_state(seed_seq: np.random.SeedSequence) -> np.ndarray:
-    """A fresh uint64[4] xoshiro state from a SeedSequence (never all zero)."""
+    """Return a fresh uint64[4] xoshiro state from a SeedSequence (never all zero).
+
+    Parameters
+    ----------
+    seed_seq : numpy.random.SeedSequence
+        The stream's seed sequence.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 (4,).
+    """
     st = seed_seq.generate_state(4, dtype=np.uint64)
     if not st.any():
         st[0] = np.uint64(0x9E3779B97F4A7C15)

@@ -20,7 +20,20 @@ __all__ = ["kanter", "sample_uw"]
 
 
 def sample_uw(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Independent ``U ~ Uniform(0, pi)`` (open) and ``W ~ Exp(1)`` for n units."""
+    """Independent ``U ~ Uniform(0, pi)`` (open) and ``W ~ Exp(1)`` for n units.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The stream.
+    n : int
+        Number of units.
+
+    Returns
+    -------
+    u, w : numpy.ndarray
+        float64 (n,) each.
+    """
     u = np.pi * (1.0 - rng.random(n))          # (0, pi]
     u = np.minimum(u, np.nextafter(np.pi, 0))  # (0, pi)
     w = rng.standard_exponential(n)
@@ -28,7 +41,20 @@ def sample_uw(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def kanter(u, w, chi):
-    """log S for Kanter's variables (u, w) at index chi (broadcasting); 0 where chi = 1."""
+    """log S for Kanter's variables (u, w) at index chi (broadcasting); 0 where chi = 1.
+
+    Parameters
+    ----------
+    u, w : array_like
+        Kanter's uniform and exponential variables.
+    chi : array_like
+        Index of the stable law, in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        log S, of the broadcast shape.
+    """
     u = np.asarray(u, dtype=float)
     w = np.asarray(w, dtype=float)
     c = np.asarray(chi, dtype=float)

@@ -49,6 +49,7 @@ class Clusters:
 
     @property
     def occupied_fraction(self) -> float:
+        """Fraction of the sites that are occupied."""
         return 1.0 - self.sizes[0] / self.n_sites
 
     @property
@@ -68,15 +69,33 @@ class Clusters:
 
     @property
     def wraps_any(self) -> bool:
+        """True if some cluster wraps along some axis."""
         return bool(self.wraps.any())
 
     def wraps_axis(self) -> np.ndarray:
-        """bool (dim,): some cluster wraps along each axis."""
-        return self.wraps.any(axis=0)
+        """Report, per axis, whether some cluster wraps along it.
+
+        Returns
+        -------
+        numpy.ndarray
+            bool (dim,).
+        """
+        return np.asarray(self.wraps.any(axis=0))
 
 
 def padded_offsets(lat: Lattice) -> np.ndarray:
-    """All neighbour offsets of ``lat`` as int32 (nb, z, 4): (sx, sy, sz, b2)."""
+    """All neighbour offsets of ``lat`` as int32 (nb, z, 4): (sx, sy, sz, b2).
+
+    Parameters
+    ----------
+    lat : Lattice
+        The lattice.
+
+    Returns
+    -------
+    numpy.ndarray
+        int32 (nb, z, 4); the z shift is 0 in 2D.
+    """
     out = np.zeros((lat.nb, lat.z, 4), dtype=np.int32)
     out[:, :, : lat.dim] = lat.offsets[:, :, : lat.dim]
     out[:, :, 3] = lat.offsets[:, :, lat.dim]
@@ -84,7 +103,18 @@ def padded_offsets(lat: Lattice) -> np.ndarray:
 
 
 def grid_shape(lat: Lattice) -> tuple[int, int]:
-    """(L, Lz): cells along x, y and along z (1 in 2D) as the kernels see them."""
+    """(L, Lz): cells along x, y and along z (1 in 2D) as the kernels see them.
+
+    Parameters
+    ----------
+    lat : Lattice
+        The lattice.
+
+    Returns
+    -------
+    (int, int)
+        ``(L, Lz)``.
+    """
     return lat.L, (lat.L if lat.dim == 3 else 1)
 
 

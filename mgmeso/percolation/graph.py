@@ -34,8 +34,23 @@ def _bonds(lat: Lattice):
 
 
 def site_graph(field: np.ndarray, lat: Lattice) -> nx.Graph:
-    """Graph of the occupied sites of ``field``; edge attribute ``shift`` is the cell shift
-    from the smaller to the larger site index (unwrapped, in cells along each lattice vector)."""
+    """Return the graph of the occupied sites of ``field``.
+
+    The edge attribute ``shift`` is the cell shift from the smaller to the larger site index
+    (unwrapped, in cells along each lattice vector).
+
+    Parameters
+    ----------
+    field : numpy.ndarray
+        bool (N,): occupied sites.
+    lat : Lattice
+        The lattice.
+
+    Returns
+    -------
+    networkx.Graph
+        One node per occupied site, one edge per occupied nearest-neighbour pair.
+    """
     occ = np.asarray(field, dtype=bool).reshape(-1)
     g = nx.Graph()
     g.add_nodes_from(np.flatnonzero(occ).tolist())
@@ -47,7 +62,7 @@ def site_graph(field: np.ndarray, lat: Lattice) -> nx.Graph:
 
 
 def clusters_networkx(field: np.ndarray, lat: Lattice) -> list[tuple[frozenset, np.ndarray]]:
-    """Connected clusters of ``field`` and, for each, whether it wraps along each axis.
+    """Find the connected clusters of ``field`` and, for each, whether it wraps along each axis.
 
     Each cluster is embedded by a breadth-first search that gives every site an
     unwrapped position; an edge whose two ends disagree with its shift closes a
@@ -58,6 +73,13 @@ def clusters_networkx(field: np.ndarray, lat: Lattice) -> list[tuple[frozenset, 
     list of (sites, wraps)
         ``sites`` a frozenset of site indices, ``wraps`` bool (dim,); ordered by
         the smallest site index of each cluster.
+
+    Parameters
+    ----------
+    field : numpy.ndarray
+        bool (N,): occupied sites.
+    lat : Lattice
+        The lattice.
     """
     g = site_graph(field, lat)
     out = []
@@ -85,6 +107,13 @@ def footprint_contact_graph(footprint: np.ndarray, lat: Lattice) -> nx.Graph:
     footprint : int[N]
         Nucleus of the footprint covering each site, -1 where none (snapshot field
         ``footprint``).
+    lat : Lattice
+        The lattice.
+
+    Returns
+    -------
+    networkx.Graph
+        The contact graph.
     """
     fp = np.asarray(footprint).reshape(-1)
     g = nx.Graph()

@@ -76,7 +76,8 @@ def backward_offsets(offsets: np.ndarray) -> np.ndarray:
 @njit(cache=True, inline="always")
 def _wrap(c, n):
     """Coordinate c (one step outside [0, n) at most) folded into the box, and the box image
-    it came from (-1, 0 or +1)."""
+    it came from (-1, 0 or +1).
+    """
     if c < 0:
         return c + n, -1
     if c >= n:
@@ -142,8 +143,9 @@ def label_periodic(occ, L, Lz, nb, back, parent, par2, img, wrap2, newid, labels
         Backward offsets from :func:`backward_offsets`.
     parent : int32[N]
         Work array (any content).
-    par2 : int32[N], img : int32 (N, 3), wrap2 : uint8[N], newid : int32[N]
-        Work arrays that must be all zero (allocate with ``numpy.zeros``; untouched
+    par2, img, wrap2, newid : numpy.ndarray
+        int32[N], int32 (N, 3), uint8[N], int32[N]: work arrays that must be all zero
+        (allocate with ``numpy.zeros``; untouched
         pages are never materialised).
     labels : int32[N]
         Output: 0 for empty sites, 1..n for the clusters, numbered in order of
@@ -277,8 +279,8 @@ def wrap_onsets(order, L, Lz, nb, offs, parent, pot):
         As in :func:`label_periodic`.
     offs : int32 (nb, z, 4)
         All neighbour offsets, padded to 3D: (sx, sy, sz, b2).
-    parent : int32[N], pot : int32 (N, 3)
-        Work arrays (any content).
+    parent, pot : numpy.ndarray
+        int32[N] and int32 (N, 3): work arrays (any content).
 
     Returns
     -------

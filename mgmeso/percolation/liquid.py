@@ -50,11 +50,33 @@ class StaticGlass:
     hierarchy_beta_time: str = "site"   # 'site' or 'neighbourhood' (kMC [simulation] key)
 
     def qpd(self, T_K: float) -> np.ndarray:
-        """bool[N]: QPD sites at temperature T (C_d(T) of [Hao2022] Eq. 1)."""
+        """bool[N]: QPD sites at temperature T (C_d(T) of [Hao2022] Eq. 1).
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature (K).
+
+        Returns
+        -------
+        numpy.ndarray
+            bool (N,).
+        """
         return self.u_kind < float(kinetics.defect_concentration(self.material, T_K))
 
     def log_tau_max(self, T_K: float) -> np.ndarray:
-        """float64[N]: ln(tau_max_j / 1 s) of every site at T; +inf on matrix sites."""
+        """float64[N]: ln(tau_max_j / 1 s) of every site at T; +inf on matrix sites.
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature (K).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N,).
+        """
         mat = self.material
         kind = self.qpd(T_K)
         ln_tb_mean = math.log(mat.tau_beta0_s) + mat.U_beta_J_per_mol / (R_J_PER_MOL_K * T_K)
@@ -64,7 +86,7 @@ class StaticGlass:
         ln_th = ln_tb
         if self.heterogeneity == "local":
             frac = _local_fraction(kind, self.lattice, self.chi_radius)
-            chi = np.clip(mat.kappa * frac + (chi_T - mat.chi_g), kinetics.CHI_MIN, 1.0)
+            chi: np.ndarray | float = np.clip(mat.kappa * frac + (chi_T - mat.chi_g), kinetics.CHI_MIN, 1.0)
             if self.hierarchy_beta_time == "neighbourhood":
                 from ..kmc.disorder import neighbourhood_mean
                 log_th = neighbourhood_mean(self.disorder.log_tb, self.lattice.neighbour_table(),
@@ -76,11 +98,37 @@ class StaticGlass:
         return np.where(kind, ln_tmax, np.inf)
 
     def liquid_like(self, T_K: float, window_s: float) -> np.ndarray:
-        """bool[N]: sites with tau_max_j < t_w at temperature T."""
+        """bool[N]: sites with tau_max_j < t_w at temperature T.
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature (K).
+        window_s : float
+            Observation window t_w (s).
+
+        Returns
+        -------
+        numpy.ndarray
+            bool (N,).
+        """
         return self.log_tau_max(T_K) < math.log(window_s)
 
     def fraction(self, T_K: float, windows_s) -> np.ndarray:
-        """Liquid-like fraction of all sites at T for each window (array like ``windows_s``)."""
+        """Liquid-like fraction of all sites at T for each window (array like ``windows_s``).
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature (K).
+        windows_s : array_like
+            Observation windows t_w (s).
+
+        Returns
+        -------
+        numpy.ndarray
+            Fractions in [0, 1], of the shape of ``windows_s``.
+        """
         lt = self.log_tau_max(T_K)
         lt = np.sort(lt[np.isfinite(lt)])
         w = np.log(np.asarray(windows_s, dtype=float))
@@ -126,6 +174,13 @@ def static_glass(material: Material, lattice: Lattice, seed: int | np.random.See
     hierarchy_beta_time : {'site', 'neighbourhood'}
         'local' mode: tau_max_j from the site's own tau_beta_j or from the geometric mean over
         its chi neighbourhood (as the kMC's [simulation] key of the same name).
+    hierarchy_beta_time : {'site', 'neighbourhood'}
+        Beta time entering the site's hierarchy: its own, or the mean over its neighbourhood.
+
+    Returns
+    -------
+    StaticGlass
+        The glass, whose liquid-like sites can be asked for at any T and t_w.
     """
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss)
@@ -151,6 +206,15 @@ def dynamic_liquid_like(last_smd_time_s: np.ndarray, snapshot_time_s: float,
     ----------
     last_smd_time_s : float[N]
         Snapshot field ``last_smd_time`` (-1 where never).
+    snapshot_time_s : float
+        Time of the snapshot (s).
+    window_s : float
+        Observation window t_w (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        bool (N,).
     """
     last = np.asarray(last_smd_time_s, dtype=float)
     return (last >= 0) & (last >= snapshot_time_s - window_s)

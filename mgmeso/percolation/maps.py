@@ -54,6 +54,15 @@ def static_curve(glass: StaticGlass, temperatures_K, window_s: float) -> Table:
     Table
         ``temperature_K, window_s, defect_concentration, liquid_fraction,
         largest_cluster_fraction, n_clusters, n_wrapping_clusters, wraps_x, ...``
+
+    Parameters
+    ----------
+    glass : StaticGlass
+        The glass.
+    temperatures_K : array_like
+        Temperatures (K).
+    window_s : float
+        Observation window t_w (s).
     """
     rows = []
     for T in np.asarray(temperatures_K, dtype=float):
@@ -66,7 +75,20 @@ def static_curve(glass: StaticGlass, temperatures_K, window_s: float) -> Table:
 
 
 def first_crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
-    """First x where y rises through ``level`` (linear interpolation); NaN if it never does."""
+    """First x where y rises through ``level`` (linear interpolation); NaN if it never does.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The curve, shape (n,), ``x`` increasing.
+    level : float
+        The level.
+
+    Returns
+    -------
+    float
+        The crossing, or NaN.
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     above = np.flatnonzero(y >= level)
     if above.size == 0:
@@ -79,7 +101,26 @@ def first_crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
 
 def spectral_fraction(mat: Material, temperatures_K, f_Hz: float, chi_law: str = "linear",
                       gumbel_points: int = 241) -> np.ndarray:
-    """Integrated normalised loss ``int E'' dT / int_total E'' dT`` on the given T grid ([Duan2022] Fig. 2)."""
+    """Integrated normalised loss ``int E'' dT / int_total E'' dT`` on a T grid ([Duan2022] Fig. 2).
+
+    Parameters
+    ----------
+    mat : Material
+        The material.
+    temperatures_K : array_like
+        Temperature grid (K), ascending.
+    f_Hz : float
+        Frequency of the loss spectrum (Hz).
+    chi_law : {'linear', 'defects'}
+        Law of chi(T).
+    gumbel_points : int
+        Nodes of the Gumbel grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        The fraction in [0, 1] at each temperature, non-decreasing.
+    """
     from ..theory.protocols import dma_columns
 
     T = np.asarray(temperatures_K, dtype=float)
@@ -103,6 +144,8 @@ def deformation_lines(glass: StaticGlass, rates_per_s, temperatures_K, p_c: floa
         normalised over it).
     p_c : float
         Site threshold of the lattice.
+    chi_law : {'linear', 'defects'}
+        Law of chi(T) of the spectral line.
 
     Returns
     -------
@@ -128,6 +171,18 @@ def active_footprints(footprint: np.ndarray, smd_state: np.ndarray) -> np.ndarra
 
     Every QPD site is the nucleus of its own (possibly unpolarised) footprint in the
     kMC, so coverage alone is not enough: the nucleus' SMD state must be non-zero.
+
+    Parameters
+    ----------
+    footprint : numpy.ndarray
+        int (N,): snapshot field ``footprint``.
+    smd_state : numpy.ndarray
+        int (N,): snapshot field ``smd_state``.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool (N,).
     """
     fp = np.asarray(footprint).reshape(-1)
     smd = np.asarray(smd_state).reshape(-1)
@@ -144,7 +199,17 @@ def run_cluster_series(fields: dict, lattice, window_s: float, case: int = 0,
         ``time_s`` (case, replica, snapshot) and ``last_smd_time``, ``footprint``,
         ``smd_state`` (case, replica, snapshot, site) arrays from a run store.
     lattice : Lattice
+        The run's lattice.
     window_s : float
+        Observation window t_w (s).
+    case, replica : int
+        Which replica.
+
+    Returns
+    -------
+    Table
+        One row per snapshot: ``time_s, window_s``, the cluster columns of
+        :func:`static_curve` and the footprint coverage (empty without snapshots).
     """
     times = np.asarray(fields["time_s"][case, replica], dtype=float)
     rows = []

@@ -30,16 +30,13 @@ _SNAPSHOT_FIELDS = ("time_s", "last_smd_time", "footprint", "smd_state", "kind")
 
 def _snapshots(run, path) -> tuple[dict, np.ndarray | None]:
     """Snapshot fields (case, replica, snapshot[, site]) and the coalescence-size counts
-    (case, replica, size) of a run store; the one place that knows the store's group names."""
-    g = run.group
-    if "snapshots" not in g or "last_smd_time" not in g["snapshots"]:
+    (case, replica, size) of a run store, through the store's reader
+    (:class:`mgmeso.kmc.reader.RunData`)."""
+    if not run.has_snapshots():
         raise UserError(f"{path}: the run has no snapshots; set [output] snapshot_times_s in the "
                         f"config and run it again")
-    sg = g["snapshots"]
-    fields = {k: np.asarray(sg[k][...]) for k in _SNAPSHOT_FIELDS}
-    counts = (np.asarray(g["coalescence_size_counts"][...]) if "coalescence_size_counts" in g
-              else None)
-    return fields, counts
+    fields = run.snapshots([k for k in _SNAPSHOT_FIELDS if k != "time_s"])
+    return fields, run.coalescence_counts()
 
 
 @dataclass(frozen=True)
@@ -146,7 +143,7 @@ def dynamic_map(run, *, windows_s=None) -> DynamicMap:
 
     Parameters
     ----------
-    run : path of a run store, or :class:`mgmeso.kmc.store.RunData`
+    run : path of a run store, or :class:`mgmeso.kmc.reader.RunData`
         Written by ``mgmeso run`` with ``[output] snapshot_times_s``.
     windows_s : sequence of float, optional
         Observation windows t_w (s); a site is liquid-like when it took part in an
@@ -157,7 +154,7 @@ def dynamic_map(run, *, windows_s=None) -> DynamicMap:
     -------
     DynamicMap
     """
-    from ..kmc.store import RunData, read_run
+    from ..kmc.reader import RunData, read_run
 
     data = run if isinstance(run, RunData) else read_run(Path(run))
     path = Path(data.path)

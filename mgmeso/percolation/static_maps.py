@@ -40,7 +40,8 @@ __all__ = ["SiteMap", "StaticMap", "DeformationMap", "static_map", "deformation_
 @dataclass(frozen=True)
 class SiteMap:
     """One map of liquid-like sites: what :func:`~mgmeso.plotting.percolation_plots.plot_site_map`
-    draws. ``liquid`` and ``qpd`` are bool[N] site fields of ``lattice``."""
+    draws. ``liquid`` and ``qpd`` are bool[N] site fields of ``lattice``.
+    """
 
     lattice: Lattice
     liquid: np.ndarray
@@ -50,7 +51,27 @@ class SiteMap:
 
 
 def check_positive(values, name: str, hi: float) -> list[float]:
-    """``values`` as floats, each finite, positive and at most ``hi`` (else a UserError)."""
+    """``values`` as floats, each finite, positive and at most ``hi`` (else a UserError).
+
+    Parameters
+    ----------
+    values : iterable of float
+        The values.
+    name : str
+        Their argument name in the message.
+    hi : float
+        The largest allowed value.
+
+    Returns
+    -------
+    list of float
+        The values.
+
+    Raises
+    ------
+    UserError
+        Naming the first bad value.
+    """
     out = []
     for v in values or []:
         if not np.isfinite(v) or v <= 0 or v > hi:
@@ -61,7 +82,24 @@ def check_positive(values, name: str, hi: float) -> list[float]:
 
 def with_overrides(config, lattice: str | None = None, L: int | None = None,
                    seed: int | None = None) -> RunConfig:
-    """The config (a RunConfig or a TOML path) with ``[simulation] lattice, L, seed`` replaced."""
+    """Return the config (a RunConfig or a TOML path) with ``[simulation] lattice, L, seed`` replaced.
+
+    Parameters
+    ----------
+    config : RunConfig or path-like
+        The config.
+    lattice : str, optional
+        A registered lattice name.
+    L : int, optional
+        Cells per side.
+    seed : int, optional
+        Root seed.
+
+    Returns
+    -------
+    RunConfig
+        The validated config.
+    """
     from ..config import load_config
 
     cfg = config if hasattr(config, "simulation") else load_config(config)
@@ -86,8 +124,20 @@ def with_overrides(config, lattice: str | None = None, L: int | None = None,
 
 
 def site_threshold(lattice: str, p_c: float | None = None) -> tuple[float | None, str | None]:
-    """(threshold, its source): ``p_c`` if given, else the registry's literature value, else
-    ``(None, None)``."""
+    """Return the site threshold and its source.
+
+    Parameters
+    ----------
+    lattice : str
+        A registered lattice name.
+    p_c : float, optional
+        A threshold given by the user (wins).
+
+    Returns
+    -------
+    (float or None, str or None)
+        ``p_c`` if given, else the registry's literature value, else ``(None, None)``.
+    """
     if p_c is not None:
         if not 0.0 < p_c < 1.0:
             raise UserError(f"p_c = {p_c:g}: must be in (0, 1) (a site threshold is a probability)")
@@ -97,7 +147,18 @@ def site_threshold(lattice: str, p_c: float | None = None) -> tuple[float | None
 
 
 def config_glass(cfg: RunConfig) -> StaticGlass:
-    """The static glass of a config: its material, lattice, seed and disorder settings."""
+    """Draw the static glass of a config: its material, lattice, seed and disorder settings.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The config.
+
+    Returns
+    -------
+    StaticGlass
+        The glass.
+    """
     sim = cfg.simulation
     return static_glass(cfg.material, make_lattice(sim.lattice, sim.L), sim.seed,
                         heterogeneity=sim.heterogeneity, chi_law=cfg.theory.chi_law,
@@ -168,12 +229,26 @@ class StaticMap:
 
     @property
     def title(self) -> str:
+        """Figure title: material, lattice, size, heterogeneity and seed."""
         mat, sim = self.config.material, self.config.simulation
         return (f"{mat.name}: static liquid-like sites ($\\tau_{{max,j}} < t_w$), {sim.lattice} "
                 f"L = {sim.L}, {sim.heterogeneity} heterogeneity, seed {sim.seed}")
 
     def site_map(self, T_K: float, window_s: float) -> SiteMap:
-        """Liquid-like sites (``tau_max_j < t_w``) and their clusters at one temperature."""
+        """Liquid-like sites (``tau_max_j < t_w``) and their clusters at one temperature.
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature (K).
+        window_s : float
+            Observation window t_w (s).
+
+        Returns
+        -------
+        SiteMap
+            What :func:`~mgmeso.plotting.percolation_plots.plot_site_map` draws.
+        """
         g, sim = self.glass, self.config.simulation
         ll = g.liquid_like(T_K, window_s)
         cl = label_clusters(ll, g.lattice)
@@ -184,10 +259,23 @@ class StaticMap:
         return SiteMap(g.lattice, ll, g.qpd(T_K), cl, title)
 
     def map_names(self) -> list[str]:
+        """Return the file names of the site maps, one per window and temperature.
+
+        Returns
+        -------
+        list of str
+            ``map_<T>K_<t_w>s.png`` names.
+        """
         return [f"map_{T:g}K_{tw:g}s.png" for tw in self.windows_s for T in self.map_temperatures_K]
 
     def summary(self) -> dict:
-        """The numbers of ``liquid_fraction.json``."""
+        """Return the numbers of ``liquid_fraction.json``.
+
+        Returns
+        -------
+        dict
+            Material, lattice, threshold, windows and the crossing temperatures.
+        """
         mat, sim = self.config.material, self.config.simulation
         return {"material": mat.name, "lattice": sim.lattice, "L": sim.L,
                 "n_sites": self.glass.lattice.n_sites, "heterogeneity": sim.heterogeneity,
@@ -198,7 +286,20 @@ class StaticMap:
                 "T_delta_analytical_reaches_p_c_K": self.delta_crossing_K}
 
     def write(self, out_dir, overwrite: bool = False) -> list[Path]:
-        """Write the curves, delta(T), the summary and every figure into ``out_dir``."""
+        """Write the curves, delta(T), the summary and every figure into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : str or path-like
+            Output directory (created when the first file is written).
+        overwrite : bool
+            Replace existing files (else an existing file is an error, before anything is written).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
         from ..plotting import save
         from ..plotting.percolation_plots import plot_liquid_curves, plot_site_map
 
@@ -217,7 +318,8 @@ class StaticMap:
 
 def _ladder(cfg, temps_map) -> np.ndarray:
     """Default temperature grid: the stepped-relaxation steps (else 300 K in 3 K steps) up to at
-    least Tg + 80 K and the highest map temperature."""
+    least Tg + 80 K and the highest map temperature.
+    """
     from ..config import SteppedRelaxation
 
     p = cfg.protocol if isinstance(cfg.protocol, SteppedRelaxation) else None
@@ -229,7 +331,7 @@ def _ladder(cfg, temps_map) -> np.ndarray:
 def static_map(config, *, windows_s=None, temperatures_K=None, p_c: float | None = None,
                lattice: str | None = None, L: int | None = None,
                seed: int | None = None) -> StaticMap:
-    """Static liquid-like fraction against T and maps of the liquid-like sites of a config.
+    """Compute the static liquid-like fraction against T and maps of the liquid-like sites of a config.
 
     Parameters
     ----------
@@ -278,7 +380,8 @@ def static_map(config, *, windows_s=None, temperatures_K=None, p_c: float | None
 @dataclass(frozen=True)
 class DeformationMap:
     """Result of :func:`deformation_map`: ``table`` has ``strain_rate_per_s, window_s,
-    T_static_K, T_spectral_K`` (NaN where the fraction does not reach p_c on the grid)."""
+    T_static_K, T_spectral_K`` (NaN where the fraction does not reach p_c on the grid).
+    """
 
     FILES = ("deformation_map.csv", "deformation_map.png", "deformation_map.json")
 
@@ -290,17 +393,39 @@ class DeformationMap:
 
     @property
     def title(self) -> str:
+        """Figure title: material, lattice, size and site threshold."""
         sim = self.config.simulation
         return (f"{self.config.material.name}: deformation map, {sim.lattice} L = {sim.L}, "
                 f"site threshold {self.p_c:.4f}")
 
     def summary(self) -> dict:
+        """Return the numbers of the deformation map's JSON file.
+
+        Returns
+        -------
+        dict
+            Material, lattice, threshold and its source, temperature range.
+        """
         mat, sim = self.config.material, self.config.simulation
         return {"material": mat.name, "lattice": sim.lattice, "L": sim.L, "p_c": self.p_c,
                 "p_c_source": self.p_c_source,
                 "temperature_range_K": [self.temperatures_K[0], self.temperatures_K[-1]]}
 
     def write(self, out_dir, overwrite: bool = False) -> list[Path]:
+        """Write the lines (CSV), the figure (PNG) and the summary (JSON) into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : str or path-like
+            Output directory (created when the first file is written).
+        overwrite : bool
+            Replace existing files (else an existing file is an error, before anything is written).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
         from ..plotting import save
         from ..plotting.percolation_plots import plot_deformation_map
 
@@ -327,6 +452,8 @@ def deformation_map(config, *, rates_per_s=(1e-6, 1.0), n_rates: int = 13,
         lattice without one).
     lattice, L : optional
         Override ``[simulation]`` lattice and L.
+    n_rates : int
+        Number of strain rates.
 
     Returns
     -------

@@ -39,7 +39,18 @@ __all__ = ["literature_threshold", "CRITERIA", "sample_onsets", "wrapping_probab
            "crossing", "estimate_threshold", "ThresholdEstimate"]
 
 def literature_threshold(lattice: str) -> SiteThreshold | None:
-    """Published site threshold of a registered lattice, ``None`` where the registry has none."""
+    """Return the published site threshold of a registered lattice, ``None`` where the registry has none.
+
+    Parameters
+    ----------
+    lattice : str
+        A registered lattice name.
+
+    Returns
+    -------
+    SiteThreshold or None
+        Value, error and source.
+    """
     return lattice_type(lattice).site_threshold
 
 
@@ -98,7 +109,20 @@ def sample_onsets(lattice: str, L: int, samples: int, seed: np.random.SeedSequen
 
 
 def combine(onsets: np.ndarray, criterion: str) -> np.ndarray:
-    """Per-sample onset of the wrapping event ``criterion`` ('any' axis, 'all' axes, 'x')."""
+    """Per-sample onset of the wrapping event ``criterion`` ('any' axis, 'all' axes, 'x').
+
+    Parameters
+    ----------
+    onsets : numpy.ndarray
+        int or float (samples, 3): onset of wrapping along each axis.
+    criterion : {'any', 'all', 'x'}
+        The wrapping event.
+
+    Returns
+    -------
+    numpy.ndarray
+        (samples,): the onset of the event.
+    """
     if criterion == "any":
         return onsets.min(axis=1)
     if criterion == "all":
@@ -113,7 +137,22 @@ def _bandwidth(pstar: np.ndarray) -> float:
 
 
 def wrapping_probability(pstar: np.ndarray, p: np.ndarray, smooth: bool = True) -> np.ndarray:
-    """R(p): fraction of samples wrapped at occupation p (kernel-smoothed if ``smooth``)."""
+    """R(p): fraction of samples wrapped at occupation p (kernel-smoothed if ``smooth``).
+
+    Parameters
+    ----------
+    pstar : numpy.ndarray
+        (samples,): onset occupation of each sample.
+    p : numpy.ndarray
+        Occupations at which to evaluate R.
+    smooth : bool
+        Gaussian-kernel smoothing of the empirical distribution.
+
+    Returns
+    -------
+    numpy.ndarray
+        R(p), of the shape of ``p``.
+    """
     p = np.asarray(p, dtype=float)
     if not smooth:
         return (pstar[None, :] <= p[:, None]).mean(axis=1)
@@ -126,7 +165,18 @@ def _smooth_R(pstar, h, p):
 
 
 def crossing(p_small: np.ndarray, p_large: np.ndarray) -> float:
-    """Occupation where the smoothed wrapping probabilities of two sizes cross (NaN if none)."""
+    """Occupation where the smoothed wrapping probabilities of two sizes cross (NaN if none).
+
+    Parameters
+    ----------
+    p_small, p_large : numpy.ndarray
+        Onset occupations of the samples of the smaller and the larger size.
+
+    Returns
+    -------
+    float
+        The crossing occupation, or NaN.
+    """
     h1, h2 = _bandwidth(p_small), _bandwidth(p_large)
     grid = np.linspace(min(p_small.min(), p_large.min()), max(p_small.max(), p_large.max()), 401)
     d = (ndtr((grid[:, None] - p_small[None, :]) / h1).mean(axis=1)
@@ -162,8 +212,20 @@ class ThresholdEstimate:
         return float(np.hypot(self.stat_err, self.sys_err))
 
     def curve_table(self, points: int = 201) -> Table:
-        """Smoothed wrapping probability of every size on a grid holding 99 % of all onsets:
-        ``occupation_p, wrapping_probability_L<L>, ...``."""
+        """Return the smoothed wrapping probability of every size.
+
+        On a grid holding 99 % of all onsets.
+
+        Parameters
+        ----------
+        points : int
+            Grid points.
+
+        Returns
+        -------
+        Table
+            ``occupation_p, wrapping_probability_L<L>, ...``.
+        """
         allp = np.concatenate([combine(o, self.criterion) for o in self.onsets.values()])
         lo, hi = np.percentile(allp, [0.5, 99.5])
         p = np.linspace(lo, hi, points)
@@ -174,7 +236,13 @@ class ThresholdEstimate:
         return Table(cols)
 
     def summary(self) -> dict:
-        """The numbers of ``threshold_<lattice>.json`` (literature ``None`` without a value)."""
+        """Return the numbers of ``threshold_<lattice>.json`` (literature ``None`` without a value).
+
+        Returns
+        -------
+        dict
+            Estimate, errors, sizes, samples, pair crossings and the literature comparison.
+        """
         lit = self.literature()
         return {"lattice": self.lattice, "sizes": self.sizes, "samples": self.samples,
                 "seed": self.seed, "criterion": self.criterion, "p_c": self.p_c,
@@ -189,10 +257,35 @@ class ThresholdEstimate:
 
     @staticmethod
     def file_names(lattice: str) -> list[str]:
+        """Return the names of the files :meth:`write` writes for ``lattice``.
+
+        Parameters
+        ----------
+        lattice : str
+            The lattice name.
+
+        Returns
+        -------
+        list of str
+            CSV, PNG and JSON file names.
+        """
         return [f"threshold_{lattice}.{ext}" for ext in ("csv", "png", "json")]
 
     def write(self, out_dir, overwrite: bool = False) -> list[Path]:
-        """Write the curves (CSV), the figure (PNG) and the summary (JSON) into ``out_dir``."""
+        """Write the curves (CSV), the figure (PNG) and the summary (JSON) into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : str or path-like
+            Output directory (created when the first file is written).
+        overwrite : bool
+            Replace existing files (else an existing file is an error, before anything is written).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
         from ..plotting import save
         from ..plotting.percolation_plots import plot_threshold
 
@@ -203,11 +296,23 @@ class ThresholdEstimate:
         return paths
 
     def literature(self) -> SiteThreshold | None:
-        """Published threshold of the lattice (``None`` if the registry has none)."""
+        """Return the published threshold of the lattice (``None`` if the registry has none).
+
+        Returns
+        -------
+        SiteThreshold or None
+            Value, error and source.
+        """
         return literature_threshold(self.lattice)
 
     def deviation_sigma(self) -> float | None:
-        """(estimate - literature) / error; ``None`` without a literature value."""
+        """(estimate - literature) / error; ``None`` without a literature value.
+
+        Returns
+        -------
+        float or None
+            The deviation in units of the combined error.
+        """
         ref = self.literature()
         if ref is None:
             return None
@@ -231,6 +336,15 @@ def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.
     criterion : {'any', 'all', 'x'}
     bootstrap : int
         Bootstrap resamples for the standard error of each crossing.
+    workers : int, optional
+        Threads running the samples (default: see :func:`sample_onsets`).
+    progress : callable, optional
+        Called with 1 after each sample (a progress bar).
+
+    Returns
+    -------
+    ThresholdEstimate
+        Estimate, statistical and systematic errors, onsets per size and pair crossings.
     """
     sizes = tuple(sorted(set(int(s) for s in sizes)))
     if len(sizes) < 2:
@@ -245,9 +359,9 @@ def estimate_threshold(lattice: str, sizes, samples: int, seed: int | np.random.
     for L1, L2 in zip(sizes[:-1], sizes[1:]):
         a, b = pst[L1], pst[L2]
         p = crossing(a, b)
-        reps = [crossing(a[boot_rng.integers(0, a.size, a.size)],
-                         b[boot_rng.integers(0, b.size, b.size)]) for _ in range(bootstrap)]
-        reps = np.asarray(reps)
+        reps = np.asarray([crossing(a[boot_rng.integers(0, a.size, a.size)],
+                                    b[boot_rng.integers(0, b.size, b.size)])
+                           for _ in range(bootstrap)])
         se = float(np.nanstd(reps, ddof=1)) if np.isfinite(reps).sum() > 2 else float("nan")
         pairs.append((L1, L2, p, se))
     p_c, se = pairs[-1][2], pairs[-1][3]

@@ -52,7 +52,20 @@ def use_file_backend() -> None:
 
 
 def new_figure(fig=None, **kwargs):
-    """``fig`` itself, or a new pyplot figure made with ``kwargs`` (``figsize``, ``layout``)."""
+    """``fig`` itself, or a new pyplot figure made with ``kwargs`` (``figsize``, ``layout``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure, optional
+        A figure to draw into.
+    **kwargs
+        For :func:`matplotlib.pyplot.figure`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     if fig is not None:
         return fig
     import matplotlib.pyplot as plt
@@ -60,7 +73,20 @@ def new_figure(fig=None, **kwargs):
 
 
 def new_axes(ax=None, **kwargs):
-    """``ax`` itself, or the one Axes of a new pyplot figure made with ``kwargs``."""
+    """``ax`` itself, or the one Axes of a new pyplot figure made with ``kwargs``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    **kwargs
+        For :func:`matplotlib.pyplot.figure`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes.
+    """
     return ax if ax is not None else new_figure(None, **kwargs).subplots()
 
 
@@ -98,8 +124,19 @@ def save(fig, path, *, overwrite: bool = False, dpi: int = 130, close: bool = Tr
 
 
 def save_figure(fig, path, dpi: int = 130) -> None:
-    """Older name of :func:`save` for callers that checked their outputs already: writes over an
-    existing file and closes the figure."""
+    """Write a figure over an existing file and close it (older name of :func:`save`).
+
+    For callers that checked their outputs already.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or path-like
+        The PNG file.
+    dpi : int
+        Resolution.
+    """
     save(fig, path, overwrite=True, dpi=dpi)
 
 

@@ -1,20 +1,26 @@
 """Figures of kMC run stores: ensemble means with standard-error bands.
 
-Each function returns the Figure it drew, into ``fig`` (an empty figure) if given;
-``path`` (optional, kept for older callers) also writes it with
+:func:`plot_run` draws a time-domain store from the observable registry: the panels follow
+from the observables the store holds (their names, units and descriptions), so a newly
+registered observable gets a panel by itself. DMA stores are drawn by
+:func:`mgmeso.plotting.dma_plots.plot_dma_run`. Each function returns the Figure it drew,
+into ``fig`` (an empty figure) if given; ``path`` (optional) also writes it with
 :func:`mgmeso.plotting.save` and closes it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from . import COMPONENT_STYLE, new_figure, save_figure
 
-__all__ = ["plot_run", "plot_comparison", "plot_dma_comparison", "band"]
+__all__ = ["plot_run", "plot_comparison", "plot_dma_comparison", "band", "run_panels", "Panel"]
+
+_MAX_LEGEND_CASES = 6
+_COLUMNS = 3
 
 
 def band(ax, x, mean, se, **style):
@@ -31,58 +37,167 @@ def _done(fig, path):
     return fig
 
 
+@dataclass
+class Panel:
+    """One panel of :func:`plot_run`: the observables it draws and how."""
+
+    title: str
+    ylabel: str
+    names: list[str] = field(default_factory=list)
+    log_y: bool = False
+
+
+def run_panels(data) -> list[Panel]:
+    """The panels of a time-domain store, from its observables (registry metadata in the
+    store): strain and its components; stresses (MPa); temperatures (K) if they change;
+    cumulative event counts (log; kinds that never happened are left out); then one panel
+    per other observable that changes in time (one fixed per replica is no curve). The
+    ``*_expected`` twins (same mean) and the segment index (dotted lines) are not drawn."""
+    g = data.group
+    names = data.time_series
+    twins = {g[n].attrs.get("estimator") for n in names if n != "time_s"} - {None}
+    unit = {n: g[n].attrs.get("units", "") for n in names}
+    desc = {n: g[n].attrs.get("description", n) for n in names}
+
+    def varies(n):
+        """Changes in time in some replica (a value fixed per replica is no curve)."""
+        x = data.series(n)
+        if not np.isfinite(x).any():
+            return False
+        with np.errstate(invalid="ignore"):
+            span = np.nanmax(x, axis=-1) - np.nanmin(x, axis=-1)
+        scale = max(float(np.nanmax(np.abs(x))), 1e-300)
+        return bool(np.nanmax(span) > 1e-9 * scale)
+
+    def positive(n):
+        return bool(np.nanmax(data.series(n)) > 0)
+
+    drawn = [n for n in names if n not in twins and n not in ("time_s", "segment")]
+    strain = [n for n in drawn if (n == "strain" or n.startswith("strain_")) and unit[n] == "1"]
+    stress = [n for n in drawn if unit[n] == "MPa"]
+    temps = [n for n in drawn if unit[n] == "K" and varies(n)]
+    events = [n for n in drawn if n.startswith("events_") and varies(n) and positive(n)]
+    panels = [Panel("strain and its components", "strain", strain),
+              Panel("stress", "stress (MPa)", stress)]
+    if temps:
+        panels.append(Panel("temperature", "temperature (K)", temps))
+    if events:
+        panels.append(Panel("cumulative events", "events per replica", events, log_y=True))
+    used = set(strain + stress + temps + events)
+    for n in drawn:
+        if n not in used and unit[n] != "K" and not n.startswith("events_") and varies(n):
+            panels.append(Panel(desc[n], f"{n}" + (f" ({unit[n]})" if unit[n] not in ("", "1")
+                                                   else ""), [n]))
+    return [p for p in panels if p.names]
+
+
+def _case_colours(n: int):
+    import matplotlib.pyplot as plt
+    if n == 1:
+        return ["k"]
+    return [plt.cm.viridis(0.05 + 0.85 * k / (n - 1)) for k in range(n)]
+
+
+def _style(name: str, n_names: int, k: int) -> dict:
+    comp = name.removeprefix("strain_")
+    if name == "strain":
+        return dict(color="k", lw=1.8, label="total")
+    if comp in COMPONENT_STYLE:
+        return dict(COMPONENT_STYLE[comp])
+    import matplotlib.pyplot as plt
+    return dict(color=plt.cm.tab10(k % 10), label=name) if n_names > 1 else dict(color="k")
+
+
 def plot_run(data, path: Path | None = None, *, fig=None):
-    """Strain components (left, log time), stress (right) for every case of a run store.
+    """Every observable of a time-domain run store against time (ensemble mean +/- 1 SE).
+
+    One case: the strain components in one panel. Several cases: one colour per case (a
+    legend up to six, a colour bar beyond), the total strain for the strain panel.
 
     Parameters
     ----------
-    data : mgmeso.kmc.store.RunData
+    data : mgmeso.kmc.reader.RunData
     path : Path, optional
         Also write the figure there (over an existing file) and close it.
     fig : Figure, optional
-        Empty figure to draw into (default: a new one, 12 x 3.8 inches per case).
+        Empty figure to draw into (default: a new one, 4 x 3.2 inches per panel).
 
     Returns
     -------
     Figure
     """
-    cases = data.cases
-    n = len(cases)
-    fig = new_figure(fig, figsize=(12, 3.8 * n), layout="constrained")
-    axes = fig.subplots(n, 2, squeeze=False)
-    t_all = data.mean("time_s")
-    for c in range(n):
-        t = t_all[c]
-        ok = np.isfinite(t)
-        ax = axes[c, 0]
-        band(ax, t[ok], data.mean("strain")[c][ok], data.se("strain")[c][ok], color="k", lw=1.8,
-             label="total")
-        for comp in ("elastic", "beta", "anelastic", "plastic"):
-            band(ax, t[ok], data.mean(f"strain_{comp}")[c][ok], data.se(f"strain_{comp}")[c][ok],
-                 **COMPONENT_STYLE[comp])
-        ax.set_xscale("log")
+    panels = run_panels(data)
+    n_case = len(data.cases)
+    rows = -(-len(panels) // _COLUMNS)
+    fig = new_figure(fig, figsize=(4.2 * _COLUMNS, 3.3 * rows + 0.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, _COLUMNS, squeeze=False)).ravel()
+    t = data.times()
+    pos = t[np.isfinite(t) & (t > 0)]
+    log_t = pos.size > 1 and pos.max() / pos.min() > 100
+    colours = _case_colours(n_case)
+    seg = data.mean("segment")
+    for ax, p in zip(axes, panels):
+        names = p.names if n_case == 1 else ([p.names[0]] if p.names[0] == "strain" else p.names)
+        for c in range(n_case):
+            ok = np.isfinite(t[c]) & ((t[c] > 0) if log_t else True)
+            for k, name in enumerate(names):
+                st = _style(name, len(names), k) if n_case == 1 else dict(
+                    color=colours[c], ls=["-", "--", ":", "-."][k % 4],
+                    label=data.cases[c] if k == 0 else None)
+                y, se = data.mean(name)[c][ok], data.se(name)[c][ok]
+                if p.log_y:
+                    y = np.where(y > 0, y, np.nan)
+                band(ax, t[c][ok], y, se if not p.log_y else None, **st)
+            # segment boundaries (of the first case) as faint dotted lines
+            if c == 0 and seg.size:
+                s = seg[0][ok]
+                for tb in t[0][ok][1:][np.diff(s) != 0]:
+                    ax.axvline(tb, color="0.75", lw=0.6, ls=":", zorder=0)
+        if log_t:
+            ax.set_xscale("log")
+        if p.log_y:
+            ax.set_yscale("log")
         ax.set_xlabel("time (s)")
-        ax.set_ylabel("strain")
-        ax.set_title(f"{cases[c]}: ensemble mean +/- 1 SE", fontsize=9)
+        ax.set_ylabel(p.ylabel)
+        ax.set_title(p.title, fontsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        ax2 = axes[c, 1]
-        band(ax2, t[ok], data.mean("stress_MPa")[c][ok], data.se("stress_MPa")[c][ok], color="k")
-        ax2.set_xlabel("time (s)")
-        ax2.set_ylabel("stress (MPa)")
-        ax2.grid(alpha=0.3)
+        if n_case == 1 and len(names) > 1:
+            ax.legend(fontsize=7)
+        elif n_case > 1 and len(names) > 1:
+            ax.text(0.02, 0.98, "  ".join(f"{['-', '--', ':', '-.'][k % 4]} {n}"
+                                          for k, n in enumerate(names)),
+                    transform=ax.transAxes, va="top", fontsize=6, color="0.3")
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    _case_key(fig, axes[0], data.cases, colours)
     a = data.attrs
-    title = a["config"].get("title") or "kMC run"
-    fig.suptitle(f"{title}\n{a['lattice']} L = {a['L']}, {a['replicas']} replicas, seed {a['seed']}",
-                 fontsize=10)
+    title = a.get("title") or "kMC run"
+    fig.suptitle(f"{title}\nkMC {a['lattice']} L = {a['L']}, {a['replicas']} replicas, seed "
+                 f"{a['seed']}: ensemble mean +/- 1 SE", fontsize=10)
     return _done(fig, path)
 
 
+def _case_key(fig, ax, labels, colours) -> None:
+    if len(labels) == 1:
+        return
+    if len(labels) <= _MAX_LEGEND_CASES:
+        ax.legend(fontsize=7, title="case", title_fontsize=7)
+        return
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    cmap = ListedColormap(colours)
+    norm = BoundaryNorm(np.arange(len(labels) + 1) - 0.5, len(labels))
+    cb = fig.colorbar(ScalarMappable(cmap=cmap, norm=norm), ax=fig.axes, shrink=0.6,
+                      label="case", ticks=np.arange(len(labels)))
+    cb.ax.set_yticklabels(labels, fontsize=7)
+
+
 def plot_comparison(cmp, setup, cfg, path: Path | None = None, *, fig=None):
-    """kMC ensemble mean +/- 1 SE (bands) against the analytical counterpart (lines), and the
+    """kMC ensemble mean +/- 1 SE (markers) against the analytical counterpart (lines), and the
     difference in standard errors; one row per case. Returns the Figure (see :func:`plot_run`)."""
     n = len(cmp.labels)
-    fig = new_figure(fig, figsize=(12, 3.8 * n), layout="constrained")
+    fig = new_figure(fig, figsize=(12, 3.8 * n + 0.6), layout="constrained")
     axes = fig.subplots(n, 2, squeeze=False)
     for c in range(n):
         t = cmp.times[c]
@@ -111,66 +226,14 @@ def plot_comparison(cmp, setup, cfg, path: Path | None = None, *, fig=None):
         axz.legend(fontsize=7)
         axz.grid(alpha=0.3)
     s = setup.sim
-    _run_title(fig, cfg, setup, f"{s.heterogeneity} heterogeneity, coalescence "
-                                f"{'on' if s.coalescence else 'off'}")
-    return _done(fig, path)
-
-
-def _run_title(fig, cfg, setup, rules: str) -> None:
-    """Figure title: the config title, then the kMC lattice, replicas and rules."""
-    s = setup.sim
     fig.suptitle(f"{cfg.title or cfg.name}\nkMC {setup.lattice.name} L = {setup.lattice.L}, "
-                 f"{s.replicas} replicas, {s.plasticity} plasticity, {rules}", fontsize=10)
-
-
-def plot_dma_comparison(cols: dict, setup, cfg, path: Path | None = None, *, fig=None):
-    """kMC lock-in E', E'' (+/- 1 SE) against the exact (line) and paper (dashed) forms, and the
-    difference in standard errors. Returns the Figure (see :func:`plot_run`)."""
-    iso = cfg.protocol.kind == "dma_isochronal"
-    key = "frequency_Hz" if iso else "temperature_K"
-    xname = "temperature_K" if iso else "frequency_Hz"
-    groups = np.unique(cols[key])
-    fig = new_figure(fig, figsize=(7.5, 10), layout="constrained")
-    axes = fig.subplots(3, 1, sharex=True)
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, len(groups)))
-    for c, g in zip(colors, groups):
-        sel = cols[key] == g
-        x = cols[xname][sel]
-        lab = f"{g:g} Hz" if iso else f"{g:g} K"
-        for ax, n in zip(axes[:2], ("E_storage", "E_loss")):
-            ax.errorbar(x, cols[f"{n}_MPa"][sel], yerr=cols[f"{n}_se_MPa"][sel], fmt="o", ms=2.5,
-                        color=c, elinewidth=0.8, label=f"kMC {lab}")
-            ax.plot(x, cols[f"{n}_theory_MPa"][sel], "-", color=c, lw=1.2, label=f"exact form {lab}")
-            ax.plot(x, cols[f"{n}_paper_MPa"][sel], "--", color=c, lw=0.9, label=f"paper form {lab}")
-        axes[2].plot(x, cols["E_storage_z"][sel], "s", ms=2.5, color=c, label=f"E' {lab}")
-        axes[2].plot(x, cols["E_loss_z"][sel], "o", ms=2.5, color=c, mfc="none", label=f"E'' {lab}")
-    axes[0].set_ylabel("E' (MPa)")
-    axes[1].set_ylabel("E'' (MPa)")
-    for v in (-3, 3):
-        axes[2].axhline(v, color="tab:red", ls=":", lw=1)
-    axes[2].axhline(0, color="0.5", lw=0.8)
-    axes[2].set_ylabel("(kMC - exact) / SE")
-    axes[2].set_xlabel("temperature (K)" if iso else "frequency (Hz)")
-    if not iso:
-        axes[2].set_xscale("log")
-    if len(groups) <= 4:
-        for ax in axes:
-            ax.legend(fontsize=6, ncol=3)
-    else:   # many curves: line styles in a short legend, the groups on a colour bar
-        from matplotlib.lines import Line2D
-        from matplotlib.colors import Normalize
-        handles = [Line2D([], [], color="0.3", marker="o", ls="none", ms=3, label="kMC +/- SE"),
-                   Line2D([], [], color="0.3", ls="-", label="exact form"),
-                   Line2D([], [], color="0.3", ls="--", label="paper form")]
-        axes[0].legend(handles=handles, fontsize=7)
-        axes[2].legend(handles=[Line2D([], [], color="0.3", marker="s", ls="none", ms=3, label="E'"),
-                                Line2D([], [], color="0.3", marker="o", mfc="none", ls="none", ms=3,
-                                       label="E''")], fontsize=7)
-        sm = plt.cm.ScalarMappable(cmap=plt.cm.viridis,
-                                   norm=Normalize(groups.min() - 0.125 * np.ptp(groups) / 0.75,
-                                                  groups.max() + 0.15 * np.ptp(groups) / 0.75))
-        fig.colorbar(sm, ax=axes, label="frequency (Hz)" if iso else "temperature (K)", shrink=0.5)
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    _run_title(fig, cfg, setup, f"elimination factor {setup.sim.elimination_factor:g}")
+                 f"{s.replicas} replicas, {s.plasticity} plasticity, {s.heterogeneity} "
+                 f"heterogeneity, coalescence {'on' if s.coalescence else 'off'}", fontsize=10)
     return _done(fig, path)
+
+
+def plot_dma_comparison(cols: dict, data, path: Path | None = None, *, fig=None):
+    """See :func:`mgmeso.plotting.dma_plots.plot_dma_comparison`."""
+    from .dma_plots import plot_dma_comparison as draw
+
+    return _done(draw(cols, data, fig=fig), path)

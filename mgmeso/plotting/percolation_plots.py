@@ -23,7 +23,7 @@ _OTHER_COLORS = np.array([k for k in range(20) if k not in (6, 7)])
 
 
 def plot_threshold(est, ax=None):
-    """Wrapping probability R_L(p) for each size, the crossing estimate and the literature value.
+    """Plot the wrapping probability R_L(p) of each size, the crossing estimate and the literature value.
 
     Parameters
     ----------
@@ -159,8 +159,10 @@ def _legend(ax):
 
 
 def plot_liquid_curves(static_map, ax=None):
-    """Static liquid-like fraction and largest cluster against T, beside the analytical delta(T)
-    and the site threshold (no threshold line, no crossings without one).
+    """Plot the static liquid-like fraction and largest cluster against T.
+
+    Beside them the analytical delta(T) and the site threshold (no threshold line, no
+    crossings without one).
 
     Parameters
     ----------

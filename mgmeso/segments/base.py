@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -50,24 +50,56 @@ class Law(NamedTuple):
     omega: float = 0.0          # rad/s
 
     def target(self, t: float) -> float:
-        """The controlled quantity at time t: stress (MPa) or total strain."""
+        """Return the controlled quantity at time t: stress (MPa) or total strain.
+
+        Parameters
+        ----------
+        t : float
+            Time (s).
+
+        Returns
+        -------
+        float
+            ``sigma_hold + amp sin(omega (t - t0))`` under stress control, else
+            ``eps0 + eps_rate (t - t0) + amp sin(omega (t - t0))``.
+        """
         osc = self.amp * math.sin(self.omega * (t - self.t0)) if self.amp != 0.0 else 0.0
         if self.control == STRESS:
             return self.sigma_hold + osc
         return self.eps0 + self.eps_rate * (t - self.t0) + osc
 
     def to_dict(self) -> dict:
+        """Return the law's fields as a dict (for checkpoints).
+
+        Returns
+        -------
+        dict
+            Field name -> value.
+        """
         return self._asdict()
 
     @classmethod
     def from_dict(cls, d: dict) -> Law:
+        """Rebuild a law from :meth:`to_dict` (the inverse, also from stored arrays).
+
+        Parameters
+        ----------
+        d : dict
+            Field name -> value (numbers, possibly numpy scalars).
+
+        Returns
+        -------
+        Law
+            The law.
+        """
         return cls(control=int(d["control"]), **{k: float(d[k]) for k in cls._fields[1:]})
 
 
 @dataclass(frozen=True)
 class Ramp:
     """A temperature ramp from ``T0_K`` at ``t0_s`` at ``rate_K_per_s`` (signed) for
-    ``duration_s``, towards ``T1_K``."""
+    ``duration_s``, towards ``T1_K``.
+    """
 
     T0_K: float
     rate_K_per_s: float
@@ -77,6 +109,7 @@ class Ramp:
 
     @property
     def t_end_s(self) -> float:
+        """End time of the ramp (s)."""
         return self.t0_s + self.duration_s
 
 
@@ -92,8 +125,34 @@ class Start:
 
 
 def sample_offsets(n: int, spacing: str, duration_s: float, t_first_s: float) -> np.ndarray:
-    """``n`` sample times from a segment start (s), ending at ``duration_s``: log-spaced from
-    ``t_first_s`` (``spacing = "log"``) or evenly spaced."""
+    """Return ``n`` sample times from a segment start (s), ending at ``duration_s``.
+
+    Log-spaced from ``t_first_s`` (``spacing = "log"``, when the segment outlasts it and
+    ``n > 1``), else evenly spaced.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    spacing : {"log", "linear"}
+        Spacing of the samples.
+    duration_s : float
+        Segment duration (s).
+    t_first_s : float
+        First log-spaced sample time (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n,): the offsets (s), increasing, the last equal to ``duration_s``.
+
+    Examples
+    --------
+    >>> sample_offsets(3, "log", 100.0, 1.0)
+    array([  1.,  10., 100.])
+    >>> sample_offsets(4, "linear", 2.0, 1.0)
+    array([0.5, 1. , 1.5, 2. ])
+    """
     if spacing == "log" and duration_s > t_first_s and n > 1:
         return np.geomspace(t_first_s, duration_s, n)
     return np.linspace(duration_s / n, duration_s, n)
@@ -107,6 +166,13 @@ class Segment:
     have defaults that suit a segment which holds the temperature.
     """
 
+    if TYPE_CHECKING:  # declared by every segment dataclass (a field or a property)
+        type: ClassVar[str]
+
+        @property
+        def samples(self) -> int:
+            """Number of sample times in the segment."""
+
     #: sample spacing of segments without a ``spacing`` field
     spacing = "linear"
     #: the segment ends on an event (zero stress), not after a known duration
@@ -114,79 +180,240 @@ class Segment:
 
     # -- what it does --------------------------------------------------------------
     def duration(self, strain: float, T_K: float) -> float | None:
-        """Duration (s) from the strain and temperature at its start; None if the segment
-        ends on an event (zero stress), see :meth:`estimated_duration`."""
+        """Duration (s) from the strain and temperature at its start.
+
+        Parameters
+        ----------
+        strain : float
+            Total strain at the segment start.
+        T_K : float
+            Temperature at the segment start (K).
+
+        Returns
+        -------
+        float or None
+            The duration (s); None if the segment ends on an event (zero stress), see
+            :meth:`estimated_duration`.
+        """
         raise NotImplementedError
 
     def law(self, start: Start) -> Law:
-        """The loading law from the state at the segment start."""
+        """Return the loading law from the state at the segment start.
+
+        Parameters
+        ----------
+        start : Start
+            Time, stress, strain, temperature and control at the segment start.
+
+        Returns
+        -------
+        Law
+            What is controlled during the segment, and how.
+        """
         raise NotImplementedError
 
     def ramp(self, start: Start) -> Ramp | None:
-        """The temperature ramp during the segment (None: the temperature is held)."""
+        """Return the temperature ramp during the segment (None: the temperature is held).
+
+        Parameters
+        ----------
+        start : Start
+            The state at the segment start.
+
+        Returns
+        -------
+        Ramp or None
+            The ramp; the default holds the temperature.
+        """
         return None
 
     def held_temperature_K(self, T_K: float) -> float:
-        """Temperature held during the segment when it has no ramp, from the one at its start
-        (a temperature step changes it)."""
+        """Temperature held during the segment when it has no ramp.
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature at the segment start (K).
+
+        Returns
+        -------
+        float
+            The held temperature (K): ``T_K`` unless the segment is a temperature step.
+        """
         return T_K
 
     def end_temperature_K(self, T_K: float) -> float:
-        """Nominal temperature at the segment end, from the one reached by the engine."""
+        """Nominal temperature at the segment end, from the one reached by the engine.
+
+        Parameters
+        ----------
+        T_K : float
+            Temperature reached by the engine at the segment end (K).
+
+        Returns
+        -------
+        float
+            The nominal end temperature (K).
+        """
         return T_K
 
     def end_strain(self, strain: float) -> float:
-        """Nominal total strain at the segment end (for programs planned ahead)."""
+        """Nominal total strain at the segment end (for programs planned ahead).
+
+        Parameters
+        ----------
+        strain : float
+            Total strain at the segment start.
+
+        Returns
+        -------
+        float
+            The nominal total strain at its end.
+        """
         return strain
 
     # -- sampling and resolution -----------------------------------------------------
     def sample_offsets(self, duration_s: float, t_first_s: float) -> np.ndarray:
-        """Sample times measured from the segment start (s), ending at its end."""
+        """Sample times measured from the segment start (s), ending at its end.
+
+        Parameters
+        ----------
+        duration_s : float
+            Duration of the segment (s).
+        t_first_s : float
+            First sample time of log-spaced samples (s).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (samples,): the offsets (s), increasing.
+        """
         return sample_offsets(self.samples, self.spacing, duration_s, t_first_s)
 
     def resolution_time(self, strain: float, t_first_s: float) -> float:
-        """Shortest time (s) the segment resolves, from the total strain at its start: units
-        much faster than this can follow the load in local equilibrium."""
+        """Shortest time (s) the segment resolves, from the total strain at its start.
+
+        Units much faster than this can follow the load in local equilibrium.
+
+        Parameters
+        ----------
+        strain : float
+            Total strain at the segment start.
+        t_first_s : float
+            First sample time of the program (s).
+
+        Returns
+        -------
+        float
+            The resolution time (s); infinite by default (nothing is resolved: all units run).
+        """
         return math.inf
 
     def peak_stress_MPa(self, E_unrelaxed_MPa: float) -> float:
-        """Largest stress magnitude the segment can impose (elastic estimate)."""
+        """Largest stress magnitude the segment can impose (elastic estimate).
+
+        Parameters
+        ----------
+        E_unrelaxed_MPa : float
+            Unrelaxed Young's modulus (MPa), for strain-controlled segments.
+
+        Returns
+        -------
+        float
+            The peak stress magnitude (MPa); it sets the bias saturation stress of the kMC.
+        """
         return 0.0
 
     def held_stress_MPa(self) -> float | None:
-        """The stress held throughout, whatever the state at the start (None: not a stress
-        hold). A program of such holds at one temperature is linear in closed form."""
+        """Return the stress held throughout, whatever the state at the start.
+
+        A program of such holds at one temperature is linear in closed form.
+
+        Returns
+        -------
+        float or None
+            The stress (MPa), or None: the segment is not a stress hold.
+        """
         return None
 
     def held_strain(self) -> float | None:
-        """The total strain held throughout, whatever the state at the start (None: not a
-        strain hold)."""
+        """Return the total strain held throughout, whatever the state at the start.
+
+        Returns
+        -------
+        float or None
+            The strain, or None: the segment is not a strain hold.
+        """
         return None
 
     # -- segments that end on an event ------------------------------------------------
     def estimated_duration(self, stress_MPa: float, J_inst_per_MPa: float) -> float:
-        """Expected duration (s) of a segment that ends on an event (kMC sample plan)."""
+        """Estimate the duration (s) of a segment that ends on an event (kMC sample plan).
+
+        Parameters
+        ----------
+        stress_MPa : float
+            Stress at the segment start (MPa).
+        J_inst_per_MPa : float
+            Instantaneous compliance (1/MPa).
+
+        Returns
+        -------
+        float
+            The estimated duration (s).
+        """
         raise NotImplementedError
 
     def search_horizon_s(self, strain: float) -> float:
-        """Upper bound on the duration of a segment that ends on an event (theory)."""
+        """Upper bound on the duration of a segment that ends on an event (theory).
+
+        Parameters
+        ----------
+        strain : float
+            Total strain at the segment start.
+
+        Returns
+        -------
+        float
+            A time (s) by which the event has surely happened.
+        """
         raise NotImplementedError
 
     def max_step_s(self) -> float:
-        """Largest step of the theory's ODE integrator within the segment."""
+        """Largest step of the theory's ODE integrator within the segment.
+
+        Returns
+        -------
+        float
+            The largest step (s); infinite unless the loading must be resolved explicitly.
+        """
         return math.inf
 
     def runtime(self) -> Segment:
-        """The segment both engines run (a config table may stand for a richer one)."""
+        """Return the segment both engines run (a config table may stand for a richer one).
+
+        Returns
+        -------
+        Segment
+            ``self`` by default.
+        """
         return self
 
 
 class Hold(Segment):
     """A segment that lasts ``duration_s`` and is sampled from its start (a hold of stress or
-    strain): its resolution is its first sample time."""
+    strain): its resolution is its first sample time.
+    """
+
+    if TYPE_CHECKING:  # declared by every hold dataclass (a field or a property)
+        @property
+        def duration_s(self) -> float:
+            """Duration of the hold (s)."""
 
     def duration(self, strain, T_K):
+        """See `Segment.duration`."""
         return self.duration_s
 
     def resolution_time(self, strain, t_first_s):
+        """See `Segment.resolution_time`."""
         return float(self.sample_offsets(self.duration_s, t_first_s)[0])

@@ -20,13 +20,17 @@ class HoldStrain(Hold):
     spacing: str = param("log", doc="sample spacing from the segment start", **SPACING)
 
     def law(self, start: Start) -> Law:
+        """See `Segment.law`."""
         return Law(STRAIN, eps0=self.strain, t0=start.t_s)
 
     def end_strain(self, strain):
+        """See `Segment.end_strain`."""
         return self.strain
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
+        """See `Segment.peak_stress_MPa`."""
         return E_unrelaxed_MPa * abs(self.strain)
 
     def held_strain(self):
+        """See `Segment.held_strain`."""
         return self.strain

@@ -21,10 +21,13 @@ class HoldStress(Hold):
     spacing: str = param("log", doc="sample spacing from the segment start", **SPACING)
 
     def law(self, start: Start) -> Law:
+        """See `Segment.law`."""
         return Law(STRESS, sigma_hold=self.stress_MPa, eps0=start.strain, t0=start.t_s)
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
+        """See `Segment.peak_stress_MPa`."""
         return abs(self.stress_MPa)
 
     def held_stress_MPa(self):
+        """See `Segment.held_stress_MPa`."""
         return self.stress_MPa

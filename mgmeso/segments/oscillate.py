@@ -31,16 +31,20 @@ class Oscillate(Segment):
 
     @property
     def duration_s(self) -> float:
+        """Duration of the segment (s): ``cycles / frequency_Hz``."""
         return self.cycles / self.frequency_Hz
 
     @property
     def samples(self) -> int:
+        """Number of samples: ``cycles x samples_per_cycle`` rounded, at least 1."""
         return max(int(round(self.cycles * self.samples_per_cycle)), 1)
 
     def duration(self, strain, T_K):
+        """See `Segment.duration`."""
         return self.duration_s
 
     def law(self, start: Start) -> Law:
+        """See `Segment.law`."""
         omega = 2.0 * math.pi * self.frequency_Hz
         if self.strain_amplitude != 0.0:
             return Law(STRAIN, eps0=start.strain, t0=start.t_s, amp=self.strain_amplitude,
@@ -49,6 +53,7 @@ class Oscillate(Segment):
                    amp=self.stress_amplitude_MPa, omega=omega)
 
     def ramp(self, start: Start) -> Ramp | None:
+        """See `Segment.ramp`."""
         if self.ramp_K_per_min > 0:
             rate = self.ramp_K_per_min / SECONDS_PER_MINUTE
             return Ramp(start.T_K, rate, start.t_s, self.duration_s,
@@ -56,13 +61,16 @@ class Oscillate(Segment):
         return None
 
     def resolution_time(self, strain, t_first_s):
+        """See `Segment.resolution_time`."""
         # the loading varies on 1/omega: faster units follow it in equilibrium
         return 1.0 / (2.0 * math.pi * self.frequency_Hz)
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
+        """See `Segment.peak_stress_MPa`."""
         return max(E_unrelaxed_MPa * abs(self.strain_amplitude), abs(self.stress_amplitude_MPa))
 
     def max_step_s(self):
+        """See `Segment.max_step_s`."""
         # the oscillation is resolved explicitly: at most 1/32 of a period per step
         return 1.0 / (32.0 * self.frequency_Hz)
 
@@ -70,7 +78,8 @@ class Oscillate(Segment):
 @dataclass(frozen=True, kw_only=True)
 class OscillateSegment(Segment):
     """Sinusoidal strain or stress about the state at the segment start (a DMA-like load):
-    the ``oscillate`` table of a program, run as an :class:`Oscillate`."""
+    the ``oscillate`` table of a program, run as an :class:`Oscillate`.
+    """
 
     type: ClassVar[str] = "oscillate"
     frequency_Hz: float = param(doc="oscillation frequency", **FREQUENCY)
@@ -86,6 +95,13 @@ class OscillateSegment(Segment):
                                      why="at most 1000 samples per cycle")
 
     def check(self):
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         if (self.strain_amplitude > 0) == (self.stress_amplitude_MPa > 0):
             return [f"strain_amplitude = {self.strain_amplitude:g}, stress_amplitude_MPa = "
                     f"{self.stress_amplitude_MPa:g}: set exactly one of them (strain or stress control)"]
@@ -95,6 +111,7 @@ class OscillateSegment(Segment):
         return []
 
     def runtime(self) -> Oscillate:
+        """See `Segment.runtime`."""
         return Oscillate(frequency_Hz=self.frequency_Hz, cycles=self.cycles,
                          strain_amplitude=self.strain_amplitude,
                          stress_amplitude_MPa=self.stress_amplitude_MPa,

@@ -21,17 +21,22 @@ class RampStrain(Segment):
     samples: int = samples(100)
 
     def duration(self, strain, T_K):
+        """See `Segment.duration`."""
         return abs(self.to_strain - strain) / self.rate_per_s
 
     def law(self, start: Start) -> Law:
+        """See `Segment.law`."""
         return Law(STRAIN, eps0=start.strain, t0=start.t_s,
                    eps_rate=math.copysign(self.rate_per_s, self.to_strain - start.strain))
 
     def end_strain(self, strain):
+        """See `Segment.end_strain`."""
         return self.to_strain
 
     def resolution_time(self, strain, t_first_s):
+        """See `Segment.resolution_time`."""
         return self.duration(strain, 0.0) / self.samples
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
+        """See `Segment.peak_stress_MPa`."""
         return E_unrelaxed_MPa * abs(self.to_strain)

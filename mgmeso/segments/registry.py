@@ -6,6 +6,9 @@ list it in :data:`SEGMENTS` if a ``[[protocol.segments]]`` table may name it.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from .base import Segment
 from .hold_strain import HoldStrain
 from .hold_stress import HoldStress
 from .oscillate import Oscillate, OscillateSegment
@@ -18,12 +21,31 @@ __all__ = ["SEGMENTS", "register", "HoldStress", "HoldStrain", "RampStrain", "Un
            "Temperature", "OscillateSegment", "Oscillate", "StrainStep"]
 
 #: ``type`` of a ``[[protocol.segments]]`` table -> its class (the order of error messages)
-SEGMENTS: dict[str, type] = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload,
+SEGMENTS: dict[str, type[Segment]] = {c.type: c for c in (HoldStress, HoldStrain, RampStrain, Unload,
                                                  Temperature, OscillateSegment)}
 
 
-def register(cls: type) -> type:
-    """Make a segment class a ``[[protocol.segments]]`` table (usable as a class decorator)."""
+_S = TypeVar("_S", bound=type[Segment])
+
+
+def register(cls: _S) -> _S:
+    """Make a segment class a ``[[protocol.segments]]`` table (usable as a class decorator).
+
+    Parameters
+    ----------
+    cls : type
+        A segment dataclass with a ``type`` name.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+
+    Raises
+    ------
+    ValueError
+        If another class is registered under the same ``type``.
+    """
     if cls.type in SEGMENTS and SEGMENTS[cls.type] is not cls:
         raise ValueError(f"segment type {cls.type!r} is already registered")
     SEGMENTS[cls.type] = cls

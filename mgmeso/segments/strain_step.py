@@ -11,7 +11,8 @@ from .base import STRAIN, Hold, Law, Start
 @dataclass(frozen=True)
 class StrainStep(Hold):
     """Add ``strain`` to the total strain at the segment start and hold it (one relaxation of a
-    stepped-relaxation run, whose strain is released and re-applied at every step)."""
+    stepped-relaxation run, whose strain is released and re-applied at every step).
+    """
 
     type: ClassVar[str] = "strain_step"
     strain: float
@@ -20,10 +21,13 @@ class StrainStep(Hold):
     spacing: str = "log"
 
     def law(self, start: Start) -> Law:
+        """See `Segment.law`."""
         return Law(STRAIN, eps0=start.strain + self.strain, t0=start.t_s)
 
     def end_strain(self, strain):
+        """See `Segment.end_strain`."""
         return strain + self.strain
 
     def peak_stress_MPa(self, E_unrelaxed_MPa):
+        """See `Segment.peak_stress_MPa`."""
         return E_unrelaxed_MPa * abs(self.strain)

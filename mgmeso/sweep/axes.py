@@ -85,6 +85,13 @@ class Axis:
         return len(self.labels)
 
     def as_dict(self) -> dict:
+        """Return the axis as JSON-compatible data (stored in the sweep store).
+
+        Returns
+        -------
+        dict
+            Name, keys, values, labels and ``replicas``.
+        """
         return {"name": self.name, "keys": list(self.keys), "values": [list(v) for v in self.values],
                 "labels": list(self.labels), "replicas": self.replicas}
 
@@ -258,7 +265,20 @@ def _parse_one(i: int, raw: Any, errors: list[str]) -> Axis | None:
 
 
 def parse_axes(raw: Any, errors: list[str]) -> list[Axis]:
-    """The axes of ``[[axis]]`` tables, in file order; problems are appended to ``errors``."""
+    """Parse the axes of ``[[axis]]`` tables, in file order; problems are appended to ``errors``.
+
+    Parameters
+    ----------
+    raw : object
+        The ``axis`` entry of the sweep file.
+    errors : list of str
+        Messages to append to.
+
+    Returns
+    -------
+    list of Axis
+        The axes (empty on errors).
+    """
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -275,7 +295,22 @@ def parse_axes(raw: Any, errors: list[str]) -> list[Axis]:
 
 
 def get_dotted(doc: dict, key: str, default: Any = None) -> Any:
-    """The value at a dotted key of a config document, or ``default``."""
+    """Return the value at a dotted key of a config document, or ``default``.
+
+    Parameters
+    ----------
+    doc : dict
+        The TOML document.
+    key : str
+        Dotted key (list items numbered from 1).
+    default : object
+        Returned when the key is missing.
+
+    Returns
+    -------
+    object
+        The value.
+    """
     node: Any = doc
     for part in key.split("."):
         if isinstance(node, list) and part.isdigit() and 1 <= int(part) <= len(node):
@@ -288,7 +323,22 @@ def get_dotted(doc: dict, key: str, default: Any = None) -> Any:
 
 
 def set_dotted(doc: dict, key: str, value: Any) -> str | None:
-    """Set a dotted key in a config document in place; a message if the path does not exist."""
+    """Set a dotted key in a config document in place; a message if the path does not exist.
+
+    Parameters
+    ----------
+    doc : dict
+        The TOML document, changed in place.
+    key : str
+        Dotted key (list items numbered from 1).
+    value : object
+        The new value (copied).
+
+    Returns
+    -------
+    str or None
+        A message if the path does not exist, else None.
+    """
     parts = key.split(".")
     node: Any = doc
     for i, part in enumerate(parts):
@@ -318,7 +368,20 @@ def set_dotted(doc: dict, key: str, value: Any) -> str | None:
 
 
 def replica_seed(seed: int, replica: int) -> int:
-    """Seed of replica ``replica`` spawned from ``seed`` (a non-negative 63-bit integer)."""
+    """Seed of replica ``replica`` spawned from ``seed`` (a non-negative 63-bit integer).
+
+    Parameters
+    ----------
+    seed : int
+        The sweep's root seed.
+    replica : int
+        Replica index.
+
+    Returns
+    -------
+    int
+        The seed.
+    """
     child = np.random.SeedSequence(int(seed), spawn_key=(int(replica),))
     a, b = (int(x) for x in child.generate_state(2, np.uint32))
     return ((a << 32) | b) >> 1

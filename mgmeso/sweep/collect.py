@@ -79,8 +79,9 @@ class TheoryView:
 
 
 def _read_run(path: Path) -> RunView:
-    """Open one kMC run store of a sweep (the adapter to :mod:`mgmeso.kmc.store`)."""
-    from ..kmc.store import read_run
+    """Open one kMC run store of a sweep (the adapter to the store's reader,
+    :func:`mgmeso.kmc.reader.read_run`, which checks it first)."""
+    from ..kmc.reader import read_run
 
     data = read_run(path)
     attrs = data.attrs

@@ -36,13 +36,22 @@ class SweepReport:
 
     @property
     def n_failed(self) -> int:
+        """Number of runs that failed in this session."""
         return len(self.failed)
 
     @property
     def complete(self) -> bool:
+        """True when every run of the sweep is done."""
         return self.done_before + len(self.done) == self.total
 
     def lines(self) -> list[str]:
+        """Summarise the session: counts, wall time, events and every failure.
+
+        Returns
+        -------
+        list of str
+            The lines to print.
+        """
         what = "kMC runs" if self.mode == "kmc" else "theory runs"
         out = [f"{self.total} {what}: {self.done_before + len(self.done)} done "
                f"({self.done_before} kept from before, {len(self.done)} in this session), "
@@ -72,7 +81,31 @@ def _groups(runs: list[Run], mode: str) -> list[list[Run]]:
 
 
 def prepare_store(sweep: Sweep, path: Path, mode: str, resume: bool, overwrite: bool) -> SweepStore:
-    """Create the store, or reopen it for ``resume`` (checking it was made by this sweep)."""
+    """Create the store, or reopen it for ``resume`` (checking it was made by this sweep).
+
+    Parameters
+    ----------
+    sweep : Sweep
+        The sweep.
+    path : pathlib.Path
+        The store.
+    mode : {'kmc', 'theory'}
+        Which engine runs.
+    resume : bool
+        Reopen an existing store.
+    overwrite : bool
+        Replace an existing store.
+
+    Returns
+    -------
+    SweepStore
+        The store.
+
+    Raises
+    ------
+    UserError
+        For ``resume`` with ``overwrite``, or a store of another sweep.
+    """
     if mode not in MODES:
         raise ValueError(mode)
     path = Path(path)
@@ -116,6 +149,10 @@ def run_sweep(sweep: Sweep, path: Path | SweepStore, executor, *, mode: str = "k
         Replace an existing store.
     retries
         Extra attempts of a run that raises (default: the sweep's ``retries``).
+    progress : SweepProgress, optional
+        Progress display (default: a new one, unless ``quiet``).
+    quiet : bool
+        Print nothing.
 
     Returns
     -------

@@ -64,6 +64,13 @@ class RunFailed(Exception):
 
 
 def have_dask() -> bool:
+    """Tell whether Dask's ``distributed`` is installed.
+
+    Returns
+    -------
+    bool
+        True if it can be imported.
+    """
     return importlib.util.find_spec("distributed") is not None
 
 
@@ -72,7 +79,7 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _is_interrupt(exc: BaseException) -> bool:
-    """The engine's Ctrl-C (it saved its checkpoints): stop, do not retry."""
+    """Tell the engine's Ctrl-C (it saved its checkpoints): stop, do not retry."""
     from ..kmc.ensemble import Interrupted
 
     return isinstance(exc, Interrupted)
@@ -102,6 +109,20 @@ class SerialExecutor:
         self.n_workers = 1
 
     def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
+        """Run the calls one after the other in this process.
+
+        Parameters
+        ----------
+        calls : sequence of Call
+            One call per run.
+        retries : int
+            Extra attempts of a call that raises.
+
+        Yields
+        ------
+        Outcome
+            The result or the error of each call, in order.
+        """
         for c in calls:
             try:
                 yield Outcome(c.key, result=_attempts(c.fn, retries, *c.args))
@@ -109,6 +130,13 @@ class SerialExecutor:
                 yield Outcome(c.key, error=exc.args[0], traceback=exc.args[1])
 
     def close(self, cancel: bool = False) -> None:
+        """Nothing to release.
+
+        Parameters
+        ----------
+        cancel : bool
+            Unused.
+        """
         pass
 
 
@@ -125,6 +153,20 @@ class ProcessExecutor:
         self.dashboard = None
 
     def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
+        """Submit the calls to the process pool; yield outcomes as they finish.
+
+        Parameters
+        ----------
+        calls : sequence of Call
+            One call per run.
+        retries : int
+            Extra attempts of a call that raises.
+
+        Yields
+        ------
+        Outcome
+            The result or the error of each call.
+        """
         futs = {self.pool.submit(_attempts, c.fn, retries, *c.args): c.key for c in calls}
         for fut in cf.as_completed(futs):
             key = futs.pop(fut)
@@ -136,6 +178,13 @@ class ProcessExecutor:
                 yield Outcome(key, error=f"worker process died ({exc}); rerun with --resume")
 
     def close(self, cancel: bool = False) -> None:
+        """Shut the pool down.
+
+        Parameters
+        ----------
+        cancel : bool
+            Cancel pending calls instead of waiting for them.
+        """
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
 
 
@@ -183,6 +232,20 @@ class DaskExecutor:
             else None
 
     def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
+        """Submit the calls as Dask futures (``retries=``); yield outcomes as they finish.
+
+        Parameters
+        ----------
+        calls : sequence of Call
+            One call per run.
+        retries : int
+            Extra attempts of a call that raises.
+
+        Yields
+        ------
+        Outcome
+            The result or the error of each call.
+        """
         from distributed import as_completed
 
         futs = {self.client.submit(c.fn, *c.args, key=c.key, retries=retries, pure=False): c.key
@@ -201,6 +264,13 @@ class DaskExecutor:
             fut.release()
 
     def close(self, cancel: bool = False) -> None:
+        """Close the client (and the cluster this executor started).
+
+        Parameters
+        ----------
+        cancel : bool
+            Cancel the pending futures first.
+        """
         if cancel and getattr(self, "_futures", None):
             with contextlib.suppress(Exception):     # the scheduler may already be gone
                 self.client.cancel(self._futures)
@@ -212,10 +282,26 @@ class DaskExecutor:
 
 def make_executor(kind: str = "auto", workers: int | None = None,
                   scheduler: str | None = None) -> tuple[Any, str | None]:
-    """The executor to use, and a note to print (why it is not Dask, if it is not).
+    """Return the executor to use, and a note to print (why it is not Dask, if it is not).
 
-    ``kind``: ``auto`` (Dask if installed, else local processes), ``dask``, ``processes``
-    or ``serial``.
+    Parameters
+    ----------
+    kind : {'auto', 'dask', 'processes', 'serial'}
+        ``auto``: Dask if installed, else local processes.
+    workers : int, optional
+        Worker processes (default: the CPU count).
+    scheduler : str, optional
+        Address of a running Dask scheduler.
+
+    Returns
+    -------
+    (executor, str or None)
+        The executor and the note.
+
+    Raises
+    ------
+    UserError
+        For contradicting or impossible choices.
     """
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers}: must be at least 1")

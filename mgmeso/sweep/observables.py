@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import (Creep, DmaIsochronal, Program, RunConfig, SteppedRelaxation,
-                      StressRelaxation, Tension)
+from ..config import Creep, DmaIsochronal, Program, RunConfig, SteppedRelaxation, StressRelaxation, Tension
 
 __all__ = ["OBSERVABLES", "Observable", "Quantity", "register", "selected"]
 
@@ -59,18 +58,56 @@ OBSERVABLES: dict[str, Observable] = {}
 
 
 def register(obs: Observable) -> Observable:
+    """Add an observable to :data:`OBSERVABLES` (replacing one of the same name).
+
+    Parameters
+    ----------
+    obs : Observable
+        The entry.
+
+    Returns
+    -------
+    Observable
+        ``obs`` itself.
+    """
     OBSERVABLES[obs.name] = obs
     return obs
 
 
 def selected(names: list[str] | None, cfg: RunConfig) -> list[Observable]:
-    """The observables to compute for a run: ``names`` (or all), those that apply to ``cfg``."""
+    """Return the observables to compute for a run: ``names`` (or all), those that apply to ``cfg``.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Observable names (default: all registered).
+    cfg : RunConfig
+        The run's config.
+
+    Returns
+    -------
+    list of Observable
+        The observables.
+    """
     pool = [OBSERVABLES[n] for n in names] if names is not None else list(OBSERVABLES.values())
     return [o for o in pool if o.applies(cfg)]
 
 
 def mean_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard error over ``axis`` ignoring NaN (SE NaN with fewer than 2 values)."""
+    """Mean and standard error over ``axis`` ignoring NaN (SE NaN with fewer than 2 values).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Samples, NaN ignored.
+    axis : int
+        The sample axis.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Mean and standard error (NaN with fewer than two samples).
+    """
     x = np.asarray(x, dtype=float)
     n = np.sum(np.isfinite(x), axis=axis)
     with warnings.catch_warnings():
@@ -137,7 +174,18 @@ def _segment_bounds(program) -> list[float]:
 
 
 def theory_cases(view) -> list[dict[str, np.ndarray]]:
-    """The main theory table split into the engine's cases (a new case where time restarts)."""
+    """Split the main theory table into the engine's cases (a new case where time restarts).
+
+    Parameters
+    ----------
+    view : TheoryView
+        A run's theory group.
+
+    Returns
+    -------
+    list of dict
+        Column name -> array, one dict per case.
+    """
     tab = view.tables["theory"]
     t = tab["time_s"]
     starts = [0] + [i for i in range(1, t.size) if t[i] < t[i - 1]] + [t.size]
@@ -179,6 +227,18 @@ def kww_or_nan(t: np.ndarray, s: np.ndarray) -> tuple[float, float]:
 
     The same guards as the analytical model's summary: at least KWW_MIN_DECAY of decay,
     tau_c within KWW_MAX_EXTRAPOLATION of the window end.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times (s).
+    s : numpy.ndarray
+        Stresses (MPa).
+
+    Returns
+    -------
+    (float, float)
+        tau_c (s) and beta_KWW, or NaN, NaN.
     """
     from ..theory.analysis import kww_fit
     from ..theory.protocols import KWW_MAX_EXTRAPOLATION, KWW_MIN_DECAY

@@ -15,6 +15,18 @@ __all__ = ["SweepProgress", "format_duration"]
 
 
 def format_duration(s: float) -> str:
+    """Format seconds as ``12 s``, ``3 min 05 s`` or ``2 h 07 min`` (``?`` if unknown).
+
+    Parameters
+    ----------
+    s : float
+        The duration (s), rounded; NaN or infinite is unknown.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     if not math.isfinite(s):
         return "?"
     s = round(s)
@@ -58,13 +70,28 @@ class SweepProgress:
 
     @property
     def elapsed_s(self) -> float:
+        """Wall time since the progress started (s)."""
         return time.perf_counter() - self.t0
 
     def rate_text(self) -> str:
+        """Return the events per second so far, as text.
+
+        Returns
+        -------
+        str
+            ``<rate> events/s`` or ``events/s: -``.
+        """
         ev = self.events / max(self.elapsed_s, 1e-9)
         return f"{ev:.3g} events/s" if self.events else "events/s: -"
 
     def eta_s(self) -> float:
+        """Estimate the time left from the mean time per finished run.
+
+        Returns
+        -------
+        float
+            Seconds, NaN before the first run finished.
+        """
         finished = self.done + self.failed
         left = self.total - self.done_before - finished
         if finished == 0:
@@ -72,6 +99,13 @@ class SweepProgress:
         return self.elapsed_s / finished * left
 
     def print(self, line: str) -> None:
+        """Print a line (above the bar on a terminal).
+
+        Parameters
+        ----------
+        line : str
+            The text.
+        """
         if self.quiet:
             return
         if self.bar is not None:
@@ -91,6 +125,15 @@ class SweepProgress:
                   f"{format_duration(self.eta_s())}", file=self.stream, flush=True)
 
     def run_done(self, run, result: dict) -> None:
+        """Count a finished run and report it.
+
+        Parameters
+        ----------
+        run : Run
+            The run.
+        result : dict
+            Its task's result (events, wall time, resumed).
+        """
         self.done += 1
         self.events += int(result.get("events", 0))
         how = " (continued from its checkpoint)" if result.get("resumed") else ""
@@ -100,11 +143,21 @@ class SweepProgress:
                    + (f" [{run.label()}]" if run.coords else ""))
 
     def run_failed(self, run, error: str) -> None:
+        """Count a failed run and report it with its error.
+
+        Parameters
+        ----------
+        run : Run
+            The run.
+        error : str
+            The error message.
+        """
         self.failed += 1
         if self.bar is not None:
             self.bar.write(f"{run.id} FAILED [{run.label()}]: {error}", file=self.stream)
         self._step(f"{run.id} FAILED [{run.label()}]: {error}")
 
     def close(self) -> None:
+        """Close the progress bar."""
         if self.bar is not None:
             self.bar.close()

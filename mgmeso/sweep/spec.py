@@ -69,11 +69,23 @@ class Run:
     cfg: RunConfig | None
 
     def label(self) -> str:
-        """``temperature_K = 430, replica = 2``: the axis values, for messages."""
+        """``temperature_K = 430, replica = 2``: the axis values, for messages.
+
+        Returns
+        -------
+        str
+            ``key = value`` of each coordinate.
+        """
         return ", ".join(f"{k} = {format_value(v)}" for k, v in self.coords.items())
 
     def record(self) -> dict:
-        """The run's entry in the store's run index (JSON-compatible)."""
+        """Return the run's entry in the store's run index (JSON-compatible).
+
+        Returns
+        -------
+        dict
+            Index, id, coordinates, settings, config hash and seed.
+        """
         return {"index": self.index, "id": self.id, "coords": self.coords,
                 "settings": [[k, v] for k, v in self.settings],
                 "config_hash": config_hash(self.cfg) if self.cfg is not None else None,
@@ -100,10 +112,17 @@ class Sweep:
 
     @property
     def name(self) -> str:
+        """Name of the sweep: the file's stem, or ``"sweep"``."""
         return self.path.stem if self.path is not None else "sweep"
 
     def sweep_hash(self) -> str:
-        """Identity of what the sweep computes (axes and every run's config hash)."""
+        """Identity of what the sweep computes (axes and every run's config hash).
+
+        Returns
+        -------
+        str
+            16 hex digits.
+        """
         d = {"dims": list(self.dims), "shape": list(self.shape), "combine": self.combine,
              "axes": [a.as_dict() for a in self.axes],
              "runs": [[r.id, r.record()["config_hash"]] for r in self.runs]}
@@ -122,7 +141,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def _read_doc(path: Path) -> dict:
-    from ..config.loader import _read_toml   # the loader's reader: the same messages for a bad file
+    from ..config.loader import _read_toml  # the loader's reader: the same messages for a bad file
 
     return _read_toml(path)
 
@@ -162,7 +181,27 @@ def _default_seed() -> int:
 
 
 def parse_sweep(doc: dict, path: Path | None = None, mode: str = "kmc") -> Sweep:
-    """Validate a parsed SWEEP.toml document and expand it into runs (see :func:`load_sweep`)."""
+    """Validate a parsed SWEEP.toml document and expand it into runs (see :func:`load_sweep`).
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed SWEEP.toml.
+    path : pathlib.Path, optional
+        Its file (the base config is found relative to it).
+    mode : {'kmc', 'theory'}
+        Which engine must run every run.
+
+    Returns
+    -------
+    Sweep
+        The expanded, validated sweep.
+
+    Raises
+    ------
+    ConfigError
+        With one message per problem.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     errors: list[str] = []
@@ -338,6 +377,11 @@ def load_sweep(path: str | os.PathLike, mode: str = "kmc") -> Sweep:
     ConfigError
         Every problem of the file and of every expanded run, each naming the run's
         axis values; nothing has run yet.
+
+    Returns
+    -------
+    Sweep
+        The expanded, validated sweep.
     """
     p = Path(path)
     if p.is_dir():

@@ -30,8 +30,8 @@ import platform
 import shutil
 import socket
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import zarr
@@ -64,7 +64,13 @@ def _jsonable(obj):
 
 
 def sweep_versions() -> dict:
-    """Versions of mgmeso, its dependencies and the distributed stack."""
+    """Versions of mgmeso, its dependencies and the distributed stack.
+
+    Returns
+    -------
+    dict of str to str
+        Package name -> version.
+    """
     import importlib.metadata
 
     from ..cli.info_cmd import versions
@@ -86,34 +92,130 @@ class SweepStore:
 
     # -- paths -------------------------------------------------------------------------------
     def group_path(self, mode: str, run_id: str) -> Path:
+        """Return the group of a finished run.
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+
+        Returns
+        -------
+        pathlib.Path
+            ``runs/<id>`` or ``theory/<id>``.
+        """
         return self.path / _MODE_GROUP[mode] / run_id
 
     def failed_path(self, mode: str, run_id: str) -> Path:
+        """Return the record of a failed run.
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+
+        Returns
+        -------
+        pathlib.Path
+            ``failed/<mode>-<id>``.
+        """
         return self.path / "failed" / f"{mode}-{run_id}"
 
     def checkpoint_base(self, run_id: str) -> Path:
-        """The ``out`` argument of the engine for this run: checkpoints go to ``<it>.ckpt``."""
+        """Return the ``out`` argument of the engine for this run: checkpoints go to ``<it>.ckpt``.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+
+        Returns
+        -------
+        pathlib.Path
+            The base path.
+        """
         return self.path / ".checkpoints" / run_id
 
     # -- status ------------------------------------------------------------------------------
     def attrs(self) -> dict:
+        """Return the root attributes of the store.
+
+        Returns
+        -------
+        dict
+            Sweep file, axes, run index, versions, provenance.
+        """
         return dict(zarr.open_group(str(self.path), mode="r").attrs)
 
     def is_done(self, mode: str, run_id: str) -> bool:
+        """Tell whether a run's group is complete.
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+
+        Returns
+        -------
+        bool
+            True if done.
+        """
         return (self.group_path(mode, run_id) / "zarr.json").is_file()
 
     def failure(self, mode: str, run_id: str) -> dict | None:
+        """Return the record of a failed run, if any.
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+
+        Returns
+        -------
+        dict or None
+            Error, traceback and attempts.
+        """
         p = self.failed_path(mode, run_id) / "zarr.json"
         if not p.is_file():
             return None
         return dict(zarr.open_group(str(p.parent), mode="r").attrs)
 
     def has_checkpoint(self, run_id: str) -> bool:
+        """Tell whether a run has engine checkpoints to resume from.
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+
+        Returns
+        -------
+        bool
+            True if there are.
+        """
         return (Path(str(self.checkpoint_base(run_id)) + ".ckpt") / "run.json").is_file()
 
     # -- writing -----------------------------------------------------------------------------
     def write_failure(self, mode: str, run_id: str, info: dict) -> None:
-        """Record a run that failed (driver only), atomically."""
+        """Record a run that failed (driver only), atomically.
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+        info : dict
+            Error, traceback and attempts.
+        """
         p = self.failed_path(mode, run_id)
         tmp = p.with_name(p.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -123,17 +225,45 @@ class SweepStore:
         tmp.rename(p)
 
     def clear_failure(self, mode: str, run_id: str) -> None:
+        """Remove the record of a failed run (it is tried again).
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+        """
         shutil.rmtree(self.failed_path(mode, run_id), ignore_errors=True)
 
     def remove_partial(self, mode: str, run_id: str) -> None:
-        """Temporary directories a killed writer of this run left behind (caller holds the lock)."""
+        """Remove the temporary directories a killed writer of this run left behind (caller holds the lock).
+
+        Parameters
+        ----------
+        mode : {'kmc', 'theory'}
+            Which engine's group.
+        run_id : str
+            The run's id.
+        """
         g = self.group_path(mode, run_id)
         for p in g.parent.glob(g.name + ".tmp*"):
             shutil.rmtree(p, ignore_errors=True)
 
     @contextlib.contextmanager
     def run_lock(self, run_id: str) -> Iterator[None]:
-        """Exclusive lock of one run (blocks while another task holds it)."""
+        """Exclusive lock of one run (blocks while another task holds it).
+
+        Parameters
+        ----------
+        run_id : str
+            The run's id.
+
+        Yields
+        ------
+        None
+            While the lock is held.
+        """
         lock = self.path / ".checkpoints" / f"{run_id}.lock"
         lock.parent.mkdir(parents=True, exist_ok=True)
         with open(lock, "a") as fh:
@@ -145,7 +275,18 @@ class SweepStore:
 
     @contextlib.contextmanager
     def driver_lock(self) -> Iterator[None]:
-        """Held by the one driver allowed to run this sweep at a time."""
+        """Held by the one driver allowed to run this sweep at a time.
+
+        Yields
+        ------
+        None
+            While the lock is held.
+
+        Raises
+        ------
+        UserError
+            If another driver holds it.
+        """
         lock = self.path / ".driver.lock"
         fh = open(lock, "a+")  # noqa: SIM115 - held open for the whole session
         try:
@@ -168,7 +309,22 @@ class SweepStore:
 
 
 def create_store(path: Path, sweep, overwrite: bool = False) -> SweepStore:
-    """Create an empty sweep store (atomically: built beside ``path``, then moved)."""
+    """Create an empty sweep store (atomically: built beside ``path``, then moved).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The store.
+    sweep : Sweep
+        The sweep (its attributes are written once).
+    overwrite : bool
+        Replace an existing store.
+
+    Returns
+    -------
+    SweepStore
+        The store.
+    """
     path = Path(path)
     if path.exists():
         if not overwrite:
@@ -229,6 +385,18 @@ def open_store(path: str | os.PathLike, sweep=None) -> SweepStore:
     ------
     UserError
         If ``path`` is not a sweep store, or belongs to a different sweep.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The store.
+    sweep : Sweep, optional
+        The sweep it must belong to.
+
+    Returns
+    -------
+    SweepStore
+        The store.
     """
     p = Path(path)
     if not p.exists():
@@ -252,7 +420,17 @@ def open_store(path: str | os.PathLike, sweep=None) -> SweepStore:
 
 
 def write_json_group(path: Path, tables: dict[str, dict[str, np.ndarray]], attrs: dict) -> None:
-    """Write tables (name -> columns) and attributes as a new zarr group, atomically."""
+    """Write tables (name -> columns) and attributes as a new zarr group, atomically.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The group.
+    tables : dict
+        Table name -> column name -> array.
+    attrs : dict
+        JSON-compatible attributes.
+    """
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     g = zarr.open_group(str(tmp), mode="w")
@@ -260,10 +438,13 @@ def write_json_group(path: Path, tables: dict[str, dict[str, np.ndarray]], attrs
         tg = g.create_group(tname)
         for cname, col in cols.items():
             a = np.asarray(col)
-            if a.dtype.kind in "OU":
-                a = a.astype(str)
+            dtype = a.dtype
+            if a.dtype.kind in "OUT":
+                # text (e.g. the reason a fit was refused): zarr's variable-length UTF-8
+                # strings, which have a v3 specification (fixed-length UTF-32 has none)
+                a, dtype = a.astype(str), str
             a = a.reshape(-1)
-            arr = tg.create_array(cname, shape=a.shape, dtype=a.dtype,
+            arr = tg.create_array(cname, shape=a.shape, dtype=dtype,
                                   chunks=(max(a.shape[0], 1),), dimension_names=("row",),
                                   attributes={"_ARRAY_DIMENSIONS": ["row"]})
             arr[...] = a
@@ -274,7 +455,18 @@ def write_json_group(path: Path, tables: dict[str, dict[str, np.ndarray]], attrs
 
 
 def read_json_group(path: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict]:
-    """Tables and attributes of a group written by :func:`write_json_group`."""
+    """Tables and attributes of a group written by :func:`write_json_group`.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The group.
+
+    Returns
+    -------
+    (dict, dict)
+        Tables (name -> columns) and attributes.
+    """
     g = zarr.open_group(str(path), mode="r")
     tables = {}
     for tname, tg in g.groups():

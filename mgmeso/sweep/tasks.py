@@ -22,7 +22,7 @@ __all__ = ["TASKS", "kmc_task", "theory_task"]
 
 
 def _run_engine(cfg: RunConfig, ckpt_base, resume: bool, threads: int):
-    """The engine call (one place, so tests can make a run fail)."""
+    """Call the engine (one place, so tests can make a run fail)."""
     from ..kmc.ensemble import run_ensemble
 
     return run_ensemble(cfg, ckpt_base, resume=resume, progress=False, workers=threads)
@@ -37,7 +37,24 @@ def _events(result) -> int:
 
 
 def kmc_task(store: str, run_id: str, cfg: RunConfig, threads: int = 1) -> dict[str, Any]:
-    """Run (or continue from its checkpoints) the kMC ensemble of one run into its group."""
+    """Run (or continue from its checkpoints) the kMC ensemble of one run into its group.
+
+    Parameters
+    ----------
+    store : str
+        Path of the sweep store.
+    run_id : str
+        The run's id.
+    cfg : RunConfig
+        The run's config.
+    threads : int
+        Engine threads.
+
+    Returns
+    -------
+    dict
+        Id, events, wall time and whether it resumed or was skipped.
+    """
     from ..kmc.ensemble import checkpoint_dir
     from ..kmc.store import write_run
 
@@ -59,7 +76,18 @@ def kmc_task(store: str, run_id: str, cfg: RunConfig, threads: int = 1) -> dict[
 
 def theory_key(cfg: RunConfig) -> str:
     """Hash of what the analytical model reads (material, protocol, [theory]): runs that
-    differ only in kMC settings (seed, lattice, replicas) share one evaluation."""
+    differ only in kMC settings (seed, lattice, replicas) share one evaluation.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The run's config.
+
+    Returns
+    -------
+    str
+        16 hex digits of the hash of material, protocol and ``[theory]``.
+    """
     import hashlib
     import json
 
@@ -72,7 +100,24 @@ def theory_key(cfg: RunConfig) -> str:
 
 def theory_task(store: str, run_ids: list[str], cfg: RunConfig, threads: int = 1) -> dict[str, Any]:
     """Evaluate the analytical model once and write it to the ``theory/<id>`` group of each
-    run in ``run_ids`` (runs with the same material, protocol and [theory] table)."""
+    run in ``run_ids`` (runs with the same material, protocol and [theory] table).
+
+    Parameters
+    ----------
+    store : str
+        Path of the sweep store.
+    run_ids : list of str
+        The runs that share this evaluation.
+    cfg : RunConfig
+        Their config (any of them).
+    threads : int
+        Unused (the model runs in one thread).
+
+    Returns
+    -------
+    dict
+        Ids, wall time, events (0) and whether every run was done already.
+    """
     from ..config.dump import config_dict, config_hash
     from ..theory import evaluate
 

@@ -27,8 +27,8 @@ from ..config.material import Material
 from ..constants import R_J_PER_MOL_K
 from . import kinetics
 
-__all__ = ["FitResult", "kww_fit", "arrhenius_fit", "chi_from_tan_delta", "loss_features",
-           "fragility", "tts_shifts", "relaxation_steps"]
+__all__ = ["FitResult", "FitNotDetermined", "kww_fit", "kww_fit_or_reason", "arrhenius_fit",
+           "chi_from_tan_delta", "loss_features", "fragility", "tts_shifts", "relaxation_steps"]
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,23 @@ class FitResult:
 
     values: dict[str, float]
     stderr: dict[str, float]
-    correlation: np.ndarray = field(repr=False, default=None)
+    correlation: np.ndarray | None = field(repr=False, default=None)
     rms_residual: float = float("nan")
 
     def __getitem__(self, key: str) -> float:
         return self.values[key]
+
+
+class FitNotDetermined(RuntimeError):
+    """A fit whose optimum lies on a bound of its parameter range: the data do not fix it.
+
+    A subclass of RuntimeError, so callers that turn a failed fit into "no fit"
+    (NaN) treat it the same way; ``str(exc)`` says which parameter and why.
+    """
+
+
+#: bounds of the KWW fit: beta_KWW in [KWW_BETA_MIN, 1]
+KWW_BETA_MIN = 0.01
 
 
 def kww_fit(t_s, stress_MPa) -> FitResult:
@@ -54,6 +66,24 @@ def kww_fit(t_s, stress_MPa) -> FitResult:
     -------
     FitResult
         keys ``sigma0_MPa``, ``tau_c_s``, ``beta_KWW``.
+
+    Raises
+    ------
+    FitNotDetermined
+        When the optimum lies on a bound (beta_KWW = 0.01 or tau_c at 30 decades
+        below the first or 60 above the last time): the stretched exponential is
+        then not determined by the curve (e.g. a small decay spread over the whole
+        window, which only an ever flatter KWW can follow), and a value would be
+        the bound, not a measurement.
+    RuntimeError
+        When the optimiser does not converge.
+
+    Parameters
+    ----------
+    t_s : array_like
+        Times (s), shape (n,); non-positive times and non-finite stresses are dropped.
+    stress_MPa : array_like
+        Stresses (MPa), shape (n,).
     """
     t = np.asarray(t_s, dtype=float)
     s = np.asarray(stress_MPa, dtype=float)
@@ -69,8 +99,19 @@ def kww_fit(t_s, stress_MPa) -> FitResult:
         return np.exp(ls0) * np.exp(-np.power(tt / np.exp(ltau), beta))
 
     p0 = [np.log(abs(s0) + 1e-300), np.log(tau_guess), 0.5]
-    bounds = ([-np.inf, np.log(t[0]) - 30, 0.01], [np.inf, np.log(t[-1]) + 60, 1.0])
+    bounds = ([-np.inf, np.log(t[0]) - 30, KWW_BETA_MIN], [np.inf, np.log(t[-1]) + 60, 1.0])
     popt, pcov = curve_fit(model, t, s, p0=p0, bounds=bounds, maxfev=20000)
+    names = ("ln sigma0", "ln tau_c", "beta_KWW")
+    for k in (1, 2):
+        for side, b in (("lower", bounds[0][k]), ("upper", bounds[1][k])):
+            if abs(popt[k] - b) <= 1e-6 * max(1.0, abs(b)):
+                if k == 2 and side == "upper":
+                    continue        # beta = 1 is a Debye decay, a legitimate value
+                raise FitNotDetermined(
+                    f"{names[k]} ended at its {side} bound {np.exp(b) if k == 1 else b:.4g}"
+                    f"{' s' if k == 1 else ''}: the decay ({100 * (1 - s[-1] / s0):.2g} % over "
+                    f"{np.log10(t[-1] / t[0]):.1f} decades) does not determine a stretched "
+                    "exponential")
     perr = np.sqrt(np.clip(np.diag(pcov), 0, None))
     res = s - model(t, *popt)
     sig0, tau = np.exp(popt[0]), np.exp(popt[1])
@@ -81,6 +122,47 @@ def kww_fit(t_s, stress_MPa) -> FitResult:
     )
 
 
+def kww_fit_or_reason(t_s, stress_MPa, min_decay: float,
+                      max_extrapolation: float) -> tuple[FitResult | None, str]:
+    """:func:`kww_fit` with the acceptance rules of the protocols, and the reason of a refusal.
+
+    A fit is refused when the curve relaxed by less than ``min_decay`` of its
+    first value, when the optimiser fails or ends on a bound
+    (:class:`FitNotDetermined`), or when tau_c lies more than
+    ``max_extrapolation`` times beyond the last time.
+
+    Returns
+    -------
+    (FitResult or None, str)
+        The fit and ``""``, or None and the reason (for reports: "no fit: <reason>").
+
+    Parameters
+    ----------
+    t_s, stress_MPa : array_like
+        The relaxation curve: times (s) and stresses (MPa), shape (n,).
+    min_decay : float
+        Smallest relative decay ``(sigma_0 - sigma_end) / sigma_0`` worth fitting.
+    max_extrapolation : float
+        Largest accepted ``tau_c / t_end``.
+    """
+    t = np.asarray(t_s, dtype=float)
+    s = np.asarray(stress_MPa, dtype=float)
+    decay = (s[0] - s[-1]) / s[0]
+    if decay < min_decay:
+        return None, (f"the stress relaxed by {100 * decay:.3g} % only (< {100 * min_decay:g} %): "
+                      "nothing to fit")
+    try:
+        fit = kww_fit(t, s)
+    except FitNotDetermined as exc:
+        return None, str(exc)
+    except RuntimeError as exc:
+        return None, f"the optimiser did not converge ({exc})"
+    if fit["tau_c_s"] > max_extrapolation * t[-1]:
+        return None, (f"tau_c = {fit['tau_c_s']:.3g} s lies {fit['tau_c_s'] / t[-1]:.3g} times "
+                      f"beyond the window (limit {max_extrapolation:g})")
+    return fit, ""
+
+
 def arrhenius_fit(T_K, tau_s) -> FitResult:
     """Weighted-equal linear fit of ``ln tau = ln tau0 + U/(R T)``.
 
@@ -88,6 +170,18 @@ def arrhenius_fit(T_K, tau_s) -> FitResult:
     -------
     FitResult
         keys ``U_kJ_per_mol`` and ``tau0_s`` (SE of tau0 by the delta method).
+
+    Parameters
+    ----------
+    T_K : array_like
+        Temperatures (K), at least two, shape (n,).
+    tau_s : array_like
+        Times (s) at those temperatures, shape (n,).
+
+    Raises
+    ------
+    ValueError
+        With fewer than two temperatures.
     """
     T = np.asarray(T_K, dtype=float)
     y = np.log(np.asarray(tau_s, dtype=float))
@@ -116,6 +210,13 @@ def chi_from_tan_delta(omega_rad_s, tan_delta) -> FitResult:
     -------
     FitResult
         keys ``chi`` and ``ln_K_tau`` (the intercept).
+
+    Parameters
+    ----------
+    omega_rad_s : array_like
+        Angular frequencies (rad/s), shape (n,).
+    tan_delta : array_like
+        Loss tangents at those frequencies, shape (n,) (on the alpha high-frequency wing).
     """
     x = np.log(np.asarray(omega_rad_s, dtype=float))
     y = np.log(np.asarray(tan_delta, dtype=float))
@@ -152,6 +253,15 @@ def loss_features(T_K, E_loss_MPa, shoulder_ratio: float = 0.5, wing_ratio: floa
     dict
         ``alpha_T_K``, ``alpha_E_loss_MPa``, ``beta_kind``, ``beta_T_K``,
         ``beta_E_loss_MPa`` and ``beta_slope_ratio`` (r).
+
+    Parameters
+    ----------
+    T_K : array_like
+        Temperatures of the scan (K), increasing, shape (n,).
+    E_loss_MPa : array_like
+        Loss modulus E'' (MPa), shape (n,).
+    shoulder_ratio, wing_ratio : float
+        Thresholds of ``r`` between peak/shoulder/excess wing/none (see above).
     """
     T = np.asarray(T_K, dtype=float)
     E = np.asarray(E_loss_MPa, dtype=float)
@@ -201,6 +311,20 @@ def fragility(mat: Material, chi_law: str = "linear", dT: float = 1e-3) -> dict:
     ``m = d log10 tau / d(Tg/T)`` at T = Tg ([Zhang2023] Eq. 15, taking tau_alpha =
     tau_max); ``m_beta = U_beta / (R Tg ln 10)`` for the Arrhenius beta time
     ([Zhang2023] Eq. 16; an identity, docs/model.md E17).
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    chi_law : {'linear', 'defects'}
+        Law of chi(T) (see :func:`~mgmeso.theory.kinetics.chi`).
+    dT : float
+        Finite-difference step (K).
+
+    Returns
+    -------
+    dict
+        ``m_above_Tg``, ``m_below_Tg`` and ``m_beta`` (dimensionless).
     """
     Tg = mat.Tg_K
 
@@ -219,13 +343,26 @@ def fragility(mat: Material, chi_law: str = "linear", dT: float = 1e-3) -> dict:
 
 
 def tts_shifts(log_f: list[np.ndarray], log_y: list[np.ndarray], ref_index: int) -> np.ndarray:
-    """Empirical horizontal shifts ln a_T that superpose isotherms onto the reference.
+    """Empirical horizontal shifts that superpose isotherms onto the reference.
 
-    Each curve is shifted onto its already-shifted neighbour (towards the
-    reference) by minimising the squared difference of ``log_y`` over the
-    overlap of the two curves (linear interpolation). Curves are given in
-    order of temperature. Returns ``log10 a_T`` per curve (0 for the
-    reference): the reduced frequency is ``f * a_T``.
+    Each curve is shifted onto its already-shifted neighbour (towards the reference) by
+    minimising the squared difference of ``log_y`` over the overlap of the two curves (linear
+    interpolation). Curves are given in order of temperature.
+
+    Parameters
+    ----------
+    log_f : list of numpy.ndarray
+        log10 frequency of each isotherm.
+    log_y : list of numpy.ndarray
+        The superposed quantity (e.g. log10 tan delta) of each isotherm, same shapes.
+    ref_index : int
+        Index of the reference isotherm.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n_curves,): ``log10 a_T`` per curve (0 for the reference); the reduced
+        frequency is ``f * a_T``.
     """
     n = len(log_f)
     shift = np.zeros(n)
@@ -251,14 +388,33 @@ def tts_shifts(log_f: list[np.ndarray], log_y: list[np.ndarray], ref_index: int)
     return shift
 
 
-def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02) -> list[float]:
-    """Times of the distinct decay steps of a relaxation curve.
+def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02,
+                     count_edge: bool = True) -> list[float]:
+    """Find the times of the distinct decay steps of a relaxation curve.
 
     A step is a peak of ``-d(sigma/sigma0)/d ln t`` (the measure [Hao2023] Fig. 2a
-    uses for tau_1) with a prominence of at least ``min_prominence`` of its
-    maximum; a decay still accelerating at the end of the window counts as a
-    step at the window end. Two entries means a two-step decay (as in
-    [Hao2023] Fig. 1).
+    uses for tau_1) with a prominence of at least ``min_prominence`` of its maximum.
+    With ``count_edge`` (the default) a decay still accelerating at the end of
+    the window also counts, as a step at the window end; ``count_edge=False``
+    counts only steps with their own maximum inside the window (the honest
+    count, used by the protocol summaries and the validation suite: an edge is
+    not a step). Two entries means a two-step decay.
+
+    Parameters
+    ----------
+    t_s : array_like
+        Times (s), increasing and positive, shape (n,).
+    stress_MPa : array_like
+        Stresses (MPa), shape (n,), normalised by the first.
+    min_prominence : float
+        Smallest prominence of a step, relative to the largest rate.
+    count_edge : bool
+        Count a decay still accelerating at the window end as a step there.
+
+    Returns
+    -------
+    list of float
+        Step times (s), increasing.
     """
     t = np.asarray(t_s, dtype=float)
     s = np.asarray(stress_MPa, dtype=float) / float(stress_MPa[0])
@@ -269,7 +425,7 @@ def relaxation_steps(t_s, stress_MPa, min_prominence: float = 0.02) -> list[floa
     peaks, _ = find_peaks(rate, prominence=thr)
     steps = [float(t[p]) for p in peaks]
     # a step still under way when the window closes is counted at the window end
-    if rate.size > 2 and rate[-1] > rate[-2] and rate[-1] >= thr:
+    if count_edge and rate.size > 2 and rate[-1] > rate[-2] and rate[-1] >= thr:
         steps.append(float(t[-1]))
     return steps
 

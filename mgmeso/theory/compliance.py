@@ -42,7 +42,26 @@ class StatePoint:
 
 def state_point(mat: Material, T_K, stress_MPa=0.0, eps_an=0.0, eps_vp=0.0,
                 chi_law: str = "linear") -> StatePoint:
-    """tau_beta, chi, tau_max and tau_an at the given temperature(s) and stress(es)."""
+    """tau_beta, chi, tau_max and tau_an at the given temperature(s) and stress(es).
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    T_K : array_like
+        Temperature(s) (K).
+    stress_MPa : array_like
+        Stress(es) (MPa) in the beta barrier (Eq. 9).
+    eps_an, eps_vp : array_like
+        Anelastic and viscoplastic strains of the optional chi terms.
+    chi_law : {'linear', 'defects'}
+        Law of chi(T).
+
+    Returns
+    -------
+    StatePoint
+        Arrays broadcast from the inputs.
+    """
     T = np.asarray(T_K, dtype=float)
     tb = kinetics.tau_beta(mat, T, stress_MPa)
     c = kinetics.chi(mat, T, eps_an, eps_vp, law=chi_law)
@@ -58,6 +77,23 @@ def creep_compliance(mat: Material, t_s, sp: StatePoint, grid: GumbelGrid) -> di
     """Creep compliance components J_k(t) (1/MPa), [Hao2022] Eq. 25a.
 
     ``t_s`` broadcasts against the arrays of ``sp``.
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    t_s : array_like
+        Times (s).
+    sp : StatePoint
+        tau_beta, chi, tau_max, tau_an of the state (see :func:`state_point`).
+    grid : GumbelGrid
+        The discrete distribution of beta times.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Components ``elastic``, ``beta``, ``anelastic``, ``plastic`` and ``total``, each of the
+        broadcast shape of the times and the state point.
     """
     t = np.asarray(t_s, dtype=float)
     taus = _beta_times(sp, grid)
@@ -76,6 +112,24 @@ def creep_compliance_integral(mat: Material, t_s, sp: StatePoint,
 
     Used by the product-integration (Volterra) solver. The KWW part is
     ``t - (tau/chi) gamma_lower(1/chi, (t/tau)^chi)``.
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    t_s : array_like
+        Upper limits of the integral (s).
+    sp : StatePoint
+        tau_beta, chi, tau_max, tau_an of the state (see :func:`state_point`).
+    grid : GumbelGrid
+        The discrete distribution of beta times.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        In s/MPa.
+        Components ``elastic``, ``beta``, ``anelastic``, ``plastic`` and ``total``, each of the
+        broadcast shape of the times and the state point.
     """
     t = np.asarray(t_s, dtype=float)
     taus = _beta_times(sp, grid)
@@ -105,6 +159,23 @@ def complex_compliance(mat: Material, omega_rad_s, sp: StatePoint, grid: GumbelG
     form : {'exact', 'paper'}
         Anelastic term: exact Laplace-Carson transform of the KWW creep term,
         or the asymptotic ``(i w tau_an)^-chi`` of [Hao2022] Eq. 25b.
+    mat : Material
+        The material parameters.
+    sp : StatePoint
+        tau_beta, chi, tau_max, tau_an of the state (see :func:`state_point`).
+    grid : GumbelGrid
+        The discrete distribution of beta times.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        complex128 components ``elastic``, ``beta``, ``anelastic``, ``plastic`` and ``total``
+        (1/MPa), of the broadcast shape of ``omega_rad_s`` and ``sp``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``form``.
     """
     w = np.asarray(omega_rad_s, dtype=float)
     taus = _beta_times(sp, grid)

@@ -45,6 +45,17 @@ def gumbel_grid(B: float, n: int) -> GumbelGrid:
         Gumbel shape parameter (> 0).
     n : int
         Number of nodes; ``n = 1`` is a single Debye time at the mode.
+
+    Returns
+    -------
+    GumbelGrid
+        Read-only nodes ``y = ln(tau/<tau_beta>)`` and weights ``w`` (summing to 1), shape (n,).
+
+    Examples
+    --------
+    >>> g = gumbel_grid(0.5, 5)
+    >>> len(g), round(float(g.w.sum()), 12)
+    (5, 1.0)
     """
     if n == 1:
         return GumbelGrid(np.zeros(1), np.ones(1))

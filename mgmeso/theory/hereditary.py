@@ -50,7 +50,18 @@ _CHI_STEP = 1e-3
 
 @lru_cache(maxsize=8)
 def prony_rates(modes_per_decade: int) -> np.ndarray:
-    """Fixed grid of reduced rates r_k (in units of 1/tau_an)."""
+    """Return the fixed grid of reduced rates r_k (in units of 1/tau_an).
+
+    Parameters
+    ----------
+    modes_per_decade : int
+        Rates per decade.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n_modes,), read-only, log-spaced.
+    """
     r = 10.0 ** np.arange(_LOG_RATE_LO, _LOG_RATE_HI + 1e-9, 1.0 / modes_per_decade)
     r.setflags(write=False)
     return r
@@ -81,6 +92,18 @@ def prony_weights(chi: float, modes_per_decade: int = 6) -> np.ndarray:
     (a convex combination of two valid decompositions), so the weights are
     continuous in chi. Accuracy: ~1e-8 for chi <= 0.5 and ~1e-4 at chi = 0.9
     with 6 modes per decade.
+
+    Parameters
+    ----------
+    chi : float
+        Stretching exponent, clipped to [CHI_MIN, 1].
+    modes_per_decade : int
+        Rates per decade (:func:`prony_rates`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n_modes,): the weights g_k >= 0.
     """
     x = float(np.clip(chi, kinetics.CHI_MIN, 1.0)) / _CHI_STEP
     i0 = int(np.floor(x))
@@ -235,6 +258,17 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
         ``time_s, stress_MPa, strain, strain_elastic, strain_beta,
         strain_anelastic, strain_plastic, temperature_K, chi`` at the sample
         times of every segment.
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    program : LoadingProgram
+        The segments to run.
+    opts : HereditaryOptions
+        Grid sizes, tolerances and the optional non-linear terms.
+    eval_times : numpy.ndarray, optional
+        Absolute report times (s), see above.
     """
     model = _Model(mat, opts)
     full = np.zeros(model.n)     # current full state
@@ -259,8 +293,8 @@ def run_program(mat: Material, program: LoadingProgram, opts: HereditaryOptions,
 
             def hit_zero(s, y, segm=segm, t0=t_now):
                 return segm.stress_chi(t0 + s, y)[0]
-            hit_zero.terminal = True
-            hit_zero.direction = -1.0 if sigma_now > 0.0 else 1.0
+            hit_zero.terminal = True  # type: ignore[attr-defined]  # scipy's event attributes
+            hit_zero.direction = -1.0 if sigma_now > 0.0 else 1.0  # type: ignore[attr-defined]
             events = [hit_zero]
         if dur <= 0.0:
             continue
@@ -315,7 +349,7 @@ def _row(segm: _Segment, t: float, y: np.ndarray) -> np.ndarray:
 
 
 def _control(law: Law):
-    """The law as the integrator's control: ("stress" or "strain", its value at t)."""
+    """Return the law as the integrator's control: ("stress" or "strain", its value at t)."""
     return ("stress" if law.control == STRESS else "strain", law.target)
 
 

@@ -63,6 +63,18 @@ def defect_concentration(mat: Material, T_K):
 
     dH_F and dS_F are derived from ``Cd_at_Tg`` and ``a1`` (see
     :attr:`Material.dH_F_J_per_mol`).
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    T_K : array_like
+        Temperature(s) (K).
+
+    Returns
+    -------
+    numpy.ndarray
+        C_d, the fraction of sites that are QPDs, of the shape of ``T_K``.
     """
     return equilibrium_defect_concentration(mat, np.maximum(np.asarray(T_K, dtype=float), mat.Tg_K))
 
@@ -72,6 +84,18 @@ def equilibrium_defect_concentration(mat: Material, T_K):
 
     Below Tg this is the state an infinitely slow aging would reach; the kMC's
     defect dynamics relax the lattice toward it (docs/model.md section 2).
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    T_K : array_like
+        Temperature(s) (K).
+
+    Returns
+    -------
+    numpy.ndarray
+        C_d, of the shape of ``T_K``.
     """
     T = np.asarray(T_K, dtype=float)
     x = -mat.dS_F_J_per_mol_K / R_J_PER_MOL_K + mat.dH_F_J_per_mol / (R_J_PER_MOL_K * T)
@@ -79,7 +103,20 @@ def equilibrium_defect_concentration(mat: Material, T_K):
 
 
 def chi_from_defects(mat: Material, Cd):
-    """chi = kappa * C_d ([Hao2022] Eq. 10), clipped to (0, 1]."""
+    """chi = kappa * C_d ([Hao2022] Eq. 10), clipped to (0, 1].
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    Cd : array_like
+        QPD concentration(s).
+
+    Returns
+    -------
+    numpy.ndarray
+        chi, of the shape of ``Cd``.
+    """
     return np.clip(mat.kappa * np.asarray(Cd, dtype=float), CHI_MIN, CHI_MAX)
 
 
@@ -88,6 +125,8 @@ def chi(mat: Material, T_K, eps_an=0.0, eps_vp=0.0, law: str = "linear"):
 
     Parameters
     ----------
+    mat : Material
+        The material parameters.
     T_K : array_like
         Temperature (K).
     eps_an, eps_vp : array_like, optional
@@ -121,6 +160,20 @@ def tau_max(mat: Material, tau_beta_s, chi_):
     ``tau_max = t0 (tau_beta/t0)^(1/chi)``. Where tau_beta < t0 (far above
     the alpha-beta merging) the hierarchy has no levels left and
     tau_max = tau_beta.
+
+    Parameters
+    ----------
+    mat : Material
+        The material parameters.
+    tau_beta_s : array_like
+        Mean beta time(s) (s).
+    chi_ : array_like
+        Correlation factor(s).
+
+    Returns
+    -------
+    numpy.ndarray
+        tau_max (s), capped at ``exp(LOG_TAU_CAP)``, of the broadcast shape.
     """
     tb = np.asarray(tau_beta_s, dtype=float)
     c = np.asarray(chi_, dtype=float)
@@ -131,6 +184,19 @@ def tau_max(mat: Material, tau_beta_s, chi_):
 
 
 def tau_an(tau_max_s, chi_):
-    """Anelastic KWW time ``chi^(1/chi) tau_max`` ([Hao2022] Eq. 17b; docs/model.md E1)."""
+    """Anelastic KWW time ``chi^(1/chi) tau_max`` ([Hao2022] Eq. 17b; docs/model.md E1).
+
+    Parameters
+    ----------
+    tau_max_s : array_like
+        Longest time(s) of the hierarchy (s).
+    chi_ : array_like
+        Correlation factor(s).
+
+    Returns
+    -------
+    numpy.ndarray
+        tau_an (s), of the broadcast shape.
+    """
     c = np.asarray(chi_, dtype=float)
     return np.exp(np.log(c) / c) * np.asarray(tau_max_s, dtype=float)

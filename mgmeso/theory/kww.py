@@ -119,10 +119,22 @@ def kww_carson(x, chi) -> np.ndarray:
 
 
 def kww_carson_paper(x, chi) -> np.ndarray:
-    """The asymptotic form of [Hao2022] Eq. 25b: ``(i x)^(-chi)``, without Gamma(1+chi).
+    """Asymptotic form of [Hao2022] Eq. 25b: ``(i x)^(-chi)``, without Gamma(1+chi).
 
     Only valid for x >> 1 and unbounded as x -> 0 (docs/model.md E10); kept to
     reproduce the papers' figures.
+
+    Parameters
+    ----------
+    x : array_like
+        Reduced frequency ``omega tau_an``.
+    chi : array_like
+        Stretching exponent.
+
+    Returns
+    -------
+    numpy.ndarray
+        complex128, of the broadcast shape.
     """
     x = np.asarray(x, dtype=float)
     chi = np.asarray(chi, dtype=float)

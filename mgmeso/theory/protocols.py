@@ -12,7 +12,9 @@ Choices where the papers are silent (written into docs/theory.md):
   accumulated input energy.
 * Creep and recovery: Boltzmann superposition of J(t) (exact).
 * Stress relaxation: Volterra inversion of J(t) (:mod:`.volterra`), one
-  independent test per temperature.
+  independent test per temperature. A decay *step* is a maximum of
+  ``-d(sigma/sigma0)/d ln t`` inside the window; a decay still accelerating
+  when the window closes is flagged, not counted (``STEP_RULE``).
 * Tension: hereditary integration (:mod:`.hereditary`) with tau_beta(sigma) and
   chi(eps_an) unless ``[theory] nonlinear = "off"``.
 * Stepped relaxation ([Duan2022]): each step is an independent relaxation of a
@@ -242,32 +244,37 @@ def _stress_relaxation(cfg: RunConfig) -> TheoryResult:
         tab = _time_table(d, T)
         tab.columns["stress_normalized"] = d["stress_MPa"] / d["stress_MPa"][0]
         tables.append(tab)
-        steps = analysis.relaxation_steps(t, d["stress_MPa"])
-        tau_c, beta = _kww_or_nan(t, d["stress_MPa"])
+        steps = analysis.relaxation_steps(t, d["stress_MPa"], count_edge=False)
+        with_edge = analysis.relaxation_steps(t, d["stress_MPa"], count_edge=True)
+        tau_c, beta, why = _kww_or_reason(t, d["stress_MPa"])
         per_T.append({"temperature_K": T, "stress_first_MPa": float(d["stress_MPa"][0]),
                       "stress_end_MPa": float(d["stress_MPa"][-1]),
                       "decay_steps_at_s": steps, "n_steps": len(steps),
-                      "kww_tau_c_s": tau_c, "kww_beta": beta})
-    return TheoryResult(p.kind, {"theory": Table.concat(tables)}, {"temperatures": per_T})
+                      "still_accelerating_at_end": len(with_edge) > len(steps),
+                      "kww_tau_c_s": tau_c, "kww_beta": beta, "kww_no_fit_reason": why})
+    return TheoryResult(p.kind, {"theory": Table.concat(tables)},
+                        {"step_rule": STEP_RULE, "temperatures": per_T})
 
+
+#: how ``n_steps`` of a stress relaxation counts (the validation suite's rule, hao2023_two_step)
+STEP_RULE = ("a step is a maximum of -d(sigma/sigma0)/d ln t inside the window (prominence >= 2 % "
+             "of the largest rate); a decay still accelerating at the window end is not a step "
+             "(still_accelerating_at_end)")
 
 #: KWW fits are reported only if the curve relaxed by at least this fraction in its window
 #: and tau_c is within a factor KWW_MAX_EXTRAPOLATION of the window end; otherwise the
-#: stretched exponential is not determined by the data and NaN is written.
+#: stretched exponential is not determined by the data: NaN is written, with the reason.
 KWW_MIN_DECAY = 0.02
 KWW_MAX_EXTRAPOLATION = 100.0
 
 
-def _kww_or_nan(t: np.ndarray, s: np.ndarray) -> tuple[float, float]:
-    if (s[0] - s[-1]) / s[0] < KWW_MIN_DECAY:
-        return float("nan"), float("nan")
-    try:
-        fit = analysis.kww_fit(t, s)
-    except RuntimeError:
-        return float("nan"), float("nan")
-    if fit["tau_c_s"] > KWW_MAX_EXTRAPOLATION * t[-1]:
-        return float("nan"), float("nan")
-    return fit["tau_c_s"], fit["beta_KWW"]
+def _kww_or_reason(t: np.ndarray, s: np.ndarray) -> tuple[float, float, str]:
+    """tau_c, beta_KWW and "" of an accepted KWW fit; else NaN, NaN and why there is none."""
+    fit, why = analysis.kww_fit_or_reason(t, s, KWW_MIN_DECAY, KWW_MAX_EXTRAPOLATION)
+    if fit is None:
+        # one CSV cell: no field separator inside it
+        return float("nan"), float("nan"), why.replace(",", ";")
+    return fit["tau_c_s"], fit["beta_KWW"], ""
 
 
 def _nonlinear(cfg: RunConfig, default: bool) -> bool:
@@ -316,6 +323,7 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
                      log_sample_count(p.first_sample_s, p.hold_s, p.points_per_decade))
     curves, rows = [], {k: [] for k in ("temperature_K", "sigma0_MPa", "sigma_r_MPa", "delta",
                                         "tau_c_s", "beta_KWW")}
+    reasons: list[str] = []
     for T in temps:
         d = _relaxation_at(cfg, T, p.strain, t)
         s = d["stress_MPa"]
@@ -325,13 +333,15 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
         rows["sigma_r_MPa"].append(s[-1])
         if s[0] > _RELAXED * mat.E_unrelaxed_MPa * p.strain:
             rows["delta"].append((s[0] - s[-1]) / s[0])
-            tau_c, beta = _kww_or_nan(t, s)
+            tau_c, beta, why = _kww_or_reason(t, s)
         else:
             # relaxed before the first sample: delta is 1 and the remaining digits are noise
             rows["delta"].append(1.0)
             tau_c, beta = np.nan, np.nan
+            why = f"relaxed before the first sample at {p.first_sample_s:g} s: nothing to fit"
         rows["tau_c_s"].append(tau_c)
         rows["beta_KWW"].append(beta)
+        reasons.append(why)
     cols = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
     cols["ddelta_dT_per_K"] = np.gradient(cols["delta"], temps) if temps.size > 1 else np.zeros(1)
     # [Duan2022] Fig. 2: d delta/dT compares with E''(T) at f_eff = 1/(hold time)
@@ -339,6 +349,8 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
     dma = dma_columns(mat, temps, f_eff, _grid(cfg), cfg.theory.chi_law)
     cols["E_loss_at_f_eff_MPa"] = dma["E_loss_MPa"]
     cols["E_loss_at_f_eff_normalized"] = dma["E_loss_MPa"] / np.max(dma["E_loss_MPa"])
+    # "" where tau_c_s and beta_KWW are a fit; else why they are NaN (a bound, the window, ...)
+    cols["kww_no_fit_reason"] = np.asarray(reasons, dtype=str)
     delta = cols["delta"]
     summary = {"f_eff_Hz": f_eff, "n_steps": int(temps.size)}
     for level in (0.15, 0.25, 0.5):

@@ -19,7 +19,18 @@ ANALYSES: dict[str, Callable] = {}
 
 
 def register_analysis(name: str):
-    """Decorator: register a study analysis under ``name``."""
+    """Register a study analysis under ``name`` (a decorator).
+
+    Parameters
+    ----------
+    name : str
+        The ``[collect] analysis`` name.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function unchanged.
+    """
     def deco(fn):
         ANALYSES[name] = fn
         return fn

@@ -22,6 +22,26 @@ from .common import Outputs, mean_se, per_replica
 
 @register_analysis("stepped")
 def stepped(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate delta per step of the as-quenched and the slowly cooled run (``stepped``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     from ...kmc.aging import STEP_COLUMNS, stepped_delta
     from ...kmc.replica import TIME_SERIES
 
@@ -58,7 +78,8 @@ def stepped(sd, ds, out, options, overwrite) -> list[str]:
 
 def _relaxations(view, r: int, first: int, t_first_s: float):
     """Time since loading and sigma/sigma_0 of the first relaxation (segment ``first``) and
-    the second (``first + 3``: after unloading and recovery) of one replica."""
+    the second (``first + 3``: after unloading and recovery) of one replica.
+    """
     seg = view.series("segment")[0, r]
     t_all = view.series("time_s")[0, r]
     st_all = view.series("stress_MPa_expected")[0, r]
@@ -80,6 +101,26 @@ def _first_relaxation(view) -> int:
 
 @register_analysis("preanneal")
 def preanneal(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate the relaxations after each pre-anneal time (``preanneal``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     if "anneal" not in ds.dims:
         raise UserError("preanneal needs an axis named anneal")
     o = Outputs(out, overwrite)

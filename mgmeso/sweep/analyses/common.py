@@ -20,6 +20,25 @@ class Outputs:
         self.written: list[Path] = []
 
     def path(self, name: str) -> Path:
+        """Return the path of an output file, refusing to overwrite without ``overwrite``.
+
+        The directory is created and the path recorded as written.
+
+        Parameters
+        ----------
+        name : str
+            File name in the output directory.
+
+        Returns
+        -------
+        pathlib.Path
+            The path.
+
+        Raises
+        ------
+        OutputExistsError
+            If the file exists and ``overwrite`` is false.
+        """
         p = self.out / name
         if p.exists() and not self.overwrite:
             raise OutputExistsError(f"{p} already exists; pass --overwrite to replace it")
@@ -28,11 +47,31 @@ class Outputs:
         return p
 
     def lines(self) -> list[str]:
+        """Return one ``wrote <path>`` line per output file.
+
+        Returns
+        -------
+        list of str
+            The lines.
+        """
         return [f"wrote {p}" for p in self.written]
 
 
 def replica_mean(da, dim: str = "replica"):
-    """Mean over the replica axis of the runs' means and its standard error (std/sqrt(n))."""
+    """Mean over the replica axis of the runs' means and its standard error (std/sqrt(n)).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Per-run values.
+    dim : str
+        The replica dimension.
+
+    Returns
+    -------
+    (xarray.DataArray, xarray.DataArray)
+        Mean and standard error (NaN with fewer than two replicas).
+    """
     if dim not in da.dims:
         return da, da * np.nan
     n = da.count(dim)
@@ -42,15 +81,47 @@ def replica_mean(da, dim: str = "replica"):
 
 
 def mean_se(x, axis: int = 0):
-    """Mean and standard error over ``axis``, ignoring NaN."""
+    """Mean and standard error over ``axis``, ignoring NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The samples.
+    axis : int
+        The sample axis.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Mean and standard error (NaN with fewer than two samples).
+    """
     from ..observables import mean_se as _ms
 
     return _ms(np.asarray(x, float), axis=axis)
 
 
 def per_replica(sd, ds) -> list:
-    """(run view, engine replica) for every finished run of ``ds`` (a sweep dataset or a
-    selection of it) and every engine replica inside the run: the independent samples."""
+    """Pair every finished run of ``ds`` with each engine replica inside it.
+
+    These are the independent samples of a study.
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep.
+    ds : xarray.Dataset
+        The sweep dataset or a selection of it.
+
+    Returns
+    -------
+    list of (view, int)
+        Run view and replica index.
+
+    Raises
+    ------
+    UserError
+        When no run has finished.
+    """
     out: list = []
     for rid, status in zip(np.ravel(ds.run_id.values), np.ravel(ds.status.values)):
         if str(status) != "done":
@@ -68,7 +139,26 @@ def compare_reference(sd, options: dict, cols: dict, key: str, names) -> list[st
     """Compare a table with an earlier one (``options["reference"]``, a CSV path relative to
     the sweep file): z = (new - old) / sqrt(se_new^2 + se_old^2) per value. Criterion: every
     |z| below the two-sided 5 % family-wise threshold for the number of values compared
-    (Bonferroni)."""
+    (Bonferroni).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep.
+    options : dict
+        ``[collect.options]``; ``reference`` names the earlier CSV.
+    cols : dict
+        The new table.
+    key : str
+        Column that matches rows of the two tables.
+    names : iterable of str
+        Value columns compared (each with a ``_se`` column).
+
+    Returns
+    -------
+    list of str
+        Lines with the z-scores and the verdict (empty without a reference).
+    """
     ref = options.get("reference")
     if not ref:
         return []

@@ -28,6 +28,26 @@ def _need(ds, names):
 
 @register_analysis("creep_compliance")
 def creep_compliance(sd, ds, out, options, overwrite) -> list[str]:
+    """Compare the kMC's creep compliance and permanent strain with the theory (``creep_compliance``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     from ...plotting import plt, save_figure
 
     _need(ds, ["strain_end", "strain_plastic_end", "strain_end_theory",
@@ -65,7 +85,7 @@ def creep_compliance(sd, ds, out, options, overwrite) -> list[str]:
     Table({k: np.asarray(v) for k, v in rows.items()}).to_csv(o.path("creep_compliance.csv"))
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    for ax, (name, (m, se, t)), ylabel in zip(axes, stats.items(), (
+    for ax, (m, se, t), ylabel in zip(axes, stats.values(), (
             "compliance at the end of creep, strain/stress (1/MPa)",
             "permanent strain per MPa after recovery (1/MPa)")):
         n_s = d.sizes["stress_MPa"]

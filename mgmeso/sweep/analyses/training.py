@@ -40,6 +40,26 @@ def _last_row(seg_col: np.ndarray, segment: int) -> int:
 
 @register_analysis("training_creep")
 def training_creep(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate [Zhang2023]'s creep test after training at each frequency (``training_creep``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     o = Outputs(out, overwrite)
     samples = per_replica(sd, ds)           # list of (view, engine replica)
     v0 = samples[0][0]
@@ -134,6 +154,26 @@ def _post_scan_loss(view, r: int, c: int) -> float:
 
 @register_analysis("training")
 def training(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate the defect fraction, chi and E'' after training at each frequency (``training``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     o = Outputs(out, overwrite)
     samples = per_replica(sd, ds)
     labels = samples[0][0].case_labels
@@ -183,6 +223,26 @@ def _chi_at_load(view, r: int, label: str) -> float:
 
 @register_analysis("yield_scan")
 def yield_scan(sd, ds, out, options, overwrite) -> list[str]:
+    """Tabulate how the training effect grows with the SMD yield (``yield_scan``).
+
+    Parameters
+    ----------
+    sd : SweepData
+        The collected sweep (runs read through ``sd.kmc(id)``).
+    ds : xarray.Dataset
+        Its dataset.
+    out : pathlib.Path
+        Output directory.
+    options : dict
+        ``[collect.options]`` of the sweep file.
+    overwrite : bool
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of str
+        The lines to print (results and files written).
+    """
     o = Outputs(out, overwrite)
     axis = "rejuvenation_yield_per_MPa"
     rows: dict[str, list] = {"yield_per_MPa": [], "chi_0.01Hz": [], "chi_10Hz": [],

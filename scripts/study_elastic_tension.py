@@ -1,0 +1,116 @@
+"""Tension of La60Ni15Al25 at 430 K and 3e-4 1/s ([Hao2022] Fig. 10): the flow stress of the
+kMC with the physical and the linear bias law, against the analytical model.
+
+Prints the table of docs/kmc_elastic.md section 1.7: the stress at 1-5 % strain of
+
+* the analytical model (hereditary integration) linear, with tau_beta(sigma) only, and with
+  tau_beta(sigma) and chi(eps_an) (the 647 MPa of docs/theory.md N4);
+* the kMC (no tau_beta(sigma): its rates do not depend on the stress) with the linear law
+  (mean-field configuration), the physical law (mean-field configuration) and the physical law
+  with the mesoscale rules (series, coalescence, 13-site footprints, alpha growth);
+* the steady flow stress the physical law would have with tau_beta(sigma) in the mean-field
+  model: the root of strain_rate tau_max(sigma) = A_vp sigma_sat_p tanh(sigma/sigma_sat_p).
+
+    python scripts/study_elastic_tension.py                 # about 3 minutes on one core
+    python scripts/study_elastic_tension.py --replicas 16 --L 16 --skip-series
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import brentq
+
+from mgmeso.config import load_config, parse_config
+from mgmeso.kmc.bias import sigma_sat_MPa
+from mgmeso.kmc.ensemble import run_ensemble
+from mgmeso.kmc.observables import TS_INDEX
+from mgmeso.theory import kinetics
+from mgmeso.theory.hereditary import HereditaryOptions, run_program
+
+ROOT = Path(__file__).resolve().parents[1]
+STRAINS = (0.01, 0.02, 0.03, 0.04, 0.05)
+
+
+def theory_rows():
+    cfg = load_config(ROOT / "configs" / "la60_tension_430K.toml")
+    prog = cfg.protocol.loading_program()
+    rows = []
+    for name, kw in (("analytical, linear", dict(nonlinear=False)),
+                     ("analytical, tau_beta(sigma)", dict(nonlinear=True, strain_term=False)),
+                     ("analytical, tau_beta(sigma) + chi(eps_an)",
+                      dict(nonlinear=True, strain_term=True))):
+        d = run_program(cfg.material, prog, HereditaryOptions(modes_per_decade=6, **kw))
+        s, e = np.asarray(d["stress_MPa"]), np.asarray(d["strain"])
+        i = int(np.argmax(s))
+        rows.append((name, [f"{np.interp(x, e[:i + 1], s[:i + 1]):.0f}" for x in STRAINS]))
+    return cfg, rows
+
+
+def kmc_row(law, rules, L, reps, seed):
+    doc = tomllib.loads((ROOT / "configs" / "la60_kmc_tension_430K.toml").read_text())
+    doc["protocol"].update(max_strain=0.05, recovery_time_s=0.0, unload=False, samples=50)
+    doc["simulation"].update(bias_law=law, L=L, replicas=reps, seed=seed, **rules)
+    res = run_ensemble(parse_config(doc), None, progress=False)
+    tabs = np.array([r.table() for r in res.replicas[0]])
+    s = tabs[..., TS_INDEX["stress_MPa_expected"]]
+    e = tabs[..., TS_INDEX["strain"]].mean(0)
+    m, se = s.mean(0), s.std(0, ddof=1) / math.sqrt(reps)
+    cells = []
+    for x in STRAINS:
+        k = int(np.argmin(np.abs(e - x)))
+        cells.append(f"{m[k]:.0f} +/- {se[k]:.1f}")
+    return cells
+
+
+def steady_physical_flow(cfg, T=430.0, rate=3e-4):
+    """Mean-field steady flow stress of the physical law with tau_beta(sigma), chi fixed."""
+    mat = cfg.material
+    c = float(kinetics.defect_concentration(mat, T))
+    ss_p = float(sigma_sat_MPa(mat.A_vp, c, T, mat.site_volume_nm3))
+    chi = float(kinetics.chi(mat, T))
+
+    def f(s):
+        tmax = float(kinetics.tau_max(mat, float(kinetics.tau_beta(mat, T, s)), chi))
+        return rate * tmax - mat.A_vp * ss_p * math.tanh(s / ss_p)
+    return brentq(f, 1.0, 0.5 * mat.sigma1_MPa), ss_p, chi
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--L", type=int, default=16)
+    ap.add_argument("--replicas", type=int, default=16)
+    ap.add_argument("--seed", type=int, default=430)
+    ap.add_argument("--skip-series", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    cfg, rows = theory_rows()
+    mf = dict(plasticity="parallel", coalescence=False, footprint_max_sites=1)
+    meso = dict(plasticity="series", coalescence=True, footprint_max_sites=13,
+                footprint_growth="alpha")
+    runs = [("kMC, linear law (mean-field rules)", "linear", mf),
+            ("kMC, physical law (mean-field rules)", "physical", mf)]
+    if not args.skip_series:
+        runs.append(("kMC, physical law (mesoscale rules, alpha growth)", "physical", meso))
+    for name, law, rules in runs:
+        rows.append((name, kmc_row(law, rules, args.L, args.replicas, args.seed)))
+    print(f"stress (MPa) at 430 K, 3e-4 1/s; kMC: sc L = {args.L}, {args.replicas} replicas, "
+          f"mean +/- SE")
+    print("| model | " + " | ".join(f"strain {x:g}" for x in STRAINS) + " |")
+    print("|---|" + "---|" * len(STRAINS))
+    for name, cells in rows:
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    s, ss_p, chi = steady_physical_flow(cfg)
+    print(f"\nmean-field steady flow stress, physical law with tau_beta(sigma) (chi = {chi:.3f}, "
+          f"sigma_sat_p = {ss_p:.0f} MPa): {s:.0f} MPa")
+    print(f"(wall {time.time() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
