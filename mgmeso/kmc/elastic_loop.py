@@ -38,7 +38,7 @@ from numba import njit
 
 from .bias import draw_state_biased
 from .elastic_kernels import ElasticState, _wrap, fine_coords, local_stress_at, record_event
-from .kernels import annihilate_series, drift_to, stress_now, unload_crossing
+from .kernels import annihilate_smd, drift_to, stress_now, unload_crossing
 from .lattice import neighbour
 from .layout import (
     C_ALL,
@@ -115,11 +115,18 @@ def footprint_stress(j, share, S, EF):
 
 
 @njit(cache=True, inline="always")
+def _annihilate(j, t, S, C, K):
+    """:func:`.kernels.annihilate_smd` on the groups (series rule)."""
+    return annihilate_smd(j, t, S.smd, S.fp_size, S.owner, S.fp_next, S.eps_p, S.last_smd,
+                          K.sums, C.calib.d_an)
+
+
+@njit(cache=True, inline="always")
 def _coalesce(j, k, t, S, C, K):
     size = min(int(S.fp_size[j]) + int(S.fp_size[k]), COAL_HIST - 1)
     K.counts[C_HIST + size] += 1
-    annihilate_series(j, t, S, C, K)
-    annihilate_series(k, t, S, C, K)
+    _annihilate(j, t, S, C, K)
+    _annihilate(k, t, S, C, K)
     K.counts[C_COAL] += 1
 
 
@@ -232,23 +239,23 @@ def run_until_elastic(S, C, K, EF, exact):
             K.t_next[0] = K.t[0] - math.log(uniform_open(K.rng)) / total
         t_new = K.t_next[0] if total > 0.0 else math.inf
         if C.law.control == UNLOAD:
-            t_star = unload_crossing(C, K)
+            t_star = unload_crossing(C.law, C.calib, K.sums, K.frozen)
             if t_star <= t_new:
                 K.t[0] = max(t_star, K.t[0])
                 K.t_next[0] = math.nan
                 return STATUS_UNLOADED
         if total <= 0.0:
             if drift:
-                drift_to(t_stop, C, K)
+                drift_to(t_stop, K.t[0], C.law, C.calib, K.sums, K.frozen)
             K.t[0] = t_stop
             return STATUS_NO_EVENTS
         if t_new >= t_stop:
             if drift:
-                drift_to(t_stop, C, K)
+                drift_to(t_stop, K.t[0], C.law, C.calib, K.sums, K.frozen)
             K.t[0] = t_stop
             return STATUS_TIME
         if drift:
-            drift_to(t_new, C, K)
+            drift_to(t_new, K.t[0], C.law, C.calib, K.sums, K.frozen)
         K.t[0] = t_new
         K.t_next[0] = math.nan
         j = tree_find(S.top, S.leaves, uniform(K.rng) * total)
@@ -262,7 +269,7 @@ def run_until_elastic(S, C, K, EF, exact):
         full = 0
         if uniform(K.rng) < S.event_probs[j, 0]:
             if C.rules.series:
-                if annihilate_series(j, t_new, S, C, K):
+                if _annihilate(j, t_new, S, C, K):
                     K.counts[C_ANN] += 1
                 else:
                     K.counts[C_NULL] += 1
