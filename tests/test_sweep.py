@@ -313,7 +313,8 @@ def test_collect_cli_and_csv(tiny_store, tmp_path, capsys):
 
 def test_collect_refuses_a_damaged_run_store(tiny_store, tmp_path, capsys):
     """The collector reads each run through the run-store reader: a flipped byte in one run's
-    chunk stops the collection with exit 2 naming that run store, and no CSV is written."""
+    chunk stops the collection with exit 2 naming that run store, and no CSV is written.
+    """
     import shutil
     _, store, _ = tiny_store
     copy = tmp_path / "copy.zarr"
