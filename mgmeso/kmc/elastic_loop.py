@@ -70,11 +70,14 @@ STATUS_ELASTIC = 4
 
 #: the field of the engine: :data:`.elastic_kernels.ElasticState` plus the full propagator
 #: table (for the SMD's own-footprint term), a scratch list and the probe of the last event
-EngineField = namedtuple("EngineField", ElasticState._fields + (
+EngineField = namedtuple("EngineField", [
+    "eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen", "near_off",
+    "near_val", "near_lin", "far_table", "basis_fine", "geom", "coef",   # as ElasticState
     "full_table",  # float 3D: K on the fine grid, self-term included (eshelby.Propagator.table)
     "fp_buf",      # int32[128]: the footprint of the SMD before its event
     "probe",       # float64[4]: last event: site, local stress, SMD stress, applied stress
-))
+])
+assert EngineField._fields[:len(ElasticState._fields)] == ElasticState._fields
 
 PROBE_FIELDS = ("site", "local_stress_MPa", "smd_stress_MPa", "applied_stress_MPa")
 
