@@ -25,7 +25,7 @@ import numpy as np
 
 from ..kmc.lattice import Lattice, make_lattice
 
-__all__ = ["Correlation", "correlation", "quadrupolar_projection", "plane_index",
+__all__ = ["Correlation", "correlation", "shells", "quadrupolar_projection", "plane_index",
            "plane_share", "ipr", "null_plane_share", "TOP_FRACTION"]
 
 #: the share of planes whose plastic strain the localisation index counts
@@ -64,8 +64,8 @@ class Correlation:
         In-plane (x-y) shells and the least-squares fit ``C = a0 + a4 cos(4 theta)`` on each
         (theta from the x axis; NaN where a shell has a single angle class).
     q4 : float
-        ``sum C cos4theta / sqrt(sum C^2 sum cos^2 4theta)`` over the in-plane displacements
-        with ``0 < |d| <= L/2``: +1 for a pure ``+cos(4 theta)`` pattern (the sign of the
+        :func:`quadrupolar_projection` of C over the in-plane displacements with
+        ``0 < |d| <= r_max`` (default L/2): +1 for a pure ``+cos(4 theta)/r^dim`` pattern (the sign of the
         Eshelby field along the shear axes), 0 for an isotropic one.
     """
 
@@ -112,12 +112,14 @@ def quadrupolar_projection(disp: np.ndarray, values: np.ndarray, r_max: float) -
     Returns
     -------
     float
-        ``sum v cos4theta / sqrt(sum v^2 sum cos^2 4theta)`` over ``0 < |d| <= r_max`` with
-        ``d_z = 0`` (in 3D); in [-1, 1].
+        ``sum w cos4theta / sqrt(sum w^2 sum cos^2 4theta)`` with ``w = v |d|^dim`` (the
+        Eshelby decay divided out, so that every shell counts alike) over ``0 < |d| <= r_max``
+        with ``d_z = 0`` (in 3D); in [-1, 1]: +1 for the 2D Eshelby far field
+        ``cos(4 theta)/r^2``, 0 for an isotropic field.
     """
     d = np.asarray(disp, dtype=float)
-    v = np.asarray(values, dtype=float)
     rr = np.hypot(d[:, 0], d[:, 1])
+    v = np.asarray(values, dtype=float) * rr ** d.shape[1]
     sel = (rr > 1e-9) & (rr <= r_max + 1e-9)
     if d.shape[1] == 3:
         sel &= np.abs(d[:, 2]) < 1e-9
@@ -126,7 +128,7 @@ def quadrupolar_projection(disp: np.ndarray, values: np.ndarray, r_max: float) -
     return float(np.sum(v[sel] * c4) / den) if den > 0 else float("nan")
 
 
-def correlation(fields, lattice) -> Correlation:
+def correlation(fields, lattice, r_max: float | None = None) -> Correlation:
     """Spatial autocorrelation of one field or the mean over several, with its anisotropy.
 
     Parameters
@@ -136,6 +138,8 @@ def correlation(fields, lattice) -> Correlation:
         variance before the mean is taken.
     lattice : Lattice or (name, L)
         The lattice the fields live on (site order of :class:`mgmeso.kmc.lattice.Lattice`).
+    r_max : float, optional
+        Largest in-plane distance of ``q4`` (cell units; default L/2).
 
     Returns
     -------
@@ -148,6 +152,28 @@ def correlation(fields, lattice) -> Correlation:
         raise ValueError(f"fields have {f.shape[1]} sites; the {lat.name} lattice with "
                          f"L = {lat.L} has {lat.n_sites}")
     raw = np.nanmean([_raw_correlation(x, lat) for x in f], axis=0)
+    return shells(raw, lat, r_max)
+
+
+def shells(raw: np.ndarray, lattice, r_max: float | None = None) -> Correlation:
+    """Radial and in-plane harmonic averages of a correlation given on (pair, cell offset).
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        (nb, nb, L^dim): ``C_bb'(R)`` at the cell offsets of ``numpy.fft`` order (row-major
+        over the axes), e.g. the inverse FFT of an expected spectrum.
+    lattice : Lattice or (name, L)
+        The lattice.
+    r_max : float, optional
+        Largest in-plane distance of ``q4`` (default L/2).
+
+    Returns
+    -------
+    Correlation
+        As :func:`correlation`.
+    """
+    lat = _as_lattice(lattice)
     disp = _geometry(lat.name, lat.L).reshape(-1, lat.dim)
     vals = raw.reshape(-1)
     dist = np.linalg.norm(disp, axis=1)
@@ -170,7 +196,7 @@ def correlation(fields, lattice) -> Correlation:
             a0[k], a4[k] = np.linalg.lstsq(A, vp[m], rcond=None)[0]
         else:
             a0[k] = vp[m].mean()
-    q4 = quadrupolar_projection(disp, vals, lat.L / 2)
+    q4 = quadrupolar_projection(disp, vals, lat.L / 2 if r_max is None else r_max)
     return Correlation(r, c_rad, counts, rp, a0, a4, q4, disp, vals)
 
 

@@ -170,6 +170,12 @@ def _count(index: int):
     return lambda o: o.replica.K.counts[index]
 
 
+def _localisation_index(o: Observation) -> float:
+    # lazy: mgmeso.analysis imports the lattice module of this package
+    from ..analysis.localisation import plane_share
+    return plane_share(o.replica.S.eps_p, o.replica.setup.lattice)
+
+
 _EXP = "conditional mean (same expectation as {0}, no observation noise)"
 
 #: the registry, in column order
@@ -207,6 +213,9 @@ OBSERVABLES = Registry("observable", [
                "at their conditional mean", lambda o: o.strain_beta_x),
     Observable("strain_anelastic_expected", "1", "anelastic strain with the units in local "
                "equilibrium at their conditional mean", lambda o: o.strain_anelastic_x),
+    Observable("localisation_index", "1", "share of the deposited plastic strain in the "
+               "most-sheared 10 % of the lattice planes normal to x or y (0.1 homogeneous, 1 one "
+               "plane; NaN before any; docs/kmc_localisation.md)", _localisation_index),
 ], ("name", "unit", "description"))
 
 #: add an observable as the last column; remove one
