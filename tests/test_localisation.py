@@ -1,13 +1,23 @@
 """Analytical tests of the localisation measures and the avalanche statistics
-(docs/kmc_localisation.md section 4: tolerances stated there before they were run)."""
+(docs/kmc_localisation.md section 4: tolerances stated there before they were run).
+"""
 
 import numpy as np
 import pytest
 
-from mgmeso.analysis import (correlation, fit_power_law, ipr, null_plane_share, plane_index,
-                             plane_share, rate_bursts, sample_power_law, snapshot_avalanches)
-from mgmeso.analysis.localisation import quadrupolar_projection, shells
+from mgmeso.analysis import (
+    correlation,
+    fit_power_law,
+    ipr,
+    null_plane_share,
+    plane_index,
+    plane_share,
+    rate_bursts,
+    sample_power_law,
+    snapshot_avalanches,
+)
 from mgmeso.analysis.deformation_map import literature_localised, yield_stress_MPa
+from mgmeso.analysis.localisation import quadrupolar_projection, shells
 from mgmeso.kmc.eshelby import far_field, lattice_field, make_propagator
 from mgmeso.kmc.lattice import make_lattice
 
@@ -76,7 +86,8 @@ def test_ipr_limits():
 def test_quadrupolar_anisotropy_of_an_eshelby_field(name, L):
     """The field of one transformed site (the propagator) has a +cos(4 theta) pattern; a
     white-noise eigenstrain plus a small Eshelby response has an autocorrelation whose off-origin
-    part is 2 alpha K(d) to first order: its projection q4 equals that of K."""
+    part is 2 alpha K(d) to first order: its projection q4 equals that of K.
+    """
     lat = make_lattice(name, L)
     mu = 1.0
     prop = make_propagator(lat, mu, 0.35)

@@ -6,9 +6,9 @@ Three boundaries side by side (docs/kmc_localisation.md section 5):
   of the plastic strain at its last snapshot, replica mean) is at least
   :data:`LOCALISED_THRESHOLD` = 0.5, i.e. half the plastic strain lies in 10 % of the planes,
   a strain density in the band at least 9 times that outside it;
-* **percolation**: the line of ``mgmeso percolation deformation`` (liquid-like zones percolate
-  above ``T_static(rate)``), evaluated at each run's own mean plastic strain rate: above it
-  the flow is homogeneous in the percolation picture;
+* **percolation**: the lines of ``mgmeso percolation deformation`` (liquid-like zones percolate
+  above ``T_static(rate)``; the spectral line ``T_spectral(rate)``), evaluated at each run's
+  own mean plastic strain rate: above a line the flow is homogeneous in that picture;
 * **literature** (:func:`literature_localised`): inhomogeneous (shear-banded) flow below
   ``f_tr Tg`` with ``f_tr`` in 0.7-0.8 ([Spaepen1977] map as summarised by [Schuh2007]) and
   at stresses at or above the yield stress; the yield stress is the cooperative-shear law
@@ -162,7 +162,7 @@ def run_localisation(run, case: int = 0, snapshot: int = -1) -> RunLocalisation:
         index=float(np.mean(idx[ok])) if n else np.nan,
         index_se=float(np.std(idx[ok], ddof=1) / np.sqrt(n)) if n > 1 else np.nan,
         null=float(null),
-        ipr_N=float(np.nanmean([ipr(f) * f.size for f in ep])),
+        ipr_N=float(np.mean([ipr(f) * f.size for f in ep[ok]])) if n else np.nan,
         q4=float(correlation(ep[ok], lat).q4) if n else np.nan,
         plastic_rate_per_s=float(np.mean(ep) / t) if t > 0 else np.nan,
         path=str(data.path))
@@ -180,6 +180,7 @@ class DeformationMapResult:
     percolation_homogeneous: np.ndarray = field(repr=False)   # NaN where not evaluated
     literature_localised: np.ndarray = field(repr=False)
     percolation: object = field(default=None, repr=False)     # the percolation DeformationMap
+    percolation_spectral_homogeneous: np.ndarray | None = field(default=None, repr=False)
 
     def table(self) -> dict[str, np.ndarray]:
         """Columns per run: T, stress, index (+ SE, null), the three classifications.
@@ -192,8 +193,11 @@ class DeformationMapResult:
         cols = {k: np.array([getattr(r, k) for r in self.runs])
                 for k in ("T_K", "stress_MPa", "index", "index_se", "null", "ipr_N", "q4",
                           "plastic_rate_per_s")}
+        sp = self.percolation_spectral_homogeneous
         cols.update(kmc_localised=self.kmc_localised, literature_localised=self.literature_localised,
-                    percolation_homogeneous=self.percolation_homogeneous)
+                    percolation_homogeneous=self.percolation_homogeneous,
+                    percolation_spectral_homogeneous=np.full(len(self.runs), np.nan)
+                    if sp is None else sp)
         return cols
 
 
@@ -239,6 +243,7 @@ def simulated_deformation_map(runs, *, threshold: float = LOCALISED_THRESHOLD,
     kmc = np.array([r.index >= threshold for r in locs])
     lit = np.asarray(literature_localised(T, s, Tg, mu))
     perc = np.full(len(locs), np.nan)
+    perc_sp = perc.copy()
     pmap = None
     if percolation and cfg is not None:
         from ..percolation import deformation_map
@@ -250,10 +255,13 @@ def simulated_deformation_map(runs, *, threshold: float = LOCALISED_THRESHOLD,
             hi = min(max(float(rates[good].max()) * 2, lo * 10), 1e6)
             pmap = deformation_map(cfg, rates_per_s=(lo, hi), n_rates=13)
             tab = pmap.table.columns
-            Ts = np.interp(np.log(np.where(good, rates, lo)), np.log(tab["strain_rate_per_s"]),
-                           tab["T_static_K"])
+            lr = np.log(np.where(good, rates, lo))
+            Ts = np.interp(lr, np.log(tab["strain_rate_per_s"]), tab["T_static_K"])
+            Tsp = np.interp(lr, np.log(tab["strain_rate_per_s"]), tab["T_spectral_K"])
             perc = np.where(good, (T > Ts).astype(float), np.nan)
-    return DeformationMapResult(tuple(locs), float(threshold), Tg, mu, kmc, perc, lit, pmap)
+            perc_sp = np.where(good, (T > Tsp).astype(float), np.nan)
+    return DeformationMapResult(tuple(locs), float(threshold), Tg, mu, kmc, perc, lit, pmap,
+                                perc_sp)
 
 
 def plot_simulated_deformation_map(res: DeformationMapResult, ax=None):
@@ -294,15 +302,21 @@ def plot_simulated_deformation_map(res: DeformationMapResult, ax=None):
         ax.axvline(f * Tg, color="k", ls="--", lw=0.8)
     ax.axvline(mid_f * Tg, color="k", ls=":", lw=0.8)
     loc = tab["kmc_localised"].astype(bool)
-    sc = ax.scatter(T, s, c=tab["index"], cmap="viridis", vmin=0.1, vmax=1.0, s=60,
-                    edgecolors="k", zorder=3)
+    has = np.isfinite(tab["index"])
+    sc = ax.scatter(T[has], s[has], c=tab["index"][has], cmap="viridis", vmin=0.1, vmax=1.0,
+                    s=60, edgecolors="k", zorder=3)
+    if (~has).any():
+        ax.scatter(T[~has], s[~has], marker="x", s=50, c="0.4", zorder=3,
+                   label="kMC: no plastic strain in the run")
     if loc.any():
         ax.scatter(T[loc], s[loc], marker="*", s=140, c="r", zorder=4,
                    label=f"kMC localised (index >= {res.threshold:g})")
-    ph = tab["percolation_homogeneous"] == 1
-    if ph.any():
-        ax.scatter(T[ph], s[ph], marker="+", s=120, c="C1", zorder=5,
-                   label="percolation: homogeneous at the run's rate")
+    for key, mk, c, what in (("percolation_homogeneous", "+", "C1", "static"),
+                             ("percolation_spectral_homogeneous", "1", "C3", "spectral")):
+        ph = tab[key] == 1
+        if ph.any():
+            ax.scatter(T[ph], s[ph], marker=mk, s=140, c=c, zorder=5,
+                       label=f"percolation ({what} line): homogeneous at the run's rate")
     ax.figure.colorbar(sc, ax=ax, label="localisation index (0.1 homogeneous, 1 one plane)")
     ax.set_xlabel("temperature (K)")
     ax.set_ylabel("stress (MPa)")

@@ -274,7 +274,7 @@ def plane_share(f, lattice, top: float = TOP_FRACTION) -> float:
 
 def null_plane_share(f, lattice, n_perm: int = 20, seed: int = 0,
                      top: float = TOP_FRACTION) -> tuple[float, float]:
-    """The plane share of the same site values placed at random (no spatial order).
+    """Return the plane share of the same site values placed at random (no spatial order).
 
     The homogeneous value is ``top`` only for a field without site-to-site scatter; a random
     field of the same values gives a little more. This is the baseline a measured index is
