@@ -116,7 +116,8 @@ MAX_ACTIVE = 0.05
 def avalanches(d, seed=0):
     """Pooled avalanche sizes (in plastic events and in sites) between consecutive snapshots
     whose active fraction obeys the window rule, and the same for the active sites of each
-    interval placed at random (the null of independent events)."""
+    interval placed at random (the null of independent events).
+    """
     lat = make_lattice(str(d.attrs["lattice"]), int(d.attrs["L"]))
     snaps = d.snapshots(["plastic_strain"])
     ep = snaps["plastic_strain"][0].astype(float)   # (rep, snap, site)
@@ -136,7 +137,9 @@ def avalanches(d, seed=0):
             dts.append(float(snaps["time_s"][0, r, k] - snaps["time_s"][0, r, k - 1]))
             perm = rng.permutation(lat.n_sites)
             null.append(snapshot_avalanches(a[perm], b[perm], lat, unit=unit)[1])
-    cat = (lambda x: np.concatenate(x) if x else np.zeros(0))
+    def cat(x):
+        return np.concatenate(x) if x else np.zeros(0)
+
     return cat(sizes), cat(nsites).astype(int), cat(null).astype(int), acts, dts
 
 
@@ -148,16 +151,20 @@ def plot_avalanches(runs, path):
         if n.size < 20:
             rows.append((label(d), n.size, acts, dts, None, n, nul))
             continue
-        fit = fit_power_law(n, discrete=True)
-        for x, mk, what in ((n, "o", "kMC"), (nul, "x", "same sites at random")):
-            k = np.arange(1, x.max() + 1)
-            p = np.bincount(x, minlength=x.max() + 1)[1:] / x.size
-            lab_ = (f"{label(d)}: alpha = {fit.alpha:.2f} +/- {fit.se:.2f} (xmin {fit.xmin:g})"
-                    if what == "kMC" else f"{label(d)}: {what}")
-            ax.loglog(k[p > 0], p[p > 0], mk, color=f"C{j}", ms=4, label=lab_)
+        fit = fit_power_law(s)
+        edges = np.geomspace(max(s.min(), 1e-3) / 1.01, s.max() * 1.01, 16)
+        h, _ = np.histogram(s, edges)
+        c = np.sqrt(edges[1:] * edges[:-1])
+        dens = h / (s.size * np.diff(edges))
+        ax.loglog(c[h > 0], dens[h > 0], "o", color=f"C{j}", ms=4,
+                  label=f"{label(d)}: alpha = {fit.alpha:.2f} +/- {fit.se:.2f} "
+                        f"(xmin {fit.xmin:.3g}, {fit.n_tail} in the tail)")
+        x = np.geomspace(fit.xmin, s.max(), 20)
+        ax.loglog(x, (fit.alpha - 1) / fit.xmin * (x / fit.xmin) ** -fit.alpha
+                  * fit.n_tail / s.size, "-", color=f"C{j}", lw=0.8)
         rows.append((label(d), n.size, acts, dts, fit, n, nul))
-    ax.set_xlabel("avalanche size (sites)")
-    ax.set_ylabel("probability")
+    ax.set_xlabel("avalanche size (plastic events: deposited strain / d_p)")
+    ax.set_ylabel("probability density")
     ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -205,7 +212,8 @@ def main(argv=None):
     plot_maps([lo, hi], out / "localisation_maps.png")
     plot_correlation(with_plastic, out / "localisation_correlation.png")
     plot_index(res, out / "localisation_index.png")
-    for lab_, n, acts, dts, fit, ns, nul in plot_avalanches(with_plastic, out / "localisation_avalanches.png"):
+    rows = plot_avalanches(with_plastic, out / "localisation_avalanches.png")
+    for lab_, n, acts, dts, fit, ns, nul in rows:
         head = (f"avalanches {lab_}: {n} clusters from {len(acts)} intervals (window "
                 f"{min(dts, default=np.nan):g}-{max(dts, default=np.nan):g} s, active fraction "
                 f"{np.mean(acts) if acts else np.nan:.4f})")
