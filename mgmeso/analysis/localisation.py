@@ -61,8 +61,9 @@ class Correlation:
         Shell radii (cell units, shells of equal distance up to L/2), the mean of C over each
         shell and its number of displacements. ``c_radial[0]`` is C(0) = 1.
     r_plane, a0, a4 : numpy.ndarray
-        In-plane (x-y) shells and the least-squares fit ``C = a0 + a4 cos(4 theta)`` on each
-        (theta from the x axis; NaN where a shell has a single angle class).
+        In-plane (x-y) annuli of unit width (centres: the integers) and the least-squares fit
+        ``C = a0 + a4 cos(4 theta)`` on each (theta from the x axis; a4 NaN where an annulus
+        has a single angle class; the origin is its own annulus, r = 0).
     q4 : float
         :func:`quadrupolar_projection` of C over the in-plane displacements with
         ``0 < |d| <= r_max`` (default L/2): +1 for a pure ``+cos(4 theta)/r^dim`` pattern (the sign of the
@@ -184,7 +185,10 @@ def shells(raw: np.ndarray, lattice, r_max: float | None = None) -> Correlation:
     c_rad = np.bincount(inv, weights=vals) / counts
     # in-plane shells: C = a0 + a4 cos(4 theta) by least squares
     plane = np.ones(dist.size, bool) if lat.dim == 2 else np.abs(disp[:, 2]) < 1e-9
-    rp, invp = np.unique(key[plane], return_inverse=True)
+    # annuli of unit width (most exact shells of a lattice hold a single angle class)
+    ring = np.rint(dist[plane]).astype(np.int64)
+    rp, invp = np.unique(ring, return_inverse=True)
+    rp = rp.astype(float)
     th = np.arctan2(disp[plane, 1], disp[plane, 0])
     c4, vp = np.cos(4 * th), vals[plane]
     a0 = np.full(rp.size, np.nan)
