@@ -174,7 +174,7 @@ def plot_avalanches(runs, path):
 def plot_map(res, path):
     from mgmeso.plotting.percolation_plots import plot_deformation_map
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5.5))
     plot_simulated_deformation_map(res, ax=a1)
     if res.percolation is not None:
         plot_deformation_map(res.percolation, ax=a2)

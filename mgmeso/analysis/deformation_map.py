@@ -322,5 +322,5 @@ def plot_simulated_deformation_map(res: DeformationMapResult, ax=None):
     ax.set_ylabel("stress (MPa)")
     ax.set_ylim(0, top)
     ax.set_title(f"deformation map (Tg = {Tg:g} K, mu = {mu / 1e3:.1f} GPa)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     return ax
