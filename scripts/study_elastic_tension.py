@@ -70,13 +70,16 @@ def kmc_row(law, rules, L, reps, seed):
 
 
 def steady_flows(cfg, T=430.0, rate=3e-4):
-    """Mean-field steady flow stress, chi fixed at chi(T), with tau_beta(sigma), for three
-    plastic flux laws of two-state units: linear (``A_vp sigma/tau_max``), the resampling
-    tanh of the engine (``A_vp s_p tanh(sigma/s_p)/tau_max``: at most ``A_vp s_p/tau_max``)
-    and the Eyring form of the same two-level system (forward and backward rates
-    ``k0 exp(+-sigma/s_p)``, ``2 k0 = 1/tau_max``: the same equilibrium tanh, net flux ``A_vp s_p sinh(sigma/s_p)
-    /tau_max``). Returns the three roots (MPa, NaN if none below sigma1/2), s_p, chi and the
-    largest tanh flux at zero stress's tau_max over the applied rate."""
+    """Mean-field steady flow stresses of three plastic flux laws of two-state units.
+
+    chi fixed at chi(T), tau_beta(sigma) on. Fluxes: linear (``A_vp sigma/tau_max``), the
+    resampling tanh of the engine (``A_vp s_p tanh(sigma/s_p)/tau_max``: at most
+    ``A_vp s_p/tau_max``) and the Eyring form of the same two-level system (forward and
+    backward rates ``k0 exp(+-sigma/s_p)``, ``2 k0 = 1/tau_max``: the same equilibrium tanh,
+    net flux ``A_vp s_p sinh(sigma/s_p)/tau_max``). Returns the three roots (MPa, NaN if none
+    below sigma1/2), s_p, chi and the largest tanh flux at zero stress's tau_max over the
+    applied rate.
+    """
     mat = cfg.material
     c = float(kinetics.defect_concentration(mat, T))
     ss_p = float(sigma_sat_MPa(mat.A_vp, c, T, mat.site_volume_nm3))
