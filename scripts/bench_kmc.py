@@ -144,9 +144,9 @@ def main() -> None:
     print(f"{'config':<11} {'L':>4} {'sites':>9} {'events/s':>10} {'ns/event':>9} "
           f"{'ns/(event log2 N)':>18} {'bytes/site':>10}  event mix (beta/smd/ann/coal)  "
           f"{'CPU ev/s':>9} {'start-up ev/s':>13}")
-    notes, fits = [], {}
+    notes, fits, cpu_fits = [], {}, {}
     for which in CONFIGS:
-        Ns, nss = [], []
+        Ns, nss, cpu_nss = [], [], []
         for L in sizes:
             rep = replica(L, which, args.bias_law)
             # leave the start-up transient: the same number of events per QPD site at every
@@ -161,6 +161,7 @@ def main() -> None:
             ns = dt / n * 1e9
             Ns.append(rep.N)
             nss.append(ns)
+            cpu_nss.append(cpu / n * 1e9)
             rate, cpu_rate, tr_rate = n / dt, n / max(cpu, 1e-12), n_tr / dt_tr
             print(f"{which:<11} {L:>4} {rep.N:>9} {rate:>10.3g} {ns:>9.1f} "
                   f"{ns / math.log2(rep.N):>18.2f} {bytes_per_site(rep):>10.1f}  "
@@ -175,10 +176,13 @@ def main() -> None:
                              f"lattice) ran at {tr_rate:.3g} events/s, the measurement after it "
                              f"at {rate:.3g}")
         fits[which] = growth_exponent(Ns, nss)
+        cpu_fits[which] = growth_exponent(Ns, cpu_nss)
     for which, k in fits.items():
         if not math.isnan(k):
+            kc = cpu_fits[which]
             print(f"growth {which}: ns/event ~ (log2 N)^{k:.2f} over L = {args.sizes} "
-                  f"({'no faster' if k <= 1.0 else 'faster'} than log N)")
+                  f"({'no faster' if k <= 1.0 else 'faster'} than log N); CPU time: "
+                  f"(log2 N)^{kc:.2f}")
     for note in notes:
         print("note:", note)
     print(f"after: {load()}")
