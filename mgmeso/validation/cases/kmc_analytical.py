@@ -46,8 +46,11 @@ RUNS = {
 
 
 def _dedupe(zs: list[np.ndarray]) -> list[np.ndarray]:
-    """Drop z arrays equal to one kept before (a beta strain in local equilibrium is a fixed
-    multiple of the stress: the same deviation must not be counted twice)."""
+    """Drop z arrays equal to one kept before.
+
+    A beta strain in local equilibrium is a fixed multiple of the stress: the same deviation
+    must not be counted twice.
+    """
     kept: list[np.ndarray] = []
     for z in zs:
         if any(k.shape == z.shape and np.allclose(k, z, rtol=1e-9, atol=1e-12) for k in kept):
@@ -57,7 +60,7 @@ def _dedupe(zs: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def run_z(run: dict) -> np.ndarray:
-    """The judged z-scores of one measured run (points with a zero SE are no comparison)."""
+    """Return the judged z-scores of one measured run (points with a zero SE are no comparison)."""
     if run["kind"] == "dma":
         zs = [np.asarray(run[f"{q}_z"], float) for q in run["quantities"]]
         return np.concatenate([z[np.isfinite(z)] for z in zs])
@@ -144,7 +147,7 @@ def _figure(m, refs):
     fig, axs = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), layout="constrained",
                             squeeze=False)
     pooled = []
-    for ax, (name, run) in zip(axs.flat, runs.items(), strict=False):
+    for ax, run in zip(axs.flat, runs.values(), strict=False):
         R = int(run["replicas"])
         if run["kind"] == "dma":
             x, xl, logx = _x(run)

@@ -25,7 +25,6 @@ clusters), so a failure calls for a rerun with more replicas before it is believ
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -191,7 +190,7 @@ def z_rule(z: np.ndarray, replicas: int, alpha: float) -> dict:
 
 def z_check(name: str, z: np.ndarray, replicas: int, alpha: float, source: str,
             what: str = "analytical model", note: str = "") -> Check:
-    """A pass/fail check of z-scores under :func:`z_rule`.
+    """Make a pass/fail check of z-scores under :func:`z_rule`.
 
     Parameters
     ----------

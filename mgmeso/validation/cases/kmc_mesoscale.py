@@ -65,7 +65,7 @@ CHECKED = ("mean-field", "series")
 
 
 def points(st: dict) -> list[dict]:
-    """The runs of a mode: one dict per (axis, rule, T, stress, footprint, C_d, lattice)."""
+    """Return the runs of a mode: one dict per (axis, rule, T, stress, footprint, C_d, lattice)."""
     out = []
     base = dict(T=430.0, stress=25.0, fp=None, Cd=None, lattice="sc")
     rules = [r for r in RULES if r in CHECKED or r in st["reported_rules"]]
@@ -150,8 +150,11 @@ def _measure(ctx) -> dict:
 
 
 def axis_rows(pts: list[dict], axis: str, rules) -> list[dict]:
-    """The points of an axis for some rules, with the 430 K, 25 MPa point of the temperature
-    axis (sc, C_d of the material, the rule's own footprint), which lies on every axis."""
+    """Return the points of an axis for some rules, with the centre point.
+
+    The centre is the 430 K, 25 MPa point of the temperature axis (sc, C_d of the material,
+    the rule's own footprint), which lies on every axis.
+    """
     centre = [p for p in pts if p["axis"] == "temperature" and p["T"] == 430.0]
     return [p for p in pts if p["axis"] == axis and p["rule"] in rules] + \
         ([p for p in centre if p["rule"] in rules] if axis != "temperature" else [])
@@ -163,8 +166,11 @@ def _fmt_range(rows, key):
 
 
 def _reported(name: str, rows: list[dict], x: str, unit: str, note: str) -> Check:
-    """A ratio curve without a theory-side expectation: 'model disagrees' if a ratio leaves
-    1 +/- (RATIO_BAND + 3 SE), else pass; the README documents which (a change fails)."""
+    """Make a check of a ratio curve without a theory-side expectation.
+
+    'model disagrees' if a ratio leaves 1 +/- (RATIO_BAND + 3 SE), else pass; the README
+    documents which (a change fails).
+    """
     off = [r for r in rows for k in ("an", "pl")
            if not abs(r[f"{k}_ratio"] - 1.0) <= RATIO_BAND + 3.0 * r[f"{k}_se"]]
     raw = DISAGREES if off else PASS
