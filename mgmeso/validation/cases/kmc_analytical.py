@@ -36,7 +36,7 @@ RUNS = {
                           ("stress_MPa", "strain_beta", "strain_anelastic", "strain_plastic")),
     "tension": ("tension 3e-4 1/s to 1 %, 430 K ('paper')", "tension_430K.toml", "time",
                 ("stress_MPa", "strain_beta", "strain_anelastic", "strain_plastic")),
-    "dma_isochronal": ("isochronal DMA 1 Hz, 3 K/min ('paper')", "dma_isochronal_1Hz.toml", "dma",
+    "dma_isochronal": ("isochronal DMA 1 Hz ('paper')", "dma_isochronal_1Hz.toml", "dma",
                        ("E_storage", "E_loss")),
     "dma_isothermal": ("isothermal DMA sweeps ('paper')", "dma_isothermal.toml", "dma",
                        ("E_storage", "E_loss")),
@@ -155,7 +155,8 @@ def _figure(m, refs):
                 ax.plot(x, run[f"{q}_z"], mk, ms=3, label=q.replace("E_", "E ").replace("storage", "'")
                         .replace("loss", "''"))
         else:
-            xl, logx = "time (s)", True
+            # tension samples are linear in time, the others logarithmic
+            xl, logx = "time (s)", not run["config"].startswith("tension")
             for q in run["quantities"]:
                 for c in range(len(run["z"])):
                     z = np.where(run["se"][c][q] > 0, run["z"][c][q], np.nan)
