@@ -203,4 +203,4 @@ register(Case(
                          {"protocol.T_start_K": 352.0, "protocol.T_end_K": 372.0,
                           "protocol.f_min_Hz": 0.1}),
            "cost_s": 40},
-    full={"runs": _runs(10, 32, 8, 16, {}, {}), "cost_s": 900}))
+    full={"runs": _runs(8, 32, 8, 12, {}, {}), "cost_s": 900}))
