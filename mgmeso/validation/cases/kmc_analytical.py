@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 
 from ..core import Case, register
-from .kmc_common import case_alpha, load_case_config, run_store, time_domain, z_check
+from .kmc_common import NORMAL, case_alpha, load_case_config, run_store, time_domain, z_check
 
 GROUP = "2 kMC vs analytical"
 NAME = "kmc_vs_analytical"
@@ -123,7 +123,7 @@ def _judge(m, refs):
     u = np.concatenate(pooled) if pooled else np.zeros(0)
     # normal scores: the pooled check is against N(0, 1) (t with a huge dof is N(0, 1))
     checks.append(z_check("all runs pooled: normal scores of the z-scores against N(0, 1)", u,
-                          10**9, alpha, SOURCE, "N(0, 1)",
+                          NORMAL, alpha, SOURCE, "N(0, 1)",
                           "each z mapped through its t(R - 1) CDF to an N(0, 1) quantile"))
     return checks
 

@@ -33,6 +33,8 @@ from scipy import stats
 
 from ..core import FAIL, PASS, Check
 
+#: a replica count at which t(R - 1) is N(0, 1) for the rule (pooled normal scores use it)
+NORMAL = 10**9
 #: family-wise false-alarm rate of the z-checks of one case
 FAMILY_ALPHA = 0.05
 
@@ -217,10 +219,12 @@ def z_check(name: str, z: np.ndarray, replicas: int, alpha: float, source: str,
     r = z_rule(z, replicas, alpha)
     measured = f"{r['beyond']} of {r['n']} beyond 3 SE; KS p = {r['ks_p']:.3g}"
     reference = f"{what}: {r['expected']:.2f} expected beyond 3 SE"
+    normal = replicas >= NORMAL
+    law = "N(0, 1)" if normal else f"t({replicas - 1})"
     tol = (f"<= {r['max_beyond']} beyond 3 SE (binomial {1 - alpha:.4g} quantile) and KS p >= "
-           f"{alpha:.2g} (t({replicas - 1}))")
-    extra = (f"z mean {r['mean']:+.2f}, rms {r['rms']:.2f}, max |z| {r['max_abs']:.2f}; "
-             f"{replicas} replicas" if r["n"] else "no z-score to judge")
+           f"{alpha:.2g} ({law})")
+    extra = (f"z mean {r['mean']:+.2f}, rms {r['rms']:.2f}, max |z| {r['max_abs']:.2f}"
+             + ("" if normal else f"; {replicas} replicas") if r["n"] else "no z-score to judge")
     return Check(name, measured, reference, "", tol, PASS if r["passed"] else FAIL, PASS, source,
                  f"{extra}. {note}".strip())
 
