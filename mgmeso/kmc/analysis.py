@@ -20,6 +20,7 @@ __all__ = ["is_dma", "dma_window_K", "dma_run_table", "DmaCurve", "dma_curves", 
 
 
 def is_dma(data) -> bool:
+    """Whether a stored run is a DMA run (isochronal or isothermal)."""
     return data.protocol in ("dma_isochronal", "dma_isothermal")
 
 
@@ -49,10 +50,12 @@ class DmaCurve:
     rows: np.ndarray        # indices into the table, sorted by x
 
     def label(self) -> str:
+        """Name the curve by its fixed value and unit (legend and colour-bar text)."""
         return f"{self.value:g} {self.unit}"
 
 
 def dma_curves(tab: dict, protocol: str) -> list[DmaCurve]:
+    """Split a lock-in table into curves: one per frequency (isochronal) or temperature."""
     iso = protocol == "dma_isochronal"
     key, x_name, unit = (("frequency_Hz", "temperature_K", "Hz") if iso
                          else ("temperature_K", "frequency_Hz", "K"))
@@ -92,8 +95,11 @@ def _dma_lines(data) -> list[str]:
     lines = []
     for c in dma_curves(tab, data.protocol):
         f = curve_features(tab, c)
-        where = (lambda v, inside: f"{v:.4g} {xu}" + ("" if inside else " (at the end of the "
-                                                      "range: no peak inside it)"))
+
+        def where(v, inside):
+            return f"{v:.4g} {xu}" + ("" if inside else " (at the end of the range: no peak "
+                                      "inside it)")
+
         lines.append(f"  {c.label()}: E' {f['E_storage_first_MPa'] / 1e3:.4g} GPa at "
                      f"{f['x_first']:.4g} {xu} -> {f['E_storage_last_MPa'] / 1e3:.4g} GPa at "
                      f"{f['x_last']:.4g} {xu}; largest E'' {f['E_loss_max_MPa'] / 1e3:.3g} GPa "
@@ -114,8 +120,9 @@ def _last(x: np.ndarray) -> np.ndarray:
 
 
 def summary_lines(data) -> list[str]:
-    """What ``mgmeso run`` prints about a finished store: size, events, speed; per case the
-    final strain components (time-domain runs) or the moduli and peaks (DMA runs)."""
+    """Summarise a finished store as ``mgmeso run`` prints it: size, events, speed; per case
+    the final strain components (time-domain runs) or the moduli and peaks (DMA runs).
+    """
     a = data.attrs
     prov = data.provenance
     wall = prov.get("wall_time_s")
