@@ -139,7 +139,9 @@ def test_case_fails_with_a_wrong_parameter(name):
 
 def test_every_case_has_a_broken_input_test():
     runnable = {n for n, c in all_cases().items() if not c.placeholder}
-    assert runnable == set(PERTURBED) | set(WRONG) | {"fit_round_trips"}
+    # the kMC cases' broken inputs: tests/test_validation_kmc.py
+    assert runnable == set(PERTURBED) | set(WRONG) | {"fit_round_trips", "kmc_vs_analytical",
+                                                      "kmc_mesoscale_vs_meanfield"}
 
 
 def test_cli_errors_exit_2(tmp_path, capsys):
