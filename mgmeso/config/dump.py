@@ -7,7 +7,6 @@ import hashlib
 import json
 
 from .loader import RunConfig
-from .protocols import Program
 
 __all__ = ["config_dict", "config_hash"]
 
@@ -38,7 +37,7 @@ def config_dict(cfg: RunConfig) -> dict:
         ``title``, ``config_file``, ``material_origin`` and one dict per table.
     """
     proto = _plain(cfg.protocol)
-    if isinstance(cfg.protocol, Program):
+    if getattr(cfg.protocol, "segments", ()):      # a free program: its segments' tables
         proto["segments"] = [_plain(s) for s in cfg.protocol.segments]
     return {
         "title": cfg.title,

@@ -28,7 +28,7 @@ from ..errors import ConfigError
 from .fields import format_value, parse_table, suggest
 from .material import Material
 from .overrides import Override, apply_overrides, name_override
-from .protocols import PROTOCOLS, SEGMENTS, Creep, HoldStress, Program
+from .protocols import PROTOCOLS, SEGMENTS, Program
 from .tables import Defects, Output, Simulation, TheoryOptions
 
 __all__ = ["RunConfig", "load_config", "load_material", "material_search_path", "parse_config",
@@ -432,14 +432,10 @@ def _cross_checks(mat: Material, protocol: Any, errors: list[str]) -> None:
     s1 = mat.sigma1_MPa
     why = ("the beta barrier U_beta (1 - sigma/sigma1)^(3/2) vanishes at sigma1 "
            "([Hao2022] Eq. 9); the model holds only below it")
-    if isinstance(protocol, Creep) and protocol.stress_MPa >= s1:
-        errors.append(f"[protocol] stress_MPa = {protocol.stress_MPa:g}: must be below "
-                      f"[material] sigma1_MPa = {s1:g}: {why}")
-    if isinstance(protocol, Program):
-        for i, seg in enumerate(protocol.segments):
-            if isinstance(seg, HoldStress) and abs(seg.stress_MPa) >= s1:
-                errors.append(f"[[protocol.segments]] #{i + 1} stress_MPa = {seg.stress_MPa:g}: "
-                              f"magnitude must be below sigma1_MPa = {s1:g}: {why}")
+    for where, stress in protocol.held_stresses():
+        if abs(stress) >= s1:
+            errors.append(f"{where} = {stress:g}: must be below [material] "
+                          f"sigma1_MPa = {s1:g} in magnitude: {why}")
 
 
 def parse_config(doc: dict, path: Path | None = None) -> RunConfig:

@@ -84,6 +84,19 @@ class _Protocol:
         """``(label, LoadingProgram)`` of every kMC case (by default one: the protocol's program)."""
         return [(self.kind, self.loading_program())]
 
+    def held_stresses(self) -> list[tuple[str, float]]:
+        """Return the stresses the protocol holds, each with the key that sets it.
+
+        The loader checks them against the material's sigma1 (none by default: a protocol
+        under strain control or with oscillations only holds no stress of its own).
+
+        Returns
+        -------
+        list of (str, float)
+            ``(where, stress_MPa)`` pairs, ``where`` naming the key for an error message.
+        """
+        return []
+
 
 @dataclass(frozen=True, kw_only=True)
 class DmaIsochronal(_Protocol):
@@ -205,6 +218,10 @@ class Creep(_Protocol):
         if self.t_first_s >= self.creep_time_s:
             return [f"t_first_s = {self.t_first_s:g} must be below creep_time_s = {self.creep_time_s:g}"]
         return []
+
+    def held_stresses(self):
+        """See `_Protocol.held_stresses`."""
+        return [("[protocol] stress_MPa", self.stress_MPa)]
 
     def loading_program(self, temperature_K=None):
         """Compile the protocol into the loading program both engines run.
@@ -459,6 +476,15 @@ class Program(_Protocol):
     t_first_s: float = param(1e-3, doc="first log-spaced sample after the start of a segment",
                              **_TFIRST)
     segments: tuple = ()  # parsed by the loader from [[protocol.segments]]
+
+    def held_stresses(self):
+        """See `_Protocol.held_stresses`."""
+        out = []
+        for i, seg in enumerate(self.segments):
+            held = seg.held_stress_MPa()
+            if held is not None:
+                out.append((f"[[protocol.segments]] #{i + 1} stress_MPa", held))
+        return out
 
     def loading_program(self, temperature_K=None):
         """Compile the protocol into the loading program both engines run.

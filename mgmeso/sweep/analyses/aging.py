@@ -93,10 +93,8 @@ def _relaxations(view, r: int, first: int, t_first_s: float):
 
 def _first_relaxation(view) -> int:
     """Index of the first strain hold of the program (1 after an anneal, 0 without)."""
-    from ...config import HoldStrain
-
     segs = view.cfg.protocol.segments
-    return next(i for i, s in enumerate(segs) if isinstance(s, HoldStrain))
+    return next(i for i, s in enumerate(segs) if s.held_strain() is not None)
 
 
 @register_analysis("preanneal")
