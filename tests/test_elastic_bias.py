@@ -30,15 +30,16 @@ def test_bias_kernels_match_numpy_twin(law):
                                                           abs=1e-15)
 
 
-def test_linear_draw_is_the_engine_draw():
-    """mode LINEAR reproduces the engine's draw_state draw for draw (same RNG stream)."""
-    kn = pytest.importorskip("mgmeso.kmc.kernels")
-    if not hasattr(kn, "draw_state"):
-        pytest.skip("engine draw_state not present")
+def test_linear_draw_is_the_clipped_linear_law():
+    """mode LINEAR draws +1 exactly when the next uniform of the same stream is below
+    (1 + clip(sigma/sigma_sat, -1, 1))/2: the engine's linear law, draw for draw."""
+    from mgmeso.kmc.rng import uniform
+
     a = seed_state(np.random.SeedSequence(5))
     b = a.copy()
     for s in np.linspace(-300, 300, 301):
-        assert bs.draw_state_biased(a, s, 150.0, bs.LINEAR) == kn.draw_state(b, s, 150.0)
+        expected = 1 if uniform(b) < 0.5 * (1.0 + min(max(s / 150.0, -1.0), 1.0)) else -1
+        assert bs.draw_state_biased(a, s, 150.0, bs.LINEAR) == expected
     assert (a == b).all()
 
 

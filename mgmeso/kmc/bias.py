@@ -22,7 +22,7 @@ The engine draws with :func:`draw_state_biased` (``[simulation] bias_law``, the 
 ``C.calib.bias_law``; each process with its own saturation stress), and the units in local
 equilibrium enter the macroscopic stress and strain through their mean,
 :func:`equilibrium_strain` and its inverse :func:`stress_for_strain` (strain control).
-:func:`p_up` and :func:`draw_state` are the linear law alone.
+:func:`p_up` is the linear law alone.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from numba import njit
 from .rng import uniform
 
 __all__ = [
-    "draw_state",
     "p_up",
     "BIAS_LAWS",
     "K_B_J_PER_K",
@@ -86,7 +85,7 @@ def p_plus(sigma, sig_sat, mode):
 def draw_state_biased(rng, sigma, sig_sat, mode):
     """+1 or -1 drawn from equilibrium at ``sigma``; advances the xoshiro state ``rng``.
 
-    With ``mode = LINEAR`` this is the engine's ``draw_state`` (same draw, same result).
+    With ``mode = LINEAR`` the probability of +1 is ``(1 + clip(sigma/sig_sat, -1, 1))/2``.
     """
     return 1 if uniform(rng) < p_plus(sigma, sig_sat, mode) else -1
 
@@ -95,12 +94,6 @@ def draw_state_biased(rng, sigma, sig_sat, mode):
 def p_up(sigma, sig_sat):
     """Probability of the +1 state at stress ``sigma`` (MPa) under the linear law."""
     return p_plus(sigma, sig_sat, LINEAR)
-
-
-@njit(cache=True, inline="always")
-def draw_state(rng, sigma, sig_sat):
-    """+1 or -1 drawn from the linear law at stress ``sigma`` (advances ``rng``)."""
-    return 1 if uniform(rng) < p_up(sigma, sig_sat) else -1
 
 
 @njit(cache=True, inline="always")
