@@ -138,7 +138,8 @@ def _case_labels(cfg) -> list[str]:
 
 def _with_case_column(table: Table, labels: list[str]) -> Table:
     """``table`` with the kMC's ``case`` label first, where each row belongs to one case (the
-    cases are frequencies "<f> Hz" or temperatures "<T> K", as ``mgmeso export`` labels them)."""
+    cases are frequencies "<f> Hz" or temperatures "<T> K", as ``mgmeso export`` labels them).
+    """
     if len(labels) < 2 or "case" in table.columns:
         return table
     for col, unit in (("frequency_Hz", "Hz"), ("temperature_K", "K")):
