@@ -37,7 +37,8 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
                      STATUS_EVENTS, STATUS_NO_EVENTS, STATUS_TIME, STATUS_UNLOADED, STRAIN,
                      STRESS, SUM_BETA, SUM_PLASTIC, SUM_SMD, UNLOAD, Calib, Clock, Control,
                      Geometry, Rules, Sites, Times)
-from .rates import channel_rates, fill_rates, growth_probability, site_log_times, site_rates
+from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
+                    site_log_times, site_rates)
 from .rng import uniform, uniform_open
 from .sumtree import tree_find
 
@@ -50,63 +51,72 @@ __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "
 
 
 @njit(cache=True, inline='always')
-def load_target(t, C):
-    """The controlled quantity at time t: the stress (MPa) under stress control, else the
-    total strain. ``amp`` adds an oscillation ``amp sin(omega (t - t_seg0))``."""
-    w = C.law
-    osc = w.amp * math.sin(w.omega * (t - w.t0)) if w.amp != 0.0 else 0.0
-    if w.control == STRESS:
-        return w.sigma_hold + osc
-    return w.eps0 + w.eps_rate * (t - w.t0) + osc
+def load_target(t, law):
+    """The controlled quantity at time t under ``law``: the stress (MPa) under stress
+    control, else the total strain. ``amp`` adds an oscillation ``amp sin(omega (t - t0))``."""
+    osc = law.amp * math.sin(law.omega * (t - law.t0)) if law.amp != 0.0 else 0.0
+    if law.control == STRESS:
+        return law.sigma_hold + osc
+    return law.eps0 + law.eps_rate * (t - law.t0) + osc
+
+
+@njit(cache=True, inline='always')
+def inelastic_of(cal, sums, frozen):
+    """Inelastic strain of the dynamic units plus the strain frozen in by healed sites."""
+    return ((cal.d_beta * sums[SUM_BETA] + cal.d_an * sums[SUM_SMD] + cal.d_p * sums[SUM_PLASTIC])
+            * cal.inv_N + frozen[0])
+
+
+@njit(cache=True, inline='always')
+def stress_at(t, law, cal, sums, frozen):
+    """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
+    sums: the stress at which the matrix and the units in equilibrium carry
+    eps(t) - eps_inelastic (linear law: that over J_inst), an O(1) update per event."""
+    x = load_target(t, law)
+    if law.control == STRESS:
+        return x
+    return stress_for_strain(x - inelastic_of(cal, sums, frozen), cal)
+
+
+@njit(cache=True, inline='always')
+def inelastic(C, K):
+    """:func:`inelastic_of` on the groups (the Python layer's and the defect kernels' view)."""
+    return inelastic_of(C.calib, K.sums, K.frozen)
 
 
 @njit(cache=True, inline='always')
 def stress_now(t, C, K):
-    """Macroscopic stress at time t (MPa). Under strain control it follows from the strain
-    sums: the stress at which the matrix and the units in equilibrium carry
-    eps(t) - eps_inelastic (linear law: that over J_inst), an O(1) update per event."""
-    x = load_target(t, C)
-    if C.law.control == STRESS:
-        return x
-    return stress_for_strain(x - inelastic(C, K), C.calib)
+    """:func:`stress_at` on the groups."""
+    return stress_at(t, C.law, C.calib, K.sums, K.frozen)
 
 
 @njit(cache=True)
 def stress_strain(t, C, K):
     """Macroscopic stress (MPa) and total strain at time t between events, with the units
     in local equilibrium at their mean (the instantaneous compliance ``J_inst``); the Python
-    layer's view of :func:`stress_now`."""
-    x = load_target(t, C)
+    layer's view of :func:`stress_at`."""
+    x = load_target(t, C.law)
     inel = inelastic(C, K)
     if C.law.control == STRESS:
         return x, equilibrium_strain(x, C.calib) + inel
     return stress_for_strain(x - inel, C.calib), x
 
 
-@njit(cache=True, inline='always')
-def inelastic(C, K):
-    """Inelastic strain of the dynamic units plus the strain frozen in by healed sites."""
-    c = C.calib
-    return ((c.d_beta * K.sums[SUM_BETA] + c.d_an * K.sums[SUM_SMD] + c.d_p * K.sums[SUM_PLASTIC])
-            * c.inv_N + K.frozen[0])
-
-
 @njit(cache=True)
-def drift_to(t, C, K):
-    """Advance the mean plastic drift of the elim = 3 units from ``K.t[0]`` to ``t``.
+def drift_to(t, ta, law, cal, sums, frozen):
+    """Advance the mean plastic drift of the elim = 3 units from ``ta`` (the clock) to ``t``.
 
     Each such unit deposits plastic units at ``1/tau_max_j`` with mean ``sigma/sig_sat_p``,
     so together ``d eps_p/dt = k_fast sigma(t)`` (the linear law; with the physical law the
     replica uses the drift only where the linearisation is accurate, :mod:`.calibration`). Under stress control that is an integral
     of the known stress; under strain control ``J sigma' = eps'(t) - k_fast sigma`` (a
     Maxwell element with time ``J/k_fast``), solved in closed form for the ramp plus
-    oscillation. The drift goes into ``K.frozen``; the caller then sets ``K.t[0] = t``.
+    oscillation. The drift goes into ``frozen[0]``; the caller then sets the clock to ``t``.
     """
-    k_fast, J = C.calib.k_fast, C.calib.J_inst
-    w = C.law
+    k_fast, J = cal.k_fast, cal.J_inst
+    w = law
     if k_fast == 0.0:
         return
-    ta = K.t[0]
     dt = t - ta
     if dt <= 0.0:
         return
@@ -116,11 +126,11 @@ def drift_to(t, C, K):
         integral = w.sigma_hold * dt
         if w.amp != 0.0:
             integral += w.amp * (math.cos(pa) - math.cos(pt)) / w.omega
-        K.frozen[0] += k_fast * integral
+        frozen[0] += k_fast * integral
         return
     lam = k_fast / J
     decay = math.exp(-lam * dt)
-    sig = stress_now(ta, C, K) * decay + w.eps_rate / k_fast * (1.0 - decay)
+    sig = stress_at(ta, law, cal, sums, frozen) * decay + w.eps_rate / k_fast * (1.0 - decay)
     osc = 0.0
     if w.amp != 0.0:
         om = w.omega
@@ -128,52 +138,60 @@ def drift_to(t, C, K):
                                    - decay * (lam * math.cos(pa) + om * math.sin(pa))) / (lam * lam + om * om)
         osc = w.amp * math.sin(pt)
     eps = w.eps0 + w.eps_rate * (t - w.t0) + osc
-    units = inelastic(C, K) - K.frozen[0]
-    K.frozen[0] = eps - units - J * sig
+    units = inelastic_of(cal, sums, frozen) - frozen[0]
+    frozen[0] = eps - units - J * sig
 
 
 @njit(cache=True, inline='always')
-def release_footprint(j, t, S, C):
+def release_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, d_an):
     """Dissolve the footprint of SMD j back to its nucleus, depositing its plastic strain."""
-    a = S.smd[j]
-    share = C.calib.d_an * a / S.fp_size[j]
+    a = smd[j]
+    share = d_an * a / fp_size[j]
     m = j
     while m != -1:
-        nxt = S.fp_next[m]
-        S.eps_p[m] = float(S.eps_p[m]) + share  # float64 sum, one rounding to float32
-        S.last_smd[m] = t
+        nxt = fp_next[m]
+        eps_p[m] = float(eps_p[m]) + share  # float64 sum, one rounding to float32
+        last_smd[m] = t
         if m != j:
-            S.owner[m] = -1
-            S.fp_next[m] = -1
+            owner[m] = -1
+            fp_next[m] = -1
         m = nxt
-    S.fp_next[j] = -1
-    S.fp_size[j] = 1
+    fp_next[j] = -1
+    fp_size[j] = 1
 
 
 @njit(cache=True, inline='always')
+def annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an):
+    """Series rule: the SMD's strain becomes plastic and the unit restarts unpolarised.
+    Returns whether there was a polarised SMD."""
+    a = smd[j]
+    if a != 0:
+        release_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, d_an)
+        sums[SUM_PLASTIC] += a
+        sums[SUM_SMD] -= a
+        smd[j] = 0
+    return a != 0
+
+
+@njit(cache=True)
 def annihilate_series(j, t, S, C, K):
-    """Series rule: the SMD's strain becomes plastic and the unit restarts unpolarised."""
-    a = S.smd[j]
-    if a == 0:
-        return False
-    release_footprint(j, t, S, C)
-    K.sums[SUM_PLASTIC] += a
-    K.sums[SUM_SMD] -= a
-    S.smd[j] = 0
-    return True
+    """:func:`annihilate_smd` on the groups (for the defect kernels)."""
+    return annihilate_smd(j, t, S.smd, S.fp_size, S.owner, S.fp_next, S.eps_p, S.last_smd,
+                          K.sums, C.calib.d_an)
 
 
 @njit(cache=True, inline='always')
-def coalesce(j, k, t, S, C, K):
-    size = min(int(S.fp_size[j]) + int(S.fp_size[k]), COAL_HIST - 1)
-    K.counts[C_HIST + size] += 1
-    annihilate_series(j, t, S, C, K)
-    annihilate_series(k, t, S, C, K)
-    K.counts[C_COAL] += 1
+def coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an):
+    size = min(int(fp_size[j]) + int(fp_size[k]), COAL_HIST - 1)
+    counts[C_HIST + size] += 1
+    annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    annihilate_smd(k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    counts[C_COAL] += 1
 
 
 @njit(cache=True, inline='always')
-def grow_footprint(j, t, S, C, K):
+def grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng, sums,
+                   counts, d_an, rules, geom):
     """Recruit one neighbour into the footprint of SMD j; coalesce on contact.
 
     A random footprint site and a random direction are drawn. A free site is
@@ -181,92 +199,76 @@ def grow_footprint(j, t, S, C, K):
     another polarised SMD, the two SMDs coalesce. A site held by an unpolarised
     nucleus blocks growth for this event.
     """
-    if S.fp_size[j] >= C.rules.fp_max:
+    if fp_size[j] >= rules.fp_max:
         return
-    g = C.geom
-    r = int(uniform(K.rng) * S.fp_size[j])
+    r = int(uniform(rng) * fp_size[j])
     m = j
     for _ in range(r):
-        m = S.fp_next[m]
-    k = int(uniform(K.rng) * g.z)
-    s = neighbour(m, k, g.L, g.dim, g.nb, S.offsets)
-    own = S.owner[s]
+        m = fp_next[m]
+    k = int(uniform(rng) * geom.z)
+    s = neighbour(m, k, geom.L, geom.dim, geom.nb, offsets)
+    own = owner[s]
     if own == j:
         return
     if own != -1:
-        if C.rules.coalescence and S.smd[own] != 0:
-            coalesce(j, own, t, S, C, K)
+        if rules.coalescence and smd[own] != 0:
+            coalesce(j, own, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an)
         return
-    S.owner[s] = j
-    S.fp_next[s] = S.fp_next[j]
-    S.fp_next[j] = s
-    S.fp_size[j] += 1
-    if C.rules.coalescence:
-        for kk in range(g.z):
-            s2 = neighbour(s, kk, g.L, g.dim, g.nb, S.offsets)
-            o2 = S.owner[s2]
-            if o2 != -1 and o2 != j and S.smd[o2] != 0:
-                coalesce(j, o2, t, S, C, K)
+    owner[s] = j
+    fp_next[s] = fp_next[j]
+    fp_next[j] = s
+    fp_size[j] += 1
+    if rules.coalescence:
+        for kk in range(geom.z):
+            s2 = neighbour(s, kk, geom.L, geom.dim, geom.nb, offsets)
+            o2 = owner[s2]
+            if o2 != -1 and o2 != j and smd[o2] != 0:
+                coalesce(j, o2, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts,
+                         d_an)
                 return
 
 
 @njit(cache=True, inline='always')
-def smd_event(j, t, sigma, S, C, K):
-    new = draw_state_biased(K.rng, sigma, C.calib.sig_sat_an, C.calib.bias_law)
-    K.work[0] += sigma * C.calib.d_an * (new - S.smd[j]) * C.calib.inv_N
-    K.sums[SUM_SMD] += new - S.smd[j]
-    S.smd[j] = new
-    K.counts[C_SMD] += 1
-    if C.rules.series and C.rules.fp_max > 1:
-        # (a call that passes the site arrays costs their reference counts: only when needed)
-        p_grow = growth_probability(j, S, C) if C.rules.growth else 1.0
-        if p_grow >= 1.0 or uniform(K.rng) < p_grow:
-            grow_footprint(j, t, S, C, K)
-    if S.smd[j] != 0:  # still an SMD (not annihilated by coalescence): mark its footprint
+def smd_event(j, t, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng, sums,
+              work, counts, p_grow, cal, rules, geom):
+    """SMD event of site j at stress ``sigma``; its footprint grows with probability
+    ``p_grow`` (series rule with footprints larger than one site)."""
+    new = draw_state_biased(rng, sigma, cal.sig_sat_an, cal.bias_law)
+    work[0] += sigma * cal.d_an * (new - smd[j]) * cal.inv_N
+    sums[SUM_SMD] += new - smd[j]
+    smd[j] = new
+    counts[C_SMD] += 1
+    if rules.series and rules.fp_max > 1:
+        if p_grow >= 1.0 or uniform(rng) < p_grow:
+            grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng,
+                           sums, counts, cal.d_an, rules, geom)
+    if smd[j] != 0:  # still an SMD (not annihilated by coalescence): mark its footprint
         m = j
         while m != -1:
-            S.last_smd[m] = t
-            m = S.fp_next[m]
+            last_smd[m] = t
+            m = fp_next[m]
 
 
 @njit(cache=True, inline='always')
-def annihilation_event(j, t, sigma, S, C, K):
-    if C.rules.series:
-        if annihilate_series(j, t, S, C, K):
-            K.counts[C_ANN] += 1
+def annihilation_event(j, t, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd, rng, sums,
+                       counts, cal, rules):
+    if rules.series:
+        if annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, cal.d_an):
+            counts[C_ANN] += 1
         else:
-            K.counts[C_NULL] += 1
+            counts[C_NULL] += 1
     else:
         # parallel (mean-field) rule: a plastic unit drawn from the current bias
-        new = draw_state_biased(K.rng, sigma, C.calib.sig_sat_p, C.calib.bias_law)
-        K.sums[SUM_PLASTIC] += new
-        S.eps_p[j] = float(S.eps_p[j]) + C.calib.d_p * new
-        K.counts[C_ANN] += 1
-
-
-@njit(cache=True, inline='always')
-def do_event(j, t, S, C, K):
-    """Process one event at QPD site j at time t (probabilities from :func:`fill_rates`)."""
-    sigma = stress_now(t, C, K)
-    if uniform(K.rng) < S.event_probs[j, 0]:
-        annihilation_event(j, t, sigma, S, C, K)
-    elif S.elim[j] == 0:
-        new = draw_state_biased(K.rng, sigma, C.calib.sig_sat_beta, C.calib.bias_law)
-        K.sums[SUM_BETA] += new - S.beta[j]
-        S.beta[j] = new
-        K.counts[C_BETA] += 1
-        if uniform(K.rng) < S.event_probs[j, 1]:
-            smd_event(j, t, sigma, S, C, K)
-    else:
-        smd_event(j, t, sigma, S, C, K)
-    K.counts[C_ALL] += 1
+        new = draw_state_biased(rng, sigma, cal.sig_sat_p, cal.bias_law)
+        sums[SUM_PLASTIC] += new
+        eps_p[j] = float(eps_p[j]) + cal.d_p * new
+        counts[C_ANN] += 1
 
 
 @njit(cache=True)
-def unload_crossing(C, K):
+def unload_crossing(law, cal, sums, frozen):
     """Time at which the stress reaches zero during unloading if no event intervenes."""
-    w = C.law
-    return w.t0 + (inelastic(C, K) - w.eps0) / w.eps_rate
+    return law.t0 + (inelastic_of(cal, sums, frozen) - law.eps0) / law.eps_rate
 
 
 @njit(cache=True, nogil=True)
@@ -281,37 +283,74 @@ def run_until(S, C, K):
     before it (rates are constant within a call), so the trajectory does not
     depend on where calls stop: samples, snapshots and event budgets change
     nothing. The caller clears ``K.t_next`` when the rates change.
+
+    An event at site j (probabilities from :func:`.rates.fill_rates`) is an annihilation
+    with probability ``event_probs[j, 0]``; otherwise a beta event carrying an SMD event
+    with probability ``event_probs[j, 1]`` (``elim = 0``) or an SMD event (``elim = 1``).
+    Its units are drawn at ``sigma``, the macroscopic stress at the event time (the one
+    place to put a local stress).
     """
+    # Every array is taken out of the groups once, here: the per-event functions receive
+    # plain arrays. Binding a group of arrays to a function argument (even an inlined one)
+    # counts a reference of each of its arrays; numba cannot prune those counts across the
+    # branches of an event, and an atomic count costs more than the event's arithmetic.
+    elim, beta, smd, fp_size, owner, fp_next = S.elim, S.beta, S.smd, S.fp_size, S.owner, S.fp_next
+    eps_p, last_smd, probs, offsets = S.eps_p, S.last_smd, S.event_probs, S.offsets
+    top, leaves = S.top, S.leaves
+    log_tb, log_tb_hier, chi, log_S = S.log_tb, S.log_tb_hier, S.chi, S.log_S
+    rng, clock, t_next, sums, frozen, work, counts = K.rng, K.t, K.t_next, K.sums, K.frozen, K.work, K.counts
+    law, cal, rules, geom, times = C.law, C.calib, C.rules, C.geom, C.times
     t_stop = C.t_stop
-    drift = C.calib.k_fast != 0.0
+    drift = cal.k_fast != 0.0
+    unload = law.control == UNLOAD
+    footprints = rules.series and rules.fp_max > 1
     n = 0
     while True:
         if n >= C.max_events:
             return STATUS_EVENTS
-        total = S.top[1]
-        if math.isnan(K.t_next[0]) and total > 0.0:
-            K.t_next[0] = K.t[0] - math.log(uniform_open(K.rng)) / total
-        t_new = K.t_next[0] if total > 0.0 else math.inf
-        if C.law.control == UNLOAD:
-            t_star = unload_crossing(C, K)
+        total = top[1]
+        if math.isnan(t_next[0]) and total > 0.0:
+            t_next[0] = clock[0] - math.log(uniform_open(rng)) / total
+        t_new = t_next[0] if total > 0.0 else math.inf
+        if unload:
+            t_star = unload_crossing(law, cal, sums, frozen)
             if t_star <= t_new:
-                K.t[0] = max(t_star, K.t[0])
-                K.t_next[0] = math.nan
+                clock[0] = max(t_star, clock[0])
+                t_next[0] = math.nan
                 return STATUS_UNLOADED
         if total <= 0.0:
             if drift:
-                drift_to(t_stop, C, K)
-            K.t[0] = t_stop
+                drift_to(t_stop, clock[0], law, cal, sums, frozen)
+            clock[0] = t_stop
             return STATUS_NO_EVENTS
         if t_new >= t_stop:
             if drift:
-                drift_to(t_stop, C, K)
-            K.t[0] = t_stop
+                drift_to(t_stop, clock[0], law, cal, sums, frozen)
+            clock[0] = t_stop
             return STATUS_TIME
         if drift:
-            drift_to(t_new, C, K)
-        K.t[0] = t_new
-        K.t_next[0] = math.nan
-        j = tree_find(S.top, S.leaves, uniform(K.rng) * total)
-        do_event(j, t_new, S, C, K)
+            drift_to(t_new, clock[0], law, cal, sums, frozen)
+        clock[0] = t_new
+        t_next[0] = math.nan
+        j = tree_find(top, leaves, uniform(rng) * total)
+        # --- the event at site j
+        sigma = stress_at(t_new, law, cal, sums, frozen)
+        if uniform(rng) < probs[j, 0]:
+            annihilation_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd,
+                               rng, sums, counts, cal, rules)
+        else:
+            smd_now = True
+            if elim[j] == 0:
+                new = draw_state_biased(rng, sigma, cal.sig_sat_beta, cal.bias_law)
+                sums[SUM_BETA] += new - beta[j]
+                beta[j] = new
+                counts[C_BETA] += 1
+                smd_now = uniform(rng) < probs[j, 1]
+            if smd_now:
+                p_grow = 1.0
+                if footprints and rules.growth:
+                    p_grow = growth_probability_of(j, log_tb, log_tb_hier, chi, log_S, times, rules)
+                smd_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
+                          rng, sums, work, counts, p_grow, cal, rules, geom)
+        counts[C_ALL] += 1
         n += 1

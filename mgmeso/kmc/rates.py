@@ -12,45 +12,74 @@ import math
 from numba import njit
 
 __all__ = ["site_log_times", "site_log_rates", "site_rates", "growth_probability",
+           "site_log_times_of", "site_log_rates_of", "growth_probability_of",
            "fill_rates", "channel_rates"]
 
 
-@njit(cache=True)
-def site_log_times(j, S, C):
-    """ln tau_beta_j, ln tau_max_j and ln tau_an (before the stable factor) of site j.
+@njit(cache=True, inline='always')
+def site_log_times_of(j, log_tb, log_tb_hier, chi, tm, rules):
+    """ln tau_beta_j, ln tau_max_j and ln tau_an (before the stable factor) of site j, from
+    the site arrays it reads and the times group ``tm``.
 
     In 'local' mode tau_max_j follows chi_j and the hierarchy's beta time ([Hao2022]
     Eq. 11b, tau_max = tau_beta below t0): the site's own tau_beta_j, or the geometric mean
-    over its neighbourhood (``S.log_tb_hier``), never below the site's own tau_beta_j; in
+    over its neighbourhood (``log_tb_hier``), never below the site's own tau_beta_j; in
     'paper' mode it is the lattice's tau_max(T). Matrix sites get the times they would
     have as QPDs (used by the defect dynamics, whose local alpha time is tau_max_j).
     """
-    tm = C.times
-    ln_tb = tm.log_tb_mean + S.log_tb[j] * tm.temp_factor
-    if C.rules.local:
-        chi = float(S.chi[j])
-        ln_th = tm.log_tb_mean + S.log_tb_hier[j] * tm.temp_factor
+    ln_tb = tm.log_tb_mean + log_tb[j] * tm.temp_factor
+    if rules.local:
+        chi_j = float(chi[j])
+        ln_th = tm.log_tb_mean + log_tb_hier[j] * tm.temp_factor
         if ln_th > tm.log_t0:
-            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi
+            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi_j
         else:
             ln_tmax = ln_th
         # a neighbourhood beta time can be shorter than the site's own: the alpha time of a
         # site is never shorter than its beta time
         if ln_tmax < ln_tb:
             ln_tmax = ln_tb
-        return ln_tb, ln_tmax, math.log(chi) / chi + ln_tmax
+        return ln_tb, ln_tmax, math.log(chi_j) / chi_j + ln_tmax
     return ln_tb, tm.log_tmax, tm.log_tan
+
+
+@njit(cache=True, inline='always')
+def site_log_rates_of(j, log_tb, log_tb_hier, chi, log_S, tm, rules):
+    """ln tau_beta_j, ln tau_max_j and ln tau_an_j (with the stable factor, truncated so
+    that tau_an_j >= tau_beta_j, i.e. q_j <= 1) of site j."""
+    ln_tb, ln_tmax, ln_tan = site_log_times_of(j, log_tb, log_tb_hier, chi, tm, rules)
+    ln_tan_j = ln_tan - log_S[j]
+    if ln_tan_j < ln_tb:
+        ln_tan_j = ln_tb
+    return ln_tb, ln_tmax, ln_tan_j
+
+
+@njit(cache=True, inline='always')
+def growth_probability_of(j, log_tb, log_tb_hier, chi, log_S, tm, rules):
+    """Probability that an SMD event of site j grows its footprint.
+
+    Every event (docs/model.md) by default; with "alpha" growth ``min(1, tau_an_j / tau_max_j)``,
+    i.e. at most at the alpha rate ``1/tau_max_j`` -- SMDs expand on the annihilation time
+    scale ([Hao2022] Sec. 3.3: tau_2 ~ tau_max), however fast they flip.
+    """
+    if not rules.growth:
+        return 1.0
+    _, ln_tmax, ln_tan_j = site_log_rates_of(j, log_tb, log_tb_hier, chi, log_S, tm, rules)
+    if ln_tan_j < ln_tmax:
+        return math.exp(ln_tan_j - ln_tmax)
+    return 1.0
+
+
+@njit(cache=True)
+def site_log_times(j, S, C):
+    """:func:`site_log_times_of` on the groups."""
+    return site_log_times_of(j, S.log_tb, S.log_tb_hier, S.chi, C.times, C.rules)
 
 
 @njit(cache=True)
 def site_log_rates(j, S, C):
-    """ln tau_beta_j, ln tau_max_j and ln tau_an_j (with the stable factor, truncated so
-    that tau_an_j >= tau_beta_j, i.e. q_j <= 1) of site j."""
-    ln_tb, ln_tmax, ln_tan = site_log_times(j, S, C)
-    ln_tan_j = ln_tan - S.log_S[j]
-    if ln_tan_j < ln_tb:
-        ln_tan_j = ln_tb
-    return ln_tb, ln_tmax, ln_tan_j
+    """:func:`site_log_rates_of` on the groups."""
+    return site_log_rates_of(j, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules)
 
 
 @njit(cache=True)
@@ -70,18 +99,8 @@ def site_rates(j, e, S, C):
 
 @njit(cache=True)
 def growth_probability(j, S, C):
-    """Probability that an SMD event of site j grows its footprint.
-
-    Every event (docs/model.md) by default; with "alpha" growth ``min(1, tau_an_j / tau_max_j)``,
-    i.e. at most at the alpha rate ``1/tau_max_j`` -- SMDs expand on the annihilation time
-    scale ([Hao2022] Sec. 3.3: tau_2 ~ tau_max), however fast they flip.
-    """
-    if not C.rules.growth:
-        return 1.0
-    _, ln_tmax, ln_tan_j = site_log_rates(j, S, C)
-    if ln_tan_j < ln_tmax:
-        return math.exp(ln_tan_j - ln_tmax)
-    return 1.0
+    """:func:`growth_probability_of` on the groups."""
+    return growth_probability_of(j, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules)
 
 
 @njit(cache=True)
