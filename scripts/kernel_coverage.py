@@ -82,25 +82,29 @@ def main(argv: list[str] | None = None) -> int:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         data = str(out / ".coverage")
-        env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+        env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONUNBUFFERED="1")
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd()] + [p for p in
                                             env.get("PYTHONPATH", "").split(os.pathsep) if p])
-        run = subprocess.run(
-            # --source (not --include): a kernel module no test imports is reported at 0 %
-            [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--source=mgmeso",
-             "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::RuntimeWarning",
-             *args.tests],
-            env=env, capture_output=True, text=True)
+        # --source (not --include): a kernel module no test imports is reported at 0 %
+        cmd = [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--source=mgmeso",
+               "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::RuntimeWarning",
+               "--tb=line", "--durations=5", *args.tests]
+        lines = []
+        with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:      # shown as it comes: the run takes minutes
+                print(line, end="", flush=True)
+                lines.append(line.rstrip("\n"))
         # pytest: 0 all passed, 1 some failed; anything else means the tests did not run
-        failed = re.findall(r"^FAILED (\S+)", run.stdout, re.M)
-        tail = run.stdout.strip().splitlines()[-1:] or ["(no output)"]
-        print(f"twin tests without JIT: {tail[0]}")
-        if run.returncode not in (0, 1) or not Path(data).is_file():
-            print(run.stdout[-4000:], run.stderr[-4000:], sep="\n", file=sys.stderr)
+        failed = [ln.split()[1] for ln in lines if ln.startswith("FAILED ")]
+        print(f"twin tests without JIT: {lines[-1] if lines else '(no output)'}")
+        if proc.returncode not in (0, 1) or not Path(data).is_file():
             print("kernel coverage: the tests did not run", file=sys.stderr)
             return 1
         for f in failed:
             print(f"  differs without JIT (not counted as a failure here): {f}")
+        sys.stdout.flush()  # before the report, which coverage writes itself
         cov = [sys.executable, "-m", "coverage"]
         subprocess.run(cov + ["report", f"--data-file={data}", f"--include={include}",
                               "--show-missing"], check=True)
