@@ -13,7 +13,7 @@ The script fails (exit 1) only when the tests could not run (collection error, n
 
 Usage (from the repository root)::
 
-    python scripts/kernel_coverage.py [--tests FILE ...] [--keep DIR]
+    python scripts/kernel_coverage.py [--tests FILE ...] [-k EXPRESSION] [--keep DIR]
 
 This is the command ``.ci/run`` runs.
 """
@@ -39,6 +39,9 @@ TWIN_TESTS = [
     "tests/test_percolation.py",
     "tests/test_validate_kernels.py",
 ]
+
+#: the twin comparisons of those files (their other tests run whole replicas: hours in Python)
+TWIN_SELECTION = "(twin or match or equal) and not after_1e5_events"
 
 NJIT = re.compile(r"^\s*@(?:numba\.|nb\.)?njit\b", re.M)
 
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tests", nargs="+", default=TWIN_TESTS, help="test files to run")
+    ap.add_argument("-k", dest="select", default=TWIN_SELECTION,
+                    help="pytest -k expression (default: the twin comparisons)")
     ap.add_argument("--keep", type=Path, help="keep the coverage data (and an HTML report) here")
     args = ap.parse_args(argv)
     modules = kernel_modules()
@@ -88,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         # --source (not --include): a kernel module no test imports is reported at 0 %
         cmd = [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--source=mgmeso",
                "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::RuntimeWarning",
-               "--tb=line", "--durations=5", *args.tests]
+               "--tb=line", "--durations=5", "-o", "faulthandler_timeout=600",
+               "-k", args.select, *args.tests]
         lines = []
         with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True) as proc:
