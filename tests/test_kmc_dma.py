@@ -157,7 +157,9 @@ def test_cli_dma_run_export_and_compare(tmp_path, capsys):
     assert "E_loss_MPa_se" in head and "tan_delta_se" in head
     assert main(["compare", str(cfg), "--out", str(tmp_path / "cmp"), "--quiet"]) == 0
     text = capsys.readouterr().out
-    assert "E' " in text and (tmp_path / "cmp" / "compare.png").stat().st_size > 20000
+    # pass/fail of E' and E'' against the limit for the number of windows and replicas
+    assert "E': largest |z|" in text and "E'': largest |z|" in text and "overall:" in text
+    assert (tmp_path / "cmp" / "compare.png").stat().st_size > 20000
     assert main(["export", str(store)]) == 2
 
 

@@ -279,9 +279,10 @@ snapshot_times_s = [10.0, 60.0]
     assert rows[0].startswith("case,replica,time_s,window_s,liquid_fraction")
     assert len(rows) == 1 + 2 * 2
     assert (out / "map_case0_w30s.png").stat().st_size > 10000
-    import zarr
-    hist = np.asarray(zarr.open_group(str(store), mode="r")["coalescence_size_counts"][...])
-    series = np.asarray(zarr.open_group(str(store), mode="r")["events_coalescence"][...])
+    from mgmeso.kmc.reader import read_run
+    run = read_run(store)
+    hist = run.coalescence_counts()
+    series = run.series("events_coalescence")
     # the histogram accounts for every coalescence the time series counted
     assert np.array_equal(hist.sum(axis=2), np.nanmax(series, axis=2).astype(np.int64))
     assert hist.sum() > 0 and hist[..., :2].sum() == 0     # two footprints hold at least 2 sites

@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -277,7 +280,8 @@ def _load(p: Path) -> dict:
 
 def _rewrite(fn, rehash: bool):
     """Change the arrays of replica 1's file; with ``rehash`` also its header (checksum,
-    shapes), as a careful forger would: the layout checks must still catch it."""
+    shapes), as a careful forger would: the layout checks must still catch it.
+    """
     from mgmeso.kmc import checkpoint as cp
 
     def mutate(ck):
@@ -467,3 +471,78 @@ def test_every_damaged_checkpoint(intact, tmp_path, capsys):
                            restart=k % 3 == 0 and name != "run.json of another config")
     print(f"{len(CKPT_DAMAGE)} damaged checkpoint directories")
     assert len(CKPT_DAMAGE) >= 35
+
+
+# ---- same seed, same bytes; a write killed part way --------------------------------------------
+
+def _files(store: Path) -> dict[str, bytes]:
+    return {p.relative_to(store).as_posix(): p.read_bytes() for p in sorted(store.rglob("*"))
+            if p.is_file()}
+
+
+def test_same_seed_same_bytes(intact, tmp_path):
+    """Two runs of one config and seed (one on 1 thread, one on 3): every file of the store is
+    byte-identical -- every chunk file, every array's zarr.json, the groups' zarr.json and the
+    root zarr.json (attributes, integrity manifest, consolidated metadata) -- except
+    provenance.json, which holds the run-time facts and differs.
+    """
+    cfg, ref, _ = intact
+    out = tmp_path / "again.zarr"
+    assert main(["run", str(cfg), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    a, b = _files(ref), _files(out)
+    assert a.keys() == b.keys()
+    differ = sorted(k for k in a if a[k] != b[k])
+    assert differ == [] or differ == ["provenance.json"], differ
+    chunks = [k for k in a if "/c/" in k or k.endswith("/c")]
+    metas = [k for k in a if k.endswith("zarr.json")]
+    assert len(chunks) > 50 and len(metas) > 20          # the comparison covered the data
+    prov = json.loads(b["provenance.json"])
+    assert {"created_utc", "wall_time_s", "command_line", "host"} <= prov.keys()
+    root = json.loads(b["zarr.json"])["attributes"]
+    assert not {"created_utc", "wall_time_s", "command_line", "host"} & root.keys()
+    # another seed: other data (the comparison can fail)
+    other = tmp_path / "seed12.zarr"
+    assert main(["run", str(cfg), "--out", str(other), "--quiet", "--seed", "12"]) == 0
+    c = _files(other)
+    assert c["strain/c/0/0/0"] != a["strain/c/0/0/0"]
+
+
+KILL_WRITE = r'''
+import os, signal, sys
+import mgmeso.kmc.store as st
+
+def killed(*args, **kwargs):        # every array written, the completeness marker not yet
+    os.kill(os.getpid(), signal.SIGKILL)
+
+st.manifest = killed
+from mgmeso.cli import main
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def test_killed_final_write_leaves_an_orphan_that_the_next_run_removes(intact, tmp_path, capsys):
+    cfg, ref, _ = intact
+    out = tmp_path / "k.zarr"
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_WRITE)
+    proc = subprocess.Popen([sys.executable, str(script), "run", str(cfg), "--out", str(out),
+                             "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, perr = proc.communicate(timeout=300)
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, perr)
+    orphan = tmp_path / f"k.zarr.tmp{proc.pid}"
+    assert not out.exists() and orphan.is_dir() and (orphan / "strain").is_dir()
+    assert (tmp_path / "k.zarr.ckpt" / "run.json").is_file()      # checkpoints kept
+    # a reader names the partial store and the way out
+    capsys.readouterr()
+    assert main(["export", str(out), "--csv", str(tmp_path / "e.csv")]) == 2
+    err = capsys.readouterr().err
+    assert orphan.name in err and "killed while writing" in err and "--resume" in err, err
+    assert not (tmp_path / "e.csv").exists()
+    # the next run removes it (and says so), and finishes from the checkpoints
+    assert main(["run", str(cfg), "--out", str(out), "--resume", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"removed {orphan}" in err, err
+    assert not orphan.exists() and not list(tmp_path.glob("k.zarr.tmp*"))
+    assert not (tmp_path / "k.zarr.ckpt").exists()
+    a, b = _files(ref), _files(out)
+    assert sorted(k for k in a if a[k] != b.get(k)) in ([], ["provenance.json"])

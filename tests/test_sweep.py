@@ -311,6 +311,28 @@ def test_collect_cli_and_csv(tiny_store, tmp_path, capsys):
     assert main(["sweep", "--collect", str(store), "--csv", str(csv)]) == 2     # no overwrite
 
 
+def test_collect_refuses_a_damaged_run_store(tiny_store, tmp_path, capsys):
+    """The collector reads each run through the run-store reader: a flipped byte in one run's
+    chunk stops the collection with exit 2 naming that run store, and no CSV is written.
+    """
+    import shutil
+    _, store, _ = tiny_store
+    copy = tmp_path / "copy.zarr"
+    shutil.copytree(store, copy)
+    chunk = sorted(p for p in (copy / "runs" / "r00002" / "strain" / "c").rglob("*")
+                   if p.is_file())[0]
+    b = bytearray(chunk.read_bytes())
+    b[-3] ^= 0xFF
+    chunk.write_bytes(bytes(b))
+    csv = tmp_path / "runs.csv"
+    capsys.readouterr()
+    assert main(["sweep", "--collect", str(copy), "--csv", str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert str(copy / "runs" / "r00002") in err and "checksum" in err, err
+    assert not csv.exists()
+
+
 def test_store_refuses_overwrite_and_a_different_sweep(tiny_store, tmp_path, capsys):
     p, store, _ = tiny_store
     assert main(["sweep", str(p), "--out", str(store), "--executor", "serial"]) == 2

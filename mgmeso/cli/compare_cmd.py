@@ -115,7 +115,7 @@ def _compare(data, csv_path: Path, png_path: Path, how: str) -> list[str]:
 
     cfg, setup = data.config, data.setup
     R = int(data.attrs["replicas"])
-    head = [f"{cfg.title or data.attrs.get('title') or data.path.name}",
+    head = [f"{cfg.title or data.attrs.get('title') or data.protocol + ' run ' + str(data.path)}",
             f"  kMC: {setup.lattice.name} L = {setup.lattice.L}, {R} replicas ({how})"]
     if is_dma(data):
         more, cols = _compare_dma(data, csv_path, png_path)

@@ -76,9 +76,10 @@ class Simulation:
         13, doc="largest SMD footprint (nucleus plus recruited neighbours)", lo=1, hi=127,
         why="1 (one-site footprints) to 127 sites")
     footprint_growth: str = param(
-        "every_event", doc="'every_event': a footprint grows at each SMD event (docs/model.md); "
-        "'alpha': with probability min(1, tau_an_j/tau_max_j), i.e. SMDs expand at most at the "
-        "alpha rate 1/tau_max_j ([Hao2022] Sec. 3.3), however fast they flip (see docs/kmc.md)",
+        "alpha", doc="'alpha' (default): a footprint grows at an SMD event with probability "
+        "min(1, tau_an_j/tau_max_j), i.e. SMDs expand at most at the alpha rate 1/tau_max_j "
+        "([Hao2022] Sec. 3.3), however fast they flip; 'every_event': at each SMD event, which "
+        "makes creep flow hundreds of times faster than [Hao2022] Eq. 25a (docs/kmc.md K2, K3)",
         choices=("every_event", "alpha"))
     disorder: str = param(
         "log_time", doc="'log_time': ln(tau_beta_j) offset ln(E_j)/B fixed; 'energy': the same draw "

@@ -25,7 +25,7 @@ ALGORITHM = "sha256"
 
 
 def expected_chunks(meta: dict) -> int:
-    """Number of chunk files of a zarr v3 array (regular chunk grid)."""
+    """Count the chunk files of a zarr v3 array (regular chunk grid) from its metadata."""
     shape = meta.get("shape") or []
     chunks = meta["chunk_grid"]["configuration"]["chunk_shape"]
     return math.prod(math.ceil(s / c) if s else 0 for s, c in zip(shape, chunks)) if shape else 1
@@ -72,7 +72,7 @@ def _arrays(root: Path) -> list[str]:
 
 
 def manifest(root: Path, attrs: dict) -> dict:
-    """The ``integrity`` attribute of a finished store at ``root``."""
+    """Compute the ``integrity`` attribute of a finished store at ``root``."""
     arrays = {}
     for name in _arrays(root):
         digest, n = array_digest(root / name)
@@ -135,7 +135,7 @@ _TMP = re.compile(r"\.tmp(\d+)$")
 
 
 def tmp_name(out: Path) -> Path:
-    """The temporary directory a store is written into before it is moved to ``out``."""
+    """Name the temporary directory a store is written into before it is moved to ``out``."""
     return out.with_name(f"{out.name}.tmp{os.getpid()}")
 
 

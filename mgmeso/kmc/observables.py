@@ -170,6 +170,15 @@ def _count(index: int):
     return lambda o: o.replica.K.counts[index]
 
 
+def _localisation_index(o: Observation) -> float:
+    # lazy: mgmeso.analysis imports the lattice module of this package
+    from ..analysis.localisation import TOP_FRACTION, plane_share
+    v = plane_share(o.replica.S.eps_p, o.replica.setup.lattice)
+    # no plastic strain deposited yet: nothing is localised (the homogeneous value), so that
+    # the series stays finite like every other
+    return v if np.isfinite(v) else TOP_FRACTION
+
+
 _EXP = "conditional mean (same expectation as {0}, no observation noise)"
 
 #: the registry, in column order
@@ -207,6 +216,9 @@ OBSERVABLES = Registry("observable", [
                "at their conditional mean", lambda o: o.strain_beta_x),
     Observable("strain_anelastic_expected", "1", "anelastic strain with the units in local "
                "equilibrium at their conditional mean", lambda o: o.strain_anelastic_x),
+    Observable("localisation_index", "1", "share of the deposited plastic strain in the "
+               "most-sheared 10 % of the lattice planes normal to x or y (0.1 homogeneous, 1 one "
+               "plane, and 0.1 while none is deposited; docs/kmc_localisation.md)", _localisation_index),
 ], ("name", "unit", "description"))
 
 #: add an observable as the last column; remove one

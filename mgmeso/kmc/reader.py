@@ -45,6 +45,7 @@ class StoreError(UserError):
         super().__init__(problems)
 
     def format(self) -> str:
+        """Format the message: the store, each problem, and the way out."""
         probs = getattr(self, "problems", self.messages)
         head = f"run store {self.path}"
         if len(probs) == 1:
@@ -114,9 +115,11 @@ def check_store(path, verify: bool = True) -> dict:
                              f"{SCHEMA_VERSION}"], "run its config again with this mgmeso, or "
                          "read it with the version that wrote it")
     if version != SCHEMA_VERSION:
+        newer = ("a newer" if isinstance(version, int) and version > SCHEMA_VERSION
+                 else "another")
         raise StoreError(p, [f"has run-store schema {version!r}; this mgmeso reads schema "
-                             f"{SCHEMA_VERSION} (written by {'a newer' if isinstance(version, int) and version > SCHEMA_VERSION else 'another'} "
-                             f"mgmeso)"], "open it with the mgmeso version that wrote it")
+                             f"{SCHEMA_VERSION} (written by {newer} mgmeso)"],
+                         "open it with the mgmeso version that wrote it")
     if verify:
         problems = verify_tree(p, meta)
         if problems:
@@ -125,7 +128,7 @@ def check_store(path, verify: bool = True) -> dict:
 
 
 def stored_config(cfgd: dict):
-    """The RunConfig of a store's resolved config (``attrs["config"]``)."""
+    """Rebuild the RunConfig of a store's resolved config (``attrs["config"]``)."""
     from ..config import parse_config
 
     def drop_none(x):
@@ -159,6 +162,7 @@ class RunData:
 
     @property
     def cases(self) -> list[str]:
+        """Case labels, in the order of the ``case`` dimension."""
         return list(self.attrs["cases"])
 
     @property
@@ -168,10 +172,12 @@ class RunData:
 
     @property
     def protocol(self) -> str:
+        """The protocol kind of the run (``creep``, ``dma_isochronal``, ...)."""
         return self.attrs["config"]["protocol"]["kind"]
 
     @property
     def provenance(self) -> dict:
+        """``provenance.json``: when, where and by which command the run was made."""
         return _provenance(self.path)
 
     @cached_property
@@ -185,8 +191,11 @@ class RunData:
         from .setup import make_setup
         return make_setup(self.config)
 
-    def _read(self, name: str) -> np.ndarray:
-        return np.asarray(self.group[name][...])
+    def _read(self, name: str, group: zarr.Group | None = None) -> np.ndarray:
+        node = (self.group if group is None else group)[name]
+        if not isinstance(node, zarr.Array):      # checked stores have arrays where expected
+            raise StoreError(self.path, [f"{name!r} is a group, not an array"], _REBUILD)
+        return np.asarray(node[...])
 
     def times(self) -> np.ndarray:
         """(case, sample) sample times (see the store layout for replica-dependent times)."""
@@ -194,7 +203,8 @@ class RunData:
 
     def series(self, name: str) -> np.ndarray:
         """(case, replica, sample) array of a time-series variable (``time_s``: each replica's
-        sample times, NaN where it recorded no sample)."""
+        sample times, NaN where it recorded no sample).
+        """
         if name != "time_s":
             if name not in self.time_series:
                 raise UserError(f"{self.path}: no time series {name!r} in this run store "
@@ -219,6 +229,7 @@ class RunData:
         return ensemble_stats(self.series(name))[1]
 
     def calibration(self, name: str) -> np.ndarray:
+        """Read a calibration array (:data:`mgmeso.kmc.store.CALIBRATION`), e.g. (case, replica)."""
         return self._read(name)
 
     def coalescence_counts(self) -> np.ndarray:
@@ -226,24 +237,27 @@ class RunData:
         return self._read("coalescence_size_counts")
 
     def has_snapshots(self) -> bool:
+        """Whether the run took snapshots (the ``snapshots`` group)."""
         return SNAPSHOTS in self.group
 
     def snapshots(self, names=None) -> dict[str, np.ndarray]:
-        """``time_s`` (case, replica, snapshot; NaN where not reached) and the fields
-        ``names`` (default: all) as (case, replica, snapshot, site) arrays."""
+        """Read the snapshot fields ``names`` (default: all) as (case, replica, snapshot, site)
+        arrays, and ``time_s`` (case, replica, snapshot; NaN where not reached).
+        """
         sg = self.group[SNAPSHOTS]
+        assert isinstance(sg, zarr.Group)
         have = list(self.attrs.get("snapshot_fields", []))
         names = have if names is None else list(names)
         missing = [n for n in names if n not in have]
         if missing:
             raise UserError(f"{self.path}: the snapshots have no field "
                             f"{', '.join(map(repr, missing))} (they have {', '.join(have)})")
-        out = {"time_s": np.asarray(sg["reached_time_s"][...])}
-        out.update({n: np.asarray(sg[n][...]) for n in names})
+        out = {"time_s": self._read("reached_time_s", sg)}
+        out.update({n: self._read(n, sg) for n in names})
         return out
 
     def dataset(self, group: str | None = None, chunks=None):
-        """The root dataset (or ``group``: "snapshots", "estimates") as an xarray.Dataset."""
+        """Open the root (or ``group``: "snapshots", "estimates") as an xarray.Dataset."""
         return _dataset(self.path, group, chunks)
 
 
@@ -274,7 +288,7 @@ def read_run(path, verify: bool = True) -> RunData:
 
 
 def open_run(path, group: str | None = None, *, chunks=None, verify: bool = True):
-    """A run store as an :class:`xarray.Dataset`, after checking it.
+    """Open a run store as an :class:`xarray.Dataset`, after checking it.
 
     Parameters
     ----------
@@ -297,7 +311,9 @@ def open_run(path, group: str | None = None, *, chunks=None, verify: bool = True
 
 
 def open_run_zarr(path, verify: bool = True) -> zarr.Group:
-    """A run store as a read-only :class:`zarr.Group` (consolidated metadata), after checking it."""
+    """Open a run store as a read-only :class:`zarr.Group` (consolidated metadata), after
+    checking it.
+    """
     p = Path(path)
     check_store(p, verify)
     return zarr.open_group(str(p), mode="r", use_consolidated=True)

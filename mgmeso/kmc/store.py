@@ -350,8 +350,8 @@ def _write(tmp: Path, result: EnsembleResult, versions: dict, provenance: dict |
                                                   default=str) + "\n")
 
 
-def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool = False,
-              provenance: dict | None = None) -> Path:
+def write_run(result: EnsembleResult, out: Path, versions: dict | None = None,
+              overwrite: bool = False, provenance: dict | None = None) -> Path:
     """Write a finished ensemble to ``out`` (a directory ending in .zarr), atomically.
 
     Parameters
@@ -361,11 +361,15 @@ def write_run(result: EnsembleResult, out: Path, versions: dict, overwrite: bool
     out
         Store path; an existing store is replaced only with ``overwrite``.
     versions
-        Versions of mgmeso and its dependencies (root attribute ``versions``).
+        Versions of mgmeso and its dependencies (root attribute ``versions``; default: those
+        of this installation, as ``mgmeso info`` lists them).
     provenance
         Extra run-time facts for ``provenance.json`` (outside the data's checksums).
     """
     out = Path(out)
+    if versions is None:
+        from ..cli.info_cmd import versions as installed
+        versions = installed()
     if out.exists() and not overwrite:
         raise UserError(f"output {out} already exists; pass --overwrite to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ def _colours(curves):
     from matplotlib.colors import LogNorm, Normalize
 
     vals = np.array([c.value for c in curves])
+    norm: Normalize
     if vals.size > 1 and curves[0].unit == "Hz" and vals.min() > 0 and vals.max() / vals.min() > 10:
         norm = LogNorm(vals.min(), vals.max())
     else:
@@ -64,7 +65,7 @@ def draw_dma_panels(axes, tab: dict, curves, E_u: float, *, theory: dict | None 
 
     colours, cmap, norm = _colours(curves)
     x_name = curves[0].x_name
-    logs = {1: [], 2: []}
+    logs: dict[int, list[np.ndarray]] = {1: [], 2: []}
     for col, cv in zip(colours, curves):
         r = cv.rows
         x = tab[x_name][r]
@@ -137,7 +138,7 @@ def _key(fig, axes, curves, cmap, norm, theory: bool) -> None:
 
 
 def _scan(data) -> str:
-    """What the run did, from its stored config (a title may predate --set overrides)."""
+    """Describe what the run did, from its stored config (a title may predate --set overrides)."""
     p = data.config.protocol
     if data.protocol == "dma_isochronal":
         f = ", ".join(f"{x:g}" for x in p.frequency_Hz)
@@ -185,7 +186,8 @@ def plot_dma_run(data, *, window_K: float | None = None, fig=None):
 
 def plot_dma_comparison(cols: dict, data, *, fig=None):
     """kMC lock-in E', E'' (+/- 1 SE) against the exact (line) and paper (dashed) forms, and the
-    deviation in standard errors. ``cols`` from :func:`mgmeso.compare.dma_comparison`."""
+    deviation in standard errors. ``cols`` from :func:`mgmeso.compare.dma_comparison`.
+    """
     from ..kmc.analysis import dma_curves
 
     curves = dma_curves(cols, data.protocol)

@@ -57,6 +57,7 @@ class RunView:
     cfg: RunConfig
     series: Callable[[str], np.ndarray]     # name -> (case, replica, sample)
     case_labels: list[str]
+    data: object = None                     # the RunData (snapshots), None without a store
 
     @cached_property
     def setup(self):
@@ -92,7 +93,7 @@ def _read_run(path: Path) -> RunView:
             cache[name] = data.series(name)
         return cache[name]
 
-    return RunView(_config_from_data(attrs["config"]), series, list(attrs["cases"]))
+    return RunView(_config_from_data(attrs["config"]), series, list(attrs["cases"]), data)
 
 
 def _read_theory(path: Path) -> TheoryView:

@@ -10,8 +10,8 @@ dimensions (``case``: the engine's cases of a config, e.g. one per DMA frequency
 Registered: ``segment_end`` (strains and stress at the end of every program segment),
 ``kww`` (stretched exponential fitted to stress relaxation), ``dma_peaks`` (alpha and
 beta loss-peak temperatures of isochronal DMA), ``stepped_delta`` (liquid-like fraction
-per relaxation step) and ``events`` (kMC events per run). The localisation index of the
-elastic interactions will be one more entry.
+per relaxation step), ``events`` (kMC events per run) and ``localisation`` (localisation
+index of the plastic strain at the last snapshot, :mod:`mgmeso.analysis.localisation`).
 
 kMC estimators use the conditional-mean columns (``*_expected``): the units in local
 equilibrium enter at their mean, which removes their sampling noise and changes no
@@ -403,3 +403,40 @@ def _events_kmc(run) -> dict[str, Quantity]:
 
 register(Observable("events", "kMC events per run", lambda cfg: True, _events_kmc, None))
 
+
+
+# --------------------------------------------------------------------------------------------
+# localisation
+
+def _has_snapshots(cfg: RunConfig) -> bool:
+    return bool(cfg.output.snapshot_times_s)
+
+
+def _localisation_kmc(run) -> dict[str, Quantity]:
+    from ..analysis.deformation_map import run_localisation
+
+    if run.data is None or not run.data.has_snapshots():
+        return {}
+    n_case = len(run.case_labels)
+    recs = [run_localisation(run.data, case=c) for c in range(n_case)]
+
+    def arr(k):
+        return np.array([getattr(r, k) for r in recs])
+
+    return {
+        "localisation_index": Quantity(
+            arr("index"), ("case",), "1", "share of the plastic strain in the most-sheared 10 % "
+            "of the planes normal to x or y at the last snapshot (0.1 homogeneous, 1 one plane; "
+            "kMC replica mean)", arr("index_se")),
+        "localisation_null": Quantity(
+            arr("null"), ("case",), "1", "the same index with the site values placed at random "
+            "(the no-localisation baseline)"),
+        "plastic_ipr_N": Quantity(arr("ipr_N"), ("case",), "1",
+                                  "N times the inverse participation ratio of the plastic strain "
+                                  "(1 uniform, N one site)"),
+        "plastic_q4": Quantity(arr("q4"), ("case",), "1", "projection of the plastic-strain "
+                               "autocorrelation on cos(4 theta) in the shear plane")}
+
+
+register(Observable("localisation", "localisation of the plastic strain (needs snapshots)",
+                    _has_snapshots, _localisation_kmc, None))

@@ -155,9 +155,9 @@ def preanneal(sd, ds, out, options, overwrite) -> list[str]:
         for stage, m, s in ((1, m1, s1), (3, m3, s3)):
             cols[f"time_s_anneal{ta}_stage{stage}"] = t
             cols[f"stress_ratio_anneal{ta}_stage{stage}"] = m
-            cols[f"stress_ratio_se_anneal{ta}_stage{stage}"] = s
+            cols[f"stress_ratio_anneal{ta}_stage{stage}_se"] = s
         cols[f"extra_decay_anneal{ta}"] = me
-        cols[f"extra_decay_se_anneal{ta}"] = se
+        cols[f"extra_decay_anneal{ta}_se"] = se
     if cols:
         n = max(len(v) for v in cols.values())
         Table({k: np.pad(v, (0, n - len(v)), constant_values=np.nan)
