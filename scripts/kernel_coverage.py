@@ -41,7 +41,8 @@ TWIN_TESTS = [
 ]
 
 #: the twin comparisons of those files (their other tests run whole replicas: hours in Python)
-TWIN_SELECTION = "(twin or match or equal) and not after_1e5_events"
+TWIN_SELECTION = ("(twin or match or equal) and not after_1e5_events"
+                  " and not threshold_matches_literature")
 
 NJIT = re.compile(r"^\s*@(?:numba\.|nb\.)?njit\b", re.M)
 
