@@ -110,11 +110,13 @@ def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> se
 def check_function(path: str, qual: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
                    method: bool) -> list[Finding]:
     """Findings of one public function or method."""
+    decos = _decorators(fn)
+    if "setter" in decos or "deleter" in decos:
+        return []  # documented by the property's getter
     doc = ast.get_docstring(fn)
     if doc is None:
         return [Finding(path, fn.lineno, qual, "no docstring")]
-    decos = _decorators(fn)
-    if "property" in decos or "cached_property" in decos or "setter" in decos:
+    if "property" in decos or "cached_property" in decos:
         return []
     if method and re.fullmatch(r"See `[\w.]+`\.?", doc.strip()):
         return []  # inherits a documented base method's docstring

@@ -88,7 +88,8 @@ def test_info_and_console_script(capsys):
 
 def test_stepped_relaxation_csv_carries_the_kww_reason(tmp_path):
     """A step without a KWW fit says why in its row (kww_no_fit_reason, empty where fitted),
-    and the CSV still reads back: numbers as floats, the reason as text."""
+    and the CSV still reads back: numbers as floats, the reason as text.
+    """
     cfg = tmp_path / "stepped.toml"
     cfg.write_text('material = "la60ni15al25"\n[protocol]\nkind = "stepped_relaxation"\n'
                    'T_start_K = 300.0\nT_end_K = 480.0\nT_step_K = 30.0\nhold_s = 1800.0\n')

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ..constants import R_J_PER_MOL_K
 from .fields import param
@@ -17,7 +18,7 @@ from .fields import param
 __all__ = ["Material"]
 
 _POSITIVE = dict(lo=0.0, lo_open=True)
-_MODULUS = dict(lo=1e-3, hi=1e7, why="moduli of solids lie between 1 kPa and 10 TPa")
+_MODULUS: dict[str, Any] = dict(lo=1e-3, hi=1e7, why="moduli of solids lie between 1 kPa and 10 TPa")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +113,13 @@ class Material:
         source="La-based glasses, [Wang2012] (docs/kmc_elastic.md section 6)")
 
     def check(self) -> list[str]:
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         msgs = []
         if self.E_relaxed_beta_MPa >= self.E_unrelaxed_MPa:
             msgs.append(
@@ -138,6 +146,7 @@ class Material:
 
     @property
     def U_beta_J_per_mol(self) -> float:
+        """Activation energy of the beta relaxation in J/mol."""
         return 1e3 * self.U_beta_kJ_per_mol
 
     @property

@@ -12,7 +12,8 @@ __all__ = ["TheoryOptions", "Simulation", "Defects", "Output"]
 class _LatticeNames:
     """The names of the lattice registry (:data:`mgmeso.kmc.lattice.LATTICE_TYPES`), read when a
     config is checked: a registered lattice is a valid ``[simulation] lattice`` without an edit
-    here, and loading the config package does not import the kMC (numba)."""
+    here, and loading the config package does not import the kMC (numba).
+    """
 
     @staticmethod
     def _names() -> tuple[str, ...]:
@@ -146,6 +147,13 @@ class Simulation:
         why="between 1e-4 and 10 changes per site")
 
     def check(self) -> list[str]:
+        """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
+
+        Returns
+        -------
+        list of str
+            One message per problem (empty: the table is consistent).
+        """
         msgs = []
         if self.plasticity == "parallel" and (self.coalescence or self.footprint_max_sites != 1):
             msgs.append(

@@ -20,12 +20,36 @@ __all__ = ["is_dma", "dma_window_K", "dma_run_table", "DmaCurve", "dma_curves", 
 
 
 def is_dma(data) -> bool:
-    """Whether a stored run is a DMA run (isochronal or isothermal)."""
+    """Tell whether a stored run is a DMA run (isochronal or isothermal).
+
+    Parameters
+    ----------
+    data : RunData
+        The stored run.
+
+    Returns
+    -------
+    bool
+        True for the protocols ``dma_isochronal`` and ``dma_isothermal``.
+    """
     return data.protocol in ("dma_isochronal", "dma_isothermal")
 
 
 def dma_window_K(data, window_K: float | None = None) -> float:
-    """Lock-in window of a scan: ``window_K`` or the protocol's T_step_K, at least 0.5 K."""
+    """Lock-in window of a scan: ``window_K`` or the protocol's T_step_K, at least 0.5 K.
+
+    Parameters
+    ----------
+    data : RunData
+        The stored run (its config's ``[protocol] T_step_K`` is the default).
+    window_K : float, optional
+        Window width asked for (K); must be positive and finite.
+
+    Returns
+    -------
+    float
+        Width of the temperature window (K).
+    """
     if window_K is not None:
         if not (np.isfinite(window_K) and window_K > 0):
             raise UserError(f"--window-K {window_K:g}: must be a positive number of kelvin")
@@ -34,7 +58,20 @@ def dma_window_K(data, window_K: float | None = None) -> float:
 
 
 def dma_run_table(data, window_K: float | None = None) -> dict[str, np.ndarray]:
-    """Lock-in E', E'', tan delta (with ``<name>_se``) of a stored DMA run."""
+    """Lock-in E', E'', tan delta (with ``<name>_se``) of a stored DMA run.
+
+    Parameters
+    ----------
+    data : RunData
+        The stored run; a run of another protocol is a :class:`~mgmeso.errors.UserError`.
+    window_K : float, optional
+        Temperature window of an isochronal scan (K); see :func:`dma_window_K`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The columns of :func:`mgmeso.kmc.lockin.dma_table`, one row per window and frequency.
+    """
     if not is_dma(data):
         raise UserError(f"{data.path} is a {data.protocol} run, not a DMA run")
     return dma_table(data.series, data.setup, temperature_window_K=dma_window_K(data, window_K))
@@ -50,12 +87,31 @@ class DmaCurve:
     rows: np.ndarray        # indices into the table, sorted by x
 
     def label(self) -> str:
-        """Name the curve by its fixed value and unit (legend and colour-bar text)."""
+        """Legend label of the curve, e.g. ``"1 Hz"`` or ``"450 K"``.
+
+        Returns
+        -------
+        str
+            The fixed value and its unit.
+        """
         return f"{self.value:g} {self.unit}"
 
 
 def dma_curves(tab: dict, protocol: str) -> list[DmaCurve]:
-    """Split a lock-in table into curves: one per frequency (isochronal) or temperature."""
+    """Split a lock-in table into curves: one per frequency (isochronal) or temperature.
+
+    Parameters
+    ----------
+    tab : dict of str to ndarray
+        Lock-in table of :func:`dma_run_table` (``temperature_K``, ``frequency_Hz``, ...).
+    protocol : str
+        ``"dma_isochronal"`` or ``"dma_isothermal"``.
+
+    Returns
+    -------
+    list of DmaCurve
+        The curves, by increasing fixed value; each curve's rows sorted by ``x``.
+    """
     iso = protocol == "dma_isochronal"
     key, x_name, unit = (("frequency_Hz", "temperature_K", "Hz") if iso
                          else ("temperature_K", "frequency_Hz", "K"))
@@ -76,7 +132,22 @@ def _peak(x: np.ndarray, y: np.ndarray) -> tuple[float, float, bool]:
 
 
 def curve_features(tab: dict, curve: DmaCurve) -> dict:
-    """E' at both ends, the largest E'' and tan delta (where, and whether inside the range)."""
+    """E' at both ends, the largest E'' and tan delta (where, and whether inside the range).
+
+    Parameters
+    ----------
+    tab : dict of str to ndarray
+        Lock-in table of :func:`dma_run_table`.
+    curve : DmaCurve
+        One curve of :func:`dma_curves`.
+
+    Returns
+    -------
+    dict
+        ``E_storage_first_MPa``, ``E_storage_last_MPa``, ``x_first``, ``x_last``, and for
+        E'' and tan delta the location (``*_max_at``, in the unit of ``x``), the value and
+        whether the maximum lies inside the range (``*_peak_inside``).
+    """
     r = curve.rows
     x = tab[curve.x_name][r]
     xE, E, inside_E = _peak(x, tab["E_loss_MPa"][r])
@@ -97,8 +168,7 @@ def _dma_lines(data) -> list[str]:
         f = curve_features(tab, c)
 
         def where(v, inside):
-            return f"{v:.4g} {xu}" + ("" if inside else " (at the end of the range: no peak "
-                                      "inside it)")
+            return f"{v:.4g} {xu}" + ("" if inside else " (at the end of the range: no peak inside it)")
 
         lines.append(f"  {c.label()}: E' {f['E_storage_first_MPa'] / 1e3:.4g} GPa at "
                      f"{f['x_first']:.4g} {xu} -> {f['E_storage_last_MPa'] / 1e3:.4g} GPa at "
@@ -120,8 +190,20 @@ def _last(x: np.ndarray) -> np.ndarray:
 
 
 def summary_lines(data) -> list[str]:
-    """Summarise a finished store as ``mgmeso run`` prints it: size, events, speed; per case
-    the final strain components (time-domain runs) or the moduli and peaks (DMA runs).
+    """Describe a finished store in the lines ``mgmeso run`` prints.
+
+    Size, events and speed; per case the final strain components (time-domain runs) or the
+    moduli and peaks (DMA runs).
+
+    Parameters
+    ----------
+    data : RunData
+        The stored run.
+
+    Returns
+    -------
+    list of str
+        The lines, without trailing newlines.
     """
     a = data.attrs
     prov = data.provenance

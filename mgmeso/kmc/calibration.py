@@ -43,8 +43,11 @@ DRIFT_LINEAR_LIMIT = 0.1
 
 @dataclass(frozen=True)
 class UnitStrains:
-    """Strain of one beta, SMD and plastic unit (per site) and the saturation stress (MPa) of
-    each process's bias law; the bias-law code (:data:`.bias.LINEAR` or ``PHYSICAL``)."""
+    """Strain of one beta, SMD and plastic unit (per site) and saturation stress of each.
+
+    The saturation stresses (MPa) are those of each process's bias law; ``bias_law`` is its
+    code (:data:`.bias.LINEAR` or ``PHYSICAL``).
+    """
 
     d_beta: float
     d_an: float
@@ -62,11 +65,33 @@ def _physical_scale(A: float, c: float, T: float, V: float) -> float:
 
 def unit_strains(setup, N: int, n_qpd: int, Cd_ref: float, aging: bool,
                  T: float) -> UnitStrains:
-    """Unit strains and saturation stresses at temperature T (see the module docstring).
+    """Compute the unit strains and saturation stresses at temperature T.
 
-    The plastic units of the parallel rule are two-state units of their own with compliance
-    A_vp: ``sigma_sat_p = sqrt((n_ref/N) k T/(A_vp V))``, ``d_p = A_vp sigma_sat_p N/n_ref``.
-    Under the series rule the SMD's strain becomes plastic: ``d_p = d_an`` (no plastic draw).
+    See the module docstring. The plastic units of the parallel rule are two-state units of
+    their own with compliance A_vp: ``sigma_sat_p = sqrt((n_ref/N) k T/(A_vp V))``,
+    ``d_p = A_vp sigma_sat_p N/n_ref``. Under the series rule the SMD's strain becomes
+    plastic: ``d_p = d_an`` (no plastic draw).
+
+    Parameters
+    ----------
+    setup : KmcSetup
+        The run's setup (material, ``[simulation]`` table, linear-law ``sig_sat_MPa``).
+    N : int
+        Number of lattice sites.
+    n_qpd : int
+        Number of QPD sites of the replica.
+    Cd_ref : float
+        Defect fraction of the analytical model the compliances refer to (with defect
+        dynamics).
+    aging : bool
+        Whether defect dynamics are on (then ``n_ref = Cd_ref N``, else ``n_qpd``).
+    T : float
+        Temperature (K).
+
+    Returns
+    -------
+    UnitStrains
+        Unit strains (per site) and saturation stresses (MPa) of the three processes.
     """
     mat = setup.material
     n_ref = Cd_ref * N if aging else n_qpd
@@ -91,11 +116,23 @@ def unit_strains(setup, N: int, n_qpd: int, Cd_ref: float, aging: bool,
 
 
 def drift_allowed(calib: UnitStrains, peak_stress_MPa: float) -> bool:
-    """May the mean plastic drift (linear in the stress) replace annihilation events?
+    """Tell whether the mean plastic drift (linear in the stress) may replace annihilations.
 
     Always under the linear law, where it is exact in the mean. Under the physical law only
     while the largest stress of the program is within :data:`DRIFT_LINEAR_LIMIT` of
     ``sigma_sat_p`` (checked at every temperature, since sigma_sat_p follows T).
+
+    Parameters
+    ----------
+    calib : UnitStrains
+        Calibration at the current temperature.
+    peak_stress_MPa : float
+        Largest stress the loading program reaches (MPa).
+
+    Returns
+    -------
+    bool
+        True if the drift may be used.
     """
     return calib.bias_law == LINEAR or peak_stress_MPa <= DRIFT_LINEAR_LIMIT * calib.sig_sat_p
 
@@ -112,15 +149,53 @@ class TemperatureTimes:
     temp_factor: float
 
     def to_dict(self) -> dict:
+        """Field values by name (for a checkpoint).
+
+        Returns
+        -------
+        dict
+            ``{field: float}``.
+        """
         return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, d: dict) -> TemperatureTimes:
+        """Rebuild from :meth:`to_dict`'s output.
+
+        Parameters
+        ----------
+        d : dict
+            Field values by name (extra keys are ignored).
+
+        Returns
+        -------
+        TemperatureTimes
+            The times.
+        """
         return cls(**{k: float(d[k]) for k in cls.__dataclass_fields__})
 
 
 def temperature_times(setup, T: float, defect_fraction: float, aging: bool) -> TemperatureTimes:
-    """Times at T; with defect dynamics chi follows the defect population ([Hao2022] Eq. 10)."""
+    """Compute the lattice-wide times at T.
+
+    With defect dynamics chi follows the defect population ([Hao2022] Eq. 10).
+
+    Parameters
+    ----------
+    setup : KmcSetup
+        The run's setup (material, chi law, disorder mode, reference temperature).
+    T : float
+        Temperature (K).
+    defect_fraction : float
+        Current defect fraction (used with defect dynamics only).
+    aging : bool
+        Whether defect dynamics are on.
+
+    Returns
+    -------
+    TemperatureTimes
+        ln <tau_beta>, chi, ln tau_max, ln tau_an and the energy-mode factor at T.
+    """
     mat = setup.material
     ln_tb = math.log(mat.tau_beta0_s) + mat.U_beta_J_per_mol / (R_J_PER_MOL_K * T)
     if aging:
@@ -136,7 +211,24 @@ def temperature_times(setup, T: float, defect_fraction: float, aging: bool) -> T
 
 
 def set_local_chi(S, setup, times: TemperatureTimes, frac, U, W, aging: bool) -> None:
-    """chi_j and the stable factors ln S_j of every site at the current temperature."""
+    """Set chi_j and the stable factors ln S_j of every site at the current temperature.
+
+    Parameters
+    ----------
+    S : Sites
+        Per-site arrays; ``S.chi`` and ``S.log_S`` are written.
+    setup : KmcSetup
+        The run's setup (heterogeneity mode, material).
+    times : TemperatureTimes
+        Times at the current temperature (its chi).
+    frac : ndarray, shape (N,)
+        Local fraction f_j of each site (local heterogeneity).
+    U, W : ndarray, shape (N,)
+        Kanter's quenched uniform and exponential variables of each site
+        (:func:`mgmeso.kmc.stable.kanter`).
+    aging : bool
+        Whether defect dynamics are on (then chi_j carries no temperature shift).
+    """
     mat = setup.material
     if setup.sim.heterogeneity == "local":
         # chi_j = kappa f_j, shifted by the temperature term of chi(T) above Tg (without
@@ -160,6 +252,22 @@ class Equilibrium:
 
     @classmethod
     def of(cls, S, n_qpd: int, k_fast: float = 0.0) -> Equilibrium:
+        """Summarise the current classification ``S.elim``.
+
+        Parameters
+        ----------
+        S : Sites
+            Per-site arrays.
+        n_qpd : int
+            Number of QPD sites (0: chi_mean is 0).
+        k_fast : float, optional
+            Drift coefficient of the classification (1/(MPa s)).
+
+        Returns
+        -------
+        Equilibrium
+            The counts, the mean chi_j and ``k_fast``.
+        """
         e = S.elim
         counts = (int(np.count_nonzero(e >= 1)), int(np.count_nonzero(e >= 2)))
         return cls(counts, float(S.chi[S.kind == 1].mean()) if n_qpd else 0.0, k_fast)
@@ -167,9 +275,37 @@ class Equilibrium:
 
 def classify(S, K, C, *, threshold: float, parallel: bool, drift: bool, elimination_factor: float,
              sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """Set which units are in local equilibrium (``S.elim``); newly dynamic units start from
-    an equilibrium draw at stress ``sigma`` (from ``rng``; the bias law and the saturation
-    stresses of ``C.calib``). Returns the annihilation rates (for :func:`drift_coefficient`)."""
+    """Set which units are in local equilibrium (``S.elim``).
+
+    Newly dynamic units start from an equilibrium draw at stress ``sigma`` (from ``rng``; the
+    bias law and the saturation stresses of ``C.calib``).
+
+    Parameters
+    ----------
+    S : Sites
+        Per-site arrays; ``S.elim``, ``S.beta`` and ``S.smd`` are written.
+    K : Clock
+        Kernel clock; its sums ``K.sums`` follow the states set here.
+    C : Control
+        Kernel control (rates and calibration at the current temperature).
+    threshold : float
+        Rate above which a unit is in equilibrium (1/s).
+    parallel : bool
+        Whether the plasticity rule is parallel (then SMD units may be eliminated too).
+    drift : bool
+        Whether the mean plastic drift may replace fast annihilations (elim = 3).
+    elimination_factor : float
+        Factor by which the annihilation threshold is lowered (at least 1).
+    sigma : float
+        Current stress (MPa).
+    rng : numpy.random.Generator
+        Generator of the equilibrium draws.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Annihilation rates of the sites (1/s), for :func:`drift_coefficient`.
+    """
     n = S.kind.size
     rb, rs, ra = np.zeros(n), np.zeros(n), np.zeros(n)
     kn.channel_rates(S, C, rb, rs, ra)
@@ -209,8 +345,26 @@ def classify(S, K, C, *, threshold: float, parallel: bool, drift: bool, eliminat
 
 
 def drift_coefficient(S, r_ann: np.ndarray, d_p: float, sig_sat: float) -> float:
-    """k_fast (1/(MPa s)) of the mean plastic drift of the elim = 3 units:
-    sum of their annihilation rates x d_p / (N sigma_sat_p)."""
+    """Compute k_fast (1/(MPa s)) of the mean plastic drift of the elim = 3 units.
+
+    It is the sum of their annihilation rates x d_p / (N sigma_sat_p).
+
+    Parameters
+    ----------
+    S : Sites
+        Per-site arrays (``S.elim``).
+    r_ann : ndarray, shape (N,)
+        Annihilation rates of the sites (1/s), from :func:`classify`.
+    d_p : float
+        Plastic unit strain (per site).
+    sig_sat : float
+        Plastic saturation stress sigma_sat_p (MPa).
+
+    Returns
+    -------
+    float
+        The drift coefficient (0 when no unit has elim = 3).
+    """
     fast = S.elim == 3
     if not fast.any():
         return 0.0

@@ -27,14 +27,40 @@ __all__ = ["log_alpha_times", "heal_sites", "form_sites"]
 
 @njit(cache=True)
 def log_alpha_times(S, C, out):
-    """ln tau_max_j of every site (QPD or matrix) into ``out`` (float64[N])."""
+    """Write ln tau_max_j of every site (QPD or matrix) into ``out``.
+
+    Parameters
+    ----------
+    S : Sites
+        Per-site arrays.
+    C : Control
+        Kernel control (times at the current temperature).
+    out : ndarray, float64[N]
+        Receives ln tau_max_j (ln s).
+    """
     for j in range(S.kind.size):
         out[j] = site_log_times(j, S, C)[1]
 
 
 @njit(cache=True)
 def heal_sites(idx, sigma, t, S, C, K):
-    """Turn the QPD sites ``idx`` (int64[n]) into matrix, freezing their strain at stress sigma."""
+    """Turn the QPD sites ``idx`` into matrix, freezing their strain at stress sigma.
+
+    Parameters
+    ----------
+    idx : ndarray, int64[n]
+        The QPD sites to heal.
+    sigma : float
+        Current stress (MPa): units in equilibrium are drawn at it before they freeze.
+    t : float
+        Current time (s).
+    S : Sites
+        Per-site arrays (written).
+    C : Control
+        Kernel control (calibration, rules).
+    K : Clock
+        Kernel clock (sums, frozen strain, RNG; written).
+    """
     c = C.calib
     for i in range(idx.size):
         j = idx[i]
@@ -67,7 +93,15 @@ def heal_sites(idx, sigma, t, S, C, K):
 
 @njit(cache=True)
 def form_sites(idx, S):
-    """Turn the free matrix sites ``idx`` (int64[n], not in any footprint) into unpolarised QPDs."""
+    """Turn the free matrix sites ``idx`` into unpolarised QPDs.
+
+    Parameters
+    ----------
+    idx : ndarray, int64[n]
+        Matrix sites not in any footprint.
+    S : Sites
+        Per-site arrays (written).
+    """
     for i in range(idx.size):
         j = idx[i]
         S.kind[j] = 1

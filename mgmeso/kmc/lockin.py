@@ -118,9 +118,10 @@ def dma_table(series, setup, temperature_window_K: float = 1.0, skip_cycles: int
     e_all = series("strain_expected")
     T_all = series("temperature_K")
     seg_all = series("segment")
-    rows: dict[str, list] = {k: [] for k in ("time_s", "temperature_K", "frequency_Hz", "E_storage_MPa", "E_loss_MPa",
-                            "tan_delta", "E_storage_MPa_se", "E_loss_MPa_se", "tan_delta_se",
-                            "n_replicas", "window_K", "case")}
+    rows: dict[str, list] = {k: [] for k in ("time_s", "temperature_K", "frequency_Hz",
+                                             "E_storage_MPa", "E_loss_MPa", "tan_delta",
+                                             "E_storage_MPa_se", "E_loss_MPa_se", "tan_delta_se",
+                                             "n_replicas", "window_K", "case")}
     for c, prog in enumerate(setup.programs):
         t_start = 0.0
         for k, seg in enumerate(prog.segments):

@@ -139,6 +139,7 @@ class Replica:
     # ------------------------------------------------------------------ state
     @property
     def t(self) -> float:
+        """Current time of the replica (s)."""
         return float(self.K.t[0])
 
     @property
@@ -148,24 +149,29 @@ class Replica:
 
     @property
     def d_beta(self) -> float:
+        """Strain of one beta unit (per site) at the current temperature."""
         return self.calib.d_beta
 
     @property
     def d_an(self) -> float:
+        """Strain of one SMD unit (per site) at the current temperature."""
         return self.calib.d_an
 
     @property
     def d_p(self) -> float:
+        """Strain of one plastic unit (per site) at the current temperature."""
         return self.calib.d_p
 
     @property
     def k_fast(self) -> float:
+        """Coefficient of the mean plastic drift of the current classification (1/(MPa s))."""
         return self.equilibrium.k_fast
 
     def recalibrate(self) -> None:
         """Count the QPD sites and recalibrate the unit strains and saturation stresses at the
         current temperature (after the kinds were set, and at every temperature change: with
-        the physical law both follow T, docs/kmc_elastic.md section 1.5)."""
+        the physical law both follow T, docs/kmc_elastic.md section 1.5).
+        """
         self.n_qpd = int(np.count_nonzero(self.S.kind))
         self.calib = unit_strains(self.setup, self.N, self.n_qpd, self.Cd_ref, self.dyn is not None,
                                   self.T)
@@ -190,17 +196,44 @@ class Replica:
 
     def _macro(self, t: float) -> tuple[float, float]:
         """Mean-field stress and total strain at time t under the current segment's law
-        (the kernels' formula, :func:`.kernels.stress_strain`)."""
+        (the kernels' formula, :func:`.kernels.stress_strain`).
+        """
         sigma, eps = kn.stress_strain(t, self.control(t, 0), self.K)
         return float(sigma), float(eps)
 
     def temperature_at(self, t: float) -> float:
-        """Temperature at time t: the ramp's exact value during a ramp (the rates use the
-        slice midpoint), else the segment temperature."""
+        """Temperature at time t.
+
+        The ramp's exact value during a ramp (the rates use the slice midpoint), else the
+        segment temperature.
+
+        Parameters
+        ----------
+        t : float
+            Time (s).
+
+        Returns
+        -------
+        float
+            Temperature (K).
+        """
         return self.T if self.seg is None else self.seg.temperature_at(t, self.T)
 
     def control(self, t_stop: float, max_events: int) -> kn.Control:
-        """Kernel scalars for the current segment (rates only, if no segment has started)."""
+        """Kernel scalars for the current segment (rates only, if no segment has started).
+
+        Parameters
+        ----------
+        t_stop : float
+            Time at which the kernel is to stop (s).
+        max_events : int
+            Largest number of events of the kernel call.
+
+        Returns
+        -------
+        Control
+            The typed groups of :mod:`.layout`.
+        """
         c = self.calib
         nb, na = self.equilibrium.counts
         calib = kn.Calib(float(c.sig_sat_beta), float(c.d_beta), float(c.d_an),
@@ -223,7 +256,7 @@ class Replica:
         self._times = _NO_TIMES if tt is None else times_group(tt, self.setup.material.t0_s)
 
     def _set_temperature(self, T: float, sigma: float) -> None:
-        """Times, local chi, stable factors and the equilibrium classification at T."""
+        """Set the times, local chi, stable factors and the equilibrium classification at T."""
         aging = self.dyn is not None
         self.T = T
         self.times = temperature_times(self.setup, T, self.n_qpd / self.N, aging)
@@ -302,9 +335,12 @@ class Replica:
 
     def _next_slice(self) -> None:
         """Move the temperature to the midpoint of the next ramp slice (to the final
-        temperature at the end of the ramp)."""
+        temperature at the end of the ramp).
+        """
         self._defect_update()
-        T = self.seg.ramp.next_slice(self.seg.law.t0)
+        seg = self.seg
+        assert seg is not None and seg.ramp is not None  # only called during a ramp
+        T = seg.ramp.next_slice(seg.law.t0)
         sigma, _ = self._macro(self.t)
         self._set_temperature(T, sigma)
         self.K.t_next[0] = np.nan   # rates changed: redraw the next event
@@ -317,11 +353,23 @@ class Replica:
 
     # ------------------------------------------------------------- observation
     def observe(self) -> np.ndarray:
-        """One row of the registered observables (:data:`TIME_SERIES`) at the current time."""
+        """One row of the registered observables (:data:`TIME_SERIES`) at the current time.
+
+        Returns
+        -------
+        ndarray, shape (len(TIME_SERIES),)
+            The observables' values, in registry order.
+        """
         return observe(self)
 
     def snapshot(self) -> dict:
-        """Site fields at the current time (units in equilibrium drawn now)."""
+        """Site fields at the current time (units in equilibrium drawn now).
+
+        Returns
+        -------
+        dict
+            Field name to array of shape (N,) (:data:`.observables.SNAPSHOT_FIELDS`).
+        """
         return snapshot(self)
 
     def _record(self) -> None:
@@ -329,7 +377,13 @@ class Replica:
 
     # -------------------------------------------------------------------- run
     def advance(self, max_events: int = CHUNK_EVENTS) -> None:
-        """Run to the next stop (sample, snapshot, segment end) or for ``max_events`` events."""
+        """Run to the next stop (sample, snapshot, segment end) or for ``max_events`` events.
+
+        Parameters
+        ----------
+        max_events : int, optional
+            Largest number of events of this call's kernel call.
+        """
         if self.done:
             return
         if self.seg is None or self.seg.finished:
@@ -338,9 +392,10 @@ class Replica:
                 if self.done:
                     return
             self._begin_segment()
-            if self.seg.finished:
-                return
         seg = self.seg
+        assert seg is not None  # set by _begin_segment
+        if seg.finished:    # a segment without samples
+            return
         snaps = self.setup.snapshot_times_s
         t_sample = seg.samples[self.sample_pos]
         t_stop, is_snap = t_sample, False
@@ -378,28 +433,53 @@ class Replica:
         self.sample_pos += 1
         if self.sample_pos >= len(seg.samples):
             if seg.ends_on_event:
+                assert seg.spacing is not None  # an unloading always has one
                 seg.samples.append(self.t + seg.spacing)  # not at zero stress yet
             else:
                 seg.finished = True
 
     def run(self, on_chunk=None) -> None:
-        """Run the whole program; ``on_chunk(replica)`` is called after every kernel call."""
+        """Run the whole program; ``on_chunk(replica)`` is called after every kernel call.
+
+        Parameters
+        ----------
+        on_chunk : callable, optional
+            Called with the replica after every kernel call (progress, checkpoints).
+        """
         while not self.done:
             self.advance()
             if on_chunk is not None:
                 on_chunk(self)
 
     def table(self) -> np.ndarray:
-        """Recorded time series, shape (n_samples, len(TIME_SERIES))."""
+        """Return the recorded time series.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, len(TIME_SERIES))
+            One row per sample, in registry order.
+        """
         if not self.records:
             return np.zeros((0, len(TIME_SERIES)))
         return np.vstack(self.records)
 
     # ------------------------------------------------------------- checkpoint
     def state_dict(self) -> dict:
-        """Everything needed to continue this replica bit for bit (:mod:`.checkpoint`)."""
+        """Everything needed to continue this replica bit for bit (:mod:`.checkpoint`).
+
+        Returns
+        -------
+        dict
+            Arrays and scalars by name (RNG states included).
+        """
         return checkpoint.state_dict(self)
 
     def load_state_dict(self, d) -> None:
-        """Restore from :meth:`state_dict` (the quenched arrays are overwritten too)."""
+        """Restore from :meth:`state_dict` (the quenched arrays are overwritten too).
+
+        Parameters
+        ----------
+        d : dict or mapping
+            What :meth:`state_dict` returned (possibly read back from a checkpoint).
+        """
         checkpoint.load_state_dict(self, d)

@@ -67,7 +67,20 @@ def peak_stress(mat: Material, prog: LoadingProgram) -> float:
 
 
 def auto_sigma_sat(mat: Material, prog: LoadingProgram) -> float:
-    """Twice the largest stress the program can reach (E_u |strain| under strain control), >= 1 MPa."""
+    """Twice the largest stress the program can reach (E_u |strain| under strain control), >= 1 MPa.
+
+    Parameters
+    ----------
+    mat : Material
+        The glass (its unrelaxed modulus E_u).
+    prog : LoadingProgram
+        The program.
+
+    Returns
+    -------
+    float
+        The linear law's saturation stress (MPa).
+    """
     return max(2.0 * peak_stress(mat, prog), 1.0)
 
 

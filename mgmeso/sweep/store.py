@@ -438,7 +438,7 @@ def write_json_group(path: Path, tables: dict[str, dict[str, np.ndarray]], attrs
         tg = g.create_group(tname)
         for cname, col in cols.items():
             a = np.asarray(col)
-            dtype = a.dtype
+            dtype: np.dtype | type[str] = a.dtype
             if a.dtype.kind in "OUT":
                 # text (e.g. the reason a fit was refused): zarr's variable-length UTF-8
                 # strings, which have a v3 specification (fixed-length UTF-32 has none)

@@ -25,6 +25,7 @@ Choices where the papers are silent (written into docs/theory.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,19 @@ class TheoryResult:
 
 
 def evaluate(cfg: RunConfig) -> TheoryResult:
-    """Evaluate the config's protocol with the analytical model."""
+    """Evaluate the config's protocol with the analytical model.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The validated config (its protocol, material and ``[theory]`` options).
+
+    Returns
+    -------
+    TheoryResult
+        The protocol's tables (``theory`` first) and its summary (``material``,
+        ``protocol`` and the protocol's derived numbers).
+    """
     p = cfg.protocol
     fn = {
         DmaIsochronal: _dma_isochronal, DmaIsothermal: _dma_isothermal, Creep: _creep,
@@ -87,6 +100,26 @@ def dma_columns(mat: Material, T_K, f_Hz, grid, chi_law: str = "linear") -> dict
 
     ``T_K`` and ``f_Hz`` broadcast. The component losses ``E''_k = J''_k/|J*|^2``
     add up to E'' exactly (E'' = J''/|J*|^2 and J'' is a sum over components).
+
+    Parameters
+    ----------
+    mat : Material
+        The glass.
+    T_K : array_like
+        Temperatures (K).
+    f_Hz : array_like
+        Frequencies (Hz), broadcast against ``T_K``.
+    grid : GumbelGrid
+        Quadrature grid of the hierarchical time distribution.
+    chi_law : {'linear', 'defects'}, optional
+        Law of chi(T) (:func:`~mgmeso.theory.kinetics.chi`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``temperature_K``, ``frequency_Hz``, the moduli (MPa) and tan delta in both forms,
+        the per-component losses (MPa) and ``tau_beta_s``, ``tau_max_s``, ``chi``, all of the
+        broadcast shape.
     """
     T, f = np.broadcast_arrays(np.asarray(T_K, dtype=float), np.asarray(f_Hz, dtype=float))
     sp = state_point(mat, T, chi_law=chi_law)
@@ -126,7 +159,7 @@ def _dma_isochronal(cfg: RunConfig) -> TheoryResult:
         peaks.append({"frequency_Hz": f, **feat,
                       "alpha_T_K_paper": feat_p["alpha_T_K"], "beta_T_K_paper": feat_p["beta_T_K"],
                       "E_storage_start_MPa": float(cols["E_storage_MPa"][0])})
-    summary = {"features": peaks}
+    summary: dict[str, Any] = {"features": peaks}
     beta = [(pk["frequency_Hz"], pk["beta_T_K"]) for pk in peaks if pk["beta_kind"] == "peak"]
     if len(beta) >= 2:
         f_arr = np.array([b[0] for b in beta])
@@ -148,7 +181,8 @@ def _dma_isothermal(cfg: RunConfig) -> TheoryResult:
     cols = dma_columns(mat, TT.ravel(), FF.ravel(), _grid(cfg), cfg.theory.chi_law)
     main = Table(cols)
     # chi(T) from the slope of ln tan(delta) vs ln(omega) ([Hao2022] Eq. 27, Fig. 4)
-    chi_rows = {"temperature_K": [], "chi_from_slope": [], "chi_from_slope_se": [], "chi_model": []}
+    chi_rows: dict[str, list[float]] = {"temperature_K": [], "chi_from_slope": [],
+                                        "chi_from_slope_se": [], "chi_model": []}
     Tref = p.reference_T_K if p.reference_T_K is not None else mat.Tg_K
     log_f, log_y = [], []
     for i, T in enumerate(temps):
@@ -321,6 +355,7 @@ def _stepped_relaxation(cfg: RunConfig) -> TheoryResult:
     temps = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
     t = np.geomspace(p.first_sample_s, p.hold_s,
                      log_sample_count(p.first_sample_s, p.hold_s, p.points_per_decade))
+    rows: dict[str, list[float]]
     curves, rows = [], {k: [] for k in ("temperature_K", "sigma0_MPa", "sigma_r_MPa", "delta",
                                         "tau_c_s", "beta_KWW")}
     reasons: list[str] = []
@@ -372,7 +407,7 @@ def _cyclic_training(cfg: RunConfig) -> TheoryResult:
     T = temperature_grid(p.T_start_K, p.T_end_K, p.T_step_K)
     q = p.heating_rate_K_per_min / SECONDS_PER_MINUTE
     tables = []
-    terminal = {"temperature_K": [], "frequency_Hz": [], "energy_total_MJ_per_m3": []}
+    terminal: dict[str, list[float]] = {"temperature_K": [], "frequency_Hz": [], "energy_total_MJ_per_m3": []}
     for f in p.frequency_Hz:
         cols = dma_columns(mat, T, f, _grid(cfg), cfg.theory.chi_law)
         per_cycle = np.pi * cols["E_loss_MPa"] * p.strain_amplitude ** 2
