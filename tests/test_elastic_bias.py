@@ -32,7 +32,8 @@ def test_bias_kernels_match_numpy_twin(law):
 
 def test_linear_draw_is_the_clipped_linear_law():
     """mode LINEAR draws +1 exactly when the next uniform of the same stream is below
-    (1 + clip(sigma/sigma_sat, -1, 1))/2: the engine's linear law, draw for draw."""
+    (1 + clip(sigma/sigma_sat, -1, 1))/2: the engine's linear law, draw for draw.
+    """
     from mgmeso.kmc.rng import uniform
 
     a = seed_state(np.random.SeedSequence(5))

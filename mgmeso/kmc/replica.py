@@ -41,8 +41,8 @@ from .calibration import (
     unit_strains,
 )
 from .defects import DefectDynamics
-from .elastic_replica import ReplicaField
 from .disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
+from .elastic_replica import ReplicaField
 from .layout import geometry_group, law_group, rules_group, times_group
 from .loading import SegmentRun, plan_ramp, plan_samples
 from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapshot
@@ -289,8 +289,19 @@ class Replica:
         self._build_tree()
 
     def run_kernel(self, C: kn.Control) -> int:
-        """One call of the event loop (:func:`.kernels.run_until`, or with interactions
-        :func:`.elastic_loop.run_until_elastic` through the replica's field)."""
+        """Call the event loop once (:func:`.kernels.run_until`, or with interactions
+        :func:`.elastic_loop.run_until_elastic` through the replica's field).
+
+        Parameters
+        ----------
+        C : kernels.Control
+            The loading law, times, calibration, rules and geometry of this call.
+
+        Returns
+        -------
+        int
+            The loop's status code (``kernels.STATUS_*``: why it returned).
+        """
         if self.field is None:
             return kn.run_until(self.S, C, self.K)
         return self.field.run(self.S, C, self.K)

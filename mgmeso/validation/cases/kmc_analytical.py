@@ -60,7 +60,18 @@ def _dedupe(zs: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def run_z(run: dict) -> np.ndarray:
-    """Return the judged z-scores of one measured run (points with a zero SE are no comparison)."""
+    """Return the judged z-scores of one measured run (points with a zero SE are no comparison).
+
+    Parameters
+    ----------
+    run : dict
+        One measured run of the case (its ``kind``, ``quantities``, z-scores and SEs).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) the finite z-scores, each quantity counted once.
+    """
     if run["kind"] == "dma":
         zs = [np.asarray(run[f"{q}_z"], float) for q in run["quantities"]]
         return np.concatenate([z[np.isfinite(z)] for z in zs])
@@ -76,7 +87,20 @@ def run_z(run: dict) -> np.ndarray:
 
 
 def normal_scores(z: np.ndarray, replicas: int) -> np.ndarray:
-    """Map t(R - 1)-distributed z-scores to N(0, 1) quantiles (to pool runs of different R)."""
+    """Map t(R - 1)-distributed z-scores to N(0, 1) quantiles (to pool runs of different R).
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        z-scores of a run with ``replicas`` replicas.
+    replicas : int
+        Number of replicas R of that run.
+
+    Returns
+    -------
+    numpy.ndarray
+        The normal scores, shape of ``z``.
+    """
     return stats.norm.ppf(stats.t.cdf(np.asarray(z, float), max(replicas - 1, 1)))
 
 

@@ -230,5 +230,16 @@ def z_check(name: str, z: np.ndarray, replicas: int, alpha: float, source: str,
 
 
 def case_alpha(n_checks: int) -> float:
-    """Level of each test for a case with ``n_checks`` z-checks (two tests each)."""
+    """Return the level of each test for a case with ``n_checks`` z-checks (two tests each).
+
+    Parameters
+    ----------
+    n_checks : int
+        Number of z-checks of the case.
+
+    Returns
+    -------
+    float
+        The family level shared by Bonferroni over ``2 n_checks`` tests.
+    """
     return FAMILY_ALPHA / (2 * max(n_checks, 1))

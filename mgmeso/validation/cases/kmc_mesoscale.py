@@ -54,7 +54,13 @@ LATTICE_SIDE = {"sc": lambda L: L, "bcc": lambda L: max(3, round(L / 2 ** (1 / 3
 
 
 def elastic_hook_available() -> bool:
-    """Whether the config schema has ``[simulation] elastic_interactions``."""
+    """Tell whether the config schema has ``[simulation] elastic_interactions``.
+
+    Returns
+    -------
+    bool
+        True when the key exists.
+    """
     from ...config.tables import Simulation
 
     return "elastic_interactions" in {f.name for f in dataclasses.fields(Simulation)}
@@ -65,7 +71,18 @@ CHECKED = ("mean-field", "series")
 
 
 def points(st: dict) -> list[dict]:
-    """Return the runs of a mode: one dict per (axis, rule, T, stress, footprint, C_d, lattice)."""
+    """Return the runs of a mode: one dict per (axis, rule, T, stress, footprint, C_d, lattice).
+
+    Parameters
+    ----------
+    st : dict
+        The mode's settings (temperatures, reported rules, axes).
+
+    Returns
+    -------
+    list of dict
+        One entry per run point.
+    """
     out = []
     base = dict(T=430.0, stress=25.0, fp=None, Cd=None, lattice="sc")
     rules = [r for r in RULES if r in CHECKED or r in st["reported_rules"]]
@@ -154,6 +171,20 @@ def axis_rows(pts: list[dict], axis: str, rules) -> list[dict]:
 
     The centre is the 430 K, 25 MPa point of the temperature axis (sc, C_d of the material,
     the rule's own footprint), which lies on every axis.
+
+    Parameters
+    ----------
+    pts : list of dict
+        The points of :func:`points`.
+    axis : str
+        The axis (``"temperature"``, ``"stress"``, ...).
+    rules : iterable of str
+        The rules to keep.
+
+    Returns
+    -------
+    list of dict
+        The axis's points of those rules, the centre point included.
     """
     centre = [p for p in pts if p["axis"] == "temperature" and p["T"] == 430.0]
     return [p for p in pts if p["axis"] == axis and p["rule"] in rules] + \
