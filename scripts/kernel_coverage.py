@@ -91,9 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONUNBUFFERED="1")
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd()] + [p for p in
                                             env.get("PYTHONPATH", "").split(os.pathsep) if p])
-        # --source (not --include): a kernel module no test imports is reported at 0 %
+        # --source (not --include): a kernel module no test imports is reported at 0 %;
+        # -n 0: in one process (coverage does not follow xdist workers)
         cmd = [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--source=mgmeso",
-               "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::RuntimeWarning",
+               "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "-W", "ignore::RuntimeWarning",
                "--tb=line", "--durations=5", "-o", "faulthandler_timeout=600",
                "-k", args.select, *args.tests]
         lines = []
