@@ -188,3 +188,27 @@ def test_cold_kernel_cache_is_announced(monkeypatch, capsys):
     monkeypatch.setattr(cache, "_load_index", lambda: {"sig": "entry"})
     assert warn_if_jit_cold() is False
     assert capsys.readouterr().err == ""
+
+
+def test_interrupt_during_an_extension_import_is_an_interruption(monkeypatch, capsys):
+    """Ctrl-C while a compiled extension initialises arrives as an ImportError caused by the
+    KeyboardInterrupt: exit 130 with one line; any other ImportError is not swallowed.
+    """
+    import mgmeso.cli as cli
+
+    def interrupted_import():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as k:
+            raise ImportError("initialization failed") from k
+
+    monkeypatch.setattr(cli, "build_parser", interrupted_import)
+    assert cli.main(["theory", "x.toml"]) == 130
+    assert capsys.readouterr().err.strip() == "mgmeso: interrupted"
+
+    def broken_import():
+        raise ImportError("no module named scipy")
+
+    monkeypatch.setattr(cli, "build_parser", broken_import)
+    with pytest.raises(ImportError):
+        cli.main(["theory", "x.toml"])

@@ -121,8 +121,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mgmeso: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except ImportError as exc:
+        # Ctrl-C while a compiled extension initialises (scipy's HiGHS) surfaces as an
+        # ImportError caused by the KeyboardInterrupt: an interruption, not a broken install
+        if not _from_interrupt(exc):
+            raise
+        print("mgmeso: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except SystemExit as exc:   # --help, --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Tell whether a KeyboardInterrupt is in the cause or context chain of ``exc``.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception caught.
+
+    Returns
+    -------
+    bool
+        True when the chain holds a KeyboardInterrupt.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _quiet_broken_pipe() -> int:
