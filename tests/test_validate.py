@@ -170,3 +170,26 @@ def test_every_case_directory_is_documented():
         for key, ref in refs.rows.items():
             assert ref.source, key
         # (pointers outside the project and citation style: tests/test_references.py)
+
+
+def test_embedded_figures_are_palette_pngs_of_the_same_size():
+    """The HTML embeds figures re-encoded with a palette: same pixel size, smaller file."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from mgmeso.validation.report import compact_png
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [1, 4, 9], "o-")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    png = buf.getvalue()
+    small = compact_png(png)
+    assert Image.open(io.BytesIO(small)).size == Image.open(io.BytesIO(png)).size
+    assert Image.open(io.BytesIO(small)).mode == "P"
+    assert len(small) < len(png)
