@@ -51,7 +51,7 @@ CONFIGS = {
 }
 
 
-def replica(L: int, which: str, bias_law: str = "physical") -> Replica:
+def replica(L: int, which: str, bias_law: str = "physical", extra: str = "") -> Replica:
     c = CONFIGS[which]
     text = f'''
 material = "la60ni15al25"
@@ -66,6 +66,7 @@ lattice = "sc"
 L = {L}
 {c["sim"]}
 bias_law = "{bias_law}"
+{extra}
 '''
     setup = make_setup(parse_config(tomllib.loads(text)))
     rep = Replica(setup, 0, np.random.SeedSequence(L))
@@ -84,6 +85,8 @@ def bytes_per_site(rep: Replica) -> float:
         if address not in seen:
             seen.add(address)
             per_site += a.nbytes
+    if getattr(rep, "field", None) is not None:      # elastic interactions: the field
+        per_site += rep.field.field.nbytes
     return per_site / rep.N
 
 

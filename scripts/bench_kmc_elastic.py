@@ -29,58 +29,10 @@ from __future__ import annotations
 import argparse
 import math
 import time
-import tomllib
 
-import numpy as np
+from bench_kmc import CONFIGS, bytes_per_site, replica  # one bench setup (scripts/)
 
-from mgmeso.config import parse_config
 from mgmeso.kmc.replica import Replica
-from mgmeso.kmc.setup import make_setup
-
-CONFIGS = {
-    "mean-field": dict(T=430.0, sim='plasticity = "parallel"\ncoalescence = false\n'
-                       'footprint_max_sites = 1\nelimination_factor = 0.0'),
-    "mesoscale": dict(T=450.0, sim='plasticity = "series"\ncoalescence = true\n'
-                      'footprint_max_sites = 13\nelimination_factor = 100.0'),
-}
-
-
-def replica(L: int, which: str, elastic: str = "") -> Replica:
-    c = CONFIGS[which]
-    text = f'''
-material = "la60ni15al25"
-[protocol]
-kind = "creep"
-temperature_K = {c["T"]}
-stress_MPa = 100.0
-creep_time_s = 1e9
-t_first_s = 1.0
-[simulation]
-lattice = "sc"
-L = {L}
-{c["sim"]}
-{elastic}
-'''
-    setup = make_setup(parse_config(tomllib.loads(text)))
-    rep = Replica(setup, 0, np.random.SeedSequence(L))
-    rep._begin_segment()
-    return rep
-
-
-def bytes_per_site(rep: Replica) -> float:
-    """All per-site state: kernel arrays (incl. the sum tree) and the Python-layer disorder.
-    A buffer shared by two fields (``log_tb_hier`` is ``log_tb`` under the site rule) counts once.
-    """
-    arrays = [a for k, a in rep.S._asdict().items() if k != "offsets"] + [rep.U, rep.W, rep.frac]
-    seen, per_site = set(), 0
-    for a in arrays:
-        address = a.__array_interface__["data"][0]
-        if address not in seen:
-            seen.add(address)
-            per_site += a.nbytes
-    if rep.field is not None:
-        per_site += rep.field.field.nbytes
-    return per_site / rep.N
 
 
 def measure(rep: Replica, n_events: int) -> float:
@@ -109,15 +61,15 @@ def main() -> None:
         el = f'elastic_interactions = true\nelastic_update = "{args.elastic_update}"\n'
         if args.refresh_per_site is not None:
             el += f"elastic_refresh_per_site = {args.refresh_per_site}\n"
-        measure(replica(8, "mean-field", el), 10_000)
-        measure(replica(8, "mesoscale", el), 10_000)
+        measure(replica(8, "mean-field", extra=el), 10_000)
+        measure(replica(8, "mesoscale", extra=el), 10_000)
     print(f"{'config':<14} {'L':>4} {'sites':>9} {'events/s':>10} {'ns/event':>9} "
           f"{'ns/(event log2 N)':>18} {'bytes/site':>10}  event mix (beta/smd/ann/coal)")
     for which in CONFIGS:
         for L in sizes:
             rate = {}
             for tag, extra in (("", ""), ("+el", el)) if args.elastic else (("", ""),):
-                rep = replica(L, which, extra)
+                rep = replica(L, which, extra=extra)
                 # leave the start-up transient: the same number of events per QPD site at every
                 # size, so that footprints and coalescence are in comparable states
                 measure(rep, max(100_000, 20 * rep.n_qpd))
