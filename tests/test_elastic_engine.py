@@ -128,7 +128,8 @@ def test_plastic_deposit_lowers_its_own_stress_by_the_self_term():
     """The restoring force (docs/kmc_elastic.md section 6.9): a plastic deposit dp at site j
     (parallel rule: the event changes nothing else) changes the local stress at j by exactly
     K(0) dp (the lattice self-term, negative: the site is unloaded) and leaves the mean local
-    stress equal to the applied stress; a two-state flip does not act on its own site."""
+    stress equal to the applied stress; a two-state flip does not act on its own site.
+    """
     rep, setup = make_replica(**CASES[2], extra=EL)
     f = rep.field
     K0 = f.field.prop.self_term
