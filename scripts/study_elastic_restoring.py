@@ -20,6 +20,7 @@ drift: the first against the last quarter of the samples; its largest value).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -72,8 +73,17 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--reference", choices=("unbiased", "initial"), default="unbiased")
     ap.add_argument("--only-on", action="store_true", help="skip the non-interacting runs")
-    ap.add_argument("--probe-every", type=int, default=20, help="kernel calls between probes")
+    ap.add_argument("--probe-every", type=int, default=1, help="kernel calls between probes")
+    ap.add_argument("--mu-scale", type=float, default=1.0,
+                    help="scale the propagator's shear modulus (the interaction strength): a "
+                         "deviation of order K^2 falls as its square")
+    ap.add_argument("--beta-rate-factor", type=float, default=1.0,
+                    help="multiply every beta rate (tau_beta0_s divided by it): the size of a "
+                         "uniform tau_beta(sigma) factor (docs/kmc_elastic.md section 6.4)")
     args = ap.parse_args()
+    if args.mu_scale != 1.0:
+        E_to_mu = elastic_replica.shear_modulus_MPa
+        elastic_replica.shear_modulus_MPa = lambda E, nu: args.mu_scale * E_to_mu(E, nu)
     if args.reference == "initial":
         elastic_replica.eigenstrain_of_state = _initial_reference
     sets = [parse_set(s) for s in args.set] + [parse_set(f"simulation.replicas={args.replicas}")]
@@ -81,6 +91,10 @@ def main() -> None:
     for on in ([True] if args.only_on else [False, True]):
         cfg = load_config(args.config, sets + [parse_set(
             f"simulation.elastic_interactions={'true' if on else 'false'}")])
+        if args.beta_rate_factor != 1.0:
+            mat = cfg.material
+            cfg = dataclasses.replace(cfg, material=dataclasses.replace(
+                mat, tau_beta0_s=mat.tau_beta0_s / args.beta_rate_factor))
         t0 = time.process_time()
         out = [run_replica(cfg, r, on, args.probe_every) for r in range(args.replicas)]
         res[on] = out
