@@ -100,7 +100,7 @@ def test_incremental_field_equals_a_fresh_fft_after_1e5_events():
     rebuilt = eigenstrain_of_state(rep.S, rep.calib)
     assert np.allclose(f.state.eps, rebuilt, rtol=1e-5, atol=1e-9)
     got = np.empty(rep.N)
-    query_all(f.state, 0.0, 1, got)
+    query_all(rep.S, f.state, 0.0, 1, got)
     fresh = f.local_stress(0.0)
     assert np.max(np.abs(got - fresh)) < 1e-8
     assert abs(got.mean()) < 1e-9
@@ -110,7 +110,8 @@ def test_incremental_field_equals_a_fresh_fft_after_1e5_events():
 def test_kernel_matches_the_dense_sum_twin(kw):
     rep, setup = make_replica(**kw, extra=EL)
     C = rep.control(1e9, 3000)
-    twin = ElasticTwin(rep.S, C, rep.K, setup.lattice, _dense(rep.field))
+    twin = ElasticTwin(rep.S, C, rep.K, setup.lattice, _dense(rep.field),
+                       k_plastic=rep.field.state.coef[3])
     rep.run_kernel(C)
     twin.run(1e9, 3000)
     assert list(rep.K.counts) == twin.counts
@@ -121,6 +122,40 @@ def test_kernel_matches_the_dense_sum_twin(kw):
     for name in ("beta", "smd", "owner", "fp_next", "fp_size", "eps_p", "last_smd"):
         assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
     assert np.allclose(rep.field.state.eps, twin.eigenstrain(), rtol=0, atol=1e-12)
+
+
+def test_plastic_deposit_lowers_its_own_stress_by_the_self_term():
+    """The restoring force (docs/kmc_elastic.md section 6.9): a plastic deposit dp at site j
+    (parallel rule: the event changes nothing else) changes the local stress at j by exactly
+    K(0) dp (the lattice self-term, negative: the site is unloaded) and leaves the mean local
+    stress equal to the applied stress; a two-state flip does not act on its own site.
+    """
+    rep, setup = make_replica(**CASES[2], extra=EL)
+    f = rep.field
+    K0 = f.field.prop.self_term
+    mu = f.field.prop.mu_MPa
+    nu = setup.material.poisson_ratio
+    # the lattice self-term is a one-site inclusion's interior stress: close to Eshelby's sphere
+    # (-4 mu (7 - 5 nu)/(15 (1 - nu)) in the engine's measure) and well below zero
+    assert 0.9 < K0 / (-4 * mu * (7 - 5 * nu) / (15 * (1 - nu))) < 1.25
+    assert K0 < -mu
+    n_dep = n_beta = 0
+    for _ in range(1200):
+        before = f.local_stress(0.0)
+        p0, b0 = rep.S.eps_p.astype(np.float64), rep.S.beta.copy()
+        assert rep.run_kernel(rep.control(1e9, 1)) == kn.STATUS_EVENTS
+        j = int(f.state.probe[0])
+        after = f.local_stress(0.0)
+        dp = float(rep.S.eps_p[j]) - p0[j]
+        if dp != 0.0:
+            n_dep += 1
+            assert after[j] - before[j] == pytest.approx(K0 * dp, abs=1e-8)
+            assert K0 * dp * np.sign(dp) < -100.0          # hundreds of MPa per deposit
+        else:                  # two-state changes at j (one-site footprints) do not act on j
+            n_beta += rep.S.beta[j] != b0[j]
+            assert after[j] == pytest.approx(before[j], abs=1e-8)
+        assert abs(after.mean()) < 1e-9
+    assert n_dep >= 5 and n_beta >= 5
 
 
 def test_resume_with_interactions_continues_bit_for_bit():
