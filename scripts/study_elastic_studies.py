@@ -93,7 +93,7 @@ def deviation(store, out: Path) -> dict:
     axes[0, 0].figure.savefig(out / "elastic_deviation.png", dpi=100)
     plt.close(axes[0, 0].figure)
     print("T_K stress_MPa quantity stage n on/off +/- SE  on/theory +/- SE  off/theory +/- SE  "
-          "z(on/off - 1)  tanh(x)/x  z(off/theory - tanh(x)/x)")
+          "z(on/off - 1)  tanh(x)/x  z(off/theory - tanh(x)/x)  on-off +/- SE")
     for i in range(len(tab["on"])):
         with np.errstate(divide="ignore", invalid="ignore"):
             z = (tab["on_off"][i] - 1) / tab["on_off_se"][i]
@@ -103,7 +103,8 @@ def deviation(store, out: Path) -> dict:
               f"{tab['on_off'][i]:7.3f} +/- {tab['on_off_se'][i]:.3f}  "
               f"{tab['on_theory'][i]:7.3f} +/- {tab['on_theory_se'][i]:.3f}  "
               f"{tab['off_theory'][i]:7.3f} +/- {tab['off_theory_se'][i]:.3f}  {z:+6.2f}  "
-              f"{tab['tanh_factor'][i]:.3f}  {z2:+6.2f}")
+              f"{tab['tanh_factor'][i]:.3f}  {z2:+6.2f}  {tab['on_minus_off'][i]:+.2e} +/- "
+              f"{tab['on_minus_off_se'][i]:.1e}")
     if "localisation_index" in ds:
         li = ds.localisation_index.isel(case=0)
         print("mean-field rules: localisation index at the last snapshot (mean over replica runs)")

@@ -1,9 +1,10 @@
 """The studies with elastic interactions (docs/kmc_elastic.md section 7): collection and figures.
 
 Default run: a two-run sweep store (interactions off and on, sc L = 4, creep of 3 s) collected
-by ``mgmeso.sweep.analyses.elastic`` and drawn by ``scripts/study_elastic_studies.py``; the
-ratio table is checked against the ratios computed by hand from the collected dataset.
-Slow: the three shipped sweeps, shrunk, end to end through the script (``--run``).
+by ``mgmeso.sweep.analyses.elastic`` (``mgmeso sweep --collect``: table and figure); the ratio
+table is checked against the ratios computed by hand from the collected dataset.
+Slow: the three shipped sweeps, shrunk, end to end through ``scripts/study_elastic_studies.py
+--run`` (every figure of the section, the localisation part included).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def tiny_store(tmp_path_factory):
         (r"\[330.0, 1330.0\]", "[3.0, 6.0]"),
         (r"values = \[400.0, 430.0, 460.0\]", "values = [460.0]"),
         (r"values = \[25.0, 100.0, 300.0\]", "values = [300.0]"),
-        (r"\[\[axis\]\]\nreplicas = 4\n", "")])
+        (r"\[\[axis\]\]\nreplicas = 8\n", "")])
     store = tmp / "s.zarr"
     assert main(["sweep", str(toml), "--out", str(store), "--executor", "serial", "--quiet"]) == 0
     assert main(["sweep", str(toml), "--out", str(store), "--theory", "--quiet"]) == 0
@@ -96,13 +97,6 @@ def test_deviation_table_and_figures_on_a_two_run_store(tiny_store, capsys):
     assert "on/off" in capsys.readouterr().out
     with open(tmp / "analysis" / "elastic_deviation.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 4
-    figs = tmp / "figs"
-    _script().main(["--deviation", str(store), "--localisation", str(store), "--out", str(figs)])
-    out = capsys.readouterr().out
-    assert "interactions on:" in out and "interactions off:" in out
-    for name in ("elastic_deviation", "elastic_localisation_index", "elastic_correlation",
-                 "elastic_avalanches"):
-        assert (figs / f"{name}.png").stat().st_size > 5_000, name
 
 
 @pytest.mark.slow
@@ -115,7 +109,7 @@ def test_small_studies_end_to_end(tmp_path, capsys):
         (r"recovery_time_s = 1000.0", "recovery_time_s = 20.0"), (r"\[330.0, 1330.0\]", "[20.0, 40.0]"),
         (r"values = \[400.0, 430.0, 460.0\]", "values = [430.0, 460.0]"),
         (r"values = \[25.0, 100.0, 300.0\]", "values = [25.0, 300.0]"),
-        (r"replicas = 4", "replicas = 2")],
+        (r"replicas = 8", "replicas = 2")],
         "elastic_dma": [(r"L = 16", "L = 6"), (r"T_start_K = 360.0", "T_start_K = 420.0"),
                         (r"T_end_K = 480.0", "T_end_K = 436.0"), (r"replicas = 4", "replicas = 2")],
         "elastic_localisation": [

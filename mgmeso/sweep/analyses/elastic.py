@@ -26,6 +26,8 @@ from .common import Outputs
 __all__ = ["paired_ratio", "deviation_table", "dma_curves", "plot_deviation", "plot_dma"]
 
 QUANTITIES = ("anelastic", "plastic")
+#: a model value below this fraction of its end-of-creep value has recovered: no ratio to it
+RECOVERED = 0.01
 #: segment 1 is the creep, segment 2 the recovery
 STAGES = {1: "end of creep", 2: "end of recovery"}
 
@@ -99,8 +101,10 @@ def deviation_table(ds, sd=None) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of numpy.ndarray
-        One row per (T, stress, quantity, stage): the means (on, off, theory) and the three
-        ratios with their SE, and ``n`` the number of replica pairs.
+        One row per (T, stress, quantity, stage): the means (on, off, theory), the three
+        ratios with their SE (the ratios to the model NaN where it has recovered below
+        :data:`RECOVERED` of its end-of-creep value), the paired difference on - off with its
+        SE, and ``n`` the number of replica pairs.
     """
     need = {"temperature_K", "stress_MPa", "interactions", "segment"}
     if not need <= set(ds.dims):
@@ -111,7 +115,7 @@ def deviation_table(ds, sd=None) -> dict[str, np.ndarray]:
     rows: dict[str, list] = {k: [] for k in (
         "temperature_K", "stress_MPa", "quantity", "segment", "on", "on_se", "off", "off_se",
         "theory", "on_theory", "on_theory_se", "off_theory", "off_theory_se", "on_off",
-        "on_off_se", "n", "tanh_factor")}
+        "on_off_se", "on_minus_off", "on_minus_off_se", "n", "tanh_factor")}
     for T in ds.temperature_K.values:
         for s in ds.stress_MPa.values:
             for q in QUANTITIES:
@@ -124,8 +128,18 @@ def deviation_table(ds, sd=None) -> dict[str, np.ndarray]:
                     th_name = f"strain_{q}_end_theory"
                     th = (float(np.nanmean(pt[th_name].values)) if th_name in ds
                           else float("nan"))
+                    th_creep = float(np.nanmean(ds.sel(temperature_K=T, stress_MPa=s, case=0,
+                                                       segment=1)[th_name].values)
+                                     ) if th_name in ds else float("nan")
+                    if abs(th) < RECOVERED * abs(th_creep):
+                        th = float("nan")       # the model has recovered: no ratio to it
                     r_on, se_on = _mean_ratio(on, th)
                     r_off, se_off = _mean_ratio(off, th)
+                    ok = np.isfinite(on) & np.isfinite(off)
+                    dlt = on[ok] - off[ok]
+                    dm = float(np.mean(dlt)) if dlt.size else np.nan
+                    dse = (float(np.std(dlt, ddof=1) / np.sqrt(dlt.size)) if dlt.size > 1
+                           else np.nan)
                     r, se = paired_ratio(on, off)
 
                     def ms(x):
@@ -141,6 +155,7 @@ def deviation_table(ds, sd=None) -> dict[str, np.ndarray]:
                                    ("theory", th), ("on_theory", r_on),
                                    ("on_theory_se", se_on), ("off_theory", r_off),
                                    ("off_theory_se", se_off), ("on_off", r), ("on_off_se", se),
+                                   ("on_minus_off", dm), ("on_minus_off_se", dse),
                                    ("n", int(np.sum(np.isfinite(on) & np.isfinite(off)))),
                                    ("tanh_factor", fac)):
                         rows[k].append(val)
