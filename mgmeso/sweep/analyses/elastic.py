@@ -201,6 +201,8 @@ def plot_deviation(tab, axes=None):
                     ax.plot(x, tab["tanh_factor"][m], "_", color=f"C{g_i}", ms=14, mew=2,
                             label=f"tanh(x)/x, {g:g} {gunit}")
             ax.axhline(1.0, color="k", lw=0.6)
+            # ratios of recovered strains (noise over noise) would set the scale otherwise
+            ax.set_ylim(-0.1, 1.6)
             ax.set_xlabel("temperature (K)" if col == 0 else "stress (MPa)")
             if col == 1:
                 ax.set_xscale("log")
