@@ -20,6 +20,7 @@ drift: the first against the last quarter of the samples; its largest value).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -44,25 +45,34 @@ def run_replica(cfg, r, elastic, every):
     setup = make_setup(cfg)
     rep = Replica(setup, 0, _seeds(setup)[0][r])      # the ensemble's replica r
     rms, peak, pstd = [], [], []
+    t_creep = float(cfg.protocol.creep_time_s)
+    lngain = [np.nan, np.nan, np.nan]
     calls = [0]
 
     def probe(rp):
         calls[0] += 1
-        if rp.field is None or calls[0] % every:
-            return
+        if rp.field is None or calls[0] % every or rp.t > t_creep:
+            return        # probes during creep only
         sig, _ = rp._macro(rp.t)
         dev = rp.field.local_stress(sig) - sig
         rms.append(float(dev.std()))
+        q = rp.S.kind == 1     # tau_beta(sigma) of [Hao2022] Eq. 8 at the local stresses (not applied)
+        mat = rp.setup.material
+
+        def gain(x):
+            u = np.clip(1.0 - np.abs(x) / mat.sigma1_MPa, 0.0, None)
+            return mat.U_beta_J_per_mol * (1.0 - u ** 1.5) / (8.314462618 * rp.T)
+        g = gain(dev[q] + sig)
+        lngain[:] = [float(g.mean()), float(g.std()), float(gain(np.array([sig]))[0])]
         peak.append(float(np.abs(dev).max()))
         pstd.append(float(rp.S.eps_p.std()))
 
     rep.run(on_chunk=probe)
     tab = rep.table()
     t = tab[:, TS_INDEX["time_s"]]
-    t_creep = float(cfg.protocol.creep_time_s)
     i = int(np.argmin(np.abs(t - t_creep)))
     vals = np.array([tab[i, TS_INDEX[c]] for c in COLS])
-    return vals, np.array(rms), np.array(peak), np.array(pstd), int(rep.K.counts[5])
+    return vals, np.array(rms), np.array(peak), np.array(pstd), int(rep.K.counts[5]), lngain
 
 
 def main() -> None:
@@ -72,15 +82,29 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--reference", choices=("unbiased", "initial"), default="unbiased")
     ap.add_argument("--only-on", action="store_true", help="skip the non-interacting runs")
-    ap.add_argument("--probe-every", type=int, default=20, help="kernel calls between probes")
+    ap.add_argument("--only-off", action="store_true", help="skip the interacting runs")
+    ap.add_argument("--probe-every", type=int, default=1, help="kernel calls between probes")
+    ap.add_argument("--mu-scale", type=float, default=1.0,
+                    help="scale the propagator's shear modulus (the interaction strength): a "
+                         "deviation of order K^2 falls as its square")
+    ap.add_argument("--beta-rate-factor", type=float, default=1.0,
+                    help="multiply every beta rate (tau_beta0_s divided by it): the size of a "
+                         "uniform tau_beta(sigma) factor (docs/kmc_elastic.md section 6.4)")
     args = ap.parse_args()
+    if args.mu_scale != 1.0:
+        E_to_mu = elastic_replica.shear_modulus_MPa
+        elastic_replica.shear_modulus_MPa = lambda E, nu: args.mu_scale * E_to_mu(E, nu)
     if args.reference == "initial":
         elastic_replica.eigenstrain_of_state = _initial_reference
     sets = [parse_set(s) for s in args.set] + [parse_set(f"simulation.replicas={args.replicas}")]
     res = {}
-    for on in ([True] if args.only_on else [False, True]):
+    for on in [True] if args.only_on else [False] if args.only_off else [False, True]:
         cfg = load_config(args.config, sets + [parse_set(
             f"simulation.elastic_interactions={'true' if on else 'false'}")])
+        if args.beta_rate_factor != 1.0:
+            mat = cfg.material
+            cfg = dataclasses.replace(cfg, material=dataclasses.replace(
+                mat, tau_beta0_s=mat.tau_beta0_s / args.beta_rate_factor))
         t0 = time.process_time()
         out = [run_replica(cfg, r, on, args.probe_every) for r in range(args.replicas)]
         res[on] = out
@@ -92,14 +116,19 @@ def main() -> None:
         if on:
             rms = [o[1] for o in out if o[1].size]
             if rms:
-                q = [(x[: max(1, x.size // 4)].mean(), x[-max(1, x.size // 4):].mean()) for x in rms]
-                a, b = np.mean([x[0] for x in q]), np.mean([x[1] for x in q])
+                q4 = [np.array_split(x, 4) for x in rms if x.size >= 4]
+                a, b = np.mean([x[2].mean() for x in q4]), np.mean([x[3].mean() for x in q4])
                 pk = max(o[2].max() for o in out if o[2].size)
                 ps = np.mean([o[3][-1] for o in out if o[3].size])
-                print(f"  local-stress RMS: first quarter {a:.1f} MPa, last quarter {b:.1f} MPa "
+                g = np.array([o[5] for o in out])
+                print(f"  tau_beta(sigma), ln(beta-rate gain) at the end over the QPD sites: mean "
+                      f"{g[:, 0].mean():.4f}, RMS {g[:, 1].mean():.4f}; at the applied stress "
+                      f"{g[:, 2].mean():.4f}")
+                print(f"  local-stress RMS: third quarter of the probes {a:.1f} MPa, last "
+                      f"quarter {b:.1f} MPa "
                       f"(drift {100 * (b / a - 1):+.1f} %), largest |deviation| {pk:.0f} MPa, "
                       f"site plastic strain std at the end {ps:.2e}")
-    if not args.only_on:
+    if not (args.only_on or args.only_off):
         off = np.array([o[0] for o in res[False]])
         on = np.array([o[0] for o in res[True]])
         n = len(on)
