@@ -248,7 +248,10 @@ def plot_avalanches(runs_by: dict, sl, path) -> list:
             j += 1
     ax.set_xlabel("avalanche size (plastic events: deposited strain / d_p)")
     ax.set_ylabel("probability density")
-    ax.legend(fontsize=5.5)
+    if j:
+        ax.legend(fontsize=5.5)
+    else:
+        ax.text(0.5, 0.5, "no run with 60 clusters", transform=ax.transAxes, ha="center")
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return rows
