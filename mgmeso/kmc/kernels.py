@@ -33,6 +33,7 @@ from numba import njit
 
 from .bias import draw_state_biased, equilibrium_strain, stress_for_strain
 from .lattice import neighbour
+from .prefetch import prefetch
 from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_HIST, N_SUMS,
                      STATUS_EVENTS, STATUS_NO_EVENTS, STATUS_TIME, STATUS_UNLOADED, STRAIN,
                      STRESS, SUM_BETA, SUM_PLASTIC, SUM_SMD, UNLOAD, Calib, Clock, Control,
@@ -184,8 +185,10 @@ def annihilate_series(j, t, S, C, K):
 def coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an):
     size = min(int(fp_size[j]) + int(fp_size[k]), COAL_HIST - 1)
     counts[C_HIST + size] += 1
-    annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
-    annihilate_smd(k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    # one call site of annihilate_smd (j, then k): every inlined copy is compiled again
+    for i in range(2):
+        annihilate_smd(j if i == 0 else k, t, smd, fp_size, owner, fp_next, eps_p, last_smd,
+                       sums, d_an)
     counts[C_COAL] += 1
 
 
@@ -210,22 +213,24 @@ def grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
     own = owner[s]
     if own == j:
         return
+    other = -1   # the SMD to coalesce with (one call site of the inlined coalescence)
     if own != -1:
         if rules.coalescence and smd[own] != 0:
-            coalesce(j, own, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an)
-        return
-    owner[s] = j
-    fp_next[s] = fp_next[j]
-    fp_next[j] = s
-    fp_size[j] += 1
-    if rules.coalescence:
-        for kk in range(geom.z):
-            s2 = neighbour(s, kk, geom.L, geom.dim, geom.nb, offsets)
-            o2 = owner[s2]
-            if o2 != -1 and o2 != j and smd[o2] != 0:
-                coalesce(j, o2, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts,
-                         d_an)
-                return
+            other = own
+    else:
+        owner[s] = j
+        fp_next[s] = fp_next[j]
+        fp_next[j] = s
+        fp_size[j] += 1
+        if rules.coalescence:
+            for kk in range(geom.z):
+                s2 = neighbour(s, kk, geom.L, geom.dim, geom.nb, offsets)
+                o2 = owner[s2]
+                if o2 != -1 and o2 != j and smd[o2] != 0:
+                    other = o2
+                    break
+    if other != -1:
+        coalesce(j, other, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an)
 
 
 @njit(cache=True, inline='always')
@@ -333,7 +338,21 @@ def run_until(S, C, K):
         clock[0] = t_new
         t_next[0] = math.nan
         j = tree_find(top, leaves, uniform(rng) * total)
-        # --- the event at site j
+        # --- the event at site j. Its arrays are separate (structure of arrays): ask for all
+        # the lines the event reads at once, so that their misses overlap (no effect on the
+        # result)
+        prefetch(elim, j)
+        if footprints:
+            prefetch(smd, j)
+            prefetch(fp_size, j)
+            prefetch(fp_next, j)
+            prefetch(last_smd, j)
+            if rules.growth:
+                prefetch(log_S, j)
+                prefetch(chi, j)
+                prefetch(log_tb, j)
+        else:
+            prefetch(beta, j)
         sigma = stress_at(t_new, law, cal, sums, frozen)
         if uniform(rng) < probs[j, 0]:
             annihilation_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd,
