@@ -41,7 +41,7 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
 from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
                     site_log_times, site_rates)
 from .rng import uniform, uniform_open
-from .sumtree import tree_find
+from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
 
 __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "run_until",
            "site_rates", "site_log_times", "growth_probability", "fill_rates", "channel_rates",
@@ -185,10 +185,8 @@ def annihilate_series(j, t, S, C, K):
 def coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an):
     size = min(int(fp_size[j]) + int(fp_size[k]), COAL_HIST - 1)
     counts[C_HIST + size] += 1
-    # one call site of annihilate_smd (j, then k): every inlined copy is compiled again
-    for i in range(2):
-        annihilate_smd(j if i == 0 else k, t, smd, fp_size, owner, fp_next, eps_p, last_smd,
-                       sums, d_an)
+    annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    annihilate_smd(k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
     counts[C_COAL] += 1
 
 
@@ -213,24 +211,22 @@ def grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
     own = owner[s]
     if own == j:
         return
-    other = -1   # the SMD to coalesce with (one call site of the inlined coalescence)
     if own != -1:
         if rules.coalescence and smd[own] != 0:
-            other = own
-    else:
-        owner[s] = j
-        fp_next[s] = fp_next[j]
-        fp_next[j] = s
-        fp_size[j] += 1
-        if rules.coalescence:
-            for kk in range(geom.z):
-                s2 = neighbour(s, kk, geom.L, geom.dim, geom.nb, offsets)
-                o2 = owner[s2]
-                if o2 != -1 and o2 != j and smd[o2] != 0:
-                    other = o2
-                    break
-    if other != -1:
-        coalesce(j, other, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an)
+            coalesce(j, own, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an)
+        return
+    owner[s] = j
+    fp_next[s] = fp_next[j]
+    fp_next[j] = s
+    fp_size[j] += 1
+    if rules.coalescence:
+        for kk in range(geom.z):
+            s2 = neighbour(s, kk, geom.L, geom.dim, geom.nb, offsets)
+            o2 = owner[s2]
+            if o2 != -1 and o2 != j and smd[o2] != 0:
+                coalesce(j, o2, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts,
+                         d_an)
+                return
 
 
 @njit(cache=True, inline='always')
@@ -309,6 +305,7 @@ def run_until(S, C, K):
     drift = cal.k_fast != 0.0
     unload = law.control == UNLOAD
     footprints = rules.series and rules.fp_max > 1
+    far = top.size // 2 >= PREFETCH_BLOCKS   # tree and site arrays beyond the L2 cache
     n = 0
     while True:
         if n >= C.max_events:
@@ -337,12 +334,14 @@ def run_until(S, C, K):
             drift_to(t_new, clock[0], law, cal, sums, frozen)
         clock[0] = t_new
         t_next[0] = math.nan
-        j = tree_find(top, leaves, uniform(rng) * total)
+        u = uniform(rng) * total
+        j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
         # --- the event at site j. Its arrays are separate (structure of arrays): ask for all
         # the lines the event reads at once, so that their misses overlap (no effect on the
         # result)
-        prefetch(elim, j)
-        if footprints:
+        if not far:
+            pass
+        elif footprints:
             prefetch(smd, j)
             prefetch(fp_size, j)
             prefetch(fp_next, j)
@@ -351,7 +350,9 @@ def run_until(S, C, K):
                 prefetch(log_S, j)
                 prefetch(chi, j)
                 prefetch(log_tb, j)
+            prefetch(elim, j)
         else:
+            prefetch(elim, j)
             prefetch(beta, j)
         sigma = stress_at(t_new, law, cal, sums, frozen)
         if uniform(rng) < probs[j, 0]:

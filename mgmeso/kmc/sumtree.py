@@ -17,9 +17,13 @@ from numba import njit
 
 from .prefetch import prefetch
 
-__all__ = ["BLOCK", "tree_size", "tree_build", "tree_update", "tree_find", "block_sum"]
+__all__ = ["BLOCK", "PREFETCH_BLOCKS", "tree_size", "tree_build", "tree_update", "tree_find",
+           "tree_find_far", "block_sum"]
 
 BLOCK = 32
+#: trees of at least this many blocks (65536 leaves, 1 MB of block sums and leaves) prefetch
+#: in tree_find; smaller ones stay in the L1/L2 caches, where the hints only cost instructions
+PREFETCH_BLOCKS = 2048
 
 
 def tree_size(n_leaves: int) -> int:
@@ -74,20 +78,48 @@ def tree_find(top, leaves, u):
     Rounding can push ``u`` past a partial sum; the descent never enters an
     empty subtree and the block scan falls back to the last positive leaf, so
     a zero-rate leaf is never returned while the total is positive.
-
-    Branch structure (the same comparisons and subtractions as the obvious loop, so the same
-    leaf for every ``u``): the direction of each descent step is a select, not a branch (it
-    is a coin flip, mispredicted half the time), and in the block scan the one branch is the
-    exit. ``u`` stays >= 0 (it is reduced only by a partial sum it is not below), so a zero
-    leaf can never be the crossing: the test ``leaf > 0`` (for the fallback and the
-    subtraction) is a select.
     """
     P = top.size // 2
     i = 1
     while i < P:
-        # the descent is a chain of dependent loads: ask for the line of the node's
-        # great-grandchildren (8 adjacent entries) three levels ahead, and for the leaves of
-        # the two candidate blocks one level ahead (no effect on the result)
+        left = top[2 * i]
+        if (u < left and left > 0.0) or top[2 * i + 1] <= 0.0:
+            i = 2 * i
+        else:
+            u -= left
+            i = 2 * i + 1
+    return block_find(leaves, (i - P) * BLOCK, u)
+
+
+@njit(cache=True, inline='always')
+def block_find(leaves, base, u):
+    """Scan one block of :func:`tree_find` from leaf ``base``."""
+    last = base
+    end = min(base + BLOCK, leaves.size)
+    for j in range(base, end):
+        v = leaves[j]
+        if v > 0.0:
+            last = j
+            if u < v:
+                return j
+            u -= v
+    return last
+
+
+@njit(cache=True)
+def tree_find_far(top, leaves, u):
+    """:func:`tree_find` for a tree outside the L2 cache (``>= PREFETCH_BLOCKS`` blocks): the
+    same comparisons and subtractions, so the same leaf for every ``u`` (tested).
+
+    The descent is a chain of dependent cache misses: each step asks for the line of the
+    node's great-grandchildren (8 adjacent entries) three levels ahead, and the last steps for
+    the leaves of the two candidate blocks; the direction is a select, so the hints are not
+    thrown away by a mispredicted branch. On a small tree the hints only cost instructions
+    (measured slower there), hence two functions.
+    """
+    P = top.size // 2
+    i = 1
+    while i < P:
         if 8 * i < 2 * P:
             prefetch(top, 8 * i)
         elif 2 * i >= P:
@@ -99,13 +131,4 @@ def tree_find(top, leaves, u):
         right = (not (u < left and left > 0.0)) and top[2 * i + 1] > 0.0
         u = u - left if right else u
         i = 2 * i + (1 if right else 0)
-    base = (i - P) * BLOCK
-    last = base
-    end = min(base + BLOCK, leaves.size)
-    for j in range(base, end):
-        v = leaves[j]
-        if u < v:
-            return j
-        last = j if v > 0.0 else last
-        u = u - v if v > 0.0 else u
-    return last
+    return block_find(leaves, (i - P) * BLOCK, u)
