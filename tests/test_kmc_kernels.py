@@ -15,8 +15,15 @@ from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.rng import next_u64, seed_state, uniform
 from mgmeso.kmc.setup import make_setup
 from mgmeso.kmc.stable import kanter, sample_uw
-from mgmeso.kmc.sumtree import (BLOCK, PREFETCH_BLOCKS, tree_build, tree_find, tree_find_far,
-                                tree_size, tree_update)
+from mgmeso.kmc.sumtree import (
+    BLOCK,
+    PREFETCH_BLOCKS,
+    tree_build,
+    tree_find,
+    tree_find_far,
+    tree_size,
+    tree_update,
+)
 
 from .kmc_twin import TwinEngine, TwinRNG, twin_find, twin_tree
 
@@ -66,7 +73,8 @@ def test_sumtree_matches_twin_and_cumsum(leaves, frac):
 
 def test_sumtree_find_far_matches_twin():
     """The prefetching descent of large trees picks the twin's leaf for every u: sparse
-    leaves (3/4 zero, like matrix sites), rates over 12 decades, u at the edges too."""
+    leaves (3/4 zero, like matrix sites), rates over 12 decades, u at the edges too.
+    """
     rng = np.random.default_rng(5)
     n = PREFETCH_BLOCKS * BLOCK + 77                   # a large tree, last block partial
     leaves = np.where(rng.random(n) < 0.25, 10.0 ** rng.uniform(-6, 6, n), 0.0)
