@@ -9,6 +9,9 @@ address is known lets the misses overlap (docs/performance.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -18,8 +21,8 @@ __all__ = ["prefetch"]
 
 
 @intrinsic
-def prefetch(typingctx, arr, idx):
-    """Prefetch the cache line holding ``arr[idx]`` (read, high locality); returns nothing."""
+def _prefetch(typingctx, arr, idx):
+    """Type and generate ``prefetch(arr, idx)`` (numba's intrinsic protocol)."""
     if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
         return None
     sig = types.void(arr, idx)
@@ -36,3 +39,9 @@ def prefetch(typingctx, arr, idx):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+#: Prefetch the cache line holding ``arr[idx]`` (read, high locality) inside a jitted kernel.
+#: ``arr``: a numba array; ``idx``: an integer index into it; returns nothing. The cast only
+#: gives type checkers the call signature seen by jitted code (the object is the intrinsic).
+prefetch = cast(Callable[[Any, Any], None], _prefetch)

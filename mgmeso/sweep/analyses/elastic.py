@@ -250,7 +250,7 @@ def dma_curves(sd, ds) -> dict[str, dict[str, np.ndarray]]:
             per.append(np.stack([tab["E_storage_MPa"], tab["E_loss_MPa"], tab["tan_delta"]]))
             if th is None and "theory_status" in ds and sd.store.is_done("theory", str(rid)):
                 th = sd.theory(str(rid)).tables["theory"]
-        if not per:
+        if not per or T is None:
             continue
         n_min = min(a.shape[1] for a in per)
         a = np.stack([x[:, :n_min] for x in per])                # (replica, 3, window)
