@@ -59,6 +59,26 @@ class _Protocol:
     kind: ClassVar[str]
     #: the kMC engine runs this protocol (a theory-only protocol sets False)
     runs_in_kmc = True
+    #: each case is one loading program whose theory table and kMC series are time series
+    #: labelled by segment (what the sweep summarises per segment end)
+    time_series = False
+    #: a strain hold from the first segment whose stress relaxes (a KWW fit applies)
+    relaxes_stress = False
+    #: a temperature scan at fixed frequencies (loss-peak temperatures apply)
+    isochronal_scan = False
+
+    def stepped_relaxation(self) -> SteppedRelaxation | None:
+        """Return the stepped relaxation this protocol runs, if any.
+
+        Its temperature ladder, hold and sampling set the defaults of the maps of
+        :mod:`mgmeso.percolation` and the per-step summaries of a sweep.
+
+        Returns
+        -------
+        SteppedRelaxation or None
+            None by default (the protocol runs no relaxation steps).
+        """
+        return None
 
     def loading_program(self, temperature_K: float | None = None):
         """Return the single loading program of a time-domain protocol.
@@ -103,6 +123,7 @@ class DmaIsochronal(_Protocol):
     """Isochronal DMA: sinusoidal loading at fixed frequencies while heating ([Hao2022] Fig. 5)."""
 
     kind: ClassVar[str] = "dma_isochronal"
+    isochronal_scan = True
     frequency_Hz: tuple[float, ...] = param((1.0,), doc="driving frequency or list of frequencies",
                                             **_FREQ)
     T_start_K: float = param(300.0, doc="first temperature of the scan", **_T)
@@ -197,6 +218,7 @@ class Creep(_Protocol):
     """Creep at constant stress, optionally followed by recovery at zero stress ([Hao2022] Fig. 11)."""
 
     kind: ClassVar[str] = "creep"
+    time_series = True
     temperature_K: float = param(doc="test temperature", **_T)
     stress_MPa: float = param(doc="applied (tensile) stress", unit="MPa", lo=0.0, lo_open=True,
                               why="creep needs a positive applied stress below sigma1")
@@ -248,6 +270,8 @@ class StressRelaxation(_Protocol):
     """
 
     kind: ClassVar[str] = "stress_relaxation"
+    time_series = True
+    relaxes_stress = True
     temperatures_K: tuple[float, ...] = param((315.0, 340.0, 360.0, 380.0, 410.0, 440.0),
                                               doc="test temperatures (one independent test each)",
                                               **_T)
@@ -303,6 +327,7 @@ class Tension(_Protocol):
     """Constant-strain-rate tension, unloading and recovery ([Hao2022] Fig. 10)."""
 
     kind: ClassVar[str] = "tension"
+    time_series = True
     temperature_K: float = param(430.0, doc="test temperature", source="[Hao2022] Sec. 2.3", **_T)
     strain_rate_per_s: float = param(3e-4, unit="1/s", doc="loading strain rate",
                                      lo=0.0, lo_open=True, hi=10.0,
@@ -360,6 +385,10 @@ class SteppedRelaxation(_Protocol):
         0.0, unit="K/min", doc="kMC only: after the last step, cool to T_start_K at this rate and "
         "run the steps again (the relaxed state; 0: one run)", lo=0.0, hi=1e3,
         why="0 (one run) or a positive cooling rate", source="[Duan2022] Fig. 3 (second cycle): 0.1 K/min")
+
+    def stepped_relaxation(self):
+        """See `_Protocol.stepped_relaxation`."""
+        return self
 
     def check(self):
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
@@ -472,6 +501,7 @@ class Program(_Protocol):
     """A free sequence of loading segments, e.g. [Hao2023]'s loading/unloading at 315 K."""
 
     kind: ClassVar[str] = "program"
+    time_series = True
     temperature_K: float = param(doc="initial temperature", **_T)
     t_first_s: float = param(1e-3, doc="first log-spaced sample after the start of a segment",
                              **_TFIRST)

@@ -171,7 +171,7 @@ def _analytical_delta(cfg, temps, window_s) -> Table:
     from ..config import SteppedRelaxation
     from ..theory import evaluate
 
-    p = cfg.protocol if isinstance(cfg.protocol, SteppedRelaxation) else SteppedRelaxation()
+    p = cfg.protocol.stepped_relaxation() or SteppedRelaxation()
     step = float(temps[1] - temps[0]) if len(temps) > 1 else 3.0
     p = replace(p, T_start_K=float(temps[0]), T_end_K=float(temps[-1]), T_step_K=step,
                 hold_s=window_s, first_sample_s=min(p.first_sample_s, window_s / 10))
@@ -320,9 +320,7 @@ def _ladder(cfg, temps_map) -> np.ndarray:
     """Default temperature grid: the stepped-relaxation steps (else 300 K in 3 K steps) up to at
     least Tg + 80 K and the highest map temperature.
     """
-    from ..config import SteppedRelaxation
-
-    p = cfg.protocol if isinstance(cfg.protocol, SteppedRelaxation) else None
+    p = cfg.protocol.stepped_relaxation()
     lo, step = (p.T_start_K, p.T_step_K) if p else (300.0, 3.0)
     hi = max(p.T_end_K if p else 0.0, cfg.material.Tg_K + 80.0, *(temps_map or [0.0]))
     return np.arange(lo, hi + 0.5 * step, step)
@@ -354,10 +352,9 @@ def static_map(config, *, windows_s=None, temperatures_K=None, p_c: float | None
     StaticMap
     """
     cfg = with_overrides(config, lattice, L, seed)
-    from ..config import SteppedRelaxation
-
+    stepped = cfg.protocol.stepped_relaxation()
     windows = check_positive(windows_s, "window_s", 1e12) or [
-        cfg.protocol.hold_s if isinstance(cfg.protocol, SteppedRelaxation) else 1800.0]
+        stepped.hold_s if stepped is not None else 1800.0]
     temps_map = check_positive(temperatures_K, "temperatures_K", 5000.0)
     temps = _ladder(cfg, temps_map)
     pc, src = site_threshold(cfg.simulation.lattice, p_c)

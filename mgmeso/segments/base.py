@@ -389,6 +389,16 @@ class Segment:
         """
         return math.inf
 
+    def oscillation_Hz(self) -> float | None:
+        """Frequency of the segment's sinusoidal load, for a lock-in analysis of its samples.
+
+        Returns
+        -------
+        float or None
+            The frequency (Hz); None (the default) for a segment that does not oscillate.
+        """
+        return None
+
     def runtime(self) -> Segment:
         """Return the segment both engines run (a config table may stand for a richer one).
 

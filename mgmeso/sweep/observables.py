@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import Creep, DmaIsochronal, Program, RunConfig, SteppedRelaxation, StressRelaxation, Tension
+from ..config import RunConfig
 
 __all__ = ["OBSERVABLES", "Observable", "Quantity", "register", "selected"]
 
@@ -135,7 +135,7 @@ _SEGMENT_END = {
 
 
 def _time_domain(cfg: RunConfig) -> bool:
-    return isinstance(cfg.protocol, (Creep, StressRelaxation, Tension, Program))
+    return cfg.protocol.time_series
 
 
 def _segment_end_kmc(run) -> dict[str, Quantity]:
@@ -294,7 +294,7 @@ def _kww_theory(view) -> dict[str, Quantity]:
 
 
 register(Observable("kww", "stretched exponential fitted to the stress relaxation",
-                    lambda cfg: isinstance(cfg.protocol, StressRelaxation), _kww_kmc, _kww_theory))
+                    lambda cfg: cfg.protocol.relaxes_stress, _kww_kmc, _kww_theory))
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def _dma_quantities(res: np.ndarray, how: str) -> dict[str, Quantity]:
 
 
 register(Observable("dma_peaks", "alpha and beta loss-peak temperatures of an isochronal scan",
-                    lambda cfg: isinstance(cfg.protocol, DmaIsochronal), _dma_kmc, _dma_theory))
+                    lambda cfg: cfg.protocol.isochronal_scan, _dma_kmc, _dma_theory))
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ def _stepped_theory(view) -> dict[str, Quantity]:
 
 
 register(Observable("stepped_delta", "liquid-like fraction per step of a stepped relaxation",
-                    lambda cfg: isinstance(cfg.protocol, SteppedRelaxation), _stepped_kmc,
+                    lambda cfg: cfg.protocol.stepped_relaxation() is not None, _stepped_kmc,
                     _stepped_theory))
 
 

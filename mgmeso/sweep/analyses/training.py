@@ -131,22 +131,22 @@ def _plot_creep(path, labels, t_creep, traces, rows, cfg, n) -> None:
 def _post_scan_loss(view, r: int, c: int) -> float:
     """E'' of the 1 Hz scan after training averaged over the beta band (2 K lock-in windows)."""
     from ...kmc.lockin import lockin_windows
-    from ...program import Oscillate
 
     prog = view.setup.programs[c]
     i_scan = len(prog.segments) - 1
     scan = prog.segments[i_scan]
-    if not isinstance(scan, Oscillate):
+    f_Hz = scan.oscillation_Hz()
+    if f_Hz is None:
         return float("nan")
     rate = scan.ramp_K_per_min / 60.0
-    cyc = max(round(2.0 / rate * scan.frequency_Hz), 1)
+    cyc = max(round(2.0 / rate * f_Hz), 1)
     seg, t_all = view.series("segment")[c, r], view.series("time_s")[c, r]
     m = seg == i_scan
     t = t_all[m]
-    t0 = t[0] - 1.0 / (scan.frequency_Hz * scan.samples_per_cycle)
+    t0 = t[0] - 1.0 / (f_Hz * scan.samples_per_cycle)
     tm, E = lockin_windows(t, view.series("stress_MPa_expected")[c, r][m],
                            view.series("strain_expected")[c, r][m],
-                           2 * np.pi * scan.frequency_Hz, t0, cyc)
+                           2 * np.pi * f_Hz, t0, cyc)
     T = view.cfg.protocol.T_start_K + rate * (tm - t0)
     band = (T >= BETA_BAND_K[0]) & (T <= BETA_BAND_K[1])
     return float(E.imag[band].mean())
