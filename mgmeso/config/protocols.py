@@ -159,18 +159,7 @@ class Creep(_Protocol):
         return [("[protocol] stress_MPa", self.stress_MPa)]
 
     def loading_program(self, temperature_K=None):
-        """Compile the protocol into the loading program both engines run.
-
-        Parameters
-        ----------
-        temperature_K : float, optional
-            Unused: the protocol has a single temperature history.
-
-        Returns
-        -------
-        LoadingProgram
-            Its segments, start temperature and first sample time.
-        """
+        """See `_Protocol.loading_program` (a single temperature history)."""
         from ..program import creep_program
         return creep_program(self)
 
@@ -259,18 +248,7 @@ class Tension(_Protocol):
                          why="between 10 and 100 000 samples")
 
     def loading_program(self, temperature_K=None):
-        """Compile the protocol into the loading program both engines run.
-
-        Parameters
-        ----------
-        temperature_K : float, optional
-            Unused: the protocol has a single temperature history.
-
-        Returns
-        -------
-        LoadingProgram
-            Its segments, start temperature and first sample time.
-        """
+        """See `_Protocol.loading_program` (a single temperature history)."""
         from ..program import tension_program
         return tension_program(self)
 
@@ -298,18 +276,7 @@ class Program(_Protocol):
         return out
 
     def loading_program(self, temperature_K=None):
-        """Compile the protocol into the loading program both engines run.
-
-        Parameters
-        ----------
-        temperature_K : float, optional
-            Unused: the protocol has a single temperature history.
-
-        Returns
-        -------
-        LoadingProgram
-            Its segments, start temperature and first sample time.
-        """
+        """See `_Protocol.loading_program` (a single temperature history)."""
         from ..program import free_program
         return free_program(self)
 
