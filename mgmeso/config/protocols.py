@@ -159,7 +159,7 @@ class Creep(_Protocol):
         return [("[protocol] stress_MPa", self.stress_MPa)]
 
     def loading_program(self, temperature_K=None):
-        """See `_Protocol.loading_program` (a single temperature history)."""
+        """See `_Protocol.loading_program`."""
         from ..program import creep_program
         return creep_program(self)
 
@@ -248,7 +248,7 @@ class Tension(_Protocol):
                          why="between 10 and 100 000 samples")
 
     def loading_program(self, temperature_K=None):
-        """See `_Protocol.loading_program` (a single temperature history)."""
+        """See `_Protocol.loading_program`."""
         from ..program import tension_program
         return tension_program(self)
 
@@ -276,7 +276,7 @@ class Program(_Protocol):
         return out
 
     def loading_program(self, temperature_K=None):
-        """See `_Protocol.loading_program` (a single temperature history)."""
+        """See `_Protocol.loading_program`."""
         from ..program import free_program
         return free_program(self)
 
