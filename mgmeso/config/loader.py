@@ -145,20 +145,17 @@ def _parse_program(raw: dict, errors: list[str]):
     return Program(temperature_K=base.temperature_K, t_first_s=base.t_first_s, segments=tuple(segs))
 
 
-#: protocol kinds whose analytical model is the hereditary integrator, where [theory] nonlinear acts
-NONLINEAR_KINDS = ("tension", "program")
-
-
 def _theory_checks(theory: TheoryOptions, protocol: Any, errors: list[str]) -> None:
     """Options of [theory] that the protocol's analytical model would silently ignore."""
     kind = getattr(type(protocol), "kind", "")
-    if theory.nonlinear == "on" and kind not in NONLINEAR_KINDS:
+    if theory.nonlinear == "on" and not getattr(protocol, "nonlinear_theory", False):
+        nonlinear_kinds = [k for k, cls in PROTOCOLS.items() if cls.nonlinear_theory]
         errors.append(
             f"[theory] nonlinear = 'on' does not apply to kind '{kind}': its analytical model is "
             "linear by construction (Boltzmann superposition of J(t) for creep, Volterra inversion "
             "for relaxation, steady states for DMA), so the option would be ignored; the "
             "non-linear model (tau_beta(sigma), chi(eps_an)) runs for kinds "
-            + ", ".join(repr(k) for k in NONLINEAR_KINDS)
+            + ", ".join(repr(k) for k in nonlinear_kinds)
             + " -- write the loading as kind = 'program' with hold_stress/hold_strain segments, "
             "or drop the key")
 

@@ -48,6 +48,8 @@ class _Protocol:
     relaxes_stress = False
     #: a temperature scan at fixed frequencies (loss-peak temperatures apply)
     isochronal_scan = False
+    #: the analytical model is the hereditary integrator, where ``[theory] nonlinear`` acts
+    nonlinear_theory = False
 
     def stepped_relaxation(self) -> SteppedRelaxation | None:
         """Return the stepped relaxation this protocol runs, if any.

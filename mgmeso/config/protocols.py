@@ -230,6 +230,7 @@ class Tension(_Protocol):
 
     kind: ClassVar[str] = "tension"
     time_series = True
+    nonlinear_theory = True
     temperature_K: float = param(430.0, doc="test temperature", source="[Hao2022] Sec. 2.3", **_T)
     strain_rate_per_s: float = param(3e-4, unit="1/s", doc="loading strain rate",
                                      lo=0.0, lo_open=True, hi=10.0,
@@ -261,6 +262,7 @@ class Program(_Protocol):
 
     kind: ClassVar[str] = "program"
     time_series = True
+    nonlinear_theory = True
     temperature_K: float = param(doc="initial temperature", **_T)
     t_first_s: float = param(1e-3, doc="first log-spaced sample after the start of a segment",
                              **_TFIRST)
