@@ -385,12 +385,15 @@ class ElasticTwin(TwinEngine):
     """The event algorithm with elastic interactions (mgmeso.kmc.elastic_loop), written out:
     the eigenstrain of every site is recomputed from the unit states at every event and the
     local stress is the dense sum ``sigma + sum_k Kd[j, k] e_k`` (Kd: the propagator between
-    every pair of sites plus the uniform shift, zero on the diagonal).
+    every pair of sites plus the uniform shift, zero on the diagonal) plus the plastic
+    self-term ``k_plastic (p_j - mean p)`` of the site's own plastic strain (the float32 store
+    the engine keeps; ``k_plastic = K(0) N/(N - 1)``).
     """
 
-    def __init__(self, S, C, K, lat, Kd):
+    def __init__(self, S, C, K, lat, Kd, k_plastic=0.0):
         super().__init__(S, C, K, lat)
         self.Kd = Kd
+        self.k_plastic = float(k_plastic)
         self.p64 = np.array(S.eps_p, dtype=np.float64)   # plastic strain, unrounded
 
     def eigenstrain(self):
@@ -403,7 +406,9 @@ class ElasticTwin(TwinEngine):
         return e
 
     def local(self, j, sigma):
-        return sigma + float(self.Kd[j] @ self.eigenstrain())
+        p = np.asarray(self.S["eps_p"], dtype=np.float64)
+        return (sigma + float(self.Kd[j] @ self.eigenstrain())
+                + self.k_plastic * (p[j] - p.mean()))
 
     def release(self, j, t):
         share = self.C.calib.d_an * int(self.S["smd"][j]) / int(self.S["fp_size"][j])

@@ -33,7 +33,7 @@ CHECK = re.compile(r"`([^`]+)`")
 # "validation cases `a`, `b` and `c`": every one registered (no checks named)
 CASES = re.compile(r"validation\s+cases\s+(`\w+`(?:(?:,\s+|\s+and\s+)`\w+`)*)")
 SUMMARY_ROW = re.compile(r"^\| \[(\w+)\]\(#\w+\) \|(.*)$")
-PATH = re.compile(r"\bvalidation/([A-Za-z0-9_]+(?:\.[A-Za-z0-9]+)?)")
+PATH = re.compile(r"(?<![/\w])validation/([A-Za-z0-9_]+(?:\.[A-Za-z0-9]+)?)")
 
 
 def _cells(row: str) -> list[str]:

@@ -13,7 +13,6 @@ import scipy.fft as sfft
 
 from mgmeso.kmc.eshelby import (
     FINE,
-    _triangular_Q,
     eshelby_interior,
     far_field,
     kernel_q,
@@ -21,6 +20,7 @@ from mgmeso.kmc.eshelby import (
     make_propagator,
     site_volume_cells,
 )
+from mgmeso.kmc.eshelby_spectrum import _triangular_Q
 from mgmeso.kmc.lattice import LATTICES, make_lattice
 
 MU, NU = 12222.0, 0.35

@@ -15,7 +15,15 @@ from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.rng import next_u64, seed_state, uniform
 from mgmeso.kmc.setup import make_setup
 from mgmeso.kmc.stable import kanter, sample_uw
-from mgmeso.kmc.sumtree import tree_build, tree_find, tree_size, tree_update
+from mgmeso.kmc.sumtree import (
+    BLOCK,
+    PREFETCH_BLOCKS,
+    tree_build,
+    tree_find,
+    tree_find_far,
+    tree_size,
+    tree_update,
+)
 
 from .kmc_twin import TwinEngine, TwinRNG, twin_find, twin_tree
 
@@ -61,6 +69,24 @@ def test_sumtree_matches_twin_and_cumsum(leaves, frac):
     ref = np.zeros_like(top)
     tree_build(ref, leaves)
     assert np.array_equal(top, ref) and leaves[k] == 3.5
+
+
+def test_sumtree_find_far_matches_twin():
+    """The prefetching descent of large trees picks the twin's leaf for every u: sparse
+    leaves (3/4 zero, like matrix sites), rates over 12 decades, u at the edges too.
+    """
+    rng = np.random.default_rng(5)
+    n = PREFETCH_BLOCKS * BLOCK + 77                   # a large tree, last block partial
+    leaves = np.where(rng.random(n) < 0.25, 10.0 ** rng.uniform(-6, 6, n), 0.0)
+    top = np.zeros(tree_size(n))
+    tree_build(top, leaves)
+    assert top.size // 2 >= PREFETCH_BLOCKS
+    tw = twin_tree(leaves, top.size)
+    us = np.concatenate([rng.random(300), [0.0, np.nextafter(1.0, 0.0)]]) * top[1]
+    for u in us:
+        j = tree_find_far(top, leaves, u)
+        assert j == twin_find(tw, leaves, u) == tree_find(top, leaves, u)
+        assert leaves[j] > 0
 
 
 @pytest.mark.parametrize("name,z", [("square", 4), ("triangular", 6), ("sc", 6), ("bcc", 8),

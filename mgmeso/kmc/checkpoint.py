@@ -122,7 +122,7 @@ def load_state_dict(rep, d) -> None:
     if rep.seg is not None:
         rep.restore_rates()
     if rep.field is not None:
-        rep.field.load(d)
+        rep.field.load(d, rep.S)
 
 
 # ---- checkpoint files ------------------------------------------------------------------------

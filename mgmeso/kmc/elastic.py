@@ -169,13 +169,13 @@ class ElasticField:
                          1 if self.prop.fold else 0, M, cap, reach], dtype=np.int64)
         assert len(geom) == len(GEOM_FIELDS)
         self.state = ElasticState(
-            eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(2),
+            eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(3),
             pend_site=np.zeros(cap + margin, dtype=np.int32),
             pend_xyz=np.zeros((cap + margin, 3), dtype=np.int32),
             pend_de=np.zeros(cap + margin), pend_n=np.zeros(1, dtype=np.int64),
             seen=np.zeros(N, dtype=np.int32),
             near_off=off, near_val=val, near_lin=lin, far_table=far, basis_fine=self.prop.basis_fine,
-            geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, 0.0]))
+            geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, K0 * N / (N - 1)]))
         self.n_refresh = 0
 
     # ---- field ---------------------------------------------------------------------

@@ -52,7 +52,8 @@ ElasticState = namedtuple("ElasticState", [
     "eps",        # float64[N]: eigenstrain of each site (the engine's local strain)
     "phi",        # float64[N]: interaction stress from the other sites (MPa), exact at the
                   # last refresh, plus the near-stencil contributions of the events since
-    "tot",        # float64[2]: [sum of eps, sum of the changes since the last refresh]
+    "tot",        # float64[3]: [sum of eps, sum of the changes since the last refresh,
+                  # sum of the plastic eigenstrain (the engine's loop; 0 elsewhere)]
     "pend_site",  # int32[K]: sites changed since the last refresh, in order
     "pend_xyz",   # int32[K, 3]: their fine-grid coordinates
     "pend_de",    # float64[K]: their eigenstrain changes
@@ -64,7 +65,8 @@ ElasticState = namedtuple("ElasticState", [
     "far_table",  # float64 3D: K on the fine grid with the stencil and the origin set to 0
     "basis_fine", # int64[nb, 3]: fine-grid offset of each basis site
     "geom",       # int64[8]: see GEOM_FIELDS
-    "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0), 0
+    "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0),
+                  # K(0) N/(N - 1) (the plastic self-term, docs/kmc_elastic.md section 6.9)
 ])
 
 GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+import numpy as np
 from numba import njit
 
 from .bias import draw_state_biased
@@ -63,7 +64,7 @@ from .rng import uniform, uniform_open
 from .sumtree import tree_find
 
 __all__ = ["EngineField", "STATUS_ELASTIC", "run_until_elastic", "footprint_stress",
-           "PROBE_FIELDS", "query_all"]
+           "PROBE_FIELDS", "plastic_self", "query_all"]
 
 #: return code of :func:`run_until_elastic`: the field needs a refresh before the next event
 STATUS_ELASTIC = 4
@@ -75,6 +76,8 @@ EngineField = namedtuple("EngineField", [
     "near_val", "near_lin", "far_table", "basis_fine", "geom", "coef",   # as ElasticState
     "full_table",  # float 3D: K on the fine grid, self-term included (eshelby.Propagator.table)
     "fp_buf",      # int32[128]: the footprint of the SMD before its event
+    "ann_site",    # int32[128]: the footprint of an SMD being annihilated (series rule)
+    "ann_old",     # float64[128]: the plastic strain of those sites before the deposit
     "probe",       # float64[4]: last event: site, local stress, SMD stress, applied stress
 ])
 assert EngineField._fields[:len(ElasticState._fields)] == ElasticState._fields
@@ -118,23 +121,73 @@ def footprint_stress(j, share, S, EF):
 
 
 @njit(cache=True, inline="always")
-def _annihilate(j, t, S, C, K):
-    """:func:`.kernels.annihilate_smd` on the groups (series rule)."""
-    return annihilate_smd(j, t, S.smd, S.fp_size, S.owner, S.fp_next, S.eps_p, S.last_smd,
-                          K.sums, C.calib.d_an)
+def plastic_self(j, S, EF):
+    """Plastic self-term (MPa) at site j: ``K(0) N/(N - 1) (p_j - mean p)``.
+
+    The plastic (unbounded) eigenstrain keeps the Eshelby self-stress of its own site, as in
+    elastoplastic models: a deposit of ``dp`` at j lowers the stress at j by ``|K(0)| dp``
+    (the restoring force), while the two-state parts keep their self-term excluded (their
+    own back-stress is in their two-state law). Added to :func:`.elastic_kernels.local_stress_at`,
+    it turns the plastic part of the field from ``sum_{k != j} (K + s) p_k`` into the physical
+    ``sum_k K(r_j - r_k) p_k``, whose mean over the sites is 0 (K(q = 0) = 0): the mean local
+    stress stays the applied stress. ``p_j`` is the engine's float32 store ``S.eps_p`` (exact in
+    float64); ``EF.tot[2]`` holds the float64 sum of those values (docs/kmc_elastic.md 6.9).
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    S : Sites
+        The site arrays (``eps_p``).
+    EF : EngineField
+        The field (``coef[3] = K(0) N/(N - 1)``, ``tot[2]``).
+
+    Returns
+    -------
+    float
+        The stress (MPa).
+    """
+    return EF.coef[3] * (np.float64(S.eps_p[j]) - EF.tot[2] / S.eps_p.shape[0])
 
 
 @njit(cache=True, inline="always")
-def _coalesce(j, k, t, S, C, K):
+def _annihilate(j, t, S, C, K, EF):
+    """:func:`.kernels.annihilate_smd` on the groups (series rule), keeping ``EF.tot[2]``.
+
+    The footprint's share goes from the two-state part to the plastic part of the same sites:
+    the eigenstrain is unchanged (nothing is recorded), the plastic self-term changes. The
+    change of the float32 store is computed as :func:`.kernels.release_footprint` rounds it.
+    """
+    if S.smd[j] == 0:
+        return annihilate_smd(j, t, S.smd, S.fp_size, S.owner, S.fp_next, S.eps_p, S.last_smd,
+                              K.sums, C.calib.d_an)
+    n = 0
+    m = j
+    while m != -1:      # the footprint and its plastic strain before the deposit
+        EF.ann_site[n] = m
+        EF.ann_old[n] = np.float64(S.eps_p[m])
+        n += 1
+        m = S.fp_next[m]
+    out = annihilate_smd(j, t, S.smd, S.fp_size, S.owner, S.fp_next, S.eps_p, S.last_smd,
+                         K.sums, C.calib.d_an)
+    acc = 0.0
+    for i in range(n):
+        acc += np.float64(S.eps_p[EF.ann_site[i]]) - EF.ann_old[i]
+    EF.tot[2] += acc
+    return out
+
+
+@njit(cache=True, inline="always")
+def _coalesce(j, k, t, S, C, K, EF):
     size = min(int(S.fp_size[j]) + int(S.fp_size[k]), COAL_HIST - 1)
     K.counts[C_HIST + size] += 1
-    _annihilate(j, t, S, C, K)
-    _annihilate(k, t, S, C, K)
+    _annihilate(j, t, S, C, K, EF)
+    _annihilate(k, t, S, C, K, EF)
     K.counts[C_COAL] += 1
 
 
 @njit(cache=True, inline="always")
-def _grow(j, t, S, C, K):
+def _grow(j, t, S, C, K, EF):
     """:func:`.kernels.grow_footprint`, draw for draw, returning the recruited site (-1: none)."""
     if S.fp_size[j] >= C.rules.fp_max:
         return -1
@@ -150,7 +203,7 @@ def _grow(j, t, S, C, K):
         return -1
     if own != -1:
         if C.rules.coalescence and S.smd[own] != 0:
-            _coalesce(j, own, t, S, C, K)
+            _coalesce(j, own, t, S, C, K, EF)
         return -1
     S.owner[s] = j
     S.fp_next[s] = S.fp_next[j]
@@ -161,7 +214,7 @@ def _grow(j, t, S, C, K):
             s2 = neighbour(s, kk, g.L, g.dim, g.nb, S.offsets)
             o2 = S.owner[s2]
             if o2 != -1 and o2 != j and S.smd[o2] != 0:
-                _coalesce(j, o2, t, S, C, K)
+                _coalesce(j, o2, t, S, C, K, EF)
                 return s
     return s
 
@@ -194,7 +247,7 @@ def _smd_event(j, t, sig_site, S, C, K, EF):
     if C.rules.series and C.rules.fp_max > 1:
         p_grow = growth_probability(j, S, C) if C.rules.growth else 1.0
         if p_grow >= 1.0 or uniform(K.rng) < p_grow:
-            grown = _grow(j, t, S, C, K)
+            grown = _grow(j, t, S, C, K, EF)
     if S.smd[j] != 0:
         m = j
         while m != -1:
@@ -264,7 +317,7 @@ def run_until_elastic(S, C, K, EF, exact):
         j = tree_find(S.top, S.leaves, uniform(K.rng) * total)
         # --- the event at site j, at the local stress
         sig_app = stress_now(t_new, C, K)
-        sig = local_stress_at(j, sig_app, EF, exact)
+        sig = local_stress_at(j, sig_app, EF, exact) + plastic_self(j, S, EF)
         EF.probe[0] = j
         EF.probe[1] = sig
         EF.probe[2] = math.nan
@@ -272,14 +325,17 @@ def run_until_elastic(S, C, K, EF, exact):
         full = 0
         if uniform(K.rng) < S.event_probs[j, 0]:
             if C.rules.series:
-                if _annihilate(j, t_new, S, C, K):
+                if _annihilate(j, t_new, S, C, K, EF):
                     K.counts[C_ANN] += 1
                 else:
                     K.counts[C_NULL] += 1
             else:
                 new = draw_state_biased(K.rng, sig, cal.sig_sat_p, cal.bias_law)
                 K.sums[SUM_PLASTIC] += new
-                S.eps_p[j] = float(S.eps_p[j]) + cal.d_p * new
+                # numba's float() of a float32 stays float32: widen explicitly (exact)
+                old_p = np.float64(S.eps_p[j])
+                S.eps_p[j] = old_p + cal.d_p * new
+                EF.tot[2] += np.float64(S.eps_p[j]) - old_p
                 K.counts[C_ANN] += 1
                 full |= record_event(j, cal.d_p * new, EF)
         elif S.elim[j] == 0:
@@ -301,7 +357,7 @@ def run_until_elastic(S, C, K, EF, exact):
 
 
 @njit(cache=True)
-def query_all(EF, sigma_applied, exact, out):
+def query_all(S, EF, sigma_applied, exact, out):
     """Fill ``out`` with the local stress the loop would use at every site now (MPa).
 
     In exact mode this folds every site's pending far field into its stress, as a query
@@ -309,6 +365,8 @@ def query_all(EF, sigma_applied, exact, out):
 
     Parameters
     ----------
+    S : Sites
+        The site arrays (the plastic strain of the self-term, :func:`plastic_self`).
     EF : EngineField
         The field.
     sigma_applied : float
@@ -319,4 +377,4 @@ def query_all(EF, sigma_applied, exact, out):
         float64 (N,), filled.
     """
     for j in range(out.shape[0]):
-        out[j] = local_stress_at(j, sigma_applied, EF, exact)
+        out[j] = local_stress_at(j, sigma_applied, EF, exact) + plastic_self(j, S, EF)

@@ -108,9 +108,11 @@ class ReplicaField:
         ES = self.field.state
         # one array layout whatever the propagator (numba compiles one specialisation per type)
         self.state = EngineField(*ES, full_table=np.ascontiguousarray(prop.table, np.float64),
-                                 fp_buf=np.zeros(128, np.int32), probe=np.zeros(4))
+                                 fp_buf=np.zeros(128, np.int32), ann_site=np.zeros(128, np.int32),
+                                 ann_old=np.zeros(128), probe=np.zeros(4))
         self.exact = 1 if self.options.exact else 0
         self.n_refresh = 0
+        self._eps_p = np.zeros(lat.n_sites, np.float32)   # the replica's S.eps_p once rebuilt
 
     def rebuild(self, S, calib) -> None:
         """Eigenstrains from the unit states, and a refresh (states or unit strains changed).
@@ -122,7 +124,24 @@ class ReplicaField:
         calib : UnitStrains
             The unit strains now.
         """
+        self._eps_p = S.eps_p
         self.field.set_eigenstrain(eigenstrain_of_state(S, calib))
+        self._sum_plastic()
+
+    def _sum_plastic(self) -> None:
+        # float64 sum of the float32 plastic store: the mean of the plastic self-term
+        self.state.tot[2] = float(np.sum(self._eps_p, dtype=np.float64))
+
+    def plastic_self_term(self) -> np.ndarray:
+        """Plastic self-term of every site, ``K(0) N/(N - 1) (p_j - mean p)`` (MPa).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N,).
+        """
+        p = self._eps_p.astype(np.float64)
+        return self.state.coef[3] * (p - self.state.tot[2] / p.size)
 
     def run(self, S, C, K) -> int:
         """:func:`.kernels.run_until` with interactions: refresh at every ``STATUS_ELASTIC``.
@@ -138,12 +157,14 @@ class ReplicaField:
             The status of :func:`.kernels.run_until`.
         """
         budget = int(C.max_events)
+        self._eps_p = S.eps_p
         while True:
             n0 = int(K.counts[C_ALL])
             status = run_until_elastic(S, C, K, self.state, self.exact)
             if status != STATUS_ELASTIC:
                 return status
             self.field.refresh()
+            self._sum_plastic()
             self.n_refresh += 1
             budget -= int(K.counts[C_ALL]) - n0     # the call's event budget is the caller's
             if budget <= 0:
@@ -151,7 +172,8 @@ class ReplicaField:
             C = C._replace(max_events=budget)
 
     def local_stress(self, sigma_applied: float) -> np.ndarray:
-        """Local stress felt by a unit at every site, from a fresh FFT (MPa).
+        """Local stress felt by a unit at every site, from a fresh FFT plus the plastic
+        self-term (MPa).
 
         Parameters
         ----------
@@ -163,7 +185,7 @@ class ReplicaField:
         numpy.ndarray
             float64 (N,).
         """
-        return self.field.exact_local_stress(sigma_applied)
+        return self.field.exact_local_stress(sigma_applied) + self.plastic_self_term()
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Return the dynamic arrays a checkpoint holds (``E_*``).
@@ -175,13 +197,16 @@ class ReplicaField:
         """
         return {f"E_{k}": np.asarray(getattr(self.state, k)) for k in CHECKPOINT_FIELDS}
 
-    def load(self, d) -> None:
+    def load(self, d, S) -> None:
         """Restore the arrays of :meth:`arrays`.
 
         Parameters
         ----------
         d : mapping
             Name -> array, as written by :meth:`arrays`.
+        S : Sites
+            The replica's restored site arrays (the plastic strain of the self-term).
         """
+        self._eps_p = S.eps_p
         for k in CHECKPOINT_FIELDS:
             getattr(self.state, k)[...] = d[f"E_{k}"]

@@ -33,6 +33,7 @@ from numba import njit
 
 from .bias import draw_state_biased, equilibrium_strain, stress_for_strain
 from .lattice import neighbour
+from .prefetch import prefetch
 from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_HIST, N_SUMS,
                      STATUS_EVENTS, STATUS_NO_EVENTS, STATUS_TIME, STATUS_UNLOADED, STRAIN,
                      STRESS, SUM_BETA, SUM_PLASTIC, SUM_SMD, UNLOAD, Calib, Clock, Control,
@@ -40,7 +41,7 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
 from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
                     site_log_times, site_rates)
 from .rng import uniform, uniform_open
-from .sumtree import tree_find
+from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
 
 __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "run_until",
            "site_rates", "site_log_times", "growth_probability", "fill_rates", "channel_rates",
@@ -304,6 +305,7 @@ def run_until(S, C, K):
     drift = cal.k_fast != 0.0
     unload = law.control == UNLOAD
     footprints = rules.series and rules.fp_max > 1
+    far = top.size // 2 >= PREFETCH_BLOCKS   # tree and site arrays beyond the L2 cache
     n = 0
     while True:
         if n >= C.max_events:
@@ -332,8 +334,26 @@ def run_until(S, C, K):
             drift_to(t_new, clock[0], law, cal, sums, frozen)
         clock[0] = t_new
         t_next[0] = math.nan
-        j = tree_find(top, leaves, uniform(rng) * total)
-        # --- the event at site j
+        u = uniform(rng) * total
+        j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
+        # --- the event at site j. Its arrays are separate (structure of arrays): ask for all
+        # the lines the event reads at once, so that their misses overlap (no effect on the
+        # result)
+        if not far:
+            pass
+        elif footprints:
+            prefetch(smd, j)
+            prefetch(fp_size, j)
+            prefetch(fp_next, j)
+            prefetch(last_smd, j)
+            if rules.growth:
+                prefetch(log_S, j)
+                prefetch(chi, j)
+                prefetch(log_tb, j)
+            prefetch(elim, j)
+        else:
+            prefetch(elim, j)
+            prefetch(beta, j)
         sigma = stress_at(t_new, law, cal, sums, frozen)
         if uniform(rng) < probs[j, 0]:
             annihilation_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd,

@@ -11,7 +11,7 @@ import math
 
 from numba import njit
 
-__all__ = ["site_log_times", "site_log_rates", "site_rates", "growth_probability",
+__all__ = ["site_log_times", "site_log_rates", "site_rates", "site_rates_of", "growth_probability",
            "site_log_times_of", "site_log_rates_of", "growth_probability_of",
            "fill_rates", "channel_rates"]
 
@@ -82,11 +82,11 @@ def site_log_rates(j, S, C):
     return site_log_rates_of(j, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules)
 
 
-@njit(cache=True)
-def site_rates(j, e, S, C):
+@njit(cache=True, inline='always')
+def site_rates_of(j, e, log_tb, log_tb_hier, chi, log_S, tm, rules):
     """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j
-    when its units are in equilibrium class ``e`` (``S.elim[j]``, or 0 to ignore it)."""
-    ln_tb, ln_tmax, ln_tan_j = site_log_rates(j, S, C)
+    when its units are in equilibrium class ``e``, from the site arrays it reads."""
+    ln_tb, ln_tmax, ln_tan_j = site_log_rates_of(j, log_tb, log_tb_hier, chi, log_S, tm, rules)
     r_ann = math.exp(-ln_tmax)
     if e == 0:
         return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
@@ -95,6 +95,13 @@ def site_rates(j, e, S, C):
     if e == 2:
         return 0.0, r_ann, 0.0
     return 0.0, 0.0, 0.0
+
+
+@njit(cache=True)
+def site_rates(j, e, S, C):
+    """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j
+    when its units are in equilibrium class ``e`` (``S.elim[j]``, or 0 to ignore it)."""
+    return site_rates_of(j, e, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules)
 
 
 @njit(cache=True)
@@ -107,29 +114,36 @@ def growth_probability(j, S, C):
 def fill_rates(S, C, leaves):
     """Total rate of every site (0 for matrix sites) into ``leaves`` (e.g. ``S.leaves``), and
     the per-event probabilities into ``S.event_probs``; call again whenever rates change."""
-    for j in range(S.kind.size):
-        S.event_probs[j, 0] = 0.0
-        S.event_probs[j, 1] = 0.0
+    kind, elim, probs = S.kind, S.elim, S.event_probs
+    log_tb, log_tb_hier, chi, log_S = S.log_tb, S.log_tb_hier, S.chi, S.log_S
+    tm, rules = C.times, C.rules
+    for j in range(kind.size):
+        probs[j, 0] = 0.0
+        probs[j, 1] = 0.0
         leaves[j] = 0.0
-        if S.kind[j] == 1:
-            r_dyn, r_ann, q = site_rates(j, S.elim[j], S, C)
+        if kind[j] == 1:
+            r_dyn, r_ann, q = site_rates_of(j, int(elim[j]), log_tb, log_tb_hier, chi, log_S,
+                                            tm, rules)
             total = r_dyn + r_ann
             leaves[j] = total
             if total > 0.0:
-                S.event_probs[j, 0] = r_ann / total
-            S.event_probs[j, 1] = q
+                probs[j, 0] = r_ann / total
+            probs[j, 1] = q
 
 
 @njit(cache=True)
 def channel_rates(S, C, r_beta, r_smd, r_ann):
     """Per-site beta, SMD and annihilation rates ignoring elimination (for classification)."""
-    for j in range(S.kind.size):
-        if S.kind[j] != 1:
+    kind = S.kind
+    log_tb, log_tb_hier, chi, log_S = S.log_tb, S.log_tb_hier, S.chi, S.log_S
+    tm, rules = C.times, C.rules
+    for j in range(kind.size):
+        if kind[j] != 1:
             r_beta[j] = 0.0
             r_smd[j] = 0.0
             r_ann[j] = 0.0
             continue
-        rb, ra, q = site_rates(j, 0, S, C)
+        rb, ra, q = site_rates_of(j, 0, log_tb, log_tb_hier, chi, log_S, tm, rules)
         r_beta[j] = rb
         r_smd[j] = rb * q
         r_ann[j] = ra

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 from numba import njit
 
-__all__ = ["BLOCK", "tree_size", "tree_build", "tree_update", "tree_find", "block_sum"]
+from .prefetch import prefetch
+
+__all__ = ["BLOCK", "PREFETCH_BLOCKS", "tree_size", "tree_build", "tree_update", "tree_find",
+           "tree_find_far", "block_sum"]
 
 BLOCK = 32
+#: trees of at least this many blocks (65536 leaves, 1 MB of block sums and leaves) prefetch
+#: in tree_find; smaller ones stay in the L1/L2 caches, where the hints only cost instructions
+PREFETCH_BLOCKS = 2048
 
 
 def tree_size(n_leaves: int) -> int:
@@ -82,7 +88,12 @@ def tree_find(top, leaves, u):
         else:
             u -= left
             i = 2 * i + 1
-    base = (i - P) * BLOCK
+    return block_find(leaves, (i - P) * BLOCK, u)
+
+
+@njit(cache=True, inline='always')
+def block_find(leaves, base, u):
+    """Scan one block of :func:`tree_find` from leaf ``base``."""
     last = base
     end = min(base + BLOCK, leaves.size)
     for j in range(base, end):
@@ -93,3 +104,31 @@ def tree_find(top, leaves, u):
                 return j
             u -= v
     return last
+
+
+@njit(cache=True)
+def tree_find_far(top, leaves, u):
+    """:func:`tree_find` for a tree outside the L2 cache (``>= PREFETCH_BLOCKS`` blocks): the
+    same comparisons and subtractions, so the same leaf for every ``u`` (tested).
+
+    The descent is a chain of dependent cache misses: each step asks for the line of the
+    node's great-grandchildren (8 adjacent entries) three levels ahead, and the last steps for
+    the leaves of the two candidate blocks; the direction is a select, so the hints are not
+    thrown away by a mispredicted branch. On a small tree the hints only cost instructions
+    (measured slower there), hence two functions.
+    """
+    P = top.size // 2
+    i = 1
+    while i < P:
+        if 8 * i < 2 * P:
+            prefetch(top, 8 * i)
+        elif 2 * i >= P:
+            b = (2 * i - P) * BLOCK
+            for o in range(0, 2 * BLOCK, 8):
+                if b + o < leaves.size:
+                    prefetch(leaves, b + o)
+        left = top[2 * i]
+        right = (not (u < left and left > 0.0)) and top[2 * i + 1] > 0.0
+        u = u - left if right else u
+        i = 2 * i + (1 if right else 0)
+    return block_find(leaves, (i - P) * BLOCK, u)

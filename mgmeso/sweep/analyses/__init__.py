@@ -59,7 +59,7 @@ def register_analysis(name: str):
 def _load_studies() -> None:
     # the study modules register themselves; imported here so that a name in a SWEEP.toml
     # is known as soon as the registry is
-    from . import aging, creep, deviation, localisation, training  # noqa: F401
+    from . import aging, creep, deviation, elastic, localisation, training  # noqa: F401
 
 
 _load_studies()
