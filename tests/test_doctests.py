@@ -12,8 +12,8 @@ import pytest
 MODULES = [
     "mgmeso.grids",                 # temperature ladders, log sample counts
     "mgmeso.config.fields",         # how values are shown in messages
-    "mgmeso.config.loader",         # load_material
-    "mgmeso.segments.base",         # sample offsets of a segment
+    "mgmeso.config.material_files", # load_material
+    "mgmeso.segments.law",          # sample offsets of a segment
     "mgmeso.theory",                # evaluate a small creep protocol
     "mgmeso.theory.gumbel",         # the Gumbel grid of beta times
     "mgmeso.kmc",                   # the bias law

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["Override", "apply_overrides", "name_override", "parse_set"]
+__all__ = ["Override", "apply_overrides", "name_override", "parse_set", "set_dotted"]
 
 
 @dataclass(frozen=True)
@@ -90,34 +90,62 @@ def apply_overrides(doc: dict, overrides: Sequence[Override]) -> dict:
     """
     doc = copy.deepcopy(doc)
     for ov in overrides:
-        parts = ov.key.split(".")
-        node: Any = doc
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            where = ".".join(parts[:i]) or "the config"
-            if isinstance(node, list):
-                if not part.isdigit() or not 1 <= int(part) <= len(node):
-                    raise ConfigError([(f"{ov.origin}: {where} is a list of {len(node)} item(s); "
-                                        f"'{part}' must be an item number from 1 to {len(node)}")])
-                if last:
-                    node[int(part) - 1] = ov.value
-                else:
-                    node = node[int(part) - 1]
-                continue
-            if not isinstance(node, dict):
-                raise ConfigError([(f"{ov.origin}: {where} is a value, not a table, so it has "
-                                    f"no key '{part}'")])
-            if last:
-                node[part] = ov.value
-                break
-            nxt = node.get(part)
-            if nxt is None:
-                nxt = node[part] = {}
-            elif i == 0 and part == "material" and isinstance(nxt, str):
-                # material = "name" with a key overridden: the named file is the base
-                nxt = node[part] = {"base": nxt}
-            node = nxt
+        problem = _set_path(doc, ov.key.split("."), ov.value)
+        if problem is not None:
+            raise ConfigError([f"{ov.origin}: {problem}"])
     return doc
+
+
+def _set_path(doc: dict, parts: list[str], value: Any) -> str | None:
+    """Set ``doc[parts[0]][parts[1]]...`` in place (list items numbered from 1, missing tables
+    created, ``material = "name"`` becoming ``{base = "name"}``); what is wrong, or None.
+    """
+    node: Any = doc
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[:i]) or "the config"
+        if isinstance(node, list):
+            if not part.isdigit() or not 1 <= int(part) <= len(node):
+                return (f"{where} is a list of {len(node)} item(s); '{part}' must be an "
+                        f"item number from 1 to {len(node)}")
+            if last:
+                node[int(part) - 1] = value
+                return None
+            node = node[int(part) - 1]
+            continue
+        if not isinstance(node, dict):
+            return f"{where} is a value, not a table, so it has no key '{part}'"
+        if last:
+            node[part] = value
+            return None
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        elif i == 0 and part == "material" and isinstance(nxt, str):
+            nxt = node[part] = {"base": nxt}      # the named material file becomes the base
+        node = nxt
+    return None
+
+
+def set_dotted(doc: dict, key: str, value: Any) -> str | None:
+    """Set a dotted key in a config document in place; a message if the path does not exist.
+
+    Parameters
+    ----------
+    doc : dict
+        The TOML document, changed in place.
+    key : str
+        Dotted key (list items numbered from 1).
+    value : object
+        The new value (copied).
+
+    Returns
+    -------
+    str or None
+        A message if the path does not exist, else None.
+    """
+    problem = _set_path(doc, key.split("."), copy.deepcopy(value))
+    return None if problem is None else f"{key}: {problem}"
 
 
 def name_override(message: str, overrides: Sequence[Override]) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..config.material import Material
 from ..errors import DataError
-from ..theory.compliance import creep_compliance, state_point
+from ..theory.compliance import creep_recovery_strain, state_point
 from ..theory.gumbel import GumbelGrid
 from ..theory.volterra import relax_stress
 from .data import Dataset
@@ -123,14 +123,12 @@ def _creep(mat, ds: Dataset, grid, chi_law) -> list[Block]:
     if sigma <= 0:
         raise DataError(f"{ds.path}: the creep stress must be positive (largest stress {sigma:g} MPa)")
     sp = state_point(mat, float(c["temperature_K"][0]), chi_law=chi_law)
-    eps = sigma * creep_compliance(mat, t, sp, grid)["total"]
+    t1 = None
     if ds.kind == "creep-recovery":
         off = np.flatnonzero((s < 0.01 * sigma) & (np.arange(s.size) > np.argmax(s)))
         if off.size:
             t1 = float(t[off[0]])
-            after = t >= t1
-            eps = eps.copy()
-            eps[after] -= sigma * creep_compliance(mat, t[after] - t1, sp, grid)["total"]
+    eps = creep_recovery_strain(mat, t, sp, grid, sigma, t1)
     d = c["strain"]
     return [Block("strain", "time_s", d, eps, _scale(ds, "strain", d), log_time_weights(t))]
 

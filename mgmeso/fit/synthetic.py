@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config.material import Material
-from ..theory.compliance import creep_compliance, state_point
+from ..theory.compliance import creep_recovery_strain, state_point
 from ..theory.gumbel import gumbel_grid
 from ..theory.volterra import relax_stress
 
@@ -127,9 +127,8 @@ def write_creep_recovery(mat: Material, path: Path, T_K: float, stress_MPa: floa
                                   t_load_s + np.geomspace(0.5, t_end_s - t_load_s, 60)]))
     sp = state_point(mat, T_K)
     g = _grid(mat)
-    eps = stress_MPa * creep_compliance(mat, t, sp, g)["total"]
+    eps = creep_recovery_strain(mat, t, sp, g, stress_MPa, t_load_s)
     after = t >= t_load_s
-    eps[after] -= stress_MPa * creep_compliance(mat, t[after] - t_load_s, sp, g)["total"]
     eps = eps + rng.normal(0, noise * eps.max(), t.size)
     s = np.where(after, 0.0, stress_MPa)
     rows = ["time;strain;stress"] + [f"{a / 60:.8g};{100 * e:.8g};{b:g}" for a, e, b in zip(t, eps, s)]

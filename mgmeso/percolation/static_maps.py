@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import UserError
 from ..io.files import prepare_outputs
 from ..io.table import Table
-from ..kmc.lattice import Lattice, lattice_type, make_lattice
+from ..kmc.lattice import Lattice
 from .clusters import Clusters, label_clusters
-from .liquid import StaticGlass, static_glass
-from .maps import deformation_lines, first_crossing, static_curve
+from .deformation_study import DeformationMap, deformation_map
+from .liquid import StaticGlass
+from .map_inputs import check_positive, config_glass, site_threshold, with_overrides
+from .maps import first_crossing, static_curve
 
 if TYPE_CHECKING:
     from ..config.loader import RunConfig
@@ -50,128 +51,12 @@ class SiteMap:
     title: str = ""
 
 
-def check_positive(values, name: str, hi: float) -> list[float]:
-    """``values`` as floats, each finite, positive and at most ``hi`` (else a UserError).
-
-    Parameters
-    ----------
-    values : iterable of float
-        The values.
-    name : str
-        Their argument name in the message.
-    hi : float
-        The largest allowed value.
-
-    Returns
-    -------
-    list of float
-        The values.
-
-    Raises
-    ------
-    UserError
-        Naming the first bad value.
-    """
-    out = []
-    for v in values or []:
-        if not np.isfinite(v) or v <= 0 or v > hi:
-            raise UserError(f"{name} = {v:g}: must be positive and at most {hi:g}")
-        out.append(float(v))
-    return out
-
-
-def with_overrides(config, lattice: str | None = None, L: int | None = None,
-                   seed: int | None = None) -> RunConfig:
-    """Return the config (a RunConfig or a TOML path) with ``[simulation] lattice, L, seed`` replaced.
-
-    Parameters
-    ----------
-    config : RunConfig or path-like
-        The config.
-    lattice : str, optional
-        A registered lattice name.
-    L : int, optional
-        Cells per side.
-    seed : int, optional
-        Root seed.
-
-    Returns
-    -------
-    RunConfig
-        The validated config.
-    """
-    from ..config import load_config
-
-    cfg = config if hasattr(config, "simulation") else load_config(config)
-    changes: dict = {}
-    if lattice is not None:
-        try:
-            changes["lattice"] = lattice_type(lattice).name
-        except ValueError as exc:
-            raise UserError(f"lattice: {exc}") from None
-    if L is not None:
-        if not 4 <= L <= 512:
-            raise UserError(f"L = {L}: must be in [4, 512] (cells per side)")
-        changes["L"] = L
-    if seed is not None:
-        if seed < 0:
-            raise UserError(f"seed = {seed}: must be a non-negative integer")
-        changes["seed"] = seed
-    if changes:   # validated with the ranges of the config file
-        from ..config.loader import with_values
-        cfg = with_values(cfg, "simulation", changes, {k: f"--{k} {v}" for k, v in changes.items()})
-    return cfg
-
-
-def site_threshold(lattice: str, p_c: float | None = None) -> tuple[float | None, str | None]:
-    """Return the site threshold and its source.
-
-    Parameters
-    ----------
-    lattice : str
-        A registered lattice name.
-    p_c : float, optional
-        A threshold given by the user (wins).
-
-    Returns
-    -------
-    (float or None, str or None)
-        ``p_c`` if given, else the registry's literature value, else ``(None, None)``.
-    """
-    if p_c is not None:
-        if not 0.0 < p_c < 1.0:
-            raise UserError(f"p_c = {p_c:g}: must be in (0, 1) (a site threshold is a probability)")
-        return float(p_c), "given"
-    lit = lattice_type(lattice).site_threshold
-    return (lit.p_c, lit.source) if lit is not None else (None, None)
-
-
-def config_glass(cfg: RunConfig) -> StaticGlass:
-    """Draw the static glass of a config: its material, lattice, seed and disorder settings.
-
-    Parameters
-    ----------
-    cfg : RunConfig
-        The config.
-
-    Returns
-    -------
-    StaticGlass
-        The glass.
-    """
-    sim = cfg.simulation
-    return static_glass(cfg.material, make_lattice(sim.lattice, sim.L), sim.seed,
-                        heterogeneity=sim.heterogeneity, chi_law=cfg.theory.chi_law,
-                        disorder_mode=sim.disorder, T_ref_K=sim.energy_reference_T_K,
-                        chi_radius=sim.chi_radius, hierarchy_beta_time=sim.hierarchy_beta_time)
-
-
 def _analytical_delta(cfg, temps, window_s) -> Table:
     """delta(T) of the stepped-relaxation theory on the temperature grid, hold ``window_s``."""
     from ..config import SteppedRelaxation
     from ..theory import evaluate
 
-    p = cfg.protocol if isinstance(cfg.protocol, SteppedRelaxation) else SteppedRelaxation()
+    p = cfg.protocol.stepped_relaxation() or SteppedRelaxation()
     step = float(temps[1] - temps[0]) if len(temps) > 1 else 3.0
     p = replace(p, T_start_K=float(temps[0]), T_end_K=float(temps[-1]), T_step_K=step,
                 hold_s=window_s, first_sample_s=min(p.first_sample_s, window_s / 10))
@@ -320,9 +205,7 @@ def _ladder(cfg, temps_map) -> np.ndarray:
     """Default temperature grid: the stepped-relaxation steps (else 300 K in 3 K steps) up to at
     least Tg + 80 K and the highest map temperature.
     """
-    from ..config import SteppedRelaxation
-
-    p = cfg.protocol if isinstance(cfg.protocol, SteppedRelaxation) else None
+    p = cfg.protocol.stepped_relaxation()
     lo, step = (p.T_start_K, p.T_step_K) if p else (300.0, 3.0)
     hi = max(p.T_end_K if p else 0.0, cfg.material.Tg_K + 80.0, *(temps_map or [0.0]))
     return np.arange(lo, hi + 0.5 * step, step)
@@ -354,10 +237,9 @@ def static_map(config, *, windows_s=None, temperatures_K=None, p_c: float | None
     StaticMap
     """
     cfg = with_overrides(config, lattice, L, seed)
-    from ..config import SteppedRelaxation
-
+    stepped = cfg.protocol.stepped_relaxation()
     windows = check_positive(windows_s, "window_s", 1e12) or [
-        cfg.protocol.hold_s if isinstance(cfg.protocol, SteppedRelaxation) else 1800.0]
+        stepped.hold_s if stepped is not None else 1800.0]
     temps_map = check_positive(temperatures_K, "temperatures_K", 5000.0)
     temps = _ladder(cfg, temps_map)
     pc, src = site_threshold(cfg.simulation.lattice, p_c)
@@ -377,101 +259,3 @@ def static_map(config, *, windows_s=None, temperatures_K=None, p_c: float | None
                      tuple(float(T) for T in temps_map))
 
 
-@dataclass(frozen=True)
-class DeformationMap:
-    """Result of :func:`deformation_map`: ``table`` has ``strain_rate_per_s, window_s,
-    T_static_K, T_spectral_K`` (NaN where the fraction does not reach p_c on the grid).
-    """
-
-    FILES = ("deformation_map.csv", "deformation_map.png", "deformation_map.json")
-
-    config: RunConfig
-    p_c: float
-    p_c_source: str
-    temperatures_K: np.ndarray = field(repr=False)
-    table: Table = field(repr=False)
-
-    @property
-    def title(self) -> str:
-        """Figure title: material, lattice, size and site threshold."""
-        sim = self.config.simulation
-        return (f"{self.config.material.name}: deformation map, {sim.lattice} L = {sim.L}, "
-                f"site threshold {self.p_c:.4f}")
-
-    def summary(self) -> dict:
-        """Return the numbers of the deformation map's JSON file.
-
-        Returns
-        -------
-        dict
-            Material, lattice, threshold and its source, temperature range.
-        """
-        mat, sim = self.config.material, self.config.simulation
-        return {"material": mat.name, "lattice": sim.lattice, "L": sim.L, "p_c": self.p_c,
-                "p_c_source": self.p_c_source,
-                "temperature_range_K": [self.temperatures_K[0], self.temperatures_K[-1]]}
-
-    def write(self, out_dir, overwrite: bool = False) -> list[Path]:
-        """Write the lines (CSV), the figure (PNG) and the summary (JSON) into ``out_dir``.
-
-        Parameters
-        ----------
-        out_dir : str or path-like
-            Output directory (created when the first file is written).
-        overwrite : bool
-            Replace existing files (else an existing file is an error, before anything is written).
-
-        Returns
-        -------
-        list of pathlib.Path
-            The files written.
-        """
-        from ..plotting import save
-        from ..plotting.percolation_plots import plot_deformation_map
-
-        paths = prepare_outputs(out_dir, self.FILES, overwrite)
-        Table(self.table.columns).to_csv(paths[0])
-        save(plot_deformation_map(self).figure, paths[1], overwrite=overwrite)
-        Table({}, self.summary()).write_meta(paths[2])
-        return paths
-
-
-def deformation_map(config, *, rates_per_s=(1e-6, 1.0), n_rates: int = 13,
-                    p_c: float | None = None, lattice: str | None = None,
-                    L: int | None = None) -> DeformationMap:
-    """Where liquid-like zones percolate in the (strain rate, T) plane, with ``t_w = 1/rate``.
-
-    Parameters
-    ----------
-    config : RunConfig or path of a config TOML
-    rates_per_s : (float, float)
-        Lowest and highest strain rate (1/s), 0 < lo < hi <= 1e6; ``n_rates``
-        rates log-spaced between them.
-    p_c : float, optional
-        Site threshold; default the registry's literature value (required for a
-        lattice without one).
-    lattice, L : optional
-        Override ``[simulation]`` lattice and L.
-    n_rates : int
-        Number of strain rates.
-
-    Returns
-    -------
-    DeformationMap
-        Temperatures on a 2 K grid from 250 K to Tg + 200 K, which holds the whole
-        beta and alpha loss that normalises the spectral line.
-    """
-    cfg = with_overrides(config, lattice, L)
-    lo, hi = (float(r) for r in rates_per_s)
-    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi <= 1e6):
-        raise UserError(f"rates_per_s = {lo:g} {hi:g}: need 0 < LO < HI <= 1e6 (1/s)")
-    name = cfg.simulation.lattice
-    pc, src = site_threshold(name, p_c)
-    if pc is None or src is None:
-        raise UserError(f"lattice {name!r} has no literature site-percolation threshold in the "
-                        f"registry; give one (p_c, --p-c), e.g. the estimate of 'mgmeso percolation "
-                        f"threshold --lattice {name}'")
-    temps = np.arange(250.0, cfg.material.Tg_K + 200.0, 2.0)
-    table = deformation_lines(config_glass(cfg), np.geomspace(lo, hi, n_rates), temps, pc,
-                              cfg.theory.chi_law)
-    return DeformationMap(cfg, pc, src, temps, table)

@@ -74,6 +74,10 @@ class Oscillate(Segment):
         # the oscillation is resolved explicitly: at most 1/32 of a period per step
         return 1.0 / (32.0 * self.frequency_Hz)
 
+    def oscillation_Hz(self):
+        """See `Segment.oscillation_Hz`."""
+        return self.frequency_Hz
+
 
 @dataclass(frozen=True, kw_only=True)
 class OscillateSegment(Segment):
@@ -109,6 +113,10 @@ class OscillateSegment(Segment):
             return [f"cycles x samples_per_cycle = {self.cycles * self.samples_per_cycle:g}: at most "
                     f"1e7 samples per segment"]
         return []
+
+    def oscillation_Hz(self):
+        """See `Segment.oscillation_Hz`."""
+        return self.frequency_Hz
 
     def runtime(self) -> Oscillate:
         """See `Segment.runtime`."""

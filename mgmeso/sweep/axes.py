@@ -39,7 +39,6 @@ This module keeps its own dotted-key code (the same conventions as the CLI's
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from ..config.fields import format_value, suggest
+from ..config.overrides import set_dotted
 
 __all__ = [
     "AXIS_KEYS",
@@ -320,51 +320,6 @@ def get_dotted(doc: dict, key: str, default: Any = None) -> Any:
         else:
             return default
     return node
-
-
-def set_dotted(doc: dict, key: str, value: Any) -> str | None:
-    """Set a dotted key in a config document in place; a message if the path does not exist.
-
-    Parameters
-    ----------
-    doc : dict
-        The TOML document, changed in place.
-    key : str
-        Dotted key (list items numbered from 1).
-    value : object
-        The new value (copied).
-
-    Returns
-    -------
-    str or None
-        A message if the path does not exist, else None.
-    """
-    parts = key.split(".")
-    node: Any = doc
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        where = ".".join(parts[:i]) or "the config"
-        if isinstance(node, list):
-            if not part.isdigit() or not 1 <= int(part) <= len(node):
-                return (f"{key}: {where} is a list of {len(node)} item(s); '{part}' must be an "
-                        f"item number from 1 to {len(node)}")
-            if last:
-                node[int(part) - 1] = copy.deepcopy(value)
-                return None
-            node = node[int(part) - 1]
-            continue
-        if not isinstance(node, dict):
-            return f"{key}: {where} is a value, not a table, so it has no key '{part}'"
-        if last:
-            node[part] = copy.deepcopy(value)
-            return None
-        nxt = node.get(part)
-        if nxt is None:
-            nxt = node[part] = {}
-        elif i == 0 and part == "material" and isinstance(nxt, str):
-            nxt = node[part] = {"base": nxt}      # the named material file becomes the base
-        node = nxt
-    return None
 
 
 def replica_seed(seed: int, replica: int) -> int:

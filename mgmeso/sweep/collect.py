@@ -27,7 +27,8 @@ import numpy as np
 from ..config import RunConfig, parse_config
 from ..errors import UserError
 from .observables import OBSERVABLES, Quantity, selected
-from .store import SweepStore, open_store, read_json_group
+from .store import SweepStore, open_store
+from .store_groups import read_json_group
 
 __all__ = ["RESERVED_DIMS", "RunView", "SweepData", "TheoryView", "open_sweep", "sweep_table"]
 

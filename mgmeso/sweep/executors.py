@@ -31,6 +31,7 @@ from ..errors import UserError
 __all__ = [
     "Call",
     "DaskExecutor",
+    "Executor",
     "Outcome",
     "ProcessExecutor",
     "RunFailed",
@@ -98,18 +99,20 @@ def _attempts(fn: Callable, retries: int, *args):
                 raise RunFailed(_error_text(exc), tb) from None
 
 
-class SerialExecutor:
-    """Runs the calls in this process, in order."""
+class Executor:
+    """Where the runs of a sweep execute: what :func:`make_executor` returns.
 
-    name = "serial"
+    Attributes: ``name`` (the ``--executor`` choice), ``description`` (one line for the
+    report), ``dashboard`` (a URL or None) and ``n_workers``.
+    """
 
-    def __init__(self):
-        self.description = "in this process, one run at a time"
-        self.dashboard = None
-        self.n_workers = 1
+    name = ""
+    description = ""
+    dashboard: str | None = None
+    n_workers = 1
 
     def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
-        """Run the calls one after the other in this process.
+        """Run the calls; yield one outcome per call as it finishes.
 
         Parameters
         ----------
@@ -121,8 +124,33 @@ class SerialExecutor:
         Yields
         ------
         Outcome
-            The result or the error of each call, in order.
+            The result or the error of each call.
         """
+        raise NotImplementedError
+
+    def close(self, cancel: bool = False) -> None:
+        """Release the workers.
+
+        Parameters
+        ----------
+        cancel : bool
+            Cancel pending calls instead of waiting for them.
+        """
+        raise NotImplementedError
+
+
+class SerialExecutor(Executor):
+    """Runs the calls in this process, in order (outcomes in the order of the calls)."""
+
+    name = "serial"
+
+    def __init__(self):
+        self.description = "in this process, one run at a time"
+        self.dashboard = None
+        self.n_workers = 1
+
+    def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
+        """See `Executor.run`."""
         for c in calls:
             try:
                 yield Outcome(c.key, result=_attempts(c.fn, retries, *c.args))
@@ -140,8 +168,10 @@ class SerialExecutor:
         pass
 
 
-class ProcessExecutor:
-    """Local worker processes (concurrent.futures), when Dask is not installed."""
+class ProcessExecutor(Executor):
+    """Local worker processes (concurrent.futures), when Dask is not installed; outcomes as the
+    calls finish.
+    """
 
     name = "processes"
 
@@ -153,20 +183,7 @@ class ProcessExecutor:
         self.dashboard = None
 
     def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
-        """Submit the calls to the process pool; yield outcomes as they finish.
-
-        Parameters
-        ----------
-        calls : sequence of Call
-            One call per run.
-        retries : int
-            Extra attempts of a call that raises.
-
-        Yields
-        ------
-        Outcome
-            The result or the error of each call.
-        """
+        """See `Executor.run`."""
         futs = {self.pool.submit(_attempts, c.fn, retries, *c.args): c.key for c in calls}
         for fut in cf.as_completed(futs):
             key = futs.pop(fut)
@@ -188,8 +205,9 @@ class ProcessExecutor:
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
 
 
-class DaskExecutor:
-    """Dask futures on a LocalCluster (default) or on the scheduler at ``address``.
+class DaskExecutor(Executor):
+    """Dask futures on a LocalCluster (default) or on the scheduler at ``address``; a call that
+    raises is retried by Dask (``retries=``), outcomes as the calls finish.
 
     Parameters
     ----------
@@ -232,20 +250,7 @@ class DaskExecutor:
             else None
 
     def run(self, calls: Sequence[Call], retries: int) -> Iterator[Outcome]:
-        """Submit the calls as Dask futures (``retries=``); yield outcomes as they finish.
-
-        Parameters
-        ----------
-        calls : sequence of Call
-            One call per run.
-        retries : int
-            Extra attempts of a call that raises.
-
-        Yields
-        ------
-        Outcome
-            The result or the error of each call.
-        """
+        """See `Executor.run`."""
         from distributed import as_completed
 
         futs = {self.client.submit(c.fn, *c.args, key=c.key, retries=retries, pure=False): c.key

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..config import RunConfig
-from .store import SweepStore, sweep_versions, write_json_group
+from .store import SweepStore
+from .store_groups import sweep_versions, write_json_group
 
 __all__ = ["TASKS", "kmc_task", "theory_task"]
 

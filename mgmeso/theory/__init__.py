@@ -40,7 +40,14 @@ from .analysis import (
     relaxation_steps,
     tts_shifts,
 )
-from .compliance import COMPONENTS, StatePoint, complex_compliance, creep_compliance, state_point
+from .compliance import (
+    COMPONENTS,
+    StatePoint,
+    complex_compliance,
+    creep_compliance,
+    creep_recovery_strain,
+    state_point,
+)
 from .gumbel import gumbel_grid
 from .kinetics import chi, defect_concentration, tau_an, tau_beta, tau_max
 from .kww import kww_carson, kww_carson_paper
@@ -49,7 +56,8 @@ from .protocols import TheoryResult, dma_columns, evaluate
 __all__ = [
     "FitResult", "arrhenius_fit", "chi_from_tan_delta", "fragility", "kww_fit", "loss_features",
     "relaxation_steps", "tts_shifts", "COMPONENTS", "StatePoint", "complex_compliance",
-    "creep_compliance", "state_point", "gumbel_grid", "chi", "defect_concentration", "tau_an",
+    "creep_compliance", "creep_recovery_strain", "state_point", "gumbel_grid", "chi",
+    "defect_concentration", "tau_an",
     "tau_beta", "tau_max", "kww_carson", "kww_carson_paper", "TheoryResult", "dma_columns",
     "evaluate",
 ]

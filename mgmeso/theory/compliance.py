@@ -23,8 +23,8 @@ from . import kinetics
 from .gumbel import GumbelGrid
 from .kww import kww_carson, kww_carson_paper
 
-__all__ = ["StatePoint", "state_point", "creep_compliance", "creep_compliance_integral",
-           "complex_compliance", "COMPONENTS"]
+__all__ = ["StatePoint", "state_point", "creep_compliance", "creep_recovery_strain",
+           "creep_compliance_integral", "complex_compliance", "COMPONENTS"]
 
 COMPONENTS = ("elastic", "beta", "anelastic", "plastic")
 
@@ -104,6 +104,42 @@ def creep_compliance(mat: Material, t_s, sp: StatePoint, grid: GumbelGrid) -> di
     out = {"elastic": el, "beta": beta + 0 * el, "anelastic": an + 0 * el, "plastic": vp + 0 * el}
     out["total"] = out["elastic"] + out["beta"] + out["anelastic"] + out["plastic"]
     return out
+
+
+def creep_recovery_strain(mat: Material, t_s, sp: StatePoint, grid: GumbelGrid, stress_MPa: float,
+                          t_unload_s: float | None = None) -> np.ndarray:
+    """Strain of creep at ``stress_MPa`` from t = 0, unloaded at ``t_unload_s`` (linear superposition).
+
+    ``eps(t) = sigma J(t) - sigma J(t - t_unload)`` for ``t >= t_unload``, with ``J`` the total
+    of :func:`creep_compliance`; without ``t_unload_s``, creep only.
+
+    Parameters
+    ----------
+    mat : Material
+        Parameters of the model.
+    t_s : numpy.ndarray
+        Times since loading (s), 1-D.
+    sp : StatePoint
+        The state point (temperature).
+    grid : GumbelGrid
+        The beta-time grid.
+    stress_MPa : float
+        The creep stress (MPa).
+    t_unload_s : float, optional
+        The time of unloading (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        The strain at ``t_s``.
+    """
+    t = np.asarray(t_s, dtype=float)
+    eps = stress_MPa * creep_compliance(mat, t, sp, grid)["total"]
+    if t_unload_s is not None:
+        after = t >= t_unload_s
+        eps = eps.copy()
+        eps[after] -= stress_MPa * creep_compliance(mat, t[after] - t_unload_s, sp, grid)["total"]
+    return eps
 
 
 def creep_compliance_integral(mat: Material, t_s, sp: StatePoint,

@@ -25,7 +25,6 @@ agreement into a disagreement (or the reverse) fails the suite.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import os
 from collections.abc import Callable
@@ -33,9 +32,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..errors import UserError
+from .checks import (
+    DISAGREES,
+    FAIL,
+    NOT_REPRODUCIBLE,
+    NOT_RUN,
+    PASS,
+    STATUSES,
+    Check,
+    _fmt,
+    case_status,
+    closed,
+    paper,
+    reproducible_with,
+    within,
+)
+from .references import Reference, References
 
 __all__ = [
     "CASES",
@@ -59,339 +71,9 @@ __all__ = [
     "within",
 ]
 
-PASS = "pass"
-FAIL = "fail"
-DISAGREES = "model disagrees with paper"
-NOT_REPRODUCIBLE = "not reproducible with these parameters"
-#: a registered case that is not run in this version (its measured side needs code of a
-#: later wave); never counted as a pass or a failure
-NOT_RUN = "not run"
-STATUSES = (PASS, FAIL, DISAGREES, NOT_REPRODUCIBLE)
-
-
-@dataclass(frozen=True)
-class Check:
-    """One comparison: a measured value against a reference under a stated tolerance."""
-
-    name: str
-    measured: Any
-    reference: Any
-    unit: str
-    tolerance: str
-    raw: str
-    expected: str = PASS
-    source: str = ""
-    note: str = ""
-
-    @property
-    def status(self) -> str:
-        """Final status: the raw status if it is the expected one, else ``fail``."""
-        return self.raw if self.raw == self.expected else FAIL
-
-    @property
-    def why(self) -> str:
-        """The note, plus what was expected when the check fails on its expectation."""
-        if self.raw != self.expected and self.raw != FAIL:
-            return f"expected '{self.expected}', measured '{self.raw}'. {self.note}".strip()
-        return self.note
-
-
-def case_status(checks: list[Check]) -> str:
-    """Combine the checks of a case into its status.
-
-    ``fail`` if any check fails; else the first of ``disagrees`` / ``not reproducible``; else
-    ``pass``.
-
-    Parameters
-    ----------
-    checks : list of Check
-        The case's checks.
-
-    Returns
-    -------
-    str
-        The status.
-    """
-    st = [c.status for c in checks]
-    if not st:
-        return FAIL
-    for s in (FAIL, DISAGREES, NOT_REPRODUCIBLE):
-        if s in st:
-            return s
-    return PASS
-
-
-def _fmt(x) -> str:
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return str(x)
-
-
-def within(measured: float, reference: float, tol_abs: float | None = None,
-           tol_rel: float | None = None) -> bool:
-    """|measured - reference| <= tol_abs (or tol_rel |reference|); NaN is never within.
-
-    Parameters
-    ----------
-    measured, reference : float
-        The values (None is never within).
-    tol_abs : float, optional
-        Absolute tolerance (wins over ``tol_rel``).
-    tol_rel : float, optional
-        Relative tolerance.
-
-    Returns
-    -------
-    bool
-        Whether the measured value is within the tolerance.
-    """
-    if measured is None or reference is None:
-        return False
-    m, r = float(measured), float(reference)
-    if not (np.isfinite(m) and np.isfinite(r)):
-        return False
-    if tol_abs is not None:
-        tol = tol_abs
-    elif tol_rel is not None:
-        tol = tol_rel * abs(r)
-    else:
-        raise TypeError("within() needs tol_abs or tol_rel")
-    return abs(m - r) <= tol
-
-
-def closed(name: str, ok: bool, measured, reference, unit: str, tolerance: str,
-           source: str = "", note: str = "") -> Check:
-    """Make a closed-form or internal check: pass or fail.
-
-    Parameters
-    ----------
-    name : str
-        What is compared.
-    ok : bool
-        Whether the tolerance is met.
-    measured, reference : object
-        The two values (numbers or text).
-    unit : str
-        Their unit.
-    tolerance : str
-        The tolerance, as stated.
-    source : str
-        Where the reference comes from.
-    note : str
-        A remark shown with the check.
-
-    Returns
-    -------
-    Check
-        The check.
-    """
-    return Check(name, measured, reference, unit, tolerance, PASS if ok else FAIL, PASS, source,
-                 note)
-
-
-def paper(name: str, ok: bool, measured, reference, unit: str, tolerance: str, expected: str,
-          source: str = "", note: str = "") -> Check:
-    """Make a comparison with a paper's number: pass, or the model disagrees with the paper.
-
-    Parameters
-    ----------
-    name : str
-        What is compared.
-    ok : bool
-        Whether the tolerance is met.
-    measured, reference : object
-        The two values (numbers or text).
-    unit : str
-        Their unit.
-    tolerance : str
-        The tolerance, as stated.
-    expected : str
-        The status the case's README documents.
-    source : str
-        Where the reference comes from.
-    note : str
-        A remark shown with the check.
-
-    Returns
-    -------
-    Check
-        The check.
-    """
-    return Check(name, measured, reference, unit, tolerance, PASS if ok else DISAGREES, expected,
-                 source, note)
-
-
-def reproducible_with(name: str, ok: bool, ok_alternative: bool, measured, reference, unit: str,
-                      tolerance: str, expected: str, source: str = "", note: str = "") -> Check:
-    """Make a paper comparison where a named alternative parameter set was also evaluated.
-
-    Raw status: pass if the case's parameters meet the tolerance; "not reproducible with
-    these parameters" if only the alternative does (the note names it and its values);
-    otherwise the model disagrees with the paper.
-
-    Parameters
-    ----------
-    name : str
-        What is compared.
-    ok : bool
-        Whether the tolerance is met.
-    measured, reference : object
-        The two values (numbers or text).
-    unit : str
-        Their unit.
-    tolerance : str
-        The tolerance, as stated.
-    ok_alternative : bool
-        Whether the alternative parameters meet it.
-    expected : str
-        The status the case's README documents.
-    source : str
-        Where the reference comes from.
-    note : str
-        A remark shown with the check.
-
-    Returns
-    -------
-    Check
-        The check.
-    """
-    raw = PASS if ok else (NOT_REPRODUCIBLE if ok_alternative else DISAGREES)
-    return Check(name, measured, reference, unit, tolerance, raw, expected, source, note)
-
 
 # ---------------------------------------------------------------------------
-# references
-
-@dataclass(frozen=True)
-class Reference:
-    """One row of a case's ``reference.csv``."""
-
-    key: str
-    value: Any
-    unit: str
-    source: str
-    note: str = ""
-
-
-class References:
-    """The reference numbers of a case (``validation/<case>/reference.csv``).
-
-    Columns ``key, value, unit, source, note``; ``value`` is a number where it parses
-    as one, else text. :meth:`replace` gives a perturbed copy (tests of every case).
-    """
-
-    COLUMNS = ("key", "value", "unit", "source", "note")
-
-    def __init__(self, rows: dict[str, Reference], path: Path | None = None):
-        self.rows = dict(rows)
-        self.path = path
-
-    @classmethod
-    def read(cls, path: Path) -> References:
-        """Read a case's ``reference.csv`` (an empty table if there is none).
-
-        Parameters
-        ----------
-        path : pathlib.Path
-            The CSV file.
-
-        Returns
-        -------
-        :class:`References`
-            Its rows by key.
-
-        Raises
-        ------
-        UserError
-            For missing columns, an empty or repeated key, or a key without a source.
-        """
-        if not path.is_file():
-            return cls({}, path)
-        rows: dict[str, Reference] = {}
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in cls.COLUMNS[:4] if c not in (reader.fieldnames or [])]
-            if missing:
-                raise UserError(f"{path}: missing column(s) {', '.join(missing)} (columns are "
-                                f"{', '.join(cls.COLUMNS)})")
-            for i, r in enumerate(reader, start=2):
-                key = (r["key"] or "").strip()
-                if not key or key in rows:
-                    raise UserError(f"{path} line {i}: key {key!r} is empty or repeated")
-                raw = (r["value"] or "").strip()
-                try:
-                    value: Any = float(raw)
-                except ValueError:
-                    value = raw
-                if not (r["source"] or "").strip():
-                    raise UserError(f"{path} line {i}: key {key!r} has no source")
-                rows[key] = Reference(key, value, (r["unit"] or "").strip(), r["source"].strip(),
-                                      (r.get("note") or "").strip())
-        return cls(rows, path)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.ref(key).value
-
-    def ref(self, key: str) -> Reference:
-        """Return the row of ``key``.
-
-        Parameters
-        ----------
-        key : str
-            The reference's key.
-
-        Returns
-        -------
-        Reference
-            Value, unit and source.
-
-        Raises
-        ------
-        KeyError
-            For a missing key (naming the file).
-        """
-        try:
-            return self.rows[key]
-        except KeyError:
-            where = f" in {self.path}" if self.path else ""
-            raise KeyError(f"reference {key!r} not found{where}") from None
-
-    def source(self, key: str) -> str:
-        """Return the source of ``key``.
-
-        Parameters
-        ----------
-        key : str
-            The reference's key.
-
-        Returns
-        -------
-        str
-            The source.
-        """
-        return self.ref(key).source
-
-    def replace(self, **values) -> References:
-        """Return a copy with some values replaced (tests perturb references this way).
-
-        Parameters
-        ----------
-        **values
-            Key -> new value.
-
-        Returns
-        -------
-        :class:`References`
-            The copy.
-        """
-        rows = dict(self.rows)
-        for k, v in values.items():
-            rows[k] = dataclasses.replace(self.ref(k), value=v)
-        return References(rows, self.path)
-
-
-# ---------------------------------------------------------------------------
-# cases
+# cases (checks: mgmeso.validation.checks; reference tables: mgmeso.validation.references)
 
 def validation_root() -> Path:
     """Return the ``validation/`` directory: ``$MGMESO_VALIDATION_DIR`` or the source tree's.

@@ -4,9 +4,28 @@ A SWEEP.toml names one with ``[collect] analysis = "<name>"`` (options in
 ``[collect.options]``); ``mgmeso sweep --collect STORE --out DIR`` runs it on the
 collected sweep and writes its tables and figures to ``DIR`` (never into the
 repository unless asked to). An analysis is a function
-``(sweep: SweepData, ds: xarray.Dataset, out: Path, options: dict, overwrite: bool)
--> list[str]`` returning the lines it prints; it reads runs only through ``sweep.kmc(id)``
-and ``sweep.theory(id)``.
+``(sd, ds, out, options, overwrite) -> list[str]`` registered with
+``@register_analysis(name)`` and reached only through :data:`ANALYSES` (so it is private to
+its module, and its docstring says what it tabulates); it reads runs only through
+``sd.kmc(id)`` and ``sd.theory(id)``. Its arguments and result, the same for all:
+
+Parameters
+----------
+sd : SweepData
+    The collected sweep (runs read through ``sd.kmc(id)``).
+ds : xarray.Dataset
+    Its dataset.
+out : pathlib.Path
+    Output directory.
+options : dict
+    ``[collect.options]`` of the sweep file.
+overwrite : bool
+    Replace existing outputs.
+
+Returns
+-------
+list of str
+    The lines to print (results and files written).
 """
 
 from __future__ import annotations

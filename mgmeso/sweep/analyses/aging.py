@@ -16,31 +16,16 @@ import numpy as np
 
 from ...errors import UserError
 from ...io.table import Table
+from ..observables import mean_se
 from . import register_analysis
-from .common import Outputs, mean_se, per_replica
+from .common import Outputs, per_replica
 
 
 @register_analysis("stepped")
-def stepped(sd, ds, out, options, overwrite) -> list[str]:
+def _stepped(sd, ds, out, options, overwrite) -> list[str]:
     """Tabulate delta per step of the as-quenched and the slowly cooled run (``stepped``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     from ...kmc.aging import STEP_COLUMNS, stepped_delta
     from ...kmc.replica import TIME_SERIES
@@ -98,26 +83,10 @@ def _first_relaxation(view) -> int:
 
 
 @register_analysis("preanneal")
-def preanneal(sd, ds, out, options, overwrite) -> list[str]:
+def _preanneal(sd, ds, out, options, overwrite) -> list[str]:
     """Tabulate the relaxations after each pre-anneal time (``preanneal``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     if "anneal" not in ds.dims:
         raise UserError("preanneal needs an axis named anneal")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import OutputExistsError
+from ..observables import mean_se as mean_se  # the one estimator, also under this name
 
 __all__ = ["Outputs", "replica_mean"]
 
@@ -78,26 +79,6 @@ def replica_mean(da, dim: str = "replica"):
     m = da.mean(dim)
     se = da.std(dim, ddof=1) / np.sqrt(n)
     return m, se.where(n > 1)
-
-
-def mean_se(x, axis: int = 0):
-    """Mean and standard error over ``axis``, ignoring NaN.
-
-    Parameters
-    ----------
-    x : array_like
-        The samples.
-    axis : int
-        The sample axis.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Mean and standard error (NaN with fewer than two samples).
-    """
-    from ..observables import mean_se as _ms
-
-    return _ms(np.asarray(x, float), axis=axis)
 
 
 def per_replica(sd, ds) -> list:

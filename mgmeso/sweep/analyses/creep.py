@@ -27,26 +27,10 @@ def _need(ds, names):
 
 
 @register_analysis("creep_compliance")
-def creep_compliance(sd, ds, out, options, overwrite) -> list[str]:
+def _creep_compliance(sd, ds, out, options, overwrite) -> list[str]:
     """Compare the kMC's creep compliance and permanent strain with the theory (``creep_compliance``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     from ...plotting import plt, save_figure
 

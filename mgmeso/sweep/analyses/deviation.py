@@ -43,26 +43,10 @@ def _theories(view, k: int) -> tuple[dict, dict]:
 
 
 @register_analysis("kmc_deviation")
-def kmc_deviation(sd, ds, out, options, overwrite) -> list[str]:
+def _kmc_deviation(sd, ds, out, options, overwrite) -> list[str]:
     """Tabulate how far each kMC rule deviates from the mean-field model (``kmc_deviation``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     if not {"temperature_K", "rule"} <= set(ds.dims):
         raise UserError("kmc_deviation needs axes named temperature_K and rule")

@@ -19,26 +19,11 @@ from .common import Outputs
 
 
 @register_analysis("localisation")
-def localisation(sd, ds, out, options, overwrite) -> list[str]:
+def _localisation(sd, ds, out, options, overwrite) -> list[str]:
     """Write the localisation table and the deformation map of a sweep (``localisation``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset (unused beyond the run status).
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]``: ``threshold`` (default 0.5), ``percolation`` (default true).
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`; ``options``: ``threshold``
+    (default 0.5), ``percolation`` (default true).
     """
     from ...analysis.deformation_map import (
         LOCALISED_THRESHOLD,

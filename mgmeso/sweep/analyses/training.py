@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...io.table import Table
+from ..observables import mean_se
 from . import register_analysis
-from .common import Outputs, compare_reference, mean_se, per_replica
+from .common import Outputs, compare_reference, per_replica
 
 #: temperature band of the beta peak of La30Ce30Ni10Al20Co10 at 1 Hz ([Zhang2023] Fig. 4b)
 BETA_BAND_K = (355.0, 375.0)
@@ -34,31 +35,24 @@ def _freq(label: str) -> float:
     return 0.0 if label == "untrained" else float(label.split()[0])
 
 
+def _case_table(labels, per: dict[str, np.ndarray], keys) -> dict[str, np.ndarray]:
+    """One row per case: its label, training frequency, and mean and SE over replicas of each key."""
+    rows: dict[str, list] = {"case": list(labels), "frequency_Hz": [_freq(x) for x in labels]}
+    for k in keys:
+        m, se = mean_se(per[k], axis=0)
+        rows[k], rows[k + "_se"] = list(m), list(se)
+    return {k: np.array(v) for k, v in rows.items()}
+
+
 def _last_row(seg_col: np.ndarray, segment: int) -> int:
     return int(np.flatnonzero(seg_col == segment)[-1])
 
 
 @register_analysis("training_creep")
-def training_creep(sd, ds, out, options, overwrite) -> list[str]:
+def _training_creep(sd, ds, out, options, overwrite) -> list[str]:
     """Tabulate [Zhang2023]'s creep test after training at each frequency (``training_creep``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     o = Outputs(out, overwrite)
     samples = per_replica(sd, ds)           # list of (view, engine replica)
@@ -85,11 +79,7 @@ def training_creep(sd, ds, out, options, overwrite) -> list[str]:
             per["chi_mean_at_load"][i, c] = view.series("chi_mean")[c, r][b]
             traces[c].append(eps)
             t_creep[c] = tt
-    rows: dict[str, list] = {"case": list(labels), "frequency_Hz": [_freq(x) for x in labels]}
-    for k in keys:
-        m, se = mean_se(per[k], axis=0)
-        rows[k], rows[k + "_se"] = list(m), list(se)
-    cols = {k: np.array(v) for k, v in rows.items()}
+    cols = _case_table(labels, per, keys)
     Table(cols).to_csv(o.path("training_creep.csv"))
     lines = [f"creep after training {lab}: chi at loading {cols['chi_mean_at_load'][c]:.4f}, "
              f"creep strain at {t_creep[c][-1]:.0f} s {cols['creep_strain'][c]:.5f} +/- "
@@ -131,48 +121,32 @@ def _plot_creep(path, labels, t_creep, traces, rows, cfg, n) -> None:
 def _post_scan_loss(view, r: int, c: int) -> float:
     """E'' of the 1 Hz scan after training averaged over the beta band (2 K lock-in windows)."""
     from ...kmc.lockin import lockin_windows
-    from ...program import Oscillate
 
     prog = view.setup.programs[c]
     i_scan = len(prog.segments) - 1
     scan = prog.segments[i_scan]
-    if not isinstance(scan, Oscillate):
+    f_Hz = scan.oscillation_Hz()
+    if f_Hz is None:
         return float("nan")
     rate = scan.ramp_K_per_min / 60.0
-    cyc = max(round(2.0 / rate * scan.frequency_Hz), 1)
+    cyc = max(round(2.0 / rate * f_Hz), 1)
     seg, t_all = view.series("segment")[c, r], view.series("time_s")[c, r]
     m = seg == i_scan
     t = t_all[m]
-    t0 = t[0] - 1.0 / (scan.frequency_Hz * scan.samples_per_cycle)
+    t0 = t[0] - 1.0 / (f_Hz * scan.samples_per_cycle)
     tm, E = lockin_windows(t, view.series("stress_MPa_expected")[c, r][m],
                            view.series("strain_expected")[c, r][m],
-                           2 * np.pi * scan.frequency_Hz, t0, cyc)
+                           2 * np.pi * f_Hz, t0, cyc)
     T = view.cfg.protocol.T_start_K + rate * (tm - t0)
     band = (T >= BETA_BAND_K[0]) & (T <= BETA_BAND_K[1])
     return float(E.imag[band].mean())
 
 
 @register_analysis("training")
-def training(sd, ds, out, options, overwrite) -> list[str]:
+def _training(sd, ds, out, options, overwrite) -> list[str]:
     """Tabulate the defect fraction, chi and E'' after training at each frequency (``training``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     o = Outputs(out, overwrite)
     samples = per_replica(sd, ds)
@@ -188,11 +162,7 @@ def training(sd, ds, out, options, overwrite) -> list[str]:
             per["work_MPa"][i, c] = _work(view, c, r)
             per["beta_band_E_loss_MPa"][i, c] = _post_scan_loss(view, r, c)
         per["excess"][i] = per["defect_fraction"][i] - per["defect_fraction"][i, 0]
-    rows: dict[str, list] = {"case": list(labels), "frequency_Hz": [_freq(x) for x in labels]}
-    for k in keys:
-        m, se = mean_se(per[k], axis=0)
-        rows[k], rows[k + "_se"] = list(m), list(se)
-    cols = {k: np.array(v) for k, v in rows.items()}
+    cols = _case_table(labels, per, keys)
     Table(cols).to_csv(o.path("training.csv"))
     lines = [f"training {lab:>9}: defect fraction {cols['defect_fraction'][c]:.4f}, excess "
              f"{cols['excess'][c]:+.4f} +/- {cols['excess_se'][c]:.4f}, chi "
@@ -222,26 +192,10 @@ def _chi_at_load(view, r: int, label: str) -> float:
 
 
 @register_analysis("yield_scan")
-def yield_scan(sd, ds, out, options, overwrite) -> list[str]:
+def _yield_scan(sd, ds, out, options, overwrite) -> list[str]:
     """Tabulate how the training effect grows with the SMD yield (``yield_scan``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep (runs read through ``sd.kmc(id)``).
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` of the sweep file.
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print (results and files written).
+    The arguments and the result: :mod:`mgmeso.sweep.analyses`.
     """
     o = Outputs(out, overwrite)
     axis = "rejuvenation_yield_per_MPa"

@@ -42,7 +42,7 @@ def _write(path: Path, header: list[str], rows: np.ndarray) -> None:
 
 def _synthetic(kind: str, mat, d: Path, rng, st) -> tuple[list[str], list[str]]:
     """Write the data file(s) of one kind; returns (files, extra CLI arguments)."""
-    from ...theory import creep_compliance, dma_columns, gumbel_grid, state_point
+    from ...theory import creep_compliance, creep_recovery_strain, dma_columns, gumbel_grid, state_point
     from ...theory.volterra import relax_stress
 
     g = gumbel_grid(mat.B_beta, 121)
@@ -84,9 +84,8 @@ def _synthetic(kind: str, mat, d: Path, rng, st) -> tuple[list[str], list[str]]:
         else:
             t = np.unique(np.concatenate([np.geomspace(0.5, t_load, n // 2),
                                           t_load + np.geomspace(0.5, 1000.0, n // 2)]))
-            eps = sig * creep_compliance(mat, t, sp, g)["total"]
+            eps = creep_recovery_strain(mat, t, sp, g, sig, t_load)
             after = t >= t_load
-            eps[after] -= sig * creep_compliance(mat, t[after] - t_load, sp, g)["total"]
             stress = np.where(after, 0.0, sig)
         eps = eps + rng.normal(0, 0.005 * eps.max(), t.size)
         p = d / f"{kind}.csv"
