@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-from ..config import Program
 from ..config.fields import field_specs
 from .common import add_set_option, config_from_args
 
@@ -167,12 +166,11 @@ def show_lines(cfg) -> list[str]:
     out.append("")
     p = cfg.protocol
     out += format_table("protocol", p)
-    if isinstance(p, Program):
-        for seg in p.segments:
-            out.append("")
-            out.append("[[protocol.segments]]")
-            out.append(f"type = {toml_string(seg.type)}")
-            out += format_table("x", seg)[1:]
+    for seg in p.toml_segments():
+        out.append("")
+        out.append("[[protocol.segments]]")
+        out.append(f"type = {toml_string(seg.type)}")
+        out += format_table("x", seg)[1:]
     for name in ("theory", "simulation", "defects", "output"):
         out.append("")
         out += format_table(name, getattr(cfg, name))

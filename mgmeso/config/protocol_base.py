@@ -88,6 +88,17 @@ class _Protocol:
         """``(label, LoadingProgram)`` of every kMC case (by default one: the protocol's program)."""
         return [(self.kind, self.loading_program())]
 
+    def toml_segments(self) -> tuple:
+        """Return the segments written as ``[[protocol.segments]]`` tables (none by default).
+
+        Returns
+        -------
+        tuple
+            The segment objects of a free program; empty for a protocol whose loading follows
+            from its own keys.
+        """
+        return ()
+
     def held_stresses(self) -> list[tuple[str, float]]:
         """Return the stresses the protocol holds, each with the key that sets it.
 

@@ -268,6 +268,10 @@ class Program(_Protocol):
                              **_TFIRST)
     segments: tuple = ()  # parsed by the loader from [[protocol.segments]]
 
+    def toml_segments(self):
+        """See `_Protocol.toml_segments`."""
+        return self.segments
+
     def held_stresses(self):
         """See `_Protocol.held_stresses`."""
         out = []

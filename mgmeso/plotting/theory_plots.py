@@ -132,8 +132,6 @@ def _time_components(result, cfg, ax):
 
 def _program(result, cfg, ax):
     """Strain parts and stress against time, and every held-strain stage against its own clock."""
-    from ..config import HoldStrain
-
     t = result.tables["theory"]
     _strain_panel(ax[0], t)
     ax[0].legend(fontsize=8)
@@ -142,7 +140,7 @@ def _program(result, cfg, ax):
     ax[1].set_ylabel("stress (MPa)")
     ax[1].grid(alpha=0.3)
     segs = cfg.protocol.segments
-    held = [i for i, s in enumerate(segs) if isinstance(s, HoldStrain)]
+    held = [i for i, s in enumerate(segs) if s.held_strain() is not None]
     colors = plt.cm.viridis(np.linspace(0, 0.85, max(len(held), 1)))
     for i, c in zip(held, colors):
         sel = t["segment"] == i
