@@ -7,6 +7,8 @@ This is the Python layer around :mod:`.kernels`; its parts are
   ``setup.elim_rates_per_s[case]``);
 * :mod:`.loading`: the current segment's law, temperature ramp and sample plan;
 * :mod:`.observables`: the registry of recorded variables and snapshot fields;
+* :mod:`.replica_driver`: the order of the program's steps (segment starts, temperature
+  slices, kernel chunks up to each sample or snapshot), bound to the replica as its methods;
 * :mod:`.checkpoint`: the whole state (both RNG states, the position in the program) as
   named arrays, from which a replica is rebuilt bit for bit.
 
@@ -24,10 +26,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
-from ..segments import STRESS, Law, Start
+from ..segments import Law
 from ..theory import kinetics
 from . import checkpoint
 from . import kernels as kn
+from . import replica_driver as driver
 from .bias import LINEAR
 from .calibration import (
     Equilibrium,
@@ -41,18 +44,18 @@ from .calibration import (
     unit_strains,
 )
 from .defects import DefectDynamics
-from .disorder import draw_disorder, local_defect_fraction, neighbourhood_mean
+from .disorder import draw_disorder, neighbourhood_mean
 from .elastic_replica import ReplicaField
 from .layout import geometry_group, law_group, rules_group, times_group
-from .loading import SegmentRun, plan_ramp, plan_samples
+from .loading import SegmentRun
 from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapshot
+from .replica_driver import CHUNK_EVENTS
 from .rng import seed_state
 from .setup import KmcSetup, peak_stress
 from .sumtree import tree_build, tree_size
 
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
 
-CHUNK_EVENTS = 2_000_000
 #: kernel times before the first segment has set a temperature (no rates are computed then)
 _NO_TIMES = kn.Times(0.0, 1.0, 0.0, 0.0, 0.0)
 
@@ -310,58 +313,6 @@ class Replica:
         kn.fill_rates(self.S, self.control(0.0, 0), self.S.leaves)
         tree_build(self.S.top, self.S.leaves)
 
-    def _defect_update(self) -> None:
-        """Advance the defect dynamics to now (a no-op when they are off)."""
-        if self.dyn is None or self.t <= self.dyn.t_last:
-            return
-        sigma, _ = self._macro(self.t)
-        if self.dyn.step(self.S, self.control(self.t, 0), self.K, self.T, sigma, self.t):
-            # kinds changed: local fractions, chi_j, stable factors, classification, rates
-            self.frac = local_defect_fraction(self.S.kind, self.dyn.nbr, self.setup.sim.chi_radius)
-            self.n_qpd = int(np.count_nonzero(self.S.kind))
-            self._set_temperature(self.T, sigma)
-            self.K.t_next[0] = np.nan
-            self._build_tree()
-
-    # ---------------------------------------------------------------- segments
-    def _begin_segment(self) -> None:
-        """Start the next segment: its law, temperature (ramp) and sample plan."""
-        self._defect_update()
-        prog = self.program
-        seg = prog.segments[self.seg_index]
-        t = self.t
-        sigma, eps = self._macro(t)
-        prev = self.seg
-        start = Start(t, sigma, eps, self.T, STRESS if prev is None else prev.law.control)
-        dur = seg.duration(eps, self.T)
-        ramp = plan_ramp(seg, start, self.setup.sim.temperature_slice_K)
-        T_new = seg.held_temperature_K(self.T) if ramp is None else ramp.first_slice_temperature(t)
-        if prev is None or T_new != self.T:
-            self._set_temperature(T_new, sigma)
-        samples, t_end, spacing = plan_samples(seg, t, dur, prog.t_first_s, sigma, self._J_inst())
-        self.seg = SegmentRun(seg.law(start), ramp, samples, t_end, spacing, not samples)
-        self.sample_pos = 0
-        self.K.t_next[0] = np.nan  # rates change at a segment start: redraw the next event
-        self._build_tree()
-
-    def _next_slice(self) -> None:
-        """Move the temperature to the midpoint of the next ramp slice (to the final
-        temperature at the end of the ramp).
-        """
-        self._defect_update()
-        seg = self.seg
-        assert seg is not None and seg.ramp is not None  # only called during a ramp
-        T = seg.ramp.next_slice(seg.law.t0)
-        sigma, _ = self._macro(self.t)
-        self._set_temperature(T, sigma)
-        self.K.t_next[0] = np.nan   # rates changed: redraw the next event
-        self._build_tree()
-
-    def _end_segment(self) -> None:
-        self.seg_index += 1
-        if self.seg_index >= len(self.program.segments):
-            self.done = True
-
     # ------------------------------------------------------------- observation
     def observe(self) -> np.ndarray:
         """One row of the registered observables (:data:`TIME_SERIES`) at the current time.
@@ -386,81 +337,13 @@ class Replica:
     def _record(self) -> None:
         self.records.append(self.observe())
 
-    # -------------------------------------------------------------------- run
-    def advance(self, max_events: int = CHUNK_EVENTS) -> None:
-        """Run to the next stop (sample, snapshot, segment end) or for ``max_events`` events.
-
-        Parameters
-        ----------
-        max_events : int, optional
-            Largest number of events of this call's kernel call.
-        """
-        if self.done:
-            return
-        if self.seg is None or self.seg.finished:
-            if self.seg is not None:
-                self._end_segment()
-                if self.done:
-                    return
-            self._begin_segment()
-        seg = self.seg
-        assert seg is not None  # set by _begin_segment
-        if seg.finished:    # a segment without samples
-            return
-        snaps = self.setup.snapshot_times_s
-        t_sample = seg.samples[self.sample_pos]
-        t_stop, is_snap = t_sample, False
-        if self.snap_index < len(snaps) and snaps[self.snap_index] <= t_sample:
-            t_stop, is_snap = max(snaps[self.snap_index], self.t), True
-        edge = seg.slice_edge
-        if self.dyn is not None and self.dyn.next_update_s < min(edge, t_stop):
-            status = self.run_kernel(self.control(self.dyn.next_update_s, max_events))
-            if status != kn.STATUS_EVENTS:
-                self._defect_update()
-            if status == kn.STATUS_UNLOADED:
-                self._record()
-                seg.finished = True
-            return
-        if edge <= t_stop:
-            status = self.run_kernel(self.control(edge, max_events))
-            if status != kn.STATUS_EVENTS:
-                self._next_slice()
-            return
-        status = self.run_kernel(self.control(t_stop, max_events))
-        if status == kn.STATUS_EVENTS:
-            return
-        if status == kn.STATUS_UNLOADED:
-            self._defect_update()
-            self._record()
-            seg.finished = True
-            return
-        if is_snap:   # snapshots change nothing: no defect update at a snapshot alone
-            self.snapshots.append(self.snapshot())
-            self.snap_index += 1
-            if t_stop < t_sample:
-                return
-        self._defect_update()
-        self._record()
-        self.sample_pos += 1
-        if self.sample_pos >= len(seg.samples):
-            if seg.ends_on_event:
-                assert seg.spacing is not None  # an unloading always has one
-                seg.samples.append(self.t + seg.spacing)  # not at zero stress yet
-            else:
-                seg.finished = True
-
-    def run(self, on_chunk=None) -> None:
-        """Run the whole program; ``on_chunk(replica)`` is called after every kernel call.
-
-        Parameters
-        ----------
-        on_chunk : callable, optional
-            Called with the replica after every kernel call (progress, checkpoints).
-        """
-        while not self.done:
-            self.advance()
-            if on_chunk is not None:
-                on_chunk(self)
+    # ------------------------------------------- the program (:mod:`.replica_driver`)
+    _defect_update = driver._defect_update
+    _begin_segment = driver._begin_segment
+    _next_slice = driver._next_slice
+    _end_segment = driver._end_segment
+    advance = driver.advance
+    run = driver.run
 
     def table(self) -> np.ndarray:
         """Return the recorded time series.
