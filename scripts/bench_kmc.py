@@ -90,6 +90,19 @@ def bytes_per_site(rep: Replica) -> float:
     return per_site / rep.N
 
 
+def long_run(rep: Replica, measure, n_events: int = 100_000_000) -> None:
+    """Run ``n_events`` events in chunks of 1e7 with ``measure`` and print the wall rate."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < n_events:
+        step = min(10_000_000, n_events - done)
+        measure(rep, step)
+        done += step
+    dt = time.perf_counter() - t0
+    print(f"{n_events:.0e} events on {rep.N} sites: {dt:.1f} s wall, {n_events / dt:.3g} "
+          f"events/s, simulated {rep.t:.3g} s")
+
+
 def measure(rep: Replica, n_events: int) -> float:
     """Wall time (s) of ``n_events`` events."""
     return measure2(rep, n_events)[0]
@@ -191,15 +204,7 @@ def main() -> None:
     print(f"after: {load()}")
     if args.long:
         rep = replica(128, "mean-field", args.bias_law)
-        t0 = time.perf_counter()
-        done = 0
-        while done < 100_000_000:
-            step = min(10_000_000, 100_000_000 - done)
-            measure(rep, step)
-            done += step
-        dt = time.perf_counter() - t0
-        print(f"1e8 events on 128^3 (mean-field): {dt:.1f} s wall, {1e8 / dt:.3g} events/s, "
-              f"simulated {rep.t:.3g} s")
+        long_run(rep, measure)
 
 
 if __name__ == "__main__":

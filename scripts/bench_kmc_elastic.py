@@ -30,7 +30,7 @@ import argparse
 import math
 import time
 
-from bench_kmc import CONFIGS, bytes_per_site, replica  # one bench setup (scripts/)
+from bench_kmc import CONFIGS, bytes_per_site, long_run, replica  # one bench setup (scripts/)
 
 from mgmeso.kmc.replica import Replica
 
@@ -89,15 +89,7 @@ def main() -> None:
                       f"{mix[0] / n:.2f}/{mix[1] / n:.2f}/{mix[2] / n:.3f}/{mix[3] / n:.4f}{more}")
     if args.long:
         rep = replica(128, "mean-field")
-        t0 = time.perf_counter()
-        done = 0
-        while done < 100_000_000:
-            step = min(10_000_000, 100_000_000 - done)
-            measure(rep, step)
-            done += step
-        dt = time.perf_counter() - t0
-        print(f"1e8 events on 128^3 (mean-field): {dt:.1f} s wall, {1e8 / dt:.3g} events/s, "
-              f"simulated {rep.t:.3g} s")
+        long_run(rep, measure)
 
 
 if __name__ == "__main__":

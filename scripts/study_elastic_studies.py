@@ -36,7 +36,6 @@ import numpy as np  # noqa: E402
 import mgmeso  # noqa: E402
 from mgmeso.analysis import correlation, fit_power_law  # noqa: E402
 from mgmeso.analysis.deformation_map import (  # noqa: E402
-    plot_simulated_deformation_map,
     simulated_deformation_map,
     yield_stress_MPa,
 )
@@ -257,24 +256,6 @@ def plot_avalanches(runs_by: dict, sl, path) -> list:
     return rows
 
 
-def plot_map(res, path):
-    from mgmeso.plotting.percolation_plots import plot_deformation_map
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5.5))
-    plot_simulated_deformation_map(res, ax=a1)
-    a1.set_title("kMC with interactions (mesoscale rules) and the literature", fontsize=9)
-    if res.percolation is not None:
-        plot_deformation_map(res.percolation, ax=a2)
-        tab = res.table()
-        good = np.isfinite(tab["plastic_rate_per_s"]) & (tab["plastic_rate_per_s"] > 0)
-        a2.scatter(tab["T_K"][good], tab["plastic_rate_per_s"][good], c="k", marker="s", s=20,
-                   zorder=5, label="kMC runs with interactions (mean plastic rate)")
-        a2.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 def localisation(store, out: Path, dev_ds=None) -> dict:
     sl = _study_localisation()
     runs_by = runs_by_label(store)
@@ -317,7 +298,9 @@ def localisation(store, out: Path, dev_ds=None) -> dict:
             sl.plot_maps([lo, hi], out / "elastic_maps.png")
             print(f"maps: least localised {label(lo)} (index {np.nanmin(idx):.3f}), most "
                   f"localised {label(hi)} (index {np.nanmax(idx):.3f})")
-        plot_map(res, out / "elastic_deformation_map.png")
+        sl.plot_map(res, out / "elastic_deformation_map.png",
+                    title="kMC with interactions (mesoscale rules) and the literature",
+                    runs_label="kMC runs with interactions", dpi=100)
         mat = on[0].config.material
         from mgmeso.analysis.deformation_map import T_TRANSITION_FRACTION, shear_modulus_MPa
 

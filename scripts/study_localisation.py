@@ -171,20 +171,24 @@ def plot_avalanches(runs, path):
     return rows
 
 
-def plot_map(res, path):
+def plot_map(res, path, title=None, runs_label="kMC runs", dpi=110):
+    """Draw the simulated deformation map beside the percolation map with the runs on it."""
     from mgmeso.plotting.percolation_plots import plot_deformation_map
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5.5))
     plot_simulated_deformation_map(res, ax=a1)
+    if title is not None:
+        a1.set_title(title, fontsize=9)
     if res.percolation is not None:
         plot_deformation_map(res.percolation, ax=a2)
         tab = res.table()
         good = np.isfinite(tab["plastic_rate_per_s"]) & (tab["plastic_rate_per_s"] > 0)
         a2.scatter(tab["T_K"][good], tab["plastic_rate_per_s"][good], c="k", marker="s", s=20,
-                   zorder=5, label="kMC runs (mean plastic rate)")
+                   zorder=5, label=f"{runs_label} (mean plastic rate)")
         a2.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
 
 
 def main(argv=None):

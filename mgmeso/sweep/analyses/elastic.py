@@ -311,26 +311,10 @@ def plot_dma(curves, axes=None):
 
 
 @register_analysis("elastic_deviation")
-def elastic_deviation(sd, ds, out, options, overwrite) -> list[str]:
+def _elastic_deviation(sd, ds, out, options, overwrite) -> list[str]:
     """Write the on/off/theory ratio table and figure of a creep sweep (``elastic_deviation``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep.
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` (none used).
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print.
+    The arguments and the result: :mod:`mgmeso.sweep.analyses` (no ``[collect.options]`` used).
     """
     from ...plotting import save_figure
 
@@ -352,26 +336,10 @@ def elastic_deviation(sd, ds, out, options, overwrite) -> list[str]:
 
 
 @register_analysis("elastic_dma")
-def elastic_dma(sd, ds, out, options, overwrite) -> list[str]:
+def _elastic_dma(sd, ds, out, options, overwrite) -> list[str]:
     """Write E', E'' and tan delta with interactions off, on and the model (``elastic_dma``).
 
-    Parameters
-    ----------
-    sd : SweepData
-        The collected sweep.
-    ds : xarray.Dataset
-        Its dataset.
-    out : pathlib.Path
-        Output directory.
-    options : dict
-        ``[collect.options]`` (none used).
-    overwrite : bool
-        Replace existing outputs.
-
-    Returns
-    -------
-    list of str
-        The lines to print.
+    The arguments and the result: :mod:`mgmeso.sweep.analyses` (no ``[collect.options]`` used).
     """
     from ...plotting import save_figure
 
