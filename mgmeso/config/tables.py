@@ -145,6 +145,17 @@ class Simulation:
         "field, per site: the exact query costs the changes since the site's last event, the "
         "refresh one FFT (docs/kmc_elastic.md section 6.3)", lo=1e-4, hi=10.0,
         why="between 1e-4 and 10 changes per site")
+    stress_dependent_rates: bool = param(
+        False, doc="the event rates follow the local stress: tau_beta(sigma) of [Hao2022] Eqs. 8, 9 "
+        "and, through the hierarchy, tau_an and tau_max, drawn exactly by thinning against a "
+        "bound of each site's stress (docs/kmc_elastic.md section 6.10); needs "
+        "elastic_interactions = true and elastic_update = 'exact'. Off: the rates at zero "
+        "stress, the engine as before")
+    rate_bound_margin_MPa: float = param(
+        150.0, unit="MPa", doc="stress_dependent_rates: margin of the stress bounds for the "
+        "changes of the far field and of the applied stress; an epoch of the bounds ends (one "
+        "FFT refresh) when it is used up (docs/kmc_elastic.md section 6.10)", lo=1.0, hi=1e4,
+        why="between 1 and 1e4 MPa")
 
     def check(self) -> list[str]:
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
@@ -174,6 +185,13 @@ class Simulation:
                 self.elastic_near_radius >= self.L / 2:
             msgs.append(f"elastic_near_radius = {self.elastic_near_radius:g} must be below L/2 = "
                         f"{self.L / 2:g} (the stencil would reach a site's periodic image)")
+        if self.stress_dependent_rates and not (self.elastic_interactions and
+                                                self.elastic_update == "exact"):
+            msgs.append(f"stress_dependent_rates = true needs elastic_interactions = true and "
+                        f"elastic_update = 'exact' (got elastic_interactions = "
+                        f"{str(self.elastic_interactions).lower()}, elastic_update = "
+                        f"'{self.elastic_update}'): the thinning lives in the interacting loop "
+                        f"and needs the exact local stress (docs/kmc_elastic.md section 6.10)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

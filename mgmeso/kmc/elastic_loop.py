@@ -37,6 +37,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from . import elastic_thinning as th
 from .bias import draw_state_biased
 from .elastic_kernels import ElasticState, _wrap, fine_coords, local_stress_at, record_event
 from .kernels import annihilate_smd, drift_to, stress_now, unload_crossing
@@ -54,6 +55,7 @@ from .layout import (
     STATUS_NO_EVENTS,
     STATUS_TIME,
     STATUS_UNLOADED,
+    STRESS,
     SUM_BETA,
     SUM_PLASTIC,
     SUM_SMD,
@@ -151,12 +153,13 @@ def plastic_self(j, S, EF):
 
 
 @njit(cache=True, inline="always")
-def _annihilate(j, t, S, C, K, EF):
+def _annihilate(j, t, S, C, K, EF, TH, thin):
     """:func:`.kernels.annihilate_smd` on the groups (series rule), keeping ``EF.tot[2]``.
 
     The footprint's share goes from the two-state part to the plastic part of the same sites:
     the eigenstrain is unchanged (nothing is recorded), the plastic self-term changes. The
     change of the float32 store is computed as :func:`.kernels.release_footprint` rounds it.
+    With ``thin`` the plastic change of every footprint site enters its stress bound.
     """
     if S.smd[j] == 0:
         return annihilate_smd(j, t, S.smd, S.fp_size, S.owner, S.fp_next, S.eps_p, S.last_smd,
@@ -172,22 +175,25 @@ def _annihilate(j, t, S, C, K, EF):
                          K.sums, C.calib.d_an)
     acc = 0.0
     for i in range(n):
-        acc += np.float64(S.eps_p[EF.ann_site[i]]) - EF.ann_old[i]
+        dp = np.float64(S.eps_p[EF.ann_site[i]]) - EF.ann_old[i]
+        acc += dp
+        if thin:
+            th.record_change(EF.ann_site[i], 0.0, dp, S, C, TH, EF.eps)
     EF.tot[2] += acc
     return out
 
 
 @njit(cache=True, inline="always")
-def _coalesce(j, k, t, S, C, K, EF):
+def _coalesce(j, k, t, S, C, K, EF, TH, thin):
     size = min(int(S.fp_size[j]) + int(S.fp_size[k]), COAL_HIST - 1)
     K.counts[C_HIST + size] += 1
-    _annihilate(j, t, S, C, K, EF)
-    _annihilate(k, t, S, C, K, EF)
+    _annihilate(j, t, S, C, K, EF, TH, thin)
+    _annihilate(k, t, S, C, K, EF, TH, thin)
     K.counts[C_COAL] += 1
 
 
 @njit(cache=True, inline="always")
-def _grow(j, t, S, C, K, EF):
+def _grow(j, t, S, C, K, EF, TH, thin):
     """:func:`.kernels.grow_footprint`, draw for draw, returning the recruited site (-1: none)."""
     if S.fp_size[j] >= C.rules.fp_max:
         return -1
@@ -203,7 +209,7 @@ def _grow(j, t, S, C, K, EF):
         return -1
     if own != -1:
         if C.rules.coalescence and S.smd[own] != 0:
-            _coalesce(j, own, t, S, C, K, EF)
+            _coalesce(j, own, t, S, C, K, EF, TH, thin)
         return -1
     S.owner[s] = j
     S.fp_next[s] = S.fp_next[j]
@@ -214,13 +220,13 @@ def _grow(j, t, S, C, K, EF):
             s2 = neighbour(s, kk, g.L, g.dim, g.nb, S.offsets)
             o2 = S.owner[s2]
             if o2 != -1 and o2 != j and S.smd[o2] != 0:
-                _coalesce(j, o2, t, S, C, K, EF)
+                _coalesce(j, o2, t, S, C, K, EF, TH, thin)
                 return s
     return s
 
 
 @njit(cache=True, inline="always")
-def _smd_event(j, t, sig_site, S, C, K, EF):
+def _smd_event(j, t, sig_site, S, C, K, EF, TH, thin):
     """:func:`.kernels.smd_event` at the SMD's local stress, recording the eigenstrain changes.
     Returns 1 if the field asks for a refresh.
     """
@@ -247,7 +253,7 @@ def _smd_event(j, t, sig_site, S, C, K, EF):
     if C.rules.series and C.rules.fp_max > 1:
         p_grow = growth_probability(j, S, C) if C.rules.growth else 1.0
         if p_grow >= 1.0 or uniform(K.rng) < p_grow:
-            grown = _grow(j, t, S, C, K, EF)
+            grown = _grow(j, t, S, C, K, EF, TH, thin)
     if S.smd[j] != 0:
         m = j
         while m != -1:
@@ -259,13 +265,17 @@ def _smd_event(j, t, sig_site, S, C, K, EF):
     full = 0
     for i in range(f0):
         full |= record_event(EF.fp_buf[i], de, EF)
+        if thin:
+            th.record_change(EF.fp_buf[i], de, 0.0, S, C, TH, EF.eps)
     if grown >= 0:
         full |= record_event(grown, share1, EF)
+        if thin:
+            th.record_change(grown, share1, 0.0, S, C, TH, EF.eps)
     return full
 
 
 @njit(cache=True, nogil=True)
-def run_until_elastic(S, C, K, EF, exact):
+def run_until_elastic(S, C, K, EF, exact, TH, thin):
     """:func:`.kernels.run_until` with every unit biased by the local stress at its site.
 
     Parameters
@@ -277,25 +287,56 @@ def run_until_elastic(S, C, K, EF, exact):
     exact : int
         1: the local stress is exact at every event; 0: the far field of the changes since
         the last refresh is replaced by its mean (:func:`.elastic_kernels.local_stress_at`).
+    TH : ThinState
+        The thinning state (:mod:`.elastic_thinning`); unused when ``thin`` is 0.
+    thin : int
+        1: stress-dependent rates by thinning (the leaves of the sum tree are bounds, a
+        candidate is accepted with the rates at its exact local stress, docs/kmc_elastic.md
+        6.10); 0: the rates of :func:`.kernels.run_until`, the same bytes as before.
 
     Returns
     -------
     int
-        A status of :func:`.kernels.run_until`, or ``STATUS_ELASTIC`` (refresh, then call again).
+        A status of :func:`.kernels.run_until`, or ``STATUS_ELASTIC`` (refresh, then call
+        again; with ``thin`` also when the epoch of the bounds has ended).
     """
     t_stop = C.t_stop
     drift = C.calib.k_fast != 0.0
     cal = C.calib
+    unload = C.law.control == UNLOAD
+    n_sites = S.kind.shape[0]
     n = 0
     while True:
         if n >= C.max_events:
             return STATUS_EVENTS
         total = S.top[1]
         if math.isnan(K.t_next[0]) and total > 0.0:
+            if thin:
+                # the bounds hold while the global part stays below the margin: until T_lim
+                g0 = th.global_part(TH, EF.tot[2], n_sites, stress_now(K.t[0], C, K))
+                if g0 > TH.st[th.MARGIN]:
+                    TH.st[th.NEED] = 1.0
+                    return STATUS_ELASTIC
+                rate = th.app_rate_bound(C.law, cal, TH, C.law.control == STRESS)
+                TH.st[th.T_LIM] = K.t[0] + (TH.st[th.MARGIN] - g0) / rate if rate > 0.0 \
+                    else math.inf
             K.t_next[0] = K.t[0] - math.log(uniform_open(K.rng)) / total
         t_new = K.t_next[0] if total > 0.0 else math.inf
-        if C.law.control == UNLOAD:
+        t_star = math.inf
+        if unload:
             t_star = unload_crossing(C.law, C.calib, K.sums, K.frozen)
+        if thin:
+            lim = TH.st[th.T_LIM]
+            if lim < t_new and lim < t_star and lim < t_stop:
+                # the candidate lies beyond the time the bounds hold: discard it (memoryless)
+                if drift:
+                    drift_to(lim, K.t[0], C.law, C.calib, K.sums, K.frozen)
+                K.t[0] = max(lim, K.t[0])
+                K.t_next[0] = math.nan
+                TH.st[th.NEED] = 1.0
+                TH.cnt[th.N_TLIM] += 1
+                return STATUS_ELASTIC
+        if unload:
             if t_star <= t_new:
                 K.t[0] = max(t_star, K.t[0])
                 K.t_next[0] = math.nan
@@ -323,9 +364,21 @@ def run_until_elastic(S, C, K, EF, exact):
         EF.probe[2] = math.nan
         EF.probe[3] = sig_app
         full = 0
-        if uniform(K.rng) < S.event_probs[j, 0]:
+        if thin:
+            g = th.global_part(TH, EF.tot[2], n_sites, sig_app)
+            r_dyn, r_ann, q, leaf = th.candidate(j, sig, g, S, C, TH)
+            u = uniform(K.rng) * leaf
+            ev = 0 if u < r_ann else (1 if u < r_ann + r_dyn else 2)
+        else:
+            ev = 0 if uniform(K.rng) < S.event_probs[j, 0] else 1
+            q = S.event_probs[j, 1]
+        if ev == 2:     # a null event of the thinning: only the time has moved
+            TH.cnt[th.N_NULL] += 1
+            n += 1
+            continue
+        if ev == 0:
             if C.rules.series:
-                if _annihilate(j, t_new, S, C, K, EF):
+                if _annihilate(j, t_new, S, C, K, EF, TH, thin):
                     K.counts[C_ANN] += 1
                 else:
                     K.counts[C_NULL] += 1
@@ -335,9 +388,12 @@ def run_until_elastic(S, C, K, EF, exact):
                 # numba's float() of a float32 stays float32: widen explicitly (exact)
                 old_p = np.float64(S.eps_p[j])
                 S.eps_p[j] = old_p + cal.d_p * new
-                EF.tot[2] += np.float64(S.eps_p[j]) - old_p
+                dp = np.float64(S.eps_p[j]) - old_p
+                EF.tot[2] += dp
                 K.counts[C_ANN] += 1
                 full |= record_event(j, cal.d_p * new, EF)
+                if thin:
+                    th.record_change(j, cal.d_p * new, dp, S, C, TH, EF.eps)
         elif S.elim[j] == 0:
             new = draw_state_biased(K.rng, sig, cal.sig_sat_beta, cal.bias_law)
             old = S.beta[j]
@@ -345,11 +401,14 @@ def run_until_elastic(S, C, K, EF, exact):
             S.beta[j] = new
             K.counts[C_BETA] += 1
             # a site's own change does not act on it: sig stays the stress at j
-            full |= record_event(j, cal.d_beta * (new - old), EF)
-            if uniform(K.rng) < S.event_probs[j, 1]:
-                full |= _smd_event(j, t_new, sig, S, C, K, EF)
+            de = cal.d_beta * (new - old)
+            full |= record_event(j, de, EF)
+            if thin:
+                th.record_change(j, de, 0.0, S, C, TH, EF.eps)
+            if uniform(K.rng) < q:
+                full |= _smd_event(j, t_new, sig, S, C, K, EF, TH, thin)
         else:
-            full |= _smd_event(j, t_new, sig, S, C, K, EF)
+            full |= _smd_event(j, t_new, sig, S, C, K, EF, TH, thin)
         K.counts[C_ALL] += 1
         n += 1
         if full:

@@ -11,15 +11,19 @@ gives the checkpoint its arrays (docs/kmc_elastic.md section 6).
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
-from .elastic import ElasticField, ElasticOptions, shear_modulus_MPa
-from .elastic_loop import STATUS_ELASTIC, EngineField, run_until_elastic
+from . import elastic_thinning as th
+from .elastic import ElasticField, ElasticOptions, _stencil, nn_distance, shear_modulus_MPa
+from .elastic_loop import STATUS_ELASTIC, EngineField, query_all, run_until_elastic
 from .eshelby import make_propagator
+from .kernels import stress_strain
 from .layout import C_ALL, STATUS_EVENTS
 
-__all__ = ["ReplicaField", "eigenstrain_of_state", "CHECKPOINT_FIELDS", "field_options"]
+__all__ = ["ReplicaField", "eigenstrain_of_state", "CHECKPOINT_FIELDS", "field_options",
+           "make_thin_state", "paper_chi"]
 
 #: dynamic field arrays a checkpoint holds (the rest is rebuilt from the configuration)
 CHECKPOINT_FIELDS = ("eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen")
@@ -113,6 +117,11 @@ class ReplicaField:
         self.exact = 1 if self.options.exact else 0
         self.n_refresh = 0
         self._eps_p = np.zeros(lat.n_sites, np.float32)   # the replica's S.eps_p once rebuilt
+        sim = setup.sim
+        self.thin = 1 if getattr(sim, "stress_dependent_rates", False) else 0
+        self.thin_state = make_thin_state(prop, self.state, lat, mat, sim, self.thin)
+        self._tau0 = float(mat.tau_beta0_s)
+        self._leaves_seen: np.ndarray | None = None   # the leaves the loop last left
 
     def rebuild(self, S, calib) -> None:
         """Eigenstrains from the unit states, and a refresh (states or unit strains changed).
@@ -127,6 +136,7 @@ class ReplicaField:
         self._eps_p = S.eps_p
         self.field.set_eigenstrain(eigenstrain_of_state(S, calib))
         self._sum_plastic()
+        self.thin_state.st[th.NEED] = 1.0     # every stress changed: the bounds start again
 
     def _sum_plastic(self) -> None:
         # float64 sum of the float32 plastic store: the mean of the plastic self-term
@@ -158,18 +168,78 @@ class ReplicaField:
         """
         budget = int(C.max_events)
         self._eps_p = S.eps_p
+        TH = self.thin_state
+        if self.thin:
+            self._thin_call_start(S, C, K)
         while True:
-            n0 = int(K.counts[C_ALL])
-            status = run_until_elastic(S, C, K, self.state, self.exact)
+            n0 = int(K.counts[C_ALL]) + int(TH.cnt[th.N_NULL])
+            status = run_until_elastic(S, C, K, self.state, self.exact, TH, self.thin)
             if status != STATUS_ELASTIC:
-                return status
+                break
             self.field.refresh()
             self._sum_plastic()
             self.n_refresh += 1
-            budget -= int(K.counts[C_ALL]) - n0     # the call's event budget is the caller's
+            if self.thin:
+                self._start_epoch(S, C, K)
+            # the call's event budget (events and null events) is the caller's
+            budget -= int(K.counts[C_ALL]) + int(TH.cnt[th.N_NULL]) - n0
             if budget <= 0:
-                return STATUS_EVENTS
+                status = STATUS_EVENTS
+                break
             C = C._replace(max_events=budget)
+        if self.thin:
+            self._leaves_seen = S.leaves.copy()
+        return status
+
+    # ---- stress-dependent rates (docs/kmc_elastic.md section 6.10) --------------------
+    def _thin_call_start(self, S, C, K) -> None:
+        TH = self.thin_state
+        tm = C.times
+        TH.st[th.U_RT] = tm.log_tb_mean - math.log(self._tau0)   # U_beta/(R T)
+        TH.st[th.CHI_P] = paper_chi(tm)
+        if TH.st[th.NEED] != 0.0:
+            self.field.refresh()
+            self._sum_plastic()
+            self._start_epoch(S, C, K)
+        elif self._leaves_seen is None or not np.array_equal(S.leaves, self._leaves_seen):
+            # the replica rebuilt the tree from its zero-stress rates (segment start,
+            # temperature slice, restore): the leaves again from the bounds, which still hold
+            th.fill_leaves(S, C, TH)
+
+    def _start_epoch(self, S, C, K) -> None:
+        sig_app = float(stress_strain(float(K.t[0]), C, K)[0])
+        sig = np.empty(S.kind.shape[0])
+        query_all(S, self.state, sig_app, self.exact, sig)
+        th.start_epoch(S, C, self.thin_state, self.state.eps, float(self.state.tot[2]), sig,
+                       sig_app)
+
+    def thinning_counts(self) -> dict[str, int]:
+        """Counters of the thinning (candidates, null events, leaf raises, bound violations,
+        epochs, time-limit stops).
+
+        Returns
+        -------
+        dict
+            Name -> count.
+        """
+        return {k: int(v) for k, v in zip(th.CNT_FIELDS, self.thin_state.cnt)}
+
+    def stress_bounds(self, sigma_applied: float) -> np.ndarray:
+        """The bound ``c_j + N_j + G`` of every site's ``|sigma_j|`` now (MPa).
+
+        Parameters
+        ----------
+        sigma_applied : float
+            The applied stress now (MPa).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (N,).
+        """
+        TH = self.thin_state
+        g = th.global_part(TH, float(self.state.tot[2]), TH.c.shape[0], float(sigma_applied))
+        return TH.c + TH.nacc + g
 
     def local_stress(self, sigma_applied: float) -> np.ndarray:
         """Local stress felt by a unit at every site, from a fresh FFT plus the plastic
@@ -195,7 +265,11 @@ class ReplicaField:
         dict
             Name -> array.
         """
-        return {f"E_{k}": np.asarray(getattr(self.state, k)) for k in CHECKPOINT_FIELDS}
+        d = {f"E_{k}": np.asarray(getattr(self.state, k)) for k in CHECKPOINT_FIELDS}
+        if self.thin:
+            d.update({f"E_thin_{k}": np.asarray(getattr(self.thin_state, k))
+                      for k in th.THIN_CHECKPOINT})
+        return d
 
     def load(self, d, S) -> None:
         """Restore the arrays of :meth:`arrays`.
@@ -210,3 +284,86 @@ class ReplicaField:
         self._eps_p = S.eps_p
         for k in CHECKPOINT_FIELDS:
             getattr(self.state, k)[...] = d[f"E_{k}"]
+        if self.thin:
+            for k in th.THIN_CHECKPOINT:
+                getattr(self.thin_state, k)[...] = d[f"E_thin_{k}"]
+        self._leaves_seen = None    # the replica rebuilt its tree: the leaves from the bounds
+
+
+def paper_chi(tm) -> float:
+    """chi(T) of the 'paper' mode's lattice-wide tau_max, from the kernels' times.
+
+    ``ln tau_max = ln t0 + (ln <tau_beta> - ln t0)/chi`` above t0 (tau_max = tau_beta below,
+    where chi does not enter). Returns 1 where it cannot be recovered (it is not needed there).
+
+    Parameters
+    ----------
+    tm : Times
+        The kernels' times group.
+
+    Returns
+    -------
+    float
+        chi.
+    """
+    a = tm.log_tb_mean - tm.log_t0
+    b = tm.log_tmax - tm.log_t0
+    if a > 0.0 and b > a:
+        return float(a / b)
+    return 1.0
+
+
+def make_thin_state(prop, ES, lat, mat, sim, on: int):
+    """The thinning state of one replica (:data:`.elastic_thinning.ThinState`).
+
+    Off, a state of empty arrays (the loop's argument types are the same either way).
+
+    Parameters
+    ----------
+    prop : Propagator
+        The lattice propagator (the stencil values and the far maximum).
+    ES : EngineField
+        The field (the uniform shift and the plastic self-term).
+    lat : Lattice
+        The lattice.
+    mat : Material
+        The material (``sigma1_MPa``).
+    sim : Simulation
+        The ``[simulation]`` table (``rate_bound_margin_MPa``).
+    on : int
+        Whether the rates depend on the stress.
+
+    Returns
+    -------
+    ThinState
+        The state.
+    """
+    st = np.zeros(len(th.ST_FIELDS))
+    cnt = np.zeros(len(th.CNT_FIELDS), np.int64)
+    if not on:
+        z = np.zeros(0)
+        return th.ThinState(z, z, z, z, np.zeros(0, np.float32), st, cnt,
+                            np.zeros((1, 1, 4), np.int32), np.zeros((1, 1)),
+                            np.zeros(4, np.int64))
+    N = lat.n_sites
+    nn = nn_distance(lat)
+    R = min(3.0, 0.499 * lat.L / nn)
+    M, off, val, _lin, _reach, fines = _stencil(prop, R)
+    s = float(ES.coef[0])
+    far = prop.table.copy()
+    far[0, 0, 0] = 0.0
+    for f in fines:
+        d = np.asarray(f) % prop.n_fine
+        if prop.fold:
+            d = np.minimum(d, prop.n_fine - d)
+        far[tuple(d)] = 0.0
+    st[th.MARGIN] = float(sim.rate_bound_margin_MPa)
+    st[th.K_FAR] = (float(np.abs(far).max()) + abs(s)) * (1.0 + 1e-9)
+    st[th.KAPPA] = abs(float(ES.coef[3])) * (1.0 + 1e-9)
+    st[th.SIGMA1] = float(mat.sigma1_MPa)
+    st[th.NEED] = 1.0
+    near_abs = (np.abs(val + s) * (1.0 + 1e-9)) if M else np.zeros((lat.nb, 1))
+    return th.ThinState(c=np.zeros(N), nacc=np.zeros(N), bnd=np.zeros(N), e_ref=np.zeros(N),
+                        p_ref=np.zeros(N, np.float32), st=st, cnt=cnt, near_off=off,
+                        near_abs=near_abs,
+                        sgeom=np.array([lat.L, lat.dim, lat.nb, M], np.int64))

@@ -13,7 +13,7 @@ from numba import njit
 
 __all__ = ["site_log_times", "site_log_rates", "site_rates", "site_rates_of", "growth_probability",
            "site_log_times_of", "site_log_rates_of", "growth_probability_of",
-           "fill_rates", "channel_rates"]
+           "fill_rates", "channel_rates", "stress_log_gain", "site_rates_stressed_of"]
 
 
 @njit(cache=True, inline='always')
@@ -147,3 +147,59 @@ def channel_rates(S, C, r_beta, r_smd, r_ann):
         r_beta[j] = rb
         r_smd[j] = rb * q
         r_ann[j] = ra
+
+
+@njit(cache=True, inline='always')
+def stress_log_gain(sigma, u_rt, sigma1):
+    """ln of the factor by which the stress shortens tau_beta ([Hao2022] Eqs. 8, 9).
+
+    ``lng = (U_beta/(R T)) (1 - (1 - min(|sigma|/sigma1, 1))^(3/2))`` >= 0, non-decreasing in
+    ``|sigma|`` (MPa); ``u_rt = U_beta/(R T)``, ``sigma1`` (MPa) the barrier-cancelling stress.
+    """
+    x = abs(sigma) / sigma1
+    if x > 1.0:
+        x = 1.0
+    return u_rt * (1.0 - (1.0 - x) ** 1.5)
+
+
+@njit(cache=True, inline='always')
+def site_rates_stressed_of(j, e, lng, log_tb, log_tb_hier, chi, log_S, tm, rules, chi_paper):
+    """:func:`site_rates_of` with tau_beta shortened by ``exp(-lng)`` (docs/kmc_elastic.md 6.10).
+
+    The hierarchy carries the factor to tau_max and tau_an as the mean-field model's non-linear
+    mode does: ``tau_max = t0 (tau_h/t0)^(1/chi)`` (tau_h the hierarchy's beta time, shifted by
+    the same ``lng``; below t0 tau_max = tau_h; 'local' mode: never below tau_beta_j),
+    ``tau_an_j = chi^(1/chi) tau_max / S_j`` (never below tau_beta_j). ``chi_paper`` is chi(T)
+    of the 'paper' mode's lattice-wide tau_max. Every rate is non-decreasing in ``lng``.
+    Returns the dynamic-channel rate, the annihilation rate and the SMD thinning probability.
+    """
+    ln_tb = tm.log_tb_mean + log_tb[j] * tm.temp_factor - lng
+    if rules.local:
+        chi_j = float(chi[j])
+        ln_th = tm.log_tb_mean + log_tb_hier[j] * tm.temp_factor - lng
+        if ln_th > tm.log_t0:
+            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi_j
+        else:
+            ln_tmax = ln_th
+        if ln_tmax < ln_tb:
+            ln_tmax = ln_tb
+        ln_tan = math.log(chi_j) / chi_j + ln_tmax
+    else:
+        ln_m = tm.log_tb_mean - lng
+        if ln_m > tm.log_t0:
+            ln_tmax = tm.log_t0 + (ln_m - tm.log_t0) / chi_paper
+        else:
+            ln_tmax = ln_m
+        # the paper mode's tau_an/tau_max = chi^(1/chi) is kept from the zero-stress times
+        ln_tan = tm.log_tan + (ln_tmax - tm.log_tmax)
+    ln_tan_j = ln_tan - log_S[j]
+    if ln_tan_j < ln_tb:
+        ln_tan_j = ln_tb
+    r_ann = math.exp(-ln_tmax)
+    if e == 0:
+        return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
+    if e == 1:
+        return math.exp(-ln_tan_j), r_ann, 1.0
+    if e == 2:
+        return 0.0, r_ann, 0.0
+    return 0.0, 0.0, 0.0

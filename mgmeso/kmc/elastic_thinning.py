@@ -1,0 +1,216 @@
+"""Stress-dependent event rates of the interacting loop by thinning (docs/kmc_elastic.md 6.10).
+
+Pure numba kernels and the state they share with :func:`.elastic_loop.run_until_elastic`.
+The sum tree holds, for every QPD site, its total rate at a bound ``b_j`` of its local stress
+``|sigma_j|`` (:func:`leaf_of`); a candidate drawn from the tree is accepted channel by channel
+with the rates at its exact local stress, otherwise it is a null event (Lewis-Shedler thinning,
+exact while every leaf bounds its site's rate at every instant).
+
+The bound: within an epoch (from one field refresh to the next, where every stress is exact)
+
+    |sigma_j(t)| <= c_j + N_j(t) + G(t)
+
+with ``N_j`` the near-stencil part (``sum |K + s| |De_k|`` over the stencil of j, plus
+``|kappa| |Dp_j|`` for the site's own plastic change), ``G = K_far Phi + |kappa| |sum Dp|/N +
+|sigma_app - sigma_ref|`` the global part (``Phi = sum_k |De_k|``, the net eigenstrain changes
+since the epoch start) and ``c_j`` the tightest of ``|sigma_j(0)|`` and ``|sigma_j(t1)| +
+N_j(t1) + G(t1)`` over the instants t1 at which sigma_j was queried. A leaf is valid while
+``c_j + N_j + M <= b_j`` and ``G <= M`` (``M`` the margin); the loop raises a leaf when the
+first fails and ends the epoch (``STATUS_ELASTIC``: refresh) when the second would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from .elastic_kernels import site_cell
+from .rates import site_rates_stressed_of, stress_log_gain
+from .sumtree import tree_build, tree_update
+
+__all__ = ["ThinState", "ST_FIELDS", "CNT_FIELDS", "leaf_of", "fill_leaves", "start_epoch",
+           "global_part", "record_change", "app_rate_bound", "rates_at", "bound_of", "candidate",
+           "THIN_CHECKPOINT"]
+
+ThinState = namedtuple("ThinState", [
+    "c",         # float64[N]: c_j (MPa)
+    "nacc",      # float64[N]: N_j, the near part of the bound (MPa)
+    "bnd",       # float64[N]: b_j, the stress bound of the leaf (MPa)
+    "e_ref",     # float64[N]: eigenstrain at the epoch start
+    "p_ref",     # float32[N]: plastic strain at the epoch start (the engine's float32 store)
+    "st",        # float64[len(ST_FIELDS)]: see ST_FIELDS
+    "cnt",       # int64[len(CNT_FIELDS)]: see CNT_FIELDS
+    "near_off",  # int32[nb, M, 4]: stencil cell shift and target basis site
+    "near_abs",  # float64[nb, M]: |K + s| at the stencil displacements, inflated
+    "sgeom",     # int64[4]: L, dim, nb, M
+])
+
+#: scalars of :data:`ThinState.st`
+ST_FIELDS = ("phi", "tot2_ref", "sig_ref", "t_lim", "margin", "k_far", "kappa_abs", "u_rt",
+             "sigma1", "chi_paper", "need_epoch")
+PHI, TOT2_REF, SIG_REF, T_LIM, MARGIN, K_FAR, KAPPA, U_RT, SIGMA1, CHI_P, NEED = range(11)
+
+#: counters of :data:`ThinState.cnt`
+CNT_FIELDS = ("candidates", "null_events", "leaf_raises", "bound_violations", "epochs",
+              "time_limit_stops")
+N_CAND, N_NULL, N_RAISE, N_VIOL, N_EPOCH, N_TLIM = range(6)
+
+#: dynamic arrays of the checkpoint
+THIN_CHECKPOINT = ("c", "nacc", "bnd", "e_ref", "p_ref", "st", "cnt")
+
+_REL = 1e-9     # relative inflation of every accumulated bound
+_ABS = 1e-6     # absolute slack of the bound checks (MPa)
+
+
+@njit(cache=True, inline="always")
+def rates_at(j, sigma, S, C, TH):
+    """Dynamic-channel rate, annihilation rate and SMD probability of site j at stress sigma."""
+    lng = stress_log_gain(sigma, TH.st[U_RT], TH.st[SIGMA1])
+    return site_rates_stressed_of(j, int(S.elim[j]), lng, S.log_tb, S.log_tb_hier, S.chi,
+                                  S.log_S, C.times, C.rules, TH.st[CHI_P])
+
+
+@njit(cache=True, inline="always")
+def leaf_of(j, S, C, TH):
+    """Total rate of site j at its bound ``b_j`` (0 for matrix sites)."""
+    if S.kind[j] != 1:
+        return 0.0
+    r_dyn, r_ann, _ = rates_at(j, TH.bnd[j], S, C, TH)
+    return r_dyn + r_ann
+
+
+@njit(cache=True, inline="always")
+def bound_of(j, TH):
+    """The stress bound a leaf needs now, ``c_j + N_j + M``, and the one it is given."""
+    need = TH.c[j] + TH.nacc[j] + TH.st[MARGIN]
+    return need, need + 0.25 * TH.st[MARGIN]
+
+
+@njit(cache=True)
+def fill_leaves(S, C, TH):
+    """Every leaf from its bound (:func:`leaf_of`) and the tree from the leaves."""
+    for j in range(S.kind.shape[0]):
+        S.leaves[j] = leaf_of(j, S, C, TH)
+    tree_build(S.top, S.leaves)
+
+
+@njit(cache=True)
+def start_epoch(S, C, TH, eps, tot2, sig_exact, sig_app):
+    """Start an epoch from exact stresses: ``c = |sigma|``, ``N = 0``, bounds, leaves, tree.
+
+    Parameters
+    ----------
+    S, C : Sites, Control
+        The kernels' groups.
+    TH : ThinState
+        The thinning state.
+    eps : numpy.ndarray
+        float64 (N,): the eigenstrains now (the field's ``eps``).
+    tot2 : float
+        The float64 sum of the plastic strain store now.
+    sig_exact : numpy.ndarray
+        float64 (N,): the exact local stress of every site (MPa).
+    sig_app : float
+        The applied stress now (MPa).
+    """
+    for j in range(eps.shape[0]):
+        TH.c[j] = abs(sig_exact[j])
+        TH.nacc[j] = 0.0
+        TH.e_ref[j] = eps[j]
+        TH.p_ref[j] = S.eps_p[j]
+        TH.bnd[j] = bound_of(j, TH)[1]
+    TH.st[PHI] = 0.0
+    TH.st[TOT2_REF] = tot2
+    TH.st[SIG_REF] = sig_app
+    TH.st[T_LIM] = math.nan
+    TH.st[NEED] = 0.0
+    TH.cnt[N_EPOCH] += 1
+    fill_leaves(S, C, TH)
+
+
+@njit(cache=True, inline="always")
+def global_part(TH, tot2, n, sig_app):
+    """``G = K_far Phi + |kappa| |sum Dp|/N + |sigma_app - sigma_ref|`` (MPa), inflated."""
+    g = TH.st[K_FAR] * TH.st[PHI] + TH.st[KAPPA] * abs(tot2 - TH.st[TOT2_REF]) / n
+    return g * (1.0 + _REL) + abs(sig_app - TH.st[SIG_REF]) + _ABS
+
+
+@njit(cache=True, inline="always")
+def app_rate_bound(law, cal, TH, stress_control):
+    """Bound of ``|d sigma_app/dt|`` (MPa/s) between events under ``law``."""
+    osc = abs(law.amp * law.omega)
+    if stress_control:
+        return osc
+    drift = cal.k_fast * (abs(TH.st[SIG_REF]) + TH.st[MARGIN])
+    return (abs(law.eps_rate) + osc + drift) / cal.J_el
+
+
+@njit(cache=True)
+def _raise(m, S, C, TH):
+    need, give = bound_of(m, TH)
+    if need > TH.bnd[m] and S.kind[m] == 1:
+        TH.bnd[m] = give
+        tree_update(S.top, S.leaves, m, leaf_of(m, S, C, TH))
+        TH.cnt[N_RAISE] += 1
+
+
+@njit(cache=True)
+def record_change(k, de, dp, S, C, TH, eps):
+    """Account for a change of site k: eigenstrain by ``de`` (seen by the other sites) and
+    plastic strain by ``dp`` (seen by k itself); both already applied to ``eps`` and
+    ``S.eps_p``. Raises the leaves whose bound no longer holds.
+    """
+    if de != 0.0:
+        new = eps[k] - TH.e_ref[k]
+        d_abs = (abs(new) - abs(new - de)) * (1.0 + _REL) if abs(new) >= abs(new - de) else \
+            (abs(new) - abs(new - de)) * (1.0 - _REL)
+        TH.st[PHI] += d_abs
+        g = TH.sgeom
+        L, dim, nb, M = g[0], g[1], g[2], g[3]
+        x, y, z, b = site_cell(k, L, dim, nb)
+        for m in range(M):
+            tx = (x + TH.near_off[b, m, 0]) % L
+            ty = (y + TH.near_off[b, m, 1]) % L
+            if dim == 3:
+                tz = (z + TH.near_off[b, m, 2]) % L
+                t = ((tx * L + ty) * L + tz) * nb + TH.near_off[b, m, 3]
+            else:
+                t = (tx * L + ty) * nb + TH.near_off[b, m, 3]
+            TH.nacc[t] += TH.near_abs[b, m] * d_abs
+            if d_abs > 0.0:
+                _raise(t, S, C, TH)
+    if dp != 0.0:
+        newp = np.float64(S.eps_p[k]) - np.float64(TH.p_ref[k])
+        oldp = newp - dp
+        dpa = abs(newp) - abs(oldp)
+        dpa = dpa * (1.0 + _REL) if dpa >= 0.0 else dpa * (1.0 - _REL)
+        TH.nacc[k] += TH.st[KAPPA] * dpa
+        if dpa > 0.0:
+            _raise(k, S, C, TH)
+
+
+@njit(cache=True)
+def candidate(j, sig, g, S, C, TH):
+    """A candidate event at site j with exact local stress ``sig`` and global part ``g``.
+
+    Checks the bound (a violation is counted, never expected), then tightens ``c_j`` and the
+    leaf with what the query taught. Returns the rates at ``sig`` (dynamic, annihilation, SMD
+    probability) and the leaf the candidate was drawn with.
+    """
+    TH.cnt[N_CAND] += 1
+    r_dyn, r_ann, q = rates_at(j, sig, S, C, TH)
+    leaf = S.leaves[j]
+    a = abs(sig)
+    if a > TH.c[j] + TH.nacc[j] + g + _ABS or r_dyn + r_ann > leaf * (1.0 + 1e-12):
+        TH.cnt[N_VIOL] += 1
+    c_new = a + TH.nacc[j] + g
+    if c_new < TH.c[j]:
+        TH.c[j] = c_new
+    give = bound_of(j, TH)[1]
+    if give != TH.bnd[j]:
+        TH.bnd[j] = give
+        tree_update(S.top, S.leaves, j, leaf_of(j, S, C, TH))
+    return r_dyn, r_ann, q, leaf
