@@ -451,3 +451,175 @@ class ElasticTwin(TwinEngine):
                 self.p64[j] += C.calib.d_p * new
                 self.counts[2] += 1
         self.counts[5] += 1
+
+
+class ThinTwin(ElasticTwin):
+    """Stress-dependent rates by thinning (mgmeso.kmc.elastic_thinning), written out.
+
+    The rates at a stress are [Hao2022] Eqs. 8, 9 carried through the hierarchy
+    (docs/kmc_elastic.md 6.10); the bound of every site's |local stress| is recomputed from
+    scratch after every event, ``c_j + N_j + G`` with ``N_j`` summed over the sites within the
+    stencil radius (dense propagator ``Kd``) and ``G`` over all net changes since the epoch; the
+    tree is rebuilt from the leaves at every step, and the leaves whose bound no longer holds
+    are raised after every unit's change, as the kernel records them: one-site footprints
+    (a change per unit), the mean-field rules or the series rule without footprints. Constants of the method (``K_far``, the margin, the
+    stencil radius, the capacity of the pending list) come from the kernel's state.
+    """
+
+    REL, ABS = 1e-9, 1e-6
+
+    def __init__(self, S, C, K, lat, Kd, k_plastic, TH, capacity, near):
+        super().__init__(S, C, K, lat, Kd, k_plastic)
+        st = TH.st
+        self.k_far, self.kappa, self.M = float(st[5]), float(st[6]), float(st[4])
+        self.u_rt, self.sigma1, self.chi_p = float(st[7]), float(st[8]), float(st[9])
+        self.cap = int(capacity)
+        self.near = near                      # bool (N, N): k within the stencil of j
+        self.Kabs = np.abs(Kd) * (1.0 + 1e-9) * near
+        self.c = np.array(TH.c)
+        self.bnd = np.array(TH.bnd)
+        self.e_ref = np.array(TH.e_ref)
+        self.p_ref = np.array(TH.p_ref, dtype=np.float64)
+        self.tot2_ref, self.sig_ref = float(st[1]), float(st[2])
+        self.t_lim = float(st[3])
+        self.pending = 0
+        self.n_cand = self.n_null = self.n_epoch = 0
+
+    def rates_at(self, j, sigma):
+        S, tm, rules = self.S, self.C.times, self.C.rules
+        x = min(abs(sigma) / self.sigma1, 1.0)
+        lng = self.u_rt * (1.0 - (1.0 - x) ** 1.5)
+        ln_tb = tm.log_tb_mean + float(S["log_tb"][j]) * tm.temp_factor - lng
+        if rules.local:
+            chi = float(S["chi"][j])
+            ln_th = tm.log_tb_mean + float(S["log_tb_hier"][j]) * tm.temp_factor - lng
+            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi if ln_th > tm.log_t0 else ln_th
+            ln_tmax = max(ln_tmax, ln_tb)
+            ln_tan = math.log(chi) / chi + ln_tmax
+        else:
+            ln_m = tm.log_tb_mean - lng
+            ln_tmax = tm.log_t0 + (ln_m - tm.log_t0) / self.chi_p if ln_m > tm.log_t0 else ln_m
+            ln_tan = tm.log_tan + (ln_tmax - tm.log_tmax)
+        ln_tan_j = max(ln_tan - float(S["log_S"][j]), ln_tb)
+        e = int(S["elim"][j])
+        r_ann = math.exp(-ln_tmax)
+        if e == 0:
+            return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
+        if e == 1:
+            return math.exp(-ln_tan_j), r_ann, 1.0
+        if e == 2:
+            return 0.0, r_ann, 0.0
+        return 0.0, 0.0, 0.0
+
+    def leaf(self, j):
+        if self.S["kind"][j] != 1:
+            return 0.0
+        r_dyn, r_ann, _ = self.rates_at(j, self.bnd[j])
+        return r_dyn + r_ann
+
+    def retree(self):
+        self.top = twin_tree(self.leaves, len(self.top))
+
+    def n_part(self):
+        de = np.abs(self.eigenstrain() - self.e_ref)
+        dp = np.abs(np.asarray(self.S["eps_p"], dtype=np.float64) - self.p_ref)
+        return self.Kabs @ de + self.kappa * dp, float(de.sum())
+
+    def g_part(self, sig_app):
+        _, phi = self.n_part()
+        tot2 = float(np.sum(np.asarray(self.S["eps_p"], dtype=np.float64)))
+        g = self.k_far * phi + self.kappa * abs(tot2 - self.tot2_ref) / self.S["eps_p"].size
+        return g * (1.0 + self.REL) + abs(sig_app - self.sig_ref) + self.ABS
+
+    def epoch(self):
+        sig_app = self.stress(self.t)
+        for j in range(self.bnd.size):
+            self.c[j] = abs(self.local(j, sig_app))
+            self.bnd[j] = self.c[j] + 1.25 * self.M
+            self.leaves[j] = self.leaf(j)
+        self.e_ref = self.eigenstrain()
+        self.p_ref = np.asarray(self.S["eps_p"], dtype=np.float64).copy()
+        self.tot2_ref = float(np.sum(self.p_ref))
+        self.sig_ref = sig_app
+        self.pending = 0
+        self.n_epoch += 1
+        self.retree()
+
+    def run(self, t_stop, max_events):
+        n = 0
+        while n < max_events:
+            total = self.top[1]
+            if math.isnan(self.t_next):
+                g0 = self.g_part(self.stress(self.t))
+                if g0 > self.M:
+                    self.epoch()
+                    continue
+                self.t_lim = math.inf     # stress control without oscillation in these tests
+                self.t_next = self.t - math.log(self.rng.uniform_open()) / total
+            if self.t_next >= t_stop:
+                self.t = t_stop
+                return
+            self.t, self.t_next = self.t_next, math.nan
+            j = twin_find(self.top, self.leaves, self.rng.uniform() * total)
+            sig_app = self.stress(self.t)
+            sig = self.local(j, sig_app)
+            self.n_cand += 1
+            r_dyn, r_ann, q = self.rates_at(j, sig)
+            leaf = self.leaves[j]
+            nj = self.n_part()[0][j]
+            self.c[j] = min(self.c[j], abs(sig) + nj + self.g_part(sig_app))
+            self.bnd[j] = self.c[j] + nj + 1.25 * self.M
+            self.leaves[j] = self.leaf(j)
+            self.retree()
+            u = self.rng.uniform() * leaf
+            n += 1
+            if u >= r_ann + r_dyn:
+                self.n_null += 1
+                continue
+            self._e0 = self.eigenstrain()
+            self.thinned_event(j, self.t, sig, u < r_ann, q)
+            self.retree()
+            if self.pending >= self.cap:
+                self.epoch()
+
+    def changed(self):
+        """After each unit's change (as the kernel records them): the pending count and the
+        leaves whose bound no longer holds."""
+        e = self.eigenstrain()
+        self.pending += int(np.count_nonzero(e != self._e0))
+        self._e0 = e
+        nall = self.n_part()[0]
+        raise_ = (self.c + nall + self.M > self.bnd) & (self.S["kind"] == 1)
+        for m in np.flatnonzero(raise_):
+            self.bnd[m] = self.c[m] + nall[m] + 1.25 * self.M
+            self.leaves[m] = self.leaf(m)
+
+    def thinned_event(self, j, t, sigma, ann, q):
+        S, C = self.S, self.C
+        if not ann:
+            if S["elim"][j] == 0:
+                new = self.draw(sigma, C.calib.sig_sat_beta)
+                self.sums[0] += new - int(S["beta"][j])
+                S["beta"][j] = new
+                self.counts[0] += 1
+                self.changed()
+                if self.rng.uniform() < q:
+                    self.smd_event(j, t, sigma)
+                    self.changed()
+            else:
+                self.smd_event(j, t, sigma)
+                self.changed()
+        elif C.rules.series:
+            if self.annihilate_series(j, t):
+                self.counts[2] += 1
+            else:
+                self.counts[4] += 1
+            self.changed()
+        else:
+            new = self.draw(sigma, C.calib.sig_sat_p)
+            self.sums[2] += new
+            S["eps_p"][j] = np.float32(float(S["eps_p"][j]) + C.calib.d_p * new)
+            self.p64[j] += C.calib.d_p * new
+            self.counts[2] += 1
+            self.changed()
+        self.counts[5] += 1

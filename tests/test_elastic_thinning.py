@@ -61,7 +61,7 @@ def _rates(j, sig, rep, C, th):
 def test_the_bound_holds_at_every_site(kw):
     rep, _ = make_replica(**kw, extra=ON)
     loose = []
-    for _ in range(12):
+    for _ in range(8):
         rep.run_kernel(rep.control(1e9, 1500))
         loose.append(np.median(_check_bounds(rep)))
     c = rep.field.thinning_counts()
@@ -141,3 +141,40 @@ recovery_time_s = 10.0
     with pytest.raises(ConfigError) as e:
         parse_config(doc)
     assert "stress_dependent_rates" in str(e.value)
+
+
+@pytest.mark.parametrize("kw", [CASES[0], pytest.param(dict(law="physical", fp=1, coal="false"),
+                                                        marks=pytest.mark.slow)])
+def test_kernel_matches_the_thinning_twin(kw):
+    """The kernel against :class:`tests.kmc_twin.ThinTwin` (dense stress, bounds recomputed
+    from scratch after every unit's change) on sc 5^3, 1500 candidates (the series rule
+    without footprints behind the slow marker: the Python twin costs about 10 s per 1000): the same candidates, null
+    events, epochs, unit states, counters and RNG state; the time to 1e-9 relative (the
+    bounds are summed in another order, so the leaves differ in their last digits)."""
+    from .kmc_twin import ThinTwin
+    from .test_elastic_engine import _dense
+    rep, setup = make_replica(**kw, extra=ON)
+    rep.run_kernel(rep.control(1e9, 0))            # the first epoch of the bounds
+    f = rep.field
+    fine = f.field.prop.fine_coords()
+    n = f.field.prop.n_fine
+    d = np.abs(fine[:, None, :] - fine[None, :, :]) % n
+    d = np.minimum(d, n - d)
+    r = np.sqrt((d.astype(float) ** 2).sum(-1))
+    near = (r > 1e-9) & (r <= min(3.0, 0.499 * setup.lattice.L) + 1e-9)
+    C = rep.control(1e9, 1500)
+    twin = ThinTwin(rep.S, C, rep.K, setup.lattice, _dense(f), f.state.coef[3],
+                    f.thin_state, f.state.geom[7], near)
+    rep.run_kernel(C)
+    twin.run(1e9, 1500)
+    c = f.thinning_counts()
+    assert c["bound_violations"] == 0
+    assert (c["candidates"], c["null_events"], c["epochs"] - 1) == \
+        (twin.n_cand, twin.n_null, twin.n_epoch)
+    assert twin.n_null > 50 and twin.n_epoch > 2 and rep.K.counts[kn.C_SMD] > 20
+    assert list(rep.K.counts) == twin.counts
+    assert list(rep.K.sums) == twin.sums
+    assert list(rep.K.rng) == twin.rng.s
+    assert float(rep.K.t[0]) == pytest.approx(twin.t, rel=1e-9)
+    for name in ("beta", "smd", "eps_p"):
+        assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
