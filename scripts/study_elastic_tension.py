@@ -14,6 +14,12 @@ Prints the table of docs/kmc_elastic.md section 1.7: the stress at 1-5 % strain 
 
     python scripts/study_elastic_tension.py                 # about 90 s CPU (sc L = 16, 16 replicas)
     python scripts/study_elastic_tension.py --replicas 16 --L 16 --skip-series
+
+``--thinning`` runs instead the kMC with elastic interactions and stress-dependent rates
+(tau_beta(sigma) at the local stress by thinning, docs/kmc_elastic.md section 6.10), mean-field
+rules and the physical law, with the resampling and the Eyring plastic rate law:
+
+    python scripts/study_elastic_tension.py --thinning --replicas 8
 """
 
 from __future__ import annotations
@@ -53,11 +59,15 @@ def theory_rows():
     return cfg, rows
 
 
-def kmc_row(law, rules, L, reps, seed):
+def kmc_row(law, rules, L, reps, seed, stats=None):
     doc = tomllib.loads((ROOT / "configs" / "la60_kmc_tension_430K.toml").read_text())
     doc["protocol"].update(max_strain=0.05, recovery_time_s=0.0, unload=False, samples=50)
     doc["simulation"].update(bias_law=law, L=L, replicas=reps, seed=seed, **rules)
     res = run_ensemble(parse_config(doc), None, progress=False)
+    if stats is not None and res.replicas[0][0].field is not None:
+        for r in res.replicas[0]:
+            for k, v in r.field.thinning_counts().items():
+                stats[k] = stats.get(k, 0) + v
     tabs = np.array([r.table() for r in res.replicas[0]])
     s = tabs[..., TS_INDEX["stress_MPa_expected"]]
     e = tabs[..., TS_INDEX["strain"]].mean(0)
@@ -108,6 +118,8 @@ def main(argv=None):
     ap.add_argument("--replicas", type=int, default=16)
     ap.add_argument("--seed", type=int, default=430)
     ap.add_argument("--skip-series", action="store_true")
+    ap.add_argument("--thinning", action="store_true",
+                    help="the kMC with interactions and stress-dependent rates instead")
     args = ap.parse_args(argv)
     t0 = time.time()
     cfg, rows = theory_rows()
@@ -118,8 +130,19 @@ def main(argv=None):
             ("kMC, physical law (mean-field rules)", "physical", mf)]
     if not args.skip_series:
         runs.append(("kMC, physical law (mesoscale rules, alpha growth)", "physical", meso))
+    if args.thinning:
+        thin = dict(mf, elastic_interactions=True, stress_dependent_rates=True)
+        runs = [("kMC, interactions, tau_beta(sigma) by thinning, resampling plastic law",
+                 "physical", thin),
+                ("kMC, interactions, tau_beta(sigma) by thinning, Eyring plastic law", "physical",
+                 dict(thin, plastic_rate_law="eyring"))]
     for name, law, rules in runs:
-        rows.append((name, kmc_row(law, rules, args.L, args.replicas, args.seed)))
+        stats: dict = {}
+        rows.append((name, kmc_row(law, rules, args.L, args.replicas, args.seed, stats)))
+        if stats:
+            print(f"{name}: thinning {stats}, acceptance "
+                  f"{1 - stats['null_events'] / max(stats['candidates'], 1):.3f} "
+                  f"(wall so far {time.time() - t0:.0f} s)", flush=True)
     print(f"stress (MPa) at 430 K, 3e-4 1/s; kMC: sc L = {args.L}, {args.replicas} replicas, "
           f"mean +/- SE")
     print("| model | " + " | ".join(f"strain {x:g}" for x in STRAINS) + " |")

@@ -473,6 +473,7 @@ class ThinTwin(ElasticTwin):
         st = TH.st
         self.k_far, self.kappa, self.M = float(st[5]), float(st[6]), float(st[4])
         self.u_rt, self.sigma1, self.chi_p = float(st[7]), float(st[8]), float(st[9])
+        self.eyring = bool(st[11])
         self.cap = int(capacity)
         self.near = near                      # bool (N, N): k within the stencil of j
         self.Kabs = np.abs(Kd) * (1.0 + 1e-9) * near
@@ -503,6 +504,8 @@ class ThinTwin(ElasticTwin):
         ln_tan_j = max(ln_tan - float(S["log_S"][j]), ln_tb)
         e = int(S["elim"][j])
         r_ann = math.exp(-ln_tmax)
+        if self.eyring:     # forward and backward exp(+-x)/(2 tau_max): cosh(x)/tau_max
+            r_ann *= math.cosh(sigma / self.C.calib.sig_sat_p)
         if e == 0:
             return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
         if e == 1:

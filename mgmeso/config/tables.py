@@ -156,6 +156,13 @@ class Simulation:
         "changes of the far field and of the applied stress; an epoch of the bounds ends (one "
         "FFT refresh) when it is used up (docs/kmc_elastic.md section 6.10)", lo=1.0, hi=1e4,
         why="between 1 and 1e4 MPa")
+    plastic_rate_law: str = param(
+        "resampling", doc="parallel rule: 'resampling', plastic units at the rate 1/tau_max, "
+        "each drawn from equilibrium at the stress (its flux saturates with the bias); 'eyring', "
+        "forward and backward rates exp(+-sigma/sigma_sat_p)/(2 tau_max) of the same two-level "
+        "unit ([Argon1979]; same equilibrium, the same slope at zero stress, a flux growing as "
+        "sinh), by thinning: needs stress_dependent_rates = true and bias_law = 'physical' "
+        "(docs/kmc_elastic.md section 6.10)", choices=("resampling", "eyring"))
 
     def check(self) -> list[str]:
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
@@ -192,6 +199,14 @@ class Simulation:
                         f"{str(self.elastic_interactions).lower()}, elastic_update = "
                         f"'{self.elastic_update}'): the thinning lives in the interacting loop "
                         f"and needs the exact local stress (docs/kmc_elastic.md section 6.10)")
+        if self.plastic_rate_law == "eyring" and not (
+                self.stress_dependent_rates and self.plasticity == "parallel" and
+                self.bias_law == "physical"):
+            msgs.append(f"plastic_rate_law = 'eyring' needs stress_dependent_rates = true, "
+                        f"plasticity = 'parallel' and bias_law = 'physical' (got "
+                        f"{str(self.stress_dependent_rates).lower()}, '{self.plasticity}', "
+                        f"'{self.bias_law}'): the Eyring rates of the plastic two-level unit are "
+                        f"drawn by thinning (docs/kmc_elastic.md section 6.10)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

@@ -362,6 +362,7 @@ def make_thin_state(prop, ES, lat, mat, sim, on: int):
     st[th.KAPPA] = abs(float(ES.coef[3])) * (1.0 + 1e-9)
     st[th.SIGMA1] = float(mat.sigma1_MPa)
     st[th.NEED] = 1.0
+    st[th.EYRING] = 1.0 if getattr(sim, "plastic_rate_law", "resampling") == "eyring" else 0.0
     near_abs = (np.abs(val + s) * (1.0 + 1e-9)) if M else np.zeros((lat.nb, 1))
     return th.ThinState(c=np.zeros(N), nacc=np.zeros(N), bnd=np.zeros(N), e_ref=np.zeros(N),
                         p_ref=np.zeros(N, np.float32), st=st, cnt=cnt, near_off=off,

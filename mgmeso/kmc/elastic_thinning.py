@@ -50,8 +50,8 @@ ThinState = namedtuple("ThinState", [
 
 #: scalars of :data:`ThinState.st`
 ST_FIELDS = ("phi", "tot2_ref", "sig_ref", "t_lim", "margin", "k_far", "kappa_abs", "u_rt",
-             "sigma1", "chi_paper", "need_epoch")
-PHI, TOT2_REF, SIG_REF, T_LIM, MARGIN, K_FAR, KAPPA, U_RT, SIGMA1, CHI_P, NEED = range(11)
+             "sigma1", "chi_paper", "need_epoch", "eyring")
+PHI, TOT2_REF, SIG_REF, T_LIM, MARGIN, K_FAR, KAPPA, U_RT, SIGMA1, CHI_P, NEED, EYRING = range(12)
 
 #: counters of :data:`ThinState.cnt`
 CNT_FIELDS = ("candidates", "null_events", "leaf_raises", "bound_violations", "epochs",
@@ -67,10 +67,19 @@ _ABS = 1e-6     # absolute slack of the bound checks (MPa)
 
 @njit(cache=True, inline="always")
 def rates_at(j, sigma, S, C, TH):
-    """Dynamic-channel rate, annihilation rate and SMD probability of site j at stress sigma."""
+    """Dynamic-channel rate, annihilation rate and SMD probability of site j at stress sigma.
+
+    With the Eyring plastic rate law (``st[EYRING] = 1``, parallel rule) the annihilation rate
+    is ``cosh(sigma/sigma_sat_p)/tau_max``: forward and backward rates ``exp(+-x)/(2 tau_max)``
+    of the plastic two-level unit, whose draw at the event (+1 with probability
+    ``(1 + tanh x)/2``) is the physical bias law's (docs/kmc_elastic.md section 6.10).
+    """
     lng = stress_log_gain(sigma, TH.st[U_RT], TH.st[SIGMA1])
-    return site_rates_stressed_of(j, int(S.elim[j]), lng, S.log_tb, S.log_tb_hier, S.chi,
-                                  S.log_S, C.times, C.rules, TH.st[CHI_P])
+    r_dyn, r_ann, q = site_rates_stressed_of(j, int(S.elim[j]), lng, S.log_tb, S.log_tb_hier,
+                                             S.chi, S.log_S, C.times, C.rules, TH.st[CHI_P])
+    if TH.st[EYRING] != 0.0:
+        r_ann *= math.cosh(sigma / C.calib.sig_sat_p)
+    return r_dyn, r_ann, q
 
 
 @njit(cache=True, inline="always")
