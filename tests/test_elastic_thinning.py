@@ -235,10 +235,12 @@ plastic_rate_law = "{law}"
 """
 
 
+@pytest.mark.slow
 def test_eyring_law_gives_the_resampling_mean_in_the_linear_regime():
     """At 20 MPa (x = sigma/sigma_sat_p about 0.1, where sinh x and tanh x differ by x^2 =
     1 %), 16 replicas with each plastic law under a uniform stress, 10 s of creep at 470 K
-    (tau_max about 1 s): the plastic strains at the end of creep agree within 3 combined SE."""
+    (tau_max about 1 s): the plastic strains at the end of creep agree within 3 combined SE
+    (slow: about 1 CPU minute, several at a load of 13 on 2 cores)."""
     a, b = _plastic_creep(False, 20.0), _plastic_creep(True, 20.0)
     se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     assert a.mean() > 2 * a.std(ddof=1) / math.sqrt(a.size)      # the plastic strain is resolved
