@@ -120,6 +120,7 @@ def main(argv=None):
     ap.add_argument("--skip-series", action="store_true")
     ap.add_argument("--thinning", action="store_true",
                     help="the kMC with interactions and stress-dependent rates instead")
+    ap.add_argument("--eyring-only", action="store_true", help="with --thinning: the Eyring row only")
     args = ap.parse_args(argv)
     t0 = time.time()
     cfg, rows = theory_rows()
@@ -136,6 +137,8 @@ def main(argv=None):
                  "physical", thin),
                 ("kMC, interactions, tau_beta(sigma) by thinning, Eyring plastic law", "physical",
                  dict(thin, plastic_rate_law="eyring"))]
+        if args.eyring_only:
+            runs = runs[1:]
     for name, law, rules in runs:
         stats: dict = {}
         rows.append((name, kmc_row(law, rules, args.L, args.replicas, args.seed, stats)))

@@ -96,14 +96,14 @@ def test_thinning_under_a_uniform_stress_has_the_stressed_rates(eyring):
         r_ann *= math.cosh(400.0 / rep.calib.sig_sat_p)
     rate = float(np.sum(np.exp(-ln_tb))) + r_ann
     t0 = float(rep.K.t[0])
-    window = 20000.0 / rate
+    window = 40000.0 / rate
     rep.run_kernel(rep.control(t0 + window, 10**7))
     n = int(rep.K.counts[C_ALL])
     n_ann = int(rep.K.counts[kn.C_ANN])
     assert rep.field.thinning_counts()["null_events"] > 100
     assert abs(n - rate * window) < 4.0 * math.sqrt(rate * window), (n, rate * window)
     assert abs(n_ann - r_ann * window) < 4.0 * math.sqrt(r_ann * window), (n_ann, r_ann * window)
-    assert n_ann > 30
+    assert n_ann > 20
     assert C.rules.local is False
 
 
