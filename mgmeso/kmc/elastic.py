@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .elastic_kernels import GEOM_FIELDS, ElasticState
+from .elastic_kernels import GEOM_FIELDS, PACK_BITS, ElasticState, finish_refresh
 from .eshelby import FINE, Propagator, lattice_field, make_propagator
 from .lattice import Lattice
 
@@ -151,6 +151,11 @@ class ElasticField:
         self.prop = prop if prop is not None else make_propagator(
             lat, mu_MPa, nu, single_precision=options.single_precision)
         N = lat.n_sites
+        if self.prop.n_fine > 2 ** (PACK_BITS - 1):
+            raise ValueError(f"L = {lat.L} gives {self.prop.n_fine} propagator grid points per "
+                             f"edge; the field packs positions for at most "
+                             f"{2 ** (PACK_BITS - 1)} (L <= {2 ** (PACK_BITS - 1) // FINE[lat.name]} "
+                             f"on {lat.name})")
         M, off, val, lin, reach, fines = _stencil(self.prop, options.near_radius)
         far = self.prop.table.copy()
         far[0, 0, 0] = 0.0
@@ -171,8 +176,8 @@ class ElasticField:
         self.state = ElasticState(
             eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(3),
             pend_site=np.zeros(cap + margin, dtype=np.int32),
-            pend_xyz=np.zeros((cap + margin, 3), dtype=np.int32),
-            pend_de=np.zeros(cap + margin), pend_n=np.zeros(1, dtype=np.int64),
+            pend_xyz=np.zeros(cap + margin, dtype=np.int32),
+            pend_de=np.zeros(cap + margin), pend_n=np.zeros(2, dtype=np.int64),
             seen=np.zeros(N, dtype=np.int32),
             near_off=off, near_val=val, near_lin=lin, far_table=far, basis_fine=self.prop.basis_fine,
             geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, K0 * N / (N - 1)]))
@@ -182,11 +187,8 @@ class ElasticField:
     def refresh(self) -> None:
         """Recompute the interaction stress from all eigenstrains (one FFT); clear pending."""
         ES = self.state
-        ES.phi[:] = lattice_field(self.prop, ES.eps) - self.prop.self_term * ES.eps
-        ES.tot[0] = ES.eps.sum()
-        ES.tot[1] = 0.0
-        ES.seen[:] = 0
-        ES.pend_n[0] = 0
+        finish_refresh(lattice_field(self.prop, ES.eps), self.prop.self_term, ES.eps, ES.phi, ES.tot,
+                       ES.seen, ES.pend_site, ES.pend_n)
         self.n_refresh += 1
 
     def set_eigenstrain(self, eps: np.ndarray) -> None:
