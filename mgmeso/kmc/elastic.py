@@ -148,14 +148,15 @@ class ElasticField:
                  options: ElasticOptions = ElasticOptions(), prop: Propagator | None = None):
         self.lattice = lat
         self.options = options
+        n_fine, most = FINE[lat.name] * lat.L, 2 ** (PACK_BITS - 1)
+        if n_fine > most:
+            # the pending list packs fine-grid positions in int32 (elastic_kernels.pack_coords)
+            raise ValueError(f"L = {lat.L} gives {n_fine} propagator grid points per edge; the "
+                             f"field packs positions for at most {most} (L <= "
+                             f"{most // FINE[lat.name]} on {lat.name})")
         self.prop = prop if prop is not None else make_propagator(
             lat, mu_MPa, nu, single_precision=options.single_precision)
         N = lat.n_sites
-        if self.prop.n_fine > 2 ** (PACK_BITS - 1):
-            raise ValueError(f"L = {lat.L} gives {self.prop.n_fine} propagator grid points per "
-                             f"edge; the field packs positions for at most "
-                             f"{2 ** (PACK_BITS - 1)} (L <= {2 ** (PACK_BITS - 1) // FINE[lat.name]} "
-                             f"on {lat.name})")
         M, off, val, lin, reach, fines = _stencil(self.prop, options.near_radius)
         far = self.prop.table.copy()
         far[0, 0, 0] = 0.0
