@@ -92,7 +92,8 @@ def test_too_large_a_grid_is_refused_before_building():
 def test_fast_sites_1e5_events_exact_against_fresh_fft():
     """1e5 events where a few fast units take most of the events (rates 1/E, E ~ Exp(1)^3):
     after refreshes and with a non-empty pending list, every site's exact query equals a
-    fresh FFT to 1e-9 MPa, and the slots are fewer than the changes."""
+    fresh FFT to 1e-9 MPa, and the slots are fewer than the changes.
+    """
     lat = make_lattice("sc", 8)
     N = lat.n_sites
     F = ElasticField(lat, MU, NU, ElasticOptions(near_radius=0.0, capacity_per_site=2.0,

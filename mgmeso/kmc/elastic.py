@@ -73,9 +73,9 @@ class ElasticOptions:
         Changes between two refreshes, per site (the pending list holds
         ``max(64, capacity_per_site * N)`` changes).
     exact : bool
-        Fold the far field of the changes since a site's last query into its stress at
-        every query (exact; cost = changes since that query) instead of adding their mean
-        (O(1), the far field lags by up to one refresh).
+        Add the far field of every site changed since the refresh (one slot per site, its
+        net change) at every query (exact; cost = the slots in use) instead of the mean far
+        field of the changes (O(1), the far field lags by up to one refresh).
     single_precision : bool
         Keep the propagator spectrum in single precision (half its memory).
     """
