@@ -23,6 +23,7 @@ With the defaults the bench takes about 2.5 minutes on a quiet 2-core machine.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import statistics
@@ -99,10 +100,15 @@ def measure_bare(n_workers: int, sweep) -> float:
     L = sweep.runs[0].cfg.simulation.L
     with cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
                                 initializer=_init_bare, initargs=(L,)) as pool:
-        # start every process (spawned on demand, each warmed by the initializer)
-        pids = set(pool.map(_ping, [0.5] * n_workers))
-        if len(pids) != n_workers:
-            raise SystemExit(f"bare control: {len(pids)} processes started, not {n_workers}")
+        # start every process (spawned on demand, each warmed by its initializer before its
+        # first task): ping until every one of them has answered
+        pids: set[int] = set()
+        for _ in range(200):
+            pids |= set(pool.map(_ping, [0.5] * n_workers))
+            if len(pids) >= n_workers:
+                break
+        else:
+            raise SystemExit(f"bare control: {len(pids)} processes answered, not {n_workers}")
         t0 = time.perf_counter()
         list(pool.map(_bare_run, seeds))
         return time.perf_counter() - t0
@@ -115,7 +121,8 @@ def measure(n_workers: int, sweep, scratch: Path) -> tuple[float, int]:
     from mgmeso.sweep.executors import DaskExecutor
 
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
         client.run(_warm, 0)
         store = scratch / f"bench_{n_workers}w_{time.time_ns()}.zarr"
         t0 = time.perf_counter()
