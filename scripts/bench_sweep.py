@@ -57,25 +57,41 @@ replicas = {runs}
 '''
 
 
-def _warm(_):
-    """Load the compiled kernels in a worker (what its first run would otherwise pay)."""
+def _warm(_, store: bool = False):
+    """Load the compiled kernels in a worker (what its first run would otherwise pay); with
+    ``store``, also write the tiny run's store once (the first write imports zarr and its
+    codecs: a cost per worker, not per run).
+    """
     from mgmeso.config import parse_config
     from mgmeso.kmc.ensemble import run_ensemble
 
     doc = tomllib.loads(TEMPLATE.format(L=3, runs=1))["base"]
     doc["protocol"]["creep_time_s"] = doc["protocol"]["recovery_time_s"] = 5.0
-    run_ensemble(parse_config(doc), None, progress=False, workers=1)
+    res = run_ensemble(parse_config(doc), None, progress=False, workers=1)
+    if store:
+        from mgmeso.kmc.store import write_run
+        from mgmeso.sweep.store_groups import sweep_versions
+
+        with tempfile.TemporaryDirectory() as tmp:
+            write_run(res, Path(tmp) / "warm.zarr", sweep_versions())
     return os.getpid()
 
 
-def _bare_run(seed: int) -> int:
+def _bare_run(seed: int) -> float:
+    """One run as a bare engine call; returns the CPU time it took (all threads)."""
     from mgmeso.config import parse_config
     from mgmeso.kmc.ensemble import run_ensemble
 
+    c0 = time.process_time()
     doc = tomllib.loads(TEMPLATE.format(L=_BARE_L[0], runs=1))["base"]
     doc["simulation"]["seed"] = seed
     run_ensemble(parse_config(doc), None, progress=False, workers=1)
-    return seed
+    return time.process_time() - c0
+
+
+def _cpu_s() -> float:
+    """CPU time of this (worker) process so far, all threads."""
+    return time.process_time()
 
 
 _BARE_L = [16]
@@ -91,8 +107,10 @@ def _init_bare(L: int) -> None:
     _warm(0)
 
 
-def measure_bare(n_workers: int, sweep) -> float:
-    """The sweep's runs as bare engine calls in n processes (no Dask, no store)."""
+def measure_bare(n_workers: int, sweep) -> tuple[float, float]:
+    """The sweep's runs as bare engine calls in n processes (no Dask, no store): wall time
+    and CPU time of the runs.
+    """
     import concurrent.futures as cf
     import multiprocessing
 
@@ -110,11 +128,14 @@ def measure_bare(n_workers: int, sweep) -> float:
         else:
             raise SystemExit(f"bare control: {len(pids)} processes answered, not {n_workers}")
         t0 = time.perf_counter()
-        list(pool.map(_bare_run, seeds))
-        return time.perf_counter() - t0
+        cpu = sum(pool.map(_bare_run, seeds))
+        return time.perf_counter() - t0, cpu
 
 
-def measure(n_workers: int, sweep, scratch: Path) -> tuple[float, int]:
+def measure(n_workers: int, sweep, scratch: Path) -> tuple[float, int, float]:
+    """The sweep on a LocalCluster of n workers: wall time, events and the workers' CPU time
+    (every thread of the worker processes: the runs, Dask's own threads, the store writes).
+    """
     from distributed import Client, LocalCluster
 
     from mgmeso.sweep import run_sweep
@@ -123,15 +144,18 @@ def measure(n_workers: int, sweep, scratch: Path) -> tuple[float, int]:
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
-        client.run(_warm, 0)
+        client.run(_warm, 0, True)
+        cpu0 = client.run(_cpu_s)
         store = scratch / f"bench_{n_workers}w_{time.time_ns()}.zarr"
         t0 = time.perf_counter()
         report = run_sweep(sweep, store, DaskExecutor(client=client), quiet=True)
         wall = time.perf_counter() - t0
+        cpu1 = client.run(_cpu_s)
+    cpu = sum(cpu1[w] - cpu0[w] for w in cpu1)
     shutil.rmtree(store, ignore_errors=True)
     if report.n_failed:
         raise SystemExit(f"{report.n_failed} runs failed: {report.failed}")
-    return wall, report.events
+    return wall, report.events, cpu
 
 
 def main() -> None:
@@ -158,10 +182,14 @@ def main() -> None:
     walls: dict[int, list[float]] = {1: [], 2: []}
     bwalls: dict[int, list[float]] = {1: [], 2: []}
     events = {1: 0, 2: 0}
+    cpu_run: dict[int, list[float]] = {1: [], 2: []}     # CPU s per run, sweep workers
+    bcpu_run: dict[int, list[float]] = {1: [], 2: []}    # CPU s per run, bare engine
     for i in range(args.repeats):
         for n in (1, 2):
-            w, events[n] = measure(n, sweeps[n], scratch)
-            b = measure_bare(n, sweeps[n])
+            w, events[n], c = measure(n, sweeps[n], scratch)
+            b, bc = measure_bare(n, sweeps[n])
+            cpu_run[n].append(c / n_runs[n])
+            bcpu_run[n].append(bc / n_runs[n])
             walls[n].append(w)
             bwalls[n].append(b)
             rate[n].append(n_runs[n] / w)
@@ -169,7 +197,8 @@ def main() -> None:
             bare[n].append(n_runs[n] / b)
             print(f"repeat {i + 1}, {n} worker(s): sweep of {n_runs[n]} runs in {w:.1f} s "
                   f"({n_runs[n] / w:.3f} runs/s, {events[n] / w:.3g} events/s); bare engine "
-                  f"{b:.1f} s; load {os.getloadavg()[0]:.1f}", flush=True)
+                  f"{b:.1f} s; CPU per run: sweep {c / n_runs[n]:.2f} s, bare {bc / n_runs[n]:.2f} s; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
     load1 = os.getloadavg()
     med = {n: statistics.median(v) for n, v in rate.items()}
     med_e = {n: statistics.median(v) for n, v in erate.items()}
@@ -196,6 +225,10 @@ def main() -> None:
           f"at 1 worker: {med_b[1] / med[1] - 1:+.0%} of the bare time, at 2 workers: "
           f"{med_b[2] / med[2] - 1:+.0%}; sweep ratio / control ratio: "
           f"{ratio / (med_b[2] / med_b[1]):.2f}")
+    cs = statistics.median(cpu_run[1] + cpu_run[2])
+    cb = statistics.median(bcpu_run[1] + bcpu_run[2])
+    print(f"  CPU time per run (load-independent): sweep worker {cs:.2f} s, bare engine "
+          f"{cb:.2f} s: the sweep's own cost per run {cs - cb:+.2f} s ({cs / cb - 1:+.1%})")
     print(f"  bench wall time: {time.perf_counter() - t_start:.0f} s")
     if autogroup and load0[0] > (os.cpu_count() or 1):
         print("  note: the machine was loaded (load average above the CPU count) and "
