@@ -462,7 +462,8 @@ class ThinTwin(ElasticTwin):
     stencil radius (dense propagator ``Kd``) and ``G`` over all net changes since the epoch; the
     tree is rebuilt from the leaves at every step, and the leaves whose bound no longer holds
     are raised after every unit's change, as the kernel records them: one-site footprints
-    (a change per unit), the mean-field rules or the series rule without footprints. Constants of the method (``K_far``, the margin, the
+    (a change per unit), the mean-field rules or the series rule without footprints. Constants of
+    the method (``K_far``, the margin, the
     stencil radius, the capacity of the pending list) come from the kernel's state.
     """
 

@@ -75,7 +75,8 @@ def test_the_bound_holds_at_every_site(kw):
 def test_thinning_under_a_uniform_stress_has_the_stressed_rates(eyring):
     """Zero propagator: every site feels the applied 400 MPa; the accepted events of a time
     window must be Poisson with the sum of the rates at that stress (with the Eyring plastic
-    law the annihilations at ``cosh(sigma/sigma_sat_p)/tau_max``)."""
+    law the annihilations at ``cosh(sigma/sigma_sat_p)/tau_max``).
+    """
     from mgmeso.theory import kinetics
     extra = ON + ("plastic_rate_law = 'eyring'\n" if eyring else "")
     rep, setup = make_replica(law="physical", plast="parallel", coal="false", fp=1,
@@ -157,9 +158,11 @@ recovery_time_s = 10.0
 def test_kernel_matches_the_thinning_twin(kw):
     """The kernel against :class:`tests.kmc_twin.ThinTwin` (dense stress, bounds recomputed
     from scratch after every unit's change) on sc 5^3, 1500 candidates (the series rule
-    without footprints behind the slow marker: the Python twin costs about 10 s per 1000): the same candidates, null
+    without footprints behind the slow marker: the Python twin costs about 10 s per 1000): the same
+    candidates, null
     events, epochs, unit states, counters and RNG state; the time to 1e-9 relative (the
-    bounds are summed in another order, so the leaves differ in their last digits)."""
+    bounds are summed in another order, so the leaves differ in their last digits).
+    """
     from .kmc_twin import ThinTwin
     from .test_elastic_engine import _dense
     rep, setup = make_replica(**kw, extra=ON)
@@ -240,7 +243,8 @@ def test_eyring_law_gives_the_resampling_mean_in_the_linear_regime():
     """At 20 MPa (x = sigma/sigma_sat_p about 0.1, where sinh x and tanh x differ by x^2 =
     1 %), 16 replicas with each plastic law under a uniform stress, 10 s of creep at 470 K
     (tau_max about 1 s): the plastic strains at the end of creep agree within 3 combined SE
-    (slow: about 1 CPU minute, several at a load of 13 on 2 cores)."""
+    (slow: about 1 CPU minute, several at a load of 13 on 2 cores).
+    """
     a, b = _plastic_creep(False, 20.0), _plastic_creep(True, 20.0)
     se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     assert a.mean() > 2 * a.std(ddof=1) / math.sqrt(a.size)      # the plastic strain is resolved

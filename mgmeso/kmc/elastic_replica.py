@@ -225,7 +225,7 @@ class ReplicaField:
         return {k: int(v) for k, v in zip(th.CNT_FIELDS, self.thin_state.cnt)}
 
     def stress_bounds(self, sigma_applied: float) -> np.ndarray:
-        """The bound ``c_j + N_j + G`` of every site's ``|sigma_j|`` now (MPa).
+        """Return the bound ``c_j + N_j + G`` of every site's ``|sigma_j|`` now (MPa).
 
         Parameters
         ----------
@@ -314,7 +314,7 @@ def paper_chi(tm) -> float:
 
 
 def make_thin_state(prop, ES, lat, mat, sim, on: int):
-    """The thinning state of one replica (:data:`.elastic_thinning.ThinState`).
+    """Build the thinning state of one replica (:data:`.elastic_thinning.ThinState`).
 
     Off, a state of empty arrays (the loop's argument types are the same either way).
 

@@ -73,6 +73,22 @@ def rates_at(j, sigma, S, C, TH):
     is ``cosh(sigma/sigma_sat_p)/tau_max``: forward and backward rates ``exp(+-x)/(2 tau_max)``
     of the plastic two-level unit, whose draw at the event (+1 with probability
     ``(1 + tanh x)/2``) is the physical bias law's (docs/kmc_elastic.md section 6.10).
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    sigma : float
+        Its stress (MPa).
+    S, C : Sites, Control
+        The kernels' groups.
+    TH : ThinState
+        The thinning state.
+
+    Returns
+    -------
+    r_dyn, r_ann, q : float
+        Rates (1/s) and probability.
     """
     lng = stress_log_gain(sigma, TH.st[U_RT], TH.st[SIGMA1])
     r_dyn, r_ann, q = site_rates_stressed_of(j, int(S.elim[j]), lng, S.log_tb, S.log_tb_hier,
@@ -84,7 +100,22 @@ def rates_at(j, sigma, S, C, TH):
 
 @njit(cache=True, inline="always")
 def leaf_of(j, S, C, TH):
-    """Total rate of site j at its bound ``b_j`` (0 for matrix sites)."""
+    """Return the total rate of site j at its bound ``b_j`` (0 for matrix sites).
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    S, C : Sites, Control
+        The kernels' groups.
+    TH : ThinState
+        The thinning state.
+
+    Returns
+    -------
+    float
+        The rate (1/s).
+    """
     if S.kind[j] != 1:
         return 0.0
     r_dyn, r_ann, _ = rates_at(j, TH.bnd[j], S, C, TH)
@@ -93,14 +124,35 @@ def leaf_of(j, S, C, TH):
 
 @njit(cache=True, inline="always")
 def bound_of(j, TH):
-    """The stress bound a leaf needs now, ``c_j + N_j + M``, and the one it is given."""
+    """Return the stress bound a leaf needs now, ``c_j + N_j + M``, and the one it is given.
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    TH : ThinState
+        The thinning state.
+
+    Returns
+    -------
+    need, give : float
+        The bounds (MPa).
+    """
     need = TH.c[j] + TH.nacc[j] + TH.st[MARGIN]
     return need, need + 0.25 * TH.st[MARGIN]
 
 
 @njit(cache=True)
 def fill_leaves(S, C, TH):
-    """Every leaf from its bound (:func:`leaf_of`) and the tree from the leaves."""
+    """Fill every leaf from its bound (:func:`leaf_of`) and the tree from the leaves.
+
+    Parameters
+    ----------
+    S, C : Sites, Control
+        The kernels' groups.
+    TH : ThinState
+        The thinning state.
+    """
     for j in range(S.kind.shape[0]):
         S.leaves[j] = leaf_of(j, S, C, TH)
     tree_build(S.top, S.leaves)
@@ -142,14 +194,48 @@ def start_epoch(S, C, TH, eps, tot2, sig_exact, sig_app):
 
 @njit(cache=True, inline="always")
 def global_part(TH, tot2, n, sig_app):
-    """``G = K_far Phi + |kappa| |sum Dp|/N + |sigma_app - sigma_ref|`` (MPa), inflated."""
+    """Return ``G = K_far Phi + |kappa| |sum Dp|/N + |sigma_app - sigma_ref|`` (MPa), inflated.
+
+    Parameters
+    ----------
+    TH : ThinState
+        The thinning state.
+    tot2 : float
+        The float64 sum of the plastic strain store now.
+    n : int
+        Number of sites.
+    sig_app : float
+        The applied stress now (MPa).
+
+    Returns
+    -------
+    float
+        G (MPa).
+    """
     g = TH.st[K_FAR] * TH.st[PHI] + TH.st[KAPPA] * abs(tot2 - TH.st[TOT2_REF]) / n
     return g * (1.0 + _REL) + abs(sig_app - TH.st[SIG_REF]) + _ABS
 
 
 @njit(cache=True, inline="always")
 def app_rate_bound(law, cal, TH, stress_control):
-    """Bound of ``|d sigma_app/dt|`` (MPa/s) between events under ``law``."""
+    """Return a bound of ``|d sigma_app/dt|`` (MPa/s) between events under ``law``.
+
+    Parameters
+    ----------
+    law : Law
+        The loading law.
+    cal : Calib
+        The calibration group (``J_el``, ``k_fast``).
+    TH : ThinState
+        The thinning state (``sig_ref``, the margin).
+    stress_control : bool
+        Whether the law controls the stress.
+
+    Returns
+    -------
+    float
+        The bound (MPa/s).
+    """
     osc = abs(law.amp * law.omega)
     if stress_control:
         return osc
@@ -171,6 +257,19 @@ def record_change(k, de, dp, S, C, TH, eps):
     """Account for a change of site k: eigenstrain by ``de`` (seen by the other sites) and
     plastic strain by ``dp`` (seen by k itself); both already applied to ``eps`` and
     ``S.eps_p``. Raises the leaves whose bound no longer holds.
+
+    Parameters
+    ----------
+    k : int
+        The site.
+    de, dp : float
+        Its eigenstrain and plastic-strain changes.
+    S, C : Sites, Control
+        The kernels' groups.
+    TH : ThinState
+        The thinning state.
+    eps : numpy.ndarray
+        The field's eigenstrains.
     """
     if de != 0.0:
         new = eps[k] - TH.e_ref[k]
@@ -203,11 +302,29 @@ def record_change(k, de, dp, S, C, TH, eps):
 
 @njit(cache=True)
 def candidate(j, sig, g, S, C, TH):
-    """A candidate event at site j with exact local stress ``sig`` and global part ``g``.
+    """Check and tighten the bound at a candidate event at site j (exact stress ``sig``).
 
     Checks the bound (a violation is counted, never expected), then tightens ``c_j`` and the
     leaf with what the query taught. Returns the rates at ``sig`` (dynamic, annihilation, SMD
     probability) and the leaf the candidate was drawn with.
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    sig : float
+        Its exact local stress (MPa).
+    g : float
+        The global part of the bound now (MPa).
+    S, C : Sites, Control
+        The kernels' groups.
+    TH : ThinState
+        The thinning state.
+
+    Returns
+    -------
+    r_dyn, r_ann, q, leaf : float
+        Rates at ``sig`` (1/s), SMD probability, the leaf (1/s).
     """
     TH.cnt[N_CAND] += 1
     r_dyn, r_ann, q = rates_at(j, sig, S, C, TH)
