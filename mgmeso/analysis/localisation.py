@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 
 from ..kmc.lattice import Lattice, make_lattice
 
@@ -261,11 +262,17 @@ def plane_share(f, lattice, top: float = TOP_FRACTION) -> float:
         In [top, 1]; NaN for a field that is zero everywhere.
     """
     lat = _as_lattice(lattice)
-    x = np.asarray(f, dtype=float).reshape(-1)
+    x = np.asarray(f).reshape(-1)
+    if x.dtype != np.float32:
+        x = x.astype(float, copy=False)
+    lab0, n0 = _planes(lat.name, lat.L, 0)
+    lab1, n1 = _planes(lat.name, lat.L, 1)
+    if x.size != lab0.size:
+        raise ValueError(f"plane_share: the field has {x.size} values, the lattice "
+                         f"{lab0.size} sites")
     best = float("nan")
-    for axis in (0, 1):
-        lab, n = _planes(lat.name, lat.L, axis)
-        P = np.sort(np.abs(np.bincount(lab, weights=x, minlength=n)))[::-1]
+    for P, n in zip(_plane_totals(x, lab0, n0, lab1, n1), (n0, n1)):
+        P = np.sort(np.abs(P))[::-1]
         tot = P.sum()
         if tot <= 0:
             continue
@@ -274,6 +281,19 @@ def plane_share(f, lattice, top: float = TOP_FRACTION) -> float:
         s = P[:i].sum() + (k - i) * (P[i] if i < n else 0.0)
         best = s / tot if not np.isfinite(best) else max(best, s / tot)
     return best
+
+
+@njit(cache=True)
+def _plane_totals(x, lab0, n0, lab1, n1):
+    # np.bincount(lab, weights=x) for both axes in one pass (the same float64 sums in the same
+    # order) without converting x to float64 first: a replica records the localisation index
+    # at every sample
+    p0, p1 = np.zeros(n0), np.zeros(n1)
+    for i in range(x.size):
+        v = float(x[i])
+        p0[lab0[i]] += v
+        p1[lab1[i]] += v
+    return p0, p1
 
 
 def null_plane_share(f, lattice, n_perm: int = 20, seed: int = 0,
