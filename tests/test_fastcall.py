@@ -5,7 +5,8 @@ import pytest
 
 from mgmeso.analysis.localisation import _planes, plane_share
 from mgmeso.config import parse_config
-from mgmeso.kmc import fastcall, kernels as kn
+from mgmeso.kmc import fastcall
+from mgmeso.kmc import kernels as kn
 from mgmeso.kmc.lattice import make_lattice
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
