@@ -35,10 +35,15 @@ class Entries:
         *groups
             The holder's array groups (e.g. ``S``, ``K``), compared by identity.
         """
-        if len(groups) != len(self._arrays) or any(
-                g is not h for g, h in zip(groups, self._arrays)):
-            self._entries.clear()
-            self._arrays = groups
+        arrays = self._arrays
+        if len(groups) == len(arrays):
+            for g, h in zip(groups, arrays):
+                if g is not h:
+                    break
+            else:
+                return
+        self._entries.clear()
+        self._arrays = groups
 
     def call(self, disp, *args):
         """Call ``disp(*args)`` through its compiled entry point.

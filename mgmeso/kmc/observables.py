@@ -18,6 +18,7 @@ registry had when they were recorded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -173,13 +174,19 @@ def _count(index: int):
     return lambda o: o.replica.K.counts[index]
 
 
+_PLANE_SHARE: list = []     # (plane_share, TOP_FRACTION), imported at the first sample
+
+
 def _localisation_index(o: Observation) -> float:
-    # lazy: mgmeso.analysis imports the lattice module of this package
-    from ..analysis.localisation import TOP_FRACTION, plane_share
+    if not _PLANE_SHARE:
+        # lazy: mgmeso.analysis imports the lattice module of this package
+        from ..analysis.localisation import TOP_FRACTION, plane_share
+        _PLANE_SHARE[:] = [plane_share, TOP_FRACTION]
+    plane_share, top = _PLANE_SHARE
     v = plane_share(o.replica.S.eps_p, o.replica.setup.lattice)
     # no plastic strain deposited yet: nothing is localised (the homogeneous value), so that
     # the series stays finite like every other
-    return v if np.isfinite(v) else TOP_FRACTION
+    return v if math.isfinite(v) else top
 
 
 _EXP = "conditional mean (same expectation as {0}, no observation noise)"
