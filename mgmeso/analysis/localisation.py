@@ -312,7 +312,8 @@ def _pairwise(a, lo, n):
     """``a[lo:lo + n].sum()`` in numpy's pairwise order: blocks of up to 128 summed by
     :func:`_block_sum`, longer runs split in two (the half rounded down to a multiple of 8)
     and the halves added. The recursion is unrolled on a stack (numba's cache cannot load a
-    recursive function)."""
+    recursive function).
+    """
     if n <= 128:
         return _block_sum(a, lo, n)
     seg_lo = np.empty(64, np.int64)
