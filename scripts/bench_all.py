@@ -19,7 +19,8 @@ as a user's command does; each bench warms its JIT code up before it times anyth
   defaults: ``mgmeso run`` for the kMC ones, ``mgmeso theory`` for the others (each stopped
   after ``--timeout`` seconds, and then reported as such), with the load average and the
   threads a run uses (min(replicas x cases, CPUs)), so that on a shared machine CPU time /
-  threads estimates the wall time of a quiet one.
+  threads estimates the wall time of a quiet one (a lower bound: the Python layer of the
+  threads shares one interpreter lock, only the event loop runs in parallel).
 
 Each section's result (command, output, wall time, load average before and after, date) is
 kept as JSON in ``--results`` (default ``~/.cache/mgmeso/bench``), so sections can be run
