@@ -340,7 +340,8 @@ def write_page(results: dict, out: Path, quick: list[str], notes: str) -> None:
                        else f"failed (exit code {rr['rc']})")
                 L += [f"| {rr['config']} | {rr.get('kind', 'kMC')} | {rr['wall_s']} | "
                       f"{rr.get('cpu_s')} | {rr.get('threads', '')} | "
-                      f"{_quiet_estimate(rr):.1f} | {res} | {rr['load_before']} -> "
+                      f"{'> ' if rr['rc'] is None else ''}{_quiet_estimate(rr):.1f} | {res} | "
+                      f"{rr['load_before']} -> "
                       f"{rr['load_after']} |"]
             L += [""]
         else:
