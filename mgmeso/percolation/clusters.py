@@ -16,8 +16,9 @@ import numpy as np
 
 from ..kmc.lattice import Lattice
 from .kernels import backward_offsets, label_periodic
+from .periodic_label import grid_embedding, label_on_grid
 
-__all__ = ["Clusters", "label_clusters", "padded_offsets", "grid_shape"]
+__all__ = ["Clusters", "label_clusters", "label_clusters_numba", "padded_offsets", "grid_shape"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,11 @@ _BACK: dict[bytes, np.ndarray] = {}
 def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
     """Label the clusters of a boolean site field, with periodic boundaries.
 
+    The registered lattices are labelled by ``scipy.ndimage.label`` on their grid
+    embedding, merged across the periodic faces (:mod:`.periodic_label`); a lattice
+    whose bonds are not one 3^dim structure, or a box of L < 3, by the numba kernel
+    :func:`.kernels.label_periodic`. Both give the same labels and wrapping.
+
     Parameters
     ----------
     field : bool array of N sites (flat, or shaped like ``lat.shape``)
@@ -137,6 +143,30 @@ def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
     if occ.size != lat.n_sites:
         raise ValueError(f"field has {occ.size} sites, the {lat.name} lattice with L = {lat.L} "
                          f"has {lat.n_sites}")
+    emb = grid_embedding(lat)
+    if emb is None:
+        labels, n, wrapbits = label_clusters_numba(occ, lat)
+    else:
+        labels, n, wrapbits = label_on_grid(occ, lat, emb)
+    wraps = np.stack([(wrapbits >> a) & 1 for a in range(lat.dim)], axis=1).astype(bool)
+    return Clusters(labels=labels, n=int(n), wraps=wraps, n_sites=occ.size)
+
+
+def label_clusters_numba(occ: np.ndarray, lat: Lattice) -> tuple[np.ndarray, int, np.ndarray]:
+    """Labels, cluster count and wrap bits of a flat bool site field by the numba kernel.
+
+    Parameters
+    ----------
+    occ : bool (N,)
+        Occupied sites, contiguous.
+    lat : Lattice
+        The lattice (any registered geometry).
+
+    Returns
+    -------
+    (labels, n, wrapbits)
+        int32 (N,), int, uint8 (n + 1,) with bit a set when the cluster wraps along axis a.
+    """
     key = lat.offsets.tobytes() + bytes(lat.offsets.shape)      # the geometry, not the name
     if key not in _BACK:
         _BACK[key] = backward_offsets(lat.offsets)
@@ -151,5 +181,4 @@ def label_clusters(field: np.ndarray, lat: Lattice) -> Clusters:
     newid = np.zeros(N, np.int32)
     n, wrapbits = label_periodic(occ, L, Lz, lat.nb, _BACK[key], parent, par2, img, wrap2,
                                  newid, labels)
-    wraps = np.stack([(wrapbits >> a) & 1 for a in range(lat.dim)], axis=1).astype(bool)
-    return Clusters(labels=labels, n=int(n), wraps=wraps, n_sites=N)
+    return labels, int(n), wrapbits
