@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .elastic_kernels import GEOM_FIELDS, ElasticState
+from .elastic_kernels import GEOM_FIELDS, PACK_BITS, ElasticState, finish_refresh
 from .eshelby import FINE, Propagator, lattice_field, make_propagator
 from .lattice import Lattice
 
@@ -73,9 +73,9 @@ class ElasticOptions:
         Changes between two refreshes, per site (the pending list holds
         ``max(64, capacity_per_site * N)`` changes).
     exact : bool
-        Fold the far field of the changes since a site's last query into its stress at
-        every query (exact; cost = changes since that query) instead of adding their mean
-        (O(1), the far field lags by up to one refresh).
+        Add the far field of every site changed since the refresh (one slot per site, its
+        net change) at every query (exact; cost = the slots in use) instead of the mean far
+        field of the changes (O(1), the far field lags by up to one refresh).
     single_precision : bool
         Keep the propagator spectrum in single precision (half its memory).
     """
@@ -148,6 +148,12 @@ class ElasticField:
                  options: ElasticOptions = ElasticOptions(), prop: Propagator | None = None):
         self.lattice = lat
         self.options = options
+        n_fine, most = FINE[lat.name] * lat.L, 2 ** (PACK_BITS - 1)
+        if n_fine > most:
+            # the pending list packs fine-grid positions in int32 (elastic_kernels.pack_coords)
+            raise ValueError(f"L = {lat.L} gives {n_fine} propagator grid points per edge; the "
+                             f"field packs positions for at most {most} (L <= "
+                             f"{most // FINE[lat.name]} on {lat.name})")
         self.prop = prop if prop is not None else make_propagator(
             lat, mu_MPa, nu, single_precision=options.single_precision)
         N = lat.n_sites
@@ -171,8 +177,8 @@ class ElasticField:
         self.state = ElasticState(
             eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(3),
             pend_site=np.zeros(cap + margin, dtype=np.int32),
-            pend_xyz=np.zeros((cap + margin, 3), dtype=np.int32),
-            pend_de=np.zeros(cap + margin), pend_n=np.zeros(1, dtype=np.int64),
+            pend_xyz=np.zeros(cap + margin, dtype=np.int32),
+            pend_de=np.zeros(cap + margin), pend_n=np.zeros(2, dtype=np.int64),
             seen=np.zeros(N, dtype=np.int32),
             near_off=off, near_val=val, near_lin=lin, far_table=far, basis_fine=self.prop.basis_fine,
             geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, K0 * N / (N - 1)]))
@@ -182,11 +188,8 @@ class ElasticField:
     def refresh(self) -> None:
         """Recompute the interaction stress from all eigenstrains (one FFT); clear pending."""
         ES = self.state
-        ES.phi[:] = lattice_field(self.prop, ES.eps) - self.prop.self_term * ES.eps
-        ES.tot[0] = ES.eps.sum()
-        ES.tot[1] = 0.0
-        ES.seen[:] = 0
-        ES.pend_n[0] = 0
+        finish_refresh(lattice_field(self.prop, ES.eps), self.prop.self_term, ES.eps, ES.phi, ES.tot,
+                       ES.seen, ES.pend_site, ES.pend_n)
         self.n_refresh += 1
 
     def set_eigenstrain(self, eps: np.ndarray) -> None:

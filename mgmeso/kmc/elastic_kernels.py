@@ -17,11 +17,12 @@ Field update ("refresh + near stencil + pending far part"; docs/kmc_elastic.md s
 * :func:`record_event` updates ``phi`` at once on the sites within the near radius of the
   changed site (the stencil, exact) and appends the change to the pending list;
 * :func:`local_stress_at` adds the far contributions of the changes since the refresh,
-  either exactly and lazily (``exact = 1``: site j folds into ``phi[j]`` the changes
-  appended since its own last query, so a site queried often pays little) or as their
-  mean (``exact = 0``: O(1); the error is the zero-mean far field of the recent changes,
-  i.e. beyond the near radius the field lags by at most one refresh; measured in
-  docs/kmc_elastic.md). A run uses one mode between two refreshes.
+  either exactly (``exact = 1``: one table look-up per site changed since the refresh,
+  with its net change; the pending list keeps one slot per changed site, so a fast unit
+  flipping back and forth costs one term) or as their mean (``exact = 0``: O(1); the
+  error is the zero-mean far field of the recent changes, i.e. beyond the near radius the
+  field lags by at most one refresh; measured in docs/kmc_elastic.md). A run uses one mode
+  between two refreshes.
 
 State arrays travel in the namedtuple :data:`ElasticState`.
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+import numpy as np
 from numba import njit
 
 from .bias import draw_state_biased
@@ -41,8 +43,10 @@ __all__ = [
     "apply_stencil",
     "drive_two_state",
     "far_value",
+    "finish_refresh",
     "fine_coords",
     "local_stress_at",
+    "pack_coords",
     "pending_far_sum",
     "record_event",
     "site_cell",
@@ -54,11 +58,12 @@ ElasticState = namedtuple("ElasticState", [
                   # last refresh, plus the near-stencil contributions of the events since
     "tot",        # float64[3]: [sum of eps, sum of the changes since the last refresh,
                   # sum of the plastic eigenstrain (the engine's loop; 0 elsewhere)]
-    "pend_site",  # int32[K]: sites changed since the last refresh, in order
-    "pend_xyz",   # int32[K, 3]: their fine-grid coordinates
-    "pend_de",    # float64[K]: their eigenstrain changes
-    "pend_n",     # int64[1]: changes since the last refresh (beyond K: exact = 1 is void)
-    "seen",       # int32[N]: pending changes already folded into phi[j] (exact mode)
+    "pend_site",  # int32[K]: the sites changed since the last refresh (one slot each)
+    "pend_xyz",   # int32[K]: their fine-grid coordinates, packed (pack_coords)
+    "pend_de",    # float64[K]: their net eigenstrain changes since the refresh
+    "pend_n",     # int64[2]: changes since the last refresh (beyond K: exact = 1 is void),
+                  # slots in use
+    "seen",       # int32[N]: slot of each site in the pending list plus one (0: none)
     "near_off",   # int32[nb, M, 4]: stencil cell shift (x, y, z) and target basis site
     "near_val",   # float64[nb, M]: K at the stencil displacements (MPa per strain)
     "near_lin",   # int64[nb, M]: site-index offset of the stencil targets away from the edges
@@ -99,6 +104,15 @@ def site_cell(j, L, dim, nb):
 
 
 @njit(cache=True, inline="always")
+def _fine(j, geom, basis_fine):
+    # plain-array form: binding the state tuple to a call, even an inlined one, counts a
+    # reference of each of its arrays (atomic); the per-event paths avoid it
+    L, dim, nb, hm = geom[0], geom[1], geom[2], geom[3]
+    x, y, z, b = site_cell(j, L, dim, nb)
+    return hm * x + basis_fine[b, 0], hm * y + basis_fine[b, 1], hm * z + basis_fine[b, 2]
+
+
+@njit(cache=True, inline="always")
 def fine_coords(j, ES):
     """Fine-grid coordinates of site j.
 
@@ -114,11 +128,7 @@ def fine_coords(j, ES):
     fx, fy, fz : int
         Coordinates on the fine grid of the propagator table.
     """
-    g = ES.geom
-    L, dim, nb, hm = g[0], g[1], g[2], g[3]
-    x, y, z, b = site_cell(j, L, dim, nb)
-    return (hm * x + ES.basis_fine[b, 0], hm * y + ES.basis_fine[b, 1],
-            hm * z + ES.basis_fine[b, 2])
+    return _fine(j, ES.geom, ES.basis_fine)
 
 
 @njit(cache=True, inline="always")
@@ -153,6 +163,39 @@ def far_value(dx, dy, dz, ES):
 
 
 @njit(cache=True, inline="always")
+def _stencil_add(k, de, phi, geom, near_off, near_val, near_lin):
+    L, dim, nb, M, reach = geom[0], geom[1], geom[2], geom[6], geom[8]
+    x, y, z, b = site_cell(k, L, dim, nb)
+    hi = L - reach
+    if reach <= x < hi and reach <= y < hi and (dim == 2 or reach <= z < hi):
+        # away from the periodic edges the targets are fixed index offsets (no wrapping)
+        for m in range(M):
+            phi[k + near_lin[b, m]] += near_val[b, m] * de
+        return
+    for m in range(M):
+        tx = x + near_off[b, m, 0]
+        if tx >= L:
+            tx -= L
+        elif tx < 0:
+            tx += L
+        ty = y + near_off[b, m, 1]
+        if ty >= L:
+            ty -= L
+        elif ty < 0:
+            ty += L
+        if dim == 3:
+            tz = z + near_off[b, m, 2]
+            if tz >= L:
+                tz -= L
+            elif tz < 0:
+                tz += L
+            t = ((tx * L + ty) * L + tz) * nb + near_off[b, m, 3]
+        else:
+            t = (tx * L + ty) * nb + near_off[b, m, 3]
+        phi[t] += near_val[b, m] * de
+
+
+@njit(cache=True, inline="always")
 def apply_stencil(k, de, ES):
     """Add K(r_t - r_k) de to phi on every site t of the near stencil of site k.
 
@@ -165,47 +208,44 @@ def apply_stencil(k, de, ES):
     ES : ElasticState
         The replica's elastic arrays (:data:`ElasticState`).
     """
-    g = ES.geom
-    L, dim, nb, M, reach = g[0], g[1], g[2], g[6], g[8]
-    x, y, z, b = site_cell(k, L, dim, nb)
-    hi = L - reach
-    phi = ES.phi
-    if reach <= x < hi and reach <= y < hi and (dim == 2 or reach <= z < hi):
-        # away from the periodic edges the targets are fixed index offsets (no wrapping)
-        lin = ES.near_lin[b]
-        val = ES.near_val[b]
-        for m in range(M):
-            phi[k + lin[m]] += val[m] * de
-        return
-    for m in range(M):
-        tx = x + ES.near_off[b, m, 0]
-        if tx >= L:
-            tx -= L
-        elif tx < 0:
-            tx += L
-        ty = y + ES.near_off[b, m, 1]
-        if ty >= L:
-            ty -= L
-        elif ty < 0:
-            ty += L
-        if dim == 3:
-            tz = z + ES.near_off[b, m, 2]
-            if tz >= L:
-                tz -= L
-            elif tz < 0:
-                tz += L
-            t = ((tx * L + ty) * L + tz) * nb + ES.near_off[b, m, 3]
-        else:
-            t = (tx * L + ty) * nb + ES.near_off[b, m, 3]
-        ES.phi[t] += ES.near_val[b, m] * de
+    _stencil_add(k, de, ES.phi, ES.geom, ES.near_off, ES.near_val, ES.near_lin)
+
+
+PACK_BITS = 10
+"""Bits per coordinate of a packed fine-grid position (:func:`pack_coords`): grids of at most
+``2**(PACK_BITS - 1)`` points per edge."""
+_PMASK = (1 << PACK_BITS) - 1
+
+
+@njit(cache=True, inline="always")
+def pack_coords(fx, fy, fz):
+    """One int32 holding fine-grid coordinates (each below ``2**(PACK_BITS - 1)``).
+
+    The fields are wide enough that ``(pack(r_j) + pack(n, n, n)) - pack(r_k)`` holds
+    ``r_j - r_k + n`` in each field without a borrow between them (:func:`pending_far_sum`).
+
+    Parameters
+    ----------
+    fx, fy, fz : int
+        Fine-grid coordinates.
+
+    Returns
+    -------
+    int32
+        The packed position.
+    """
+    return (fx << (2 * PACK_BITS)) | (fy << PACK_BITS) | fz
 
 
 @njit(cache=True, inline="always")
 def record_event(k, de, ES):
     """Record that the eigenstrain of site k changed by ``de``: update the field bookkeeping.
 
-    Returns 1 when the pending list holds its soft capacity (the caller must refresh before
-    the next query in exact mode, and should soon in any mode), else 0.
+    The pending list holds one slot per site changed since the last refresh (its net
+    change), so an exact query sums over the distinct changed sites, however often each
+    changed (fast units flip back and forth). ``ES.seen[k]`` is the slot of site k plus one
+    (0: unchanged since the refresh). The refresh is due after a number of changes (not of
+    slots), so refreshes depend on the events only.
 
     Parameters
     ----------
@@ -219,37 +259,93 @@ def record_event(k, de, ES):
     Returns
     -------
     int
-        1 when the pending list holds its soft capacity (the caller must refresh before the
-        next query in exact mode, and should soon in any mode), else 0.
+        1 when the changes since the refresh reach the soft capacity (the caller must
+        refresh before the next query in exact mode, and should soon in any mode), else 0.
     """
     n = ES.pend_n[0]
     if de == 0.0:
         return 1 if n >= ES.geom[7] else 0
+    geom = ES.geom
     ES.eps[k] += de
-    ES.tot[0] += de
-    ES.tot[1] += de
-    apply_stencil(k, de, ES)
+    tot = ES.tot
+    tot[0] += de
+    tot[1] += de
+    if geom[6] > 0:
+        _stencil_add(k, de, ES.phi, geom, ES.near_off, ES.near_val, ES.near_lin)
+    pend_n = ES.pend_n
     if n < ES.pend_site.shape[0]:
-        ES.pend_site[n] = k
-        fx, fy, fz = fine_coords(k, ES)
-        ES.pend_xyz[n, 0] = fx
-        ES.pend_xyz[n, 1] = fy
-        ES.pend_xyz[n, 2] = fz
-        ES.pend_de[n] = de
-    ES.pend_n[0] = n + 1
-    return 1 if n + 1 >= ES.geom[7] else 0
+        seen = ES.seen
+        slot = seen[k] - 1
+        if slot >= 0:
+            ES.pend_de[slot] += de
+        else:
+            slot = pend_n[1]
+            ES.pend_site[slot] = k
+            fx, fy, fz = _fine(k, geom, ES.basis_fine)
+            ES.pend_xyz[slot] = pack_coords(fx, fy, fz)
+            ES.pend_de[slot] = de
+            seen[k] = slot + 1
+            pend_n[1] = slot + 1
+    pend_n[0] = n + 1
+    return 1 if n + 1 >= geom[7] else 0
+
+
+@njit(cache=True)
+def _far_sum_folded(pj, n, slots, pk, de, T, S1, S2):
+    # branch-free, one packed load and one table load per slot (K even in each component)
+    acc = 0.0
+    m = _PMASK
+    for i in range(slots):
+        d = pj - pk[i]
+        tx = abs(((d >> (2 * PACK_BITS)) & m) - n)
+        ty = abs(((d >> PACK_BITS) & m) - n)
+        tz = abs((d & m) - n)
+        tx = min(tx, n - tx)
+        ty = min(ty, n - ty)
+        tz = min(tz, n - tz)
+        acc += T[(tx * S1 + ty) * S2 + tz] * de[i]
+    return acc
+
+
+@njit(cache=True)
+def _far_sum_periodic(pj, n, slots, pk, de, T, S1, S2):
+    # the full (unfolded) table: displacement mod n in each component
+    acc = 0.0
+    m = _PMASK
+    for i in range(slots):
+        d = pj - pk[i]
+        tx = ((d >> (2 * PACK_BITS)) & m) - n
+        ty = ((d >> PACK_BITS) & m) - n
+        tz = (d & m) - n
+        tx += n & (tx >> 31)
+        ty += n & (ty >> 31)
+        tz += n & (tz >> 31)
+        acc += T[(tx * S1 + ty) * S2 + tz] * de[i]
+    return acc
 
 
 @njit(cache=True, inline="always")
-def pending_far_sum(j, first, ES):
-    """Far-field contribution at site j of the pending changes ``first, first + 1, ...``.
+def _far_sum(j, geom, basis_fine, far_table, pend_xyz, pend_de, slots):
+    fx, fy, fz = _fine(j, geom, basis_fine)
+    n = np.int32(geom[4])
+    pj = np.int32(pack_coords(fx, fy, fz) + pack_coords(n, n, n))
+    flat = far_table.reshape(far_table.size)
+    S1, S2 = np.int32(far_table.shape[1]), np.int32(far_table.shape[2])
+    if geom[5] == 1:
+        return _far_sum_folded(pj, n, slots, pend_xyz, pend_de, flat, S1, S2)
+    return _far_sum_periodic(pj, n, slots, pend_xyz, pend_de, flat, S1, S2)
+
+
+@njit(cache=True, inline="always")
+def pending_far_sum(j, ES):
+    """Far-field contribution at site j of the changes pending since the refresh.
+
+    One term per slot of the pending list (a changed site and its net change).
 
     Parameters
     ----------
     j : int
         The site queried.
-    first : int
-        Index of the first pending change not yet folded into ``phi[j]``.
     ES : ElasticState
         The replica's elastic arrays (:data:`ElasticState`).
 
@@ -258,27 +354,18 @@ def pending_far_sum(j, first, ES):
     float
         The contribution (MPa).
     """
-    fx, fy, fz = fine_coords(j, ES)
-    n = ES.geom[4]
-    fold = ES.geom[5] == 1
-    T = ES.far_table
-    xyz = ES.pend_xyz
-    de = ES.pend_de
-    acc = 0.0
-    for i in range(first, ES.pend_n[0]):
-        acc += T[_wrap(fx - xyz[i, 0], n, fold), _wrap(fy - xyz[i, 1], n, fold),
-                 _wrap(fz - xyz[i, 2], n, fold)] * de[i]
-    return acc
+    return _far_sum(j, ES.geom, ES.basis_fine, ES.far_table, ES.pend_xyz, ES.pend_de,
+                    ES.pend_n[1])
 
 
 @njit(cache=True, inline="always")
 def local_stress_at(j, sigma_applied, ES, exact):
     """Local stress (MPa) felt by the unit at site j: applied plus interactions.
 
-    ``exact = 1`` folds the far contributions of the changes since site j's last query
-    into ``phi[j]`` (exact; NaN if the pending list overflowed); ``exact = 0`` adds the
-    mean far contribution of the changes since the refresh (O(1)). The mean over all sites
-    equals ``sigma_applied`` exactly in both modes.
+    ``exact = 1`` adds the far field of every site changed since the refresh (exact; NaN
+    if the pending list overflowed); ``exact = 0`` adds the mean far contribution of the
+    changes since the refresh (O(1)). The mean over all sites equals ``sigma_applied``
+    exactly in both modes. Neither mode changes the state.
 
     Parameters
     ----------
@@ -296,17 +383,43 @@ def local_stress_at(j, sigma_applied, ES, exact):
     float
         The local stress (MPa).
     """
+    coef = ES.coef
+    tot = ES.tot
     if exact:
-        n = ES.pend_n[0]
-        if n > ES.pend_site.shape[0]:
+        pend_n = ES.pend_n
+        if pend_n[0] > ES.pend_site.shape[0]:
             return math.nan  # the list overflowed: the exact sum is no longer known
-        first = ES.seen[j]
-        if first < n:
-            ES.phi[j] += pending_far_sum(j, first, ES)
-            ES.seen[j] = n
-        return sigma_applied + ES.phi[j] + ES.coef[0] * (ES.tot[0] - ES.eps[j])
-    return sigma_applied + ES.phi[j] + ES.coef[0] * (ES.tot[0] - ES.eps[j]) + \
-        ES.coef[1] * ES.tot[1]
+        far = 0.0
+        if pend_n[1] > 0:
+            far = _far_sum(j, ES.geom, ES.basis_fine, ES.far_table, ES.pend_xyz, ES.pend_de,
+                           pend_n[1])
+        return sigma_applied + (ES.phi[j] + far) + coef[0] * (tot[0] - ES.eps[j])
+    return sigma_applied + ES.phi[j] + coef[0] * (tot[0] - ES.eps[j]) + coef[1] * tot[1]
+
+
+@njit(cache=True)
+def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
+    """Complete a refresh from the FFT result: interaction stress, sums, empty pending list.
+
+    Parameters
+    ----------
+    field : numpy.ndarray
+        float64 (N,): ``sum_k K(r_j - r_k) e_k`` from a fresh FFT (self-terms included).
+    K0 : float
+        The self-term ``K(0)``.
+    eps, phi, tot, seen, pend_site, pend_n : numpy.ndarray
+        The arrays of :data:`ElasticState` of those names (phi, tot, seen, pend_n updated).
+    """
+    acc = 0.0
+    for j in range(field.shape[0]):
+        phi[j] = field[j] - K0 * eps[j]
+        acc += eps[j]
+    tot[0] = acc
+    tot[1] = 0.0
+    for i in range(min(pend_n[1], pend_site.shape[0])):
+        seen[pend_site[i]] = 0
+    pend_n[0] = 0
+    pend_n[1] = 0
 
 
 @njit(cache=True)
