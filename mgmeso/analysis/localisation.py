@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 
 from ..kmc.lattice import Lattice, make_lattice
 
@@ -261,19 +262,119 @@ def plane_share(f, lattice, top: float = TOP_FRACTION) -> float:
         In [top, 1]; NaN for a field that is zero everywhere.
     """
     lat = _as_lattice(lattice)
-    x = np.asarray(f, dtype=float).reshape(-1)
-    best = float("nan")
-    for axis in (0, 1):
-        lab, n = _planes(lat.name, lat.L, axis)
-        P = np.sort(np.abs(np.bincount(lab, weights=x, minlength=n)))[::-1]
-        tot = P.sum()
-        if tot <= 0:
+    x = np.asarray(f).reshape(-1)
+    if x.dtype != np.float32:
+        x = x.astype(float, copy=False)
+    lab0, n0 = _planes(lat.name, lat.L, 0)
+    lab1, n1 = _planes(lat.name, lat.L, 1)
+    if x.size != lab0.size:
+        raise ValueError(f"plane_share: the field has {x.size} values, the lattice "
+                         f"{lab0.size} sites")
+    return _plane_share(x, lab0, n0, lab1, n1, float(top))
+
+
+# A replica records the localisation index at every sample (tens of thousands of times in a
+# DMA scan), so plane_share runs jitted. It computes exactly what its numpy form computes:
+# the plane totals are np.bincount's float64 sums in site order, the ranked totals are summed
+# in numpy's pairwise order (_pairwise: np.add.reduce of a contiguous float64 array), and
+# tests/test_fastcall.py pins it to that form bit for bit.
+@njit(cache=True)
+def _block_sum(a, lo, n):
+    """numpy's pairwise_sum for n <= 128: a plain loop below 8, else 8 accumulators."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    m = n - n % 8
+    i = 8
+    while i < m:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise(a, lo, n):
+    """``a[lo:lo + n].sum()`` in numpy's pairwise order: blocks of up to 128 summed by
+    :func:`_block_sum`, longer runs split in two (the half rounded down to a multiple of 8)
+    and the halves added. The recursion is unrolled on a stack (numba's cache cannot load a
+    recursive function).
+    """
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    seg_lo = np.empty(64, np.int64)
+    seg_n = np.empty(64, np.int64)
+    phase = np.zeros(64, np.int64)       # 1: its left half is being summed, 2: its right half
+    left = np.empty(64)
+    sp = 0
+    seg_lo[0], seg_n[0], phase[0] = lo, n, 0
+    while True:
+        m = seg_n[sp]
+        if m > 128:                  # a new segment to split: do its left half first
+            h = m // 2
+            h -= h % 8
+            phase[sp] = 1
+            seg_lo[sp + 1], seg_n[sp + 1], phase[sp + 1] = seg_lo[sp], h, 0
+            sp += 1
             continue
-        k = top * n
-        i = int(np.floor(k))
-        s = P[:i].sum() + (k - i) * (P[i] if i < n else 0.0)
-        best = s / tot if not np.isfinite(best) else max(best, s / tot)
-    return best
+        v = _block_sum(a, seg_lo[sp], m)
+        # v is the sum of segment sp: hand it up to the segments it belongs to
+        while True:
+            if sp == 0:
+                return v
+            sp -= 1
+            if phase[sp] == 1:       # the left half is done: keep it, do the right half
+                left[sp] = v
+                phase[sp] = 2
+                h = seg_n[sp] // 2
+                h -= h % 8
+                seg_lo[sp + 1], seg_n[sp + 1], phase[sp + 1] = seg_lo[sp] + h, seg_n[sp] - h, 0
+                sp += 1
+                break
+            v = left[sp] + v         # phase 2: both halves done
+
+
+@njit(cache=True)
+def _axis_share(P, top):
+    """Share of sum |P| in the largest ``top * n`` of the |P| (NaN if sum |P| <= 0)."""
+    n = P.size
+    Q = np.sort(np.abs(P))[::-1].copy()
+    tot = _pairwise(Q, 0, n)
+    if tot <= 0:
+        return np.nan
+    k = top * n
+    i = int(np.floor(k))
+    s = _pairwise(Q, 0, i) + (k - i) * (Q[i] if i < n else 0.0)
+    return s / tot
+
+
+@njit(cache=True)
+def _plane_share(x, lab0, n0, lab1, n1, top):
+    p0, p1 = np.zeros(n0), np.zeros(n1)
+    for i in range(x.size):
+        v = float(x[i])
+        p0[lab0[i]] += v
+        p1[lab1[i]] += v
+    s0, s1 = _axis_share(p0, top), _axis_share(p1, top)
+    if np.isnan(s0):
+        return s1
+    if np.isnan(s1):
+        return s0
+    return max(s0, s1)
 
 
 def null_plane_share(f, lattice, n_perm: int = 20, seed: int = 0,

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compare import COMPARED
 from ..errors import UserError
 from ..io.files import prepare_outputs
 from ..io.table import Table
@@ -43,6 +42,8 @@ def register(sub) -> None:
 
 
 def comparison_table(cmp) -> Table:
+    from ..compare import COMPARED
+
     rows = []
     for c, label in enumerate(cmp.labels):
         cols = {"case": np.full(cmp.times[c].size, label), "time_s": cmp.times[c]}
@@ -109,7 +110,7 @@ def _run_config(args):
 
 
 def _compare(data, csv_path: Path, png_path: Path, how: str) -> list[str]:
-    from ..compare import compare_run, replica_warning, verdict_lines, verdicts
+    from ..compare import COMPARED, compare_run, replica_warning, verdict_lines, verdicts
     from ..kmc.analysis import is_dma
     from ..plotting.kmc_plots import plot_comparison
 

@@ -35,6 +35,7 @@ from ..config.material import Material
 from ..theory.kinetics import equilibrium_defect_concentration
 from . import defect_kernels as dk
 from . import kernels as kn
+from .fastcall import Entries
 
 __all__ = ["DefectDynamics"]
 
@@ -66,6 +67,7 @@ class DefectDynamics:
         self.healed = 0            # totals, for reports (formed includes rejuvenated)
         self.formed = 0
         self.rejuvenated = 0
+        self._entries = Entries()  # the kernels below run at every sample: no type dispatch
 
     @property
     def next_update_s(self) -> float:
@@ -98,7 +100,9 @@ class DefectDynamics:
         cfg, rng = self.cfg, self.rng
         n = S.kind.size
         ln_ta = np.empty(n)
-        dk.log_alpha_times(S, C, ln_ta)
+        call = self._entries.call
+        self._entries.check(S, K)
+        call(dk.log_alpha_times, S, C, ln_ta)
         p_redraw = -np.expm1(-dt * np.exp(-ln_ta))
         u_when, u_kind = rng.random(n), rng.random(n)
         c_eq = float(equilibrium_defect_concentration(self.material, T_K))
@@ -131,8 +135,8 @@ class DefectDynamics:
 
         self.t_last, self.work_last, self.ann_last = t, work, n_ann
         heal_idx, form_idx = np.flatnonzero(heal), np.flatnonzero(form)
-        dk.heal_sites(heal_idx, float(sigma_MPa), float(t), S, C, K)
-        dk.form_sites(form_idx, S)
+        call(dk.heal_sites, heal_idx, float(sigma_MPa), float(t), S, C, K)
+        call(dk.form_sites, form_idx, S)
         self.healed += heal_idx.size
         self.formed += form_idx.size
         return int(heal_idx.size + form_idx.size)

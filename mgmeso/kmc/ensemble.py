@@ -99,6 +99,8 @@ class _Progress:
         self.t0 = time.perf_counter()
         self.events = {}
         self.simtime = {}
+        self.spans = {id(p): _program_span(p) for p in setup.programs}
+        self.t_drawn = -1.0
         self.total = sum(_program_span(p) for p in setup.programs) * setup.sim.replicas
         self.bar = None
         if enabled:
@@ -106,17 +108,24 @@ class _Progress:
             self.bar = tqdm(total=self.total, unit="s(sim)", unit_scale=True, dynamic_ncols=True,
                             desc=f"{total_tasks} replica runs", file=sys.stderr)
 
-    def update(self, key, rep: Replica) -> None:
+    def update(self, key, rep: Replica, final: bool = False) -> None:
+        if self.bar is None:        # nothing shown: called after every kernel call, so no work
+            return
         with self.lock:
             self.events[key] = int(rep.K.counts[5])
-            self.simtime[key] = min(rep.t, _program_span(rep.program))
-            if self.bar is not None:
-                done = sum(self.simtime.values())
-                self.bar.n = min(done, self.total)
-                ev = sum(self.events.values())
-                dt = max(time.perf_counter() - self.t0, 1e-9)
-                self.bar.set_postfix_str(f"events {ev:.3g}, {ev / dt:.3g} ev/s", refresh=False)
-                self.bar.refresh()
+            self.simtime[key] = min(rep.t, self.spans[id(rep.program)])
+            now = time.perf_counter()
+            # the terminal is redrawn at most 5 times a second (a redraw costs more than the
+            # events between two samples of a DMA scan)
+            if not final and now - self.t_drawn < 0.2:
+                return
+            self.t_drawn = now
+            done = sum(self.simtime.values())
+            self.bar.n = min(done, self.total)
+            ev = sum(self.events.values())
+            dt = max(now - self.t0, 1e-9)
+            self.bar.set_postfix_str(f"events {ev:.3g}, {ev / dt:.3g} ev/s", refresh=False)
+            self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -278,7 +287,7 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
                 raise _Stop
 
         rep.run(on_chunk)
-        bar.update((c, r), rep)
+        bar.update((c, r), rep, final=True)
         if path is not None:
             checkpoint.save(path, rep, r, h)
 

@@ -18,9 +18,10 @@ registry had when they were recorded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -135,9 +136,12 @@ class _Index(Mapping):
         return len(self._reg)
 
 
-@dataclass(frozen=True)
-class Observation:
-    """The state of a replica at a sample, from which every observable is computed."""
+class Observation(NamedTuple):
+    """The state of a replica at a sample, from which every observable is computed.
+
+    A named tuple (immutable like a frozen dataclass, and built faster: one is built at every
+    sample of every replica).
+    """
 
     replica: Any                # the Replica (lattice state, counters, program position)
     t: float                    # s
@@ -170,13 +174,19 @@ def _count(index: int):
     return lambda o: o.replica.K.counts[index]
 
 
+_PLANE_SHARE: list = []     # (plane_share, TOP_FRACTION), imported at the first sample
+
+
 def _localisation_index(o: Observation) -> float:
-    # lazy: mgmeso.analysis imports the lattice module of this package
-    from ..analysis.localisation import TOP_FRACTION, plane_share
+    if not _PLANE_SHARE:
+        # lazy: mgmeso.analysis imports the lattice module of this package
+        from ..analysis.localisation import TOP_FRACTION, plane_share
+        _PLANE_SHARE[:] = [plane_share, TOP_FRACTION]
+    plane_share, top = _PLANE_SHARE
     v = plane_share(o.replica.S.eps_p, o.replica.setup.lattice)
     # no plastic strain deposited yet: nothing is localised (the homogeneous value), so that
     # the series stays finite like every other
-    return v if np.isfinite(v) else TOP_FRACTION
+    return v if math.isfinite(v) else top
 
 
 _EXP = "conditional mean (same expectation as {0}, no observation noise)"
@@ -271,18 +281,22 @@ def observe(rep) -> np.ndarray:
     t = rep.t
     sigma, eps = rep._macro(t)
     cal = rep.calib
+    # Python scalars (not numpy's): the same IEEE arithmetic, without numpy's per-operation cost
+    sums = K.sums.tolist()
+    s_beta, s_smd, s_pl = sums[kn.SUM_BETA], sums[kn.SUM_SMD], sums[kn.SUM_PLASTIC]
+    N = rep.N
     # equilibrium probabilities of the +1 state of the beta and SMD units (the bias law)
     p_b = float(p_plus(sigma, cal.sig_sat_beta, cal.bias_law))
     p_a = float(p_plus(sigma, cal.sig_sat_an, cal.bias_law))
     nb, na = rep.equilibrium.counts
     xb = 2 * int(rep.obs_rng.binomial(nb, p_b)) - nb if nb else 0
     xa = 2 * int(rep.obs_rng.binomial(na, p_a)) - na if na else 0
-    e_b = cal.d_beta * (K.sums[kn.SUM_BETA] + xb) / rep.N
-    e_a = cal.d_an * (K.sums[kn.SUM_SMD] + xa) / rep.N
-    e_p = cal.d_p * K.sums[kn.SUM_PLASTIC] / rep.N + float(K.frozen[0])
+    e_b = cal.d_beta * (s_beta + xb) / N
+    e_a = cal.d_an * (s_smd + xa) / N
+    e_p = cal.d_p * s_pl / N + float(K.frozen[0])
     # conditional means of the equilibrium units (Rao-Blackwell: same mean, less noise)
-    eb_x = cal.d_beta * (K.sums[kn.SUM_BETA] + nb * (2 * p_b - 1)) / rep.N
-    ea_x = cal.d_an * (K.sums[kn.SUM_SMD] + na * (2 * p_a - 1)) / rep.N
+    eb_x = cal.d_beta * (s_beta + nb * (2 * p_b - 1)) / N
+    ea_x = cal.d_an * (s_smd + na * (2 * p_a - 1)) / N
     if rep.law.control == STRESS:
         s_obs = s_x = sigma
         e_el = s_obs * mat.J_el_per_MPa

@@ -46,6 +46,7 @@ from .calibration import (
 from .defects import DefectDynamics
 from .disorder import draw_disorder, neighbourhood_mean
 from .elastic_replica import ReplicaField
+from .fastcall import Entries
 from .layout import geometry_group, law_group, rules_group, times_group
 from .loading import SegmentRun
 from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapshot
@@ -135,6 +136,9 @@ class Replica:
         self.times = None
         self._rules = rules_group(sim)
         self._geom = geometry_group(lat)
+        self._ctl_key: tuple = ()       # what the cached groups of control() were built from
+        self._ctl_groups: tuple = ()
+        self._entries = Entries()       # kernels called without per-call type dispatch
         self.records: list[np.ndarray] = []
         self.snapshots: list[dict] = []
         self.done = False
@@ -201,7 +205,8 @@ class Replica:
         """Mean-field stress and total strain at time t under the current segment's law
         (the kernels' formula, :func:`.kernels.stress_strain`).
         """
-        sigma, eps = kn.stress_strain(t, self.control(t, 0), self.K)
+        self._entries.check(self.S, self.K)
+        sigma, eps = self._entries.call(kn.stress_strain, float(t), self.control(t, 0), self.K)
         return float(sigma), float(eps)
 
     def temperature_at(self, t: float) -> float:
@@ -237,15 +242,22 @@ class Replica:
         Control
             The typed groups of :mod:`.layout`.
         """
-        c = self.calib
-        nb, na = self.equilibrium.counts
-        calib = kn.Calib(float(c.sig_sat_beta), float(c.d_beta), float(c.d_an),
-                         float(c.d_p), 1.0 / self.N, float(self._J_inst()), float(self.k_fast),
-                         float(c.sig_sat_an), float(c.sig_sat_p), int(c.bias_law),
-                         float(self.setup.material.J_el_per_MPa), float(c.d_beta * nb / self.N),
-                         float(c.d_an * na / self.N))
-        return kn.Control(float(t_stop), int(max_events), law_group(self.law), self._times,
-                          calib, self._rules, self._geom)
+        law = self.law
+        key = self._ctl_key
+        # the law, times and calibration groups change only with the objects they are built
+        # from (all immutable), so they are rebuilt only when one of those was replaced
+        if not key or (key[0] is not self.calib or key[1] is not self.equilibrium
+                       or key[2] is not law or key[3] is not self._times):
+            c = self.calib
+            nb, na = self.equilibrium.counts
+            calib = kn.Calib(float(c.sig_sat_beta), float(c.d_beta), float(c.d_an),
+                             float(c.d_p), 1.0 / self.N, float(self._J_inst()), float(self.k_fast),
+                             float(c.sig_sat_an), float(c.sig_sat_p), int(c.bias_law),
+                             float(self.setup.material.J_el_per_MPa), float(c.d_beta * nb / self.N),
+                             float(c.d_an * na / self.N))
+            self._ctl_key = (c, self.equilibrium, law, self._times)
+            self._ctl_groups = (law_group(law), self._times, calib, self._rules, self._geom)
+        return kn.Control(float(t_stop), int(max_events), *self._ctl_groups)
 
     # ------------------------------------------------------------ temperature
     @property
@@ -306,7 +318,8 @@ class Replica:
             The loop's status code (``kernels.STATUS_*``: why it returned).
         """
         if self.field is None:
-            return kn.run_until(self.S, C, self.K)
+            self._entries.check(self.S, self.K)
+            return self._entries.call(kn.run_until, self.S, C, self.K)
         return self.field.run(self.S, C, self.K)
 
     def _build_tree(self) -> None:

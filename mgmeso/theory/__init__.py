@@ -13,6 +13,7 @@ Vectorised numpy/scipy functions taking a :class:`~mgmeso.config.Material`:
 
 :func:`evaluate` runs the protocol of a config, e.g. [Hao2022]'s creep at 430 K and 25 MPa:
 
+>>> from mgmeso.theory import evaluate
 >>> import tomllib
 >>> from mgmeso.config import parse_config
 >>> cfg = parse_config(tomllib.loads('''
@@ -30,28 +31,20 @@ Vectorised numpy/scipy functions taking a :class:`~mgmeso.config.Material`:
 strain after 330 s: 0.00136
 """
 
-from .analysis import (
-    FitResult,
-    arrhenius_fit,
-    chi_from_tan_delta,
-    fragility,
-    kww_fit,
-    loss_features,
-    relaxation_steps,
-    tts_shifts,
-)
-from .compliance import (
-    COMPONENTS,
-    StatePoint,
-    complex_compliance,
-    creep_compliance,
-    creep_recovery_strain,
-    state_point,
-)
-from .gumbel import gumbel_grid
-from .kinetics import chi, defect_concentration, tau_an, tau_beta, tau_max
-from .kww import kww_carson, kww_carson_paper
-from .protocols import TheoryResult, dma_columns, evaluate
+# The names below are loaded on first use (PEP 562): importing one submodule (the kMC needs
+# only .kinetics) must not import the fits and analyses, which pull in scipy.optimize,
+# scipy.signal and scipy.stats (seconds of start-up for every `mgmeso run`).
+_LAZY = {
+    "analysis": ("FitResult", "arrhenius_fit", "chi_from_tan_delta", "fragility", "kww_fit",
+                 "loss_features", "relaxation_steps", "tts_shifts"),
+    "compliance": ("COMPONENTS", "StatePoint", "complex_compliance", "creep_compliance",
+                   "creep_recovery_strain", "state_point"),
+    "gumbel": ("gumbel_grid",),
+    "kinetics": ("chi", "defect_concentration", "tau_an", "tau_beta", "tau_max"),
+    "kww": ("kww_carson", "kww_carson_paper"),
+    "protocols": ("TheoryResult", "dma_columns", "evaluate"),
+}
+_WHERE = {name: mod for mod, names in _LAZY.items() for name in names}
 
 __all__ = [
     "FitResult", "arrhenius_fit", "chi_from_tan_delta", "fragility", "kww_fit", "loss_features",
@@ -61,3 +54,18 @@ __all__ = [
     "tau_beta", "tau_max", "kww_carson", "kww_carson_paper", "TheoryResult", "dma_columns",
     "evaluate",
 ]
+
+
+def __getattr__(name: str):
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
