@@ -83,10 +83,11 @@ def site_log_rates(j, S, C):
 
 
 @njit(cache=True, inline='always')
-def site_rates_of(j, e, log_tb, log_tb_hier, chi, log_S, tm, rules):
-    """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j
-    when its units are in equilibrium class ``e``, from the site arrays it reads."""
-    ln_tb, ln_tmax, ln_tan_j = site_log_rates_of(j, log_tb, log_tb_hier, chi, log_S, tm, rules)
+def class_rates(e, ln_tb, ln_tmax, ln_tan_j):
+    """Dynamic-channel rate, annihilation rate and SMD thinning probability of a QPD site in
+    equilibrium class ``e`` (0 dynamic, 1 beta in equilibrium, 2 both, else eliminated), from
+    its log times ``ln tau_beta``, ``ln tau_max`` and ``ln tau_an`` (log s); shared by the
+    zero-stress and the stressed rates so the two cannot diverge."""
     r_ann = math.exp(-ln_tmax)
     if e == 0:
         return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
@@ -95,6 +96,14 @@ def site_rates_of(j, e, log_tb, log_tb_hier, chi, log_S, tm, rules):
     if e == 2:
         return 0.0, r_ann, 0.0
     return 0.0, 0.0, 0.0
+
+
+@njit(cache=True, inline='always')
+def site_rates_of(j, e, log_tb, log_tb_hier, chi, log_S, tm, rules):
+    """Dynamic-channel rate, annihilation rate and SMD thinning probability of QPD site j
+    when its units are in equilibrium class ``e``, from the site arrays it reads."""
+    ln_tb, ln_tmax, ln_tan_j = site_log_rates_of(j, log_tb, log_tb_hier, chi, log_S, tm, rules)
+    return class_rates(e, ln_tb, ln_tmax, ln_tan_j)
 
 
 @njit(cache=True)
@@ -195,11 +204,4 @@ def site_rates_stressed_of(j, e, lng, log_tb, log_tb_hier, chi, log_S, tm, rules
     ln_tan_j = ln_tan - log_S[j]
     if ln_tan_j < ln_tb:
         ln_tan_j = ln_tb
-    r_ann = math.exp(-ln_tmax)
-    if e == 0:
-        return math.exp(-ln_tb), r_ann, math.exp(ln_tb - ln_tan_j)
-    if e == 1:
-        return math.exp(-ln_tan_j), r_ann, 1.0
-    if e == 2:
-        return 0.0, r_ann, 0.0
-    return 0.0, 0.0, 0.0
+    return class_rates(e, ln_tb, ln_tmax, ln_tan_j)
