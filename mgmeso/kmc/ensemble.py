@@ -36,7 +36,7 @@ from ..config.dump import config_hash
 from ..errors import UserError
 from ..io.files import atomic_write
 from ..program import program_span_s
-from . import checkpoint
+from . import checkpoint, replica_pool
 from .replica import Replica
 from .setup import KmcSetup, make_setup
 
@@ -45,6 +45,10 @@ __all__ = ["EnsembleResult", "run_ensemble", "checkpoint_dir", "with_overrides",
 
 class Interrupted(UserError):
     """The run was interrupted (Ctrl-C); every replica saved a checkpoint first."""
+
+
+class _Stop(Exception):
+    """Raised in a replica's worker when the run is stopped (after its checkpoint)."""
 
 
 @dataclass
@@ -105,15 +109,30 @@ class _Progress:
         self.bar = None
         if enabled:
             from tqdm import tqdm
-            self.bar = tqdm(total=self.total, unit="s(sim)", unit_scale=True, dynamic_ncols=True,
+
+            class _Bar(tqdm):
+                monitor_interval = 0   # no monitor thread: the bar is redrawn here, and the
+                # replica workers may be forked from this process (no fork with threads)
+
+            self.bar = _Bar(total=self.total, unit="s(sim)", unit_scale=True, dynamic_ncols=True,
                             desc=f"{total_tasks} replica runs", file=sys.stderr)
 
     def update(self, key, rep: Replica, final: bool = False) -> None:
         if self.bar is None:        # nothing shown: called after every kernel call, so no work
             return
         with self.lock:
-            self.events[key] = int(rep.K.counts[5])
-            self.simtime[key] = min(rep.t, self.spans[id(rep.program)])
+            self.set(key, rep.K.counts[5], min(rep.t, self.spans[id(rep.program)]))
+            self.draw(final)
+
+    def set(self, key, events: float, simtime: float) -> None:
+        """Record one replica run's events and simulated time (drawn by :meth:`draw`)."""
+        if self.bar is not None:
+            self.events[key] = int(events)
+            self.simtime[key] = simtime
+
+    def draw(self, final: bool = False) -> None:
+        """Redraw the bar (at most 5 times a second unless ``final``)."""
+        if self.bar is not None:
             now = time.perf_counter()
             # the terminal is redrawn at most 5 times a second (a redraw costs more than the
             # events between two samples of a DMA scan)
@@ -266,20 +285,41 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
              for r in range(setup.sim.replicas)]
     if progress is None:
         progress = sys.stderr.isatty()
-    bar = _Progress(setup, len(tasks), progress)
     every = setup.sim.checkpoint_every_s
+    n_workers = max(workers or min(len(tasks), os.cpu_count() or 1), 1)
+    # checked before the progress bar starts its monitor thread (no fork with threads)
+    procs = replica_pool.use_processes(n_workers, len(tasks), replica_pool.planned_samples(setup))
+    bar = _Progress(setup, len(tasks), progress)
     t_start = time.perf_counter()
-    stop = threading.Event()
+    if procs:
+        import multiprocessing as mp
+        ctx = mp.get_context("fork")
+        stop = ctx.Event()
+        # events and simulated time of every task, written by the workers, read by the bar
+        shared = ctx.Array("d", 2 * len(tasks), lock=False)
 
-    class _Stop(Exception):
-        pass
+        def report(i, key, rp, final=False):
+            shared[2 * i] = float(rp.K.counts[5])
+            shared[2 * i + 1] = min(rp.t, bar.spans[id(rp.program)])
+            if replica_pool.orphaned():       # the driver was killed: stop, write nothing
+                os._exit(1)
 
-    def work(task):
+        def poll():
+            for i, (c, r, _, _) in enumerate(tasks):
+                bar.set((c, r), shared[2 * i], shared[2 * i + 1])
+            bar.draw()
+    else:
+        stop = threading.Event()
+
+        def report(i, key, rp, final=False):
+            bar.update(key, rp, final)
+
+    def work(task, i=0):
         c, r, rep, path = task
         last = [time.perf_counter()]
 
         def on_chunk(rp):
-            bar.update((c, r), rp)
+            report(i, (c, r), rp)
             if path is not None and (stop.is_set() or time.perf_counter() - last[0] >= every):
                 checkpoint.save(path, rp, r, h)
                 last[0] = time.perf_counter()
@@ -287,12 +327,23 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
                 raise _Stop
 
         rep.run(on_chunk)
-        bar.update((c, r), rep, final=True)
+        report(i, (c, r), rep, True)
         if path is not None:
             checkpoint.save(path, rep, r, h)
 
-    n_workers = workers or min(len(tasks), os.cpu_count() or 1)
-    pool = ThreadPoolExecutor(max_workers=max(n_workers, 1))
+    where = f"; checkpoints are in {ckpt}, continue with --resume" if ckpt is not None else ""
+    if procs:
+        try:
+            replica_pool.warm_up(lambda: Replica(setup, 0, _seeds(setup)[0][0]))
+            replica_pool.run_in_processes(tasks, work, n_workers, stop, shared, poll)
+        except (KeyboardInterrupt, _Stop):
+            raise Interrupted(f"interrupted{where}") from None
+        finally:
+            poll()
+            bar.draw(final=True)
+            bar.close()
+        return EnsembleResult(setup, cfg, reps, time.perf_counter() - t_start)
+    pool = ThreadPoolExecutor(max_workers=n_workers)
     futures = [pool.submit(work, t) for t in tasks]
     try:
         for fut in futures:
@@ -300,7 +351,6 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
     except (KeyboardInterrupt, _Stop):
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
-        where = f"; checkpoints are in {ckpt}, continue with --resume" if ckpt is not None else ""
         raise Interrupted(f"interrupted{where}") from None
     finally:
         pool.shutdown(wait=True)
