@@ -74,12 +74,26 @@ def use_processes(n_workers: int, n_tasks: int, samples: int) -> bool:
     Returns
     -------
     bool
+
+    Notes
+    -----
+    ``MGMESO_REPLICA_WORKERS=threads`` in the environment keeps threads; ``=processes`` uses
+    processes for any run size (where forking is possible at all).
     """
-    if os.environ.get("MGMESO_REPLICA_WORKERS", "").strip().lower() == "threads":
+    mode = os.environ.get("MGMESO_REPLICA_WORKERS", "").strip().lower()
+    if mode == "threads":
         return False
-    return (n_workers >= 2 and n_tasks >= 2 and samples >= MIN_SAMPLES
-            and sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-            and not mp.current_process().daemon and threading.active_count() == 1)
+    if mode != "processes" and samples < MIN_SAMPLES:
+        return False
+    return (n_workers >= 2 and n_tasks >= 2 and sys.platform.startswith("linux")
+            and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+            and _single_threaded())
+
+
+def _single_threaded() -> bool:
+    """No other thread runs in this process (a fork copies only the calling thread, and any
+    lock another thread held stays locked in the child)."""
+    return threading.active_count() == 1
 
 
 def warm_up(make_replica) -> None:
@@ -119,11 +133,7 @@ def orphaned() -> bool:
 def _run_task(i: int):
     work, tasks = _STATE["work"], _STATE["tasks"]
     rep = tasks[i][2]
-    import time
-    t0, c0 = time.perf_counter(), time.process_time()
     work(tasks[i], i)
-    if os.environ.get("MGMESO_DEBUG_POOL"):
-        print(f"task {i} pid {os.getpid()} wall {time.perf_counter() - t0:.2f} cpu {time.process_time() - c0:.2f}", file=sys.stderr, flush=True)
     return rep.state_dict()
 
 
