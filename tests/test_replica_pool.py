@@ -1,5 +1,6 @@
 """Replicas in forked worker processes (:mod:`mgmeso.kmc.replica_pool`) give the bytes of the
-threaded run, and a run in processes stops cleanly on Ctrl-C and resumes to the same bytes."""
+threaded run, and a run in processes stops cleanly on Ctrl-C and resumes to the same bytes.
+"""
 
 import os
 import signal
@@ -65,7 +66,8 @@ def _run(monkeypatch, mode, ckpt_dir):
 
 def test_processes_give_the_bytes_of_threads(tmp_path, monkeypatch):
     """Every array of every replica's final state, its time series and its last checkpoint
-    file's content are identical, bit for bit, between threads and forked workers."""
+    file's content are identical, bit for bit, between threads and forked workers.
+    """
     a, used_a = _run(monkeypatch, "threads", tmp_path / "t")
     b, used_b = _run(monkeypatch, "processes", tmp_path / "p")
     assert not used_a and used_b
@@ -112,7 +114,8 @@ def _alive(pid):
 @pytest.mark.slow
 def test_ctrl_c_and_kill_of_a_process_run(tmp_path):
     """Ctrl-C of a run in worker processes: exit 130, checkpoints, and --resume gives the
-    threaded run's time series; SIGKILL of the driver takes its workers with it."""
+    threaded run's time series; SIGKILL of the driver takes its workers with it.
+    """
     from mgmeso.kmc.store import read_run
 
     cfg = tmp_path / "c.toml"

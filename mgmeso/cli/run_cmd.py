@@ -29,7 +29,8 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="RUN.zarr", help="run store (default: <output dir>/run.zarr)")
     p.add_argument("--seed", type=int, help="override [simulation] seed")
     p.add_argument("--replicas", type=int, help="override [simulation] replicas")
-    p.add_argument("--workers", type=workers_arg, help="threads (default: min(replicas, CPUs))")
+    p.add_argument("--workers", type=workers_arg, help="threads, or processes for runs with many samples "
+                   "(default: min(replicas x cases, CPUs))")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its checkpoints (each is checked first)")
     p.add_argument("--restart-damaged", action="store_true",

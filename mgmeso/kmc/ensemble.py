@@ -3,7 +3,12 @@
 Seeds: ``SeedSequence(seed)`` spawns one child per case, each spawns one child
 per replica, each replica spawns its disorder, dynamics, observation and
 snapshot streams. Same seed, same result, bit for bit, whatever the number of
-worker threads.
+workers and whether they are threads or processes.
+
+Workers: threads, or, for runs whose per-sample Python layer dominates (many samples, at
+least two workers and two replica runs), worker processes forked from this one
+(:mod:`.replica_pool`): the event loop releases the interpreter lock but the Python layer
+does not, so threads share one core for it.
 
 Checkpoints: every ``checkpoint_every_s`` wall seconds (and when a replica
 finishes) each replica's full state is written atomically to
@@ -261,7 +266,8 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
     progress
         Show a progress bar (default: only if stderr is a terminal).
     workers
-        Threads (default: min(replicas x cases, CPU count)).
+        Workers (default: min(replicas x cases, CPU count)): threads, or forked processes for
+        a run with many samples (:func:`.replica_pool.use_processes`).
     restart_damaged
         With ``resume``: restart replicas whose checkpoint is damaged from scratch (their
         seeds fix their runs, so the result is the same) instead of stopping.

@@ -52,8 +52,9 @@ _STATE: dict = {}
 
 
 def planned_samples(setup) -> int:
-    """Samples the programs plan over all replica runs (segments that end on an event count
-    their planned samples only): the measure of the per-sample Python work."""
+    """Count the samples the programs plan over all replica runs (segments that end on an
+    event count their planned samples only): the measure of the per-sample Python work.
+    """
     per_replica = sum(int(getattr(seg, "samples", 0) or 0) for prog in setup.programs
                       for seg in prog.segments)
     return per_replica * setup.sim.replicas
@@ -92,7 +93,8 @@ def use_processes(n_workers: int, n_tasks: int, samples: int) -> bool:
 
 def _single_threaded() -> bool:
     """No other thread runs in this process (a fork copies only the calling thread, and any
-    lock another thread held stays locked in the child)."""
+    lock another thread held stays locked in the child).
+    """
     return threading.active_count() == 1
 
 
@@ -125,7 +127,7 @@ def _init_worker(parent: int) -> None:
 
 
 def orphaned() -> bool:
-    """True in a worker whose parent has died (it was re-parented)."""
+    """Tell whether this is a worker whose parent has died (it was re-parented)."""
     parent = _STATE.get("parent")
     return parent is not None and os.getppid() != parent
 
@@ -159,7 +161,7 @@ def run_in_processes(tasks, work, n_workers: int, stop, progress_shared, poll) -
     Returns
     -------
     list
-        Nothing yet (the replicas are updated in place); kept for symmetry.
+        Empty: the replicas are updated in place.
     """
     _STATE.update(work=work, tasks=tasks, shared=progress_shared)
     ctx = mp.get_context("fork")
