@@ -27,7 +27,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .elastic_kernels import site_cell
+from .elastic_state import site_cell
 from .rates import site_rates_stressed_of, stress_log_gain
 from .sumtree import tree_build, tree_update
 
