@@ -292,10 +292,14 @@ def _smd_event(j, t, sig, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets
 
 
 @njit(cache=True)
-def _replay(jn_site, jn_de, jn_dp, jn_n, S, C, TH, eps):
+def _replay(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off,
+            near_abs, sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times, rules,
+            st, sig_sat_p):
     # the thinning's records of one event, in the order the event made them
     for i in range(jn_n[0]):
-        th.record_change(jn_site[i], jn_de[i], jn_dp[i], S, C, TH, eps)
+        th.record_change_flat(jn_site[i], jn_de[i], jn_dp[i], eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt,
+                              near_off, near_abs, sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
+                              log_S, times, rules, st, sig_sat_p)
     jn_n[0] = 0
 
 
@@ -347,6 +351,9 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
     jn_de = np.zeros(_JOURNAL)
     jn_dp = np.zeros(_JOURNAL)
     jn_n = np.zeros(1, np.int64)
+    kind = S.kind
+    c_t, nacc_t, bnd_t, e_ref, p_ref = TH.c, TH.nacc, TH.bnd, TH.e_ref, TH.p_ref
+    st_t, cnt_t, noff_t, nabs_t, sgeom_t = TH.st, TH.cnt, TH.near_off, TH.near_abs, TH.sgeom
     t_stop = C.t_stop
     drift = cal.k_fast != 0.0
     unload = law.control == UNLOAD
@@ -361,12 +368,12 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         if math.isnan(t_next[0]) and total > 0.0:
             if thin:
                 # the bounds hold while the global part stays below the margin: until T_lim
-                g0 = th.global_part(TH, tot[2], n_sites, stress_at(clock[0], law, cal, sums, frozen))
-                if g0 > TH.st[th.MARGIN]:
-                    TH.st[th.NEED] = 1.0
+                g0 = th.global_flat(st_t, tot[2], n_sites, stress_at(clock[0], law, cal, sums, frozen))
+                if g0 > st_t[th.MARGIN]:
+                    st_t[th.NEED] = 1.0
                     return STATUS_ELASTIC
-                rate = th.app_rate_bound(law, cal, TH, law.control == STRESS)
-                TH.st[th.T_LIM] = clock[0] + (TH.st[th.MARGIN] - g0) / rate if rate > 0.0 \
+                rate = th.app_rate_flat(law, cal, st_t, law.control == STRESS)
+                st_t[th.T_LIM] = clock[0] + (st_t[th.MARGIN] - g0) / rate if rate > 0.0 \
                     else math.inf
             t_next[0] = clock[0] - math.log(uniform_open(rng)) / total
         t_new = t_next[0] if total > 0.0 else math.inf
@@ -374,15 +381,15 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         if unload:
             t_star = unload_crossing(law, cal, sums, frozen)
         if thin:
-            lim = TH.st[th.T_LIM]
+            lim = st_t[th.T_LIM]
             if lim < t_new and lim < t_star and lim < t_stop:
                 # the candidate lies beyond the time the bounds hold: discard it (memoryless)
                 if drift:
                     drift_to(lim, clock[0], law, cal, sums, frozen)
                 clock[0] = max(lim, clock[0])
                 t_next[0] = math.nan
-                TH.st[th.NEED] = 1.0
-                TH.cnt[th.N_TLIM] += 1
+                st_t[th.NEED] = 1.0
+                cnt_t[th.N_TLIM] += 1
                 return STATUS_ELASTIC
         if unload:
             if t_star <= t_new:
@@ -416,15 +423,17 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         probe[3] = sig_app
         full = 0
         if thin:
-            g = th.global_part(TH, tot[2], n_sites, sig_app)
-            r_dyn, r_ann, q, leaf = th.candidate(j, sig, g, S, C, TH)
+            g = th.global_flat(st_t, tot[2], n_sites, sig_app)
+            r_dyn, r_ann, q, leaf = th.candidate_flat(j, sig, g, c_t, nacc_t, bnd_t, cnt_t, kind, top, leaves,
+                                                      elim, log_tb, log_tb_hier, chi, log_S, times, rules,
+                                                      st_t, cal.sig_sat_p)
             u = uniform(rng) * leaf
             ev = 0 if u < r_ann else (1 if u < r_ann + r_dyn else 2)
         else:
             ev = 0 if uniform(rng) < probs[j, 0] else 1
             q = probs[j, 1]
         if ev == 2:     # a null event of the thinning: only the time has moved
-            TH.cnt[th.N_NULL] += 1
+            cnt_t[th.N_NULL] += 1
             n += 1
             continue
         smd_now = False
@@ -437,7 +446,9 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                 else:
                     counts[C_NULL] += 1
                 if thin and jn_n[0] > 0:
-                    _replay(jn_site, jn_de, jn_dp, jn_n, S, C, TH, eps)
+                    _replay(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
+                            noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
+                            log_S, times, rules, st_t, cal.sig_sat_p)
             else:
                 new = draw_state_biased(rng, sig, cal.sig_sat_p, cal.bias_law)
                 sums[SUM_PLASTIC] += new
@@ -450,7 +461,9 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                 full |= record_flat(j, cal.d_p * new, eps, tot, phi, pend_n, pend_site, pend_xyz,
                                     pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
                 if thin:
-                    th.record_change(j, cal.d_p * new, dp, S, C, TH, eps)
+                    th.record_change_flat(j, cal.d_p * new, dp, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
+                                          cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
+                                          log_tb_hier, chi, log_S, times, rules, st_t, cal.sig_sat_p)
         elif elim[j] == 0:
             new = draw_state_biased(rng, sig, cal.sig_sat_beta, cal.bias_law)
             old = beta[j]
@@ -462,7 +475,9 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
             full |= record_flat(j, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen,
                                 geom, basis_fine, near_off, near_val, near_lin)
             if thin:
-                th.record_change(j, de, 0.0, S, C, TH, eps)
+                th.record_change_flat(j, de, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t, noff_t,
+                                      nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
+                                      log_S, times, rules, st_t, cal.sig_sat_p)
             smd_now = uniform(rng) < q
         else:
             smd_now = True
@@ -482,18 +497,24 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                                                cal, rules, gm, p_grow, fp_buf, ann_site, ann_old,
                                                tot, thin, jn_site, jn_de, jn_dp, jn_n)
             if thin and jn_n[0] > 0:     # the coalescence's plastic changes come first
-                _replay(jn_site, jn_de, jn_dp, jn_n, S, C, TH, eps)
+                _replay(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
+                        noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
+                        log_S, times, rules, st_t, cal.sig_sat_p)
             for i in range(f0):
                 k = fp_buf[i]
                 full |= record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de,
                                     seen, geom, basis_fine, near_off, near_val, near_lin)
                 if thin:
-                    th.record_change(k, de, 0.0, S, C, TH, eps)
+                    th.record_change_flat(k, de, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
+                                          noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
+                                          log_tb_hier, chi, log_S, times, rules, st_t, cal.sig_sat_p)
             if grown >= 0:
                 full |= record_flat(grown, share1, eps, tot, phi, pend_n, pend_site, pend_xyz,
                                     pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
                 if thin:
-                    th.record_change(grown, share1, 0.0, S, C, TH, eps)
+                    th.record_change_flat(grown, share1, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
+                                          cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
+                                          log_tb_hier, chi, log_S, times, rules, st_t, cal.sig_sat_p)
         counts[C_ALL] += 1
         n += 1
         if full:
