@@ -25,6 +25,10 @@ events/s at 32^3 and >= 30 % of the non-interacting rate with interactions on; <
 per site with interactions on. Printed, never asserted.
 
 ``--long`` also runs 1e8 events on 128^3 (mean-field, no interactions) and reports the wall time.
+
+``--sweep-kappa 0.5,1,2,4`` instead measures the exact mode at refresh intervals of
+``kappa sqrt(N log2 N)`` changes (interleaved, medians of 3 runs), the sweep that set the
+default ``kappa`` (docs/kmc_elastic.md section 6.3).
 """
 
 from __future__ import annotations
@@ -68,6 +72,29 @@ def growth(Ns, ns) -> float:
     return float(np.polyfit(np.log(np.asarray(Ns, float)), np.log(np.asarray(ns)), 1)[0])
 
 
+def sweep(kappas: list[float], sizes: list[int], configs: list[str], n_events: int,
+          transient: float) -> None:
+    """Exact-mode CPU ns/event against the refresh interval (``kappa sqrt(N log2 N)`` changes)."""
+    for which in configs:
+        for L in sizes:
+            N = L ** 3
+            unit = math.sqrt(N * math.log2(N)) / N
+            reps = {}
+            for k in kappas:
+                rep = replica(L, which, extra='elastic_interactions = true\nelastic_update = '
+                              f'"exact"\nelastic_refresh_per_site = {k * unit!r}\n')
+                measure2(rep, max(100_000, int(transient * rep.n_qpd)))
+                reps[k] = rep
+            runs: dict[float, list[float]] = {k: [] for k in kappas}
+            for _ in range(3):
+                for k, rep in reps.items():
+                    runs[k].append(measure2(rep, n_events)[1] / n_events * 1e9)
+            for k in kappas:
+                print(f"{which:<11} L = {L:>3} kappa {k:5.2f}: {k * unit * N:8.0f} changes per "
+                      f"refresh, {np.median(runs[k]):7.0f} ns/event (CPU; runs "
+                      f"{', '.join(f'{x:.0f}' for x in runs[k])}); {load()}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=1_000_000, help="events per measurement")
@@ -81,8 +108,15 @@ def main() -> None:
     ap.add_argument("--thin", action="store_true",
                     help="also the exact mode with stress_dependent_rates = true")
     ap.add_argument("--long", action="store_true", help="also 1e8 events on 128^3")
+    ap.add_argument("--configs", default=",".join(CONFIGS), help="configurations to run")
+    ap.add_argument("--sweep-kappa", default="", help="exact mode at these refresh intervals")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    configs = [c for c in args.configs.split(",") if c]
+    if args.sweep_kappa:
+        sweep([float(k) for k in args.sweep_kappa.split(",")], sizes, configs, args.events,
+              args.transient)
+        return
     modes = [m for m in args.modes.split(",") if m]
     extra = {"off": ""}
     for m in modes:
@@ -101,7 +135,7 @@ def main() -> None:
           f"{'wall ev/s':>9} {'% of off':>8} {'refreshes':>9} {'interval':>8} {'bytes/site':>10} "
           f"{'load':>5}")
     fits = {}
-    for which in CONFIGS:
+    for which in configs:
         for L in sizes:
             off_ns = None
             for tag, e in extra.items():
