@@ -15,7 +15,8 @@ same configuration and seed (scripts/bench_kmc.py):
 The decomposition printed: refresh (the CPU time inside the field's refresh, FFT and Python,
 per event), scan = exact - no-scan, bookkeeping = no-scan - off - refresh (the interacting
 loop's own work: local stress, records, plastic self-term, the SMD's own-footprint term, the
-calls), thinning = thinning - exact.
+calls), thinning = thinning - exact (with the CPU time of its epoch starts: exact stresses,
+bounds, every leaf and the tree, and of the extra refreshes at the epochs' ends).
 
     python scripts/profile_kmc_elastic.py [--L 32] [--config mean-field] [--events 300000]
         [--rounds 3] [--refresh-per-site X] [--thin]
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import time
 
 import numpy as np
@@ -43,6 +43,17 @@ def _timed_refresh(rep) -> None:
         f.cpu_refresh += time.process_time() - c
 
     f.refresh = refresh
+    rf = rep.field
+    rf.cpu_epoch = 0.0
+    if rf.thin:     # the thinning's epoch starts: exact stresses, bounds, leaves, tree
+        start = rf._start_epoch
+
+        def start_epoch(S, C, K) -> None:
+            c = time.process_time()
+            start(S, C, K)
+            rf.cpu_epoch += time.process_time() - c
+
+        rf._start_epoch = start_epoch
 
 
 def _run(rep, n: int) -> float:
@@ -92,11 +103,14 @@ def main() -> None:
           f"{args.rounds} rounds; before: {load()}")
     ns = {k: [] for k in reps}
     ref = {k: [] for k in reps}
+    epo = {k: [] for k in reps}
     for _ in range(args.rounds):
         for k, rep in reps.items():
             f = rep.field.field if rep.field is not None else None
             r0 = f.cpu_refresh if f is not None else 0.0
+            e0 = rep.field.cpu_epoch if f is not None else 0.0
             cpu = _run(rep, args.events)
+            epo[k].append(((rep.field.cpu_epoch if f is not None else 0.0) - e0) / args.events * 1e9)
             ns[k].append(cpu / args.events * 1e9)
             ref[k].append(((f.cpu_refresh if f is not None else 0.0) - r0) / args.events * 1e9)
     med = {k: float(np.median(v)) for k, v in ns.items()}
@@ -108,7 +122,9 @@ def main() -> None:
     print(f"decomposition (ns/event, CPU): off (selection + event) {med['off']:.0f}; "
           f"refresh {mref['exact']:.0f}; scan {med['exact'] - med['no-scan']:.0f}; bookkeeping "
           f"{med['no-scan'] - med['off'] - mref['no-scan']:.0f}"
-          + (f"; thinning {med['thinning'] - med['exact']:.0f}" if args.thin else ""))
+          + (f"; thinning {med['thinning'] - med['exact']:.0f} (of which epoch starts "
+             f"{np.median(epo['thinning']):.0f} and their extra refreshes "
+             f"{mref['thinning'] - mref['exact']:.0f})" if args.thin else ""))
     print(f"exact at {med['off'] / med['exact'] * 100:.1f} % of the rate without, windowed at "
           f"{med['off'] / med['windowed'] * 100:.1f} %; after: {load()}")
 
