@@ -42,7 +42,7 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
 
 #: changes between two refreshes in exact mode, in units of ``sqrt(N log2 N)``
 #: (:func:`refresh_interval`; measured, docs/kmc_elastic.md section 6.3)
-KAPPA_EXACT = 0.8
+KAPPA_EXACT = 1.2
 
 #: changes between two refreshes in windowed mode, per site (the lag its validation used)
 PER_SITE_WINDOWED = 0.02
