@@ -33,10 +33,17 @@ this module keeps the reference event loop :func:`drive_two_state`.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .bias import draw_state_biased
-from .elastic_pending import local_stress_at, pending_far_sum, record_event
+from .elastic_pending import (
+    local_stress_at,
+    local_stress_flat,
+    pending_far_sum,
+    record_event,
+    record_flat,
+)
 from .elastic_refresh import finish_refresh
 from .elastic_state import (
     GEOM_FIELDS,
@@ -104,12 +111,24 @@ def drive_two_state(sites, start, state, d, sigma_applied, sig_sat, mode, rng, E
     int
         Index of the next event (``len(sites)`` when done).
     """
+    # the arrays out of the state tuple once (the per-event forms on plain arrays)
+    eps, phi, tot, coef, pend_n, geom = ES.eps, ES.phi, ES.tot, ES.coef, ES.pend_n, ES.geom
+    pend_site, pend_xyz, pend_de, seen, basis_fine = ES.pend_site, ES.pend_xyz, ES.pend_de, ES.seen, \
+        ES.basis_fine
+    near_off, near_val, near_lin = ES.near_off, ES.near_val, ES.near_lin
+    T = ES.far_table
+    flat = T.reshape(T.size)
+    S1, S2 = np.int32(T.shape[1]), np.int32(T.shape[2])
+    n_hard = pend_site.shape[0]
+    idx = np.empty(n_hard, np.int32)
     for i in range(start, sites.shape[0]):
         j = sites[i]
-        sig = local_stress_at(j, sigma_applied, ES, exact)
+        sig = local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
+                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx)
         new = draw_state_biased(rng, sig, sig_sat, mode)
         if new != state[j]:
-            full = record_event(j, d * (new - state[j]), ES)
+            full = record_flat(j, d * (new - state[j]), eps, tot, phi, pend_n, pend_site, pend_xyz,
+                               pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
             state[j] = new
             if full:
                 return i + 1

@@ -39,19 +39,23 @@ from numba import njit
 
 from . import elastic_thinning as th
 from .bias import draw_state_biased
+from .elastic_events import (
+    JOURNAL,
+    annihilate_flat,
+    footprint_stress,
+    footprint_stress_flat,
+    plastic_self,
+    replay_journal,
+    smd_event_flat,
+)
 from .elastic_pending import local_stress_flat, record_flat
-from .elastic_state import ElasticState, _fine, _wrap
-from .kernels import annihilate_smd, drift_to, stress_at, unload_crossing
-from .lattice import neighbour
+from .elastic_state import ElasticState
+from .kernels import drift_to, stress_at, unload_crossing
 from .layout import (
     C_ALL,
     C_ANN,
     C_BETA,
-    C_COAL,
-    C_HIST,
     C_NULL,
-    C_SMD,
-    COAL_HIST,
     STATUS_EVENTS,
     STATUS_NO_EVENTS,
     STATUS_TIME,
@@ -59,7 +63,6 @@ from .layout import (
     STRESS,
     SUM_BETA,
     SUM_PLASTIC,
-    SUM_SMD,
     UNLOAD,
 )
 from .rates import growth_probability_of
@@ -86,221 +89,6 @@ EngineField = namedtuple("EngineField", [
 assert EngineField._fields[:len(ElasticState._fields)] == ElasticState._fields
 
 PROBE_FIELDS = ("site", "local_stress_MPa", "smd_stress_MPa", "applied_stress_MPa")
-
-
-#: journal of the thinning's records within one event (site, eigenstrain change, plastic change)
-_JOURNAL = 512
-
-
-@njit(cache=True, inline="always")
-def _fp_stress(j, share, fp_next, T, geom, basis_fine, coef):
-    # footprint_stress on plain arrays
-    n = geom[4]
-    fold = geom[5] == 1
-    jx, jy, jz = _fine(j, geom, basis_fine)
-    acc = 0.0
-    m = fp_next[j]
-    while m != -1:
-        mx, my, mz = _fine(m, geom, basis_fine)
-        acc += (T[_wrap(jx - mx, n, fold), _wrap(jy - my, n, fold), _wrap(jz - mz, n, fold)]
-                + coef[0]) * share
-        m = fp_next[m]
-    return acc
-
-
-@njit(cache=True)
-def footprint_stress(j, share, S, EF):
-    """Stress (MPa) at nucleus j from the other sites of its own footprint, each carrying
-    the eigenstrain ``share`` (propagator plus the uniform shift of :mod:`.elastic_pending`).
-
-    Parameters
-    ----------
-    j : int
-        Nucleus of the SMD.
-    share : float
-        Eigenstrain of each footprint site from this SMD.
-    S : Sites
-        The site arrays (footprint lists).
-    EF : EngineField
-        The field.
-
-    Returns
-    -------
-    float
-        The stress (MPa).
-    """
-    return _fp_stress(j, share, S.fp_next, EF.full_table, EF.geom, EF.basis_fine, EF.coef)
-
-
-@njit(cache=True)
-def plastic_self(j, S, EF):
-    """Plastic self-term (MPa) at site j: ``K(0) N/(N - 1) (p_j - mean p)``.
-
-    The plastic (unbounded) eigenstrain keeps the Eshelby self-stress of its own site, as in
-    elastoplastic models: a deposit of ``dp`` at j lowers the stress at j by ``|K(0)| dp``
-    (the restoring force), while the two-state parts keep their self-term excluded (their
-    own back-stress is in their two-state law). Added to :func:`.elastic_pending.local_stress_at`,
-    it turns the plastic part of the field from ``sum_{k != j} (K + s) p_k`` into the physical
-    ``sum_k K(r_j - r_k) p_k``, whose mean over the sites is 0 (K(q = 0) = 0): the mean local
-    stress stays the applied stress. ``p_j`` is the engine's float32 store ``S.eps_p`` (exact in
-    float64); ``EF.tot[2]`` holds the float64 sum of those values (docs/kmc_elastic.md 6.9).
-
-    Parameters
-    ----------
-    j : int
-        The site.
-    S : Sites
-        The site arrays (``eps_p``).
-    EF : EngineField
-        The field (``coef[3] = K(0) N/(N - 1)``, ``tot[2]``).
-
-    Returns
-    -------
-    float
-        The stress (MPa).
-    """
-    return EF.coef[3] * (np.float64(S.eps_p[j]) - EF.tot[2] / S.eps_p.shape[0])
-
-
-@njit(cache=True, inline="always")
-def _journal(k, de, dp, jn_site, jn_de, jn_dp, jn_n):
-    # the thinning's record of a change, replayed in order after the event (the records touch
-    # only the thinning state and the tree, which the rest of an event does not read)
-    i = jn_n[0]
-    jn_site[i] = k
-    jn_de[i] = de
-    jn_dp[i] = dp
-    jn_n[0] = i + 1
-
-
-@njit(cache=True, inline="always")
-def _annihilate(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an, ann_site,
-                ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n):
-    """:func:`.kernels.annihilate_smd` (series rule), keeping ``tot[2]``.
-
-    The footprint's share goes from the two-state part to the plastic part of the same sites:
-    the eigenstrain is unchanged (nothing is recorded), the plastic self-term changes. The
-    change of the float32 store is computed as :func:`.kernels.release_footprint` rounds it.
-    With ``thin`` the plastic change of every footprint site enters its stress bound.
-    """
-    if smd[j] == 0:
-        return annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
-    n = 0
-    m = j
-    while m != -1:      # the footprint and its plastic strain before the deposit
-        ann_site[n] = m
-        ann_old[n] = np.float64(eps_p[m])
-        n += 1
-        m = fp_next[m]
-    out = annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
-    acc = 0.0
-    for i in range(n):
-        dp = np.float64(eps_p[ann_site[i]]) - ann_old[i]
-        acc += dp
-        if thin:
-            _journal(ann_site[i], 0.0, dp, jn_site, jn_de, jn_dp, jn_n)
-    tot[2] += acc
-    return out
-
-
-@njit(cache=True)
-def _coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an,
-              ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n):
-    # rare (about 1e-4 per event in the mesoscale configuration): not inlined
-    size = min(int(fp_size[j]) + int(fp_size[k]), COAL_HIST - 1)
-    counts[C_HIST + size] += 1
-    _annihilate(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an, ann_site,
-                ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n)
-    _annihilate(k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an, ann_site,
-                ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n)
-    counts[C_COAL] += 1
-
-
-@njit(cache=True, inline="always")
-def _grow(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng, sums, counts,
-          cal, rules, gm, ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n):
-    """:func:`.kernels.grow_footprint`, draw for draw, returning the recruited site (-1: none)."""
-    if fp_size[j] >= rules.fp_max:
-        return -1
-    r = int(uniform(rng) * fp_size[j])
-    m = j
-    for _ in range(r):
-        m = fp_next[m]
-    k = int(uniform(rng) * gm.z)
-    s = neighbour(m, k, gm.L, gm.dim, gm.nb, offsets)
-    own = owner[s]
-    if own == j:
-        return -1
-    if own != -1:
-        if rules.coalescence and smd[own] != 0:
-            _coalesce(j, own, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts,
-                      cal.d_an, ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n)
-        return -1
-    owner[s] = j
-    fp_next[s] = fp_next[j]
-    fp_next[j] = s
-    fp_size[j] += 1
-    if rules.coalescence:
-        for kk in range(gm.z):
-            s2 = neighbour(s, kk, gm.L, gm.dim, gm.nb, offsets)
-            o2 = owner[s2]
-            if o2 != -1 and o2 != j and smd[o2] != 0:
-                _coalesce(j, o2, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums,
-                          counts, cal.d_an, ann_site, ann_old, tot, thin, jn_site, jn_de,
-                          jn_dp, jn_n)
-                return s
-    return s
-
-
-@njit(cache=True, inline="always")
-def _smd_event(j, t, sig, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng, sums,
-               work, counts, cal, rules, gm, p_grow, fp_buf, ann_site, ann_old, tot, thin,
-               jn_site, jn_de, jn_dp, jn_n):
-    """:func:`.kernels.smd_event` at the SMD's stress ``sig`` (its own footprint's part
-    removed by the caller), ``p_grow`` the growth probability. Leaves the footprint before
-    growth in ``fp_buf`` and returns its size, the recruited site (-1: none), the change of
-    each old footprint site's eigenstrain and the recruited site's; the caller records them.
-    """
-    a0 = smd[j]
-    f0 = int(fp_size[j])
-    share0 = cal.d_an * a0 / f0
-    new = draw_state_biased(rng, sig, cal.sig_sat_an, cal.bias_law)
-    work[0] += sig * cal.d_an * (new - a0) * cal.inv_N
-    sums[SUM_SMD] += new - a0
-    smd[j] = new
-    counts[C_SMD] += 1
-    m = j
-    i = 0
-    while m != -1:      # the footprint before growth
-        fp_buf[i] = m
-        i += 1
-        m = fp_next[m]
-    grown = -1
-    if rules.series and rules.fp_max > 1:
-        if p_grow >= 1.0 or uniform(rng) < p_grow:
-            grown = _grow(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng,
-                          sums, counts, cal, rules, gm, ann_site, ann_old, tot, thin, jn_site,
-                          jn_de, jn_dp, jn_n)
-    if smd[j] != 0:
-        m = j
-        while m != -1:
-            last_smd[m] = t
-            m = fp_next[m]
-    f1 = f0 + 1 if grown >= 0 else f0
-    share1 = cal.d_an * new / f1
-    return f0, grown, share1 - share0, share1
-
-
-@njit(cache=True)
-def _replay(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off,
-            near_abs, sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times, rules,
-            st, sig_sat_p):
-    # the thinning's records of one event, in the order the event made them
-    for i in range(jn_n[0]):
-        th.record_change_flat(jn_site[i], jn_de[i], jn_dp[i], eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt,
-                              near_off, near_abs, sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
-                              log_S, times, rules, st, sig_sat_p)
-    jn_n[0] = 0
 
 
 @njit(cache=True, nogil=True)
@@ -347,9 +135,10 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
     flat = T.reshape(T.size)
     S1, S2 = np.int32(T.shape[1]), np.int32(T.shape[2])
     n_hard = pend_site.shape[0]
-    jn_site = np.zeros(_JOURNAL, np.int32)
-    jn_de = np.zeros(_JOURNAL)
-    jn_dp = np.zeros(_JOURNAL)
+    idx = np.empty(n_hard, np.int32)     # scratch of the exact query's table indices
+    jn_site = np.zeros(JOURNAL, np.int32)
+    jn_de = np.zeros(JOURNAL)
+    jn_dp = np.zeros(JOURNAL)
     jn_n = np.zeros(1, np.int64)
     kind = S.kind
     c_t, nacc_t, bnd_t, e_ref, p_ref = TH.c, TH.nacc, TH.bnd, TH.e_ref, TH.p_ref
@@ -415,7 +204,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         # --- the event at site j, at the local stress (plus the plastic self-term)
         sig_app = stress_at(t_new, law, cal, sums, frozen)
         sig = local_stress_flat(j, sig_app, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
-                                basis_fine, flat, S1, S2, pend_xyz, pend_de) \
+                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx) \
             + coef[3] * (np.float64(eps_p[j]) - tot[2] / n_sites)
         probe[0] = j
         probe[1] = sig
@@ -439,16 +228,15 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         smd_now = False
         if ev == 0:
             if rules.series:
-                if _annihilate(j, t_new, smd, fp_size, owner, fp_next, eps_p, last_smd, sums,
-                               cal.d_an, ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp,
-                               jn_n):
+                if annihilate_flat(j, t_new, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, cal.d_an,
+                                   ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n):
                     counts[C_ANN] += 1
                 else:
                     counts[C_NULL] += 1
                 if thin and jn_n[0] > 0:
-                    _replay(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
-                            noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
-                            log_S, times, rules, st_t, cal.sig_sat_p)
+                    replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
+                                   cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
+                                   log_tb_hier, chi, log_S, times, rules, st_t, cal.sig_sat_p)
             else:
                 new = draw_state_biased(rng, sig, cal.sig_sat_p, cal.bias_law)
                 sums[SUM_PLASTIC] += new
@@ -486,20 +274,20 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
             sig_smd = sig
             f0 = int(fp_size[j])
             if smd[j] != 0 and f0 > 1:
-                sig_smd -= _fp_stress(j, cal.d_an * smd[j] / f0, fp_next, full_table, geom,
-                                      basis_fine, coef)
+                sig_smd -= footprint_stress_flat(j, cal.d_an * smd[j] / f0, fp_next, full_table, geom,
+                                                 basis_fine, coef)
             probe[2] = sig_smd
             p_grow = 1.0
             if footprints and rules.growth:
                 p_grow = growth_probability_of(j, log_tb, log_tb_hier, chi, log_S, times, rules)
-            f0, grown, de, share1 = _smd_event(j, t_new, sig_smd, smd, fp_size, owner, fp_next,
-                                               eps_p, last_smd, offsets, rng, sums, work, counts,
-                                               cal, rules, gm, p_grow, fp_buf, ann_site, ann_old,
-                                               tot, thin, jn_site, jn_de, jn_dp, jn_n)
+            f0, grown, de, share1 = smd_event_flat(j, t_new, sig_smd, smd, fp_size, owner, fp_next, eps_p,
+                                                   last_smd, offsets, rng, sums, work, counts, cal, rules, gm,
+                                                   p_grow, fp_buf, ann_site, ann_old, tot, thin, jn_site,
+                                                   jn_de, jn_dp, jn_n)
             if thin and jn_n[0] > 0:     # the coalescence's plastic changes come first
-                _replay(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
-                        noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
-                        log_S, times, rules, st_t, cal.sig_sat_p)
+                replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
+                               cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier,
+                               chi, log_S, times, rules, st_t, cal.sig_sat_p)
             for i in range(f0):
                 k = fp_buf[i]
                 full |= record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de,
@@ -546,8 +334,10 @@ def query_all(S, EF, sigma_applied, exact, out):
     flat = T.reshape(T.size)
     S1, S2 = np.int32(T.shape[1]), np.int32(T.shape[2])
     n_hard = EF.pend_site.shape[0]
+    idx = np.empty(n_hard, np.int32)
     n_sites = eps_p.shape[0]
     for j in range(out.shape[0]):
         out[j] = local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_hard,
-                                   EF.geom, EF.basis_fine, flat, S1, S2, EF.pend_xyz, EF.pend_de) \
+                                   EF.geom, EF.basis_fine, flat, S1, S2, EF.pend_xyz, EF.pend_de,
+                                   idx) \
             + coef[3] * (np.float64(eps_p[j]) - tot[2] / n_sites)
