@@ -199,7 +199,8 @@ class Simulation:
                         f"elastic_update = 'exact' (got '{self.elastic_update}'): the thinning "
                         f"needs the exact local stress (docs/kmc_elastic.md section 6.10)")
         if self.stress_dependent_rates and not self.elastic_interactions:
-            from ..kmc.eshelby import FINE     # lazy: the kmc package imports the config
+            # lazy import: the kmc package imports the config
+            from ..kmc.eshelby import FINE
             if self.lattice not in FINE:
                 msgs.append(f"stress_dependent_rates = true needs a lattice with an elastic "
                             f"propagator ({', '.join(FINE)}), also without interactions (the "
