@@ -44,7 +44,7 @@ def _initial_reference(S, calib):
 def run_replica(cfg, r, elastic, every):
     setup = make_setup(cfg)
     rep = Replica(setup, 0, _seeds(setup)[0][r])      # the ensemble's replica r
-    rms, peak, pstd = [], [], []
+    rms, peak, pstd, where = [], [], [], []
     t_creep = float(cfg.protocol.creep_time_s)
     lngain = [np.nan, np.nan, np.nan]
     calls = [0]
@@ -66,13 +66,24 @@ def run_replica(cfg, r, elastic, every):
         lngain[:] = [float(g.mean()), float(g.std()), float(gain(np.array([sig]))[0])]
         peak.append(float(np.abs(dev).max()))
         pstd.append(float(rp.S.eps_p.std()))
+        # where the stress deviates: QPD sites (a unit of their own, whose bias reacts to it)
+        # against matrix sites (recruited into footprints only), and the plastic strain there
+        S = rp.S
+        qpd = S.kind == 1
+        k = int(np.argmax(np.abs(dev)))
+        where.append((float(np.sqrt(np.mean(dev[qpd] ** 2))),
+                      float(np.sqrt(np.mean(dev[~qpd] ** 2))) if (~qpd).any() else np.nan,
+                      float(qpd[k]), float(S.eps_p[k]),
+                      float(np.abs(S.eps_p[qpd]).max()),
+                      float(np.abs(S.eps_p[~qpd]).max()) if (~qpd).any() else np.nan))
 
     rep.run(on_chunk=probe)
     tab = rep.table()
     t = tab[:, TS_INDEX["time_s"]]
     i = int(np.argmin(np.abs(t - t_creep)))
     vals = np.array([tab[i, TS_INDEX[c]] for c in COLS])
-    return vals, np.array(rms), np.array(peak), np.array(pstd), int(rep.K.counts[5]), lngain
+    return (vals, np.array(rms), np.array(peak), np.array(pstd), int(rep.K.counts[5]), lngain,
+            np.array(where))
 
 
 def main() -> None:
@@ -128,6 +139,12 @@ def main() -> None:
                       f"quarter {b:.1f} MPa "
                       f"(drift {100 * (b / a - 1):+.1f} %), largest |deviation| {pk:.0f} MPa, "
                       f"site plastic strain std at the end {ps:.2e}")
+                w = [o[6] for o in out if o[6].size]
+                last = np.array([x[-max(1, len(x) // 4):].mean(axis=0) for x in w]).mean(axis=0)
+                print(f"  last quarter of the probes: deviation RMS on QPD sites {last[0]:.1f} MPa, "
+                      f"on matrix sites {last[1]:.1f} MPa; largest deviation on a QPD site in "
+                      f"{100 * last[2]:.0f} % of the probes; largest |plastic strain| on QPD "
+                      f"sites {last[4]:.2e}, on matrix sites {last[5]:.2e}")
     if not (args.only_on or args.only_off):
         off = np.array([o[0] for o in res[False]])
         on = np.array([o[0] for o in res[True]])

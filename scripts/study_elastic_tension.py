@@ -20,6 +20,11 @@ Prints the table of docs/kmc_elastic.md section 1.7: the stress at 1-5 % strain 
 rules and the physical law, with the resampling and the Eyring plastic rate law:
 
     python scripts/study_elastic_tension.py --thinning --replicas 8
+
+``--thinning --no-interactions``: the same two rows without interactions (every unit at the
+macroscopic stress; the thinning runs in the interacting loop with a zero field, section 6.10):
+
+    python scripts/study_elastic_tension.py --thinning --no-interactions --replicas 8
 """
 
 from __future__ import annotations
@@ -121,6 +126,8 @@ def main(argv=None):
     ap.add_argument("--thinning", action="store_true",
                     help="the kMC with interactions and stress-dependent rates instead")
     ap.add_argument("--eyring-only", action="store_true", help="with --thinning: the Eyring row only")
+    ap.add_argument("--no-interactions", action="store_true",
+                    help="with --thinning: without interactions (the macroscopic stress)")
     args = ap.parse_args(argv)
     t0 = time.time()
     cfg, rows = theory_rows()
@@ -132,10 +139,12 @@ def main(argv=None):
     if not args.skip_series:
         runs.append(("kMC, physical law (mesoscale rules, alpha growth)", "physical", meso))
     if args.thinning:
-        thin = dict(mf, elastic_interactions=True, stress_dependent_rates=True)
-        runs = [("kMC, interactions, tau_beta(sigma) by thinning, resampling plastic law",
+        inter = not args.no_interactions
+        thin = dict(mf, elastic_interactions=inter, stress_dependent_rates=True)
+        what = "interactions" if inter else "no interactions"
+        runs = [(f"kMC, {what}, tau_beta(sigma) by thinning, resampling plastic law",
                  "physical", thin),
-                ("kMC, interactions, tau_beta(sigma) by thinning, Eyring plastic law", "physical",
+                (f"kMC, {what}, tau_beta(sigma) by thinning, Eyring plastic law", "physical",
                  dict(thin, plastic_rate_law="eyring"))]
         if args.eyring_only:
             runs = runs[1:]

@@ -130,8 +130,7 @@ def test_resume_with_thinning_continues_bit_for_bit():
     _same_engine_state(ref, one)
 
 
-@pytest.mark.parametrize("extra", ["stress_dependent_rates = true",
-                                   "elastic_interactions = true\nstress_dependent_rates = true\n"
+@pytest.mark.parametrize("extra", ["elastic_interactions = true\nstress_dependent_rates = true\n"
                                    "elastic_update = 'windowed'"])
 def test_thinning_needs_the_exact_interacting_loop(extra):
     import tomllib

@@ -218,6 +218,11 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
         _theory_checks(theory, protocol, errors)
     if sim is not None and sim.elastic_interactions:
         _elastic_checks(sim, defects, errors)
+    if sim is not None and sim.stress_dependent_rates and defects is not None and \
+            defects.enabled:   # defect updates change sites outside the thinning's bounds
+        errors.append("[simulation] stress_dependent_rates = true with [defects] enabled = true is "
+                      "not supported (the defect updates change sites' rates outside the "
+                      "thinning's bounds, docs/kmc_elastic.md section 6.10); switch one of them off")
     if out is not None and out.dir is not None and not out.dir.strip():
         errors.append("[output] dir = '': an empty path; give a directory or leave the key out "
                       "(default: out/<config name>)")

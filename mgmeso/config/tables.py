@@ -149,9 +149,10 @@ class Simulation:
     stress_dependent_rates: bool = param(
         False, doc="the event rates follow the local stress: tau_beta(sigma) of [Hao2022] Eqs. 8, 9 "
         "and, through the hierarchy, tau_an and tau_max, drawn exactly by thinning against a "
-        "bound of each site's stress (docs/kmc_elastic.md section 6.10); needs "
-        "elastic_interactions = true and elastic_update = 'exact'. Off: the rates at zero "
-        "stress, the engine as before")
+        "bound of each site's stress (docs/kmc_elastic.md section 6.10); with "
+        "elastic_interactions = true it needs elastic_update = 'exact'; without interactions the "
+        "stress is the applied (macroscopic) one. Off: the rates at zero stress, the engine as "
+        "before")
     rate_bound_margin_MPa: float = param(
         150.0, unit="MPa", doc="stress_dependent_rates: margin of the stress bounds for the "
         "changes of the far field and of the applied stress; an epoch of the bounds ends (one "
@@ -193,13 +194,19 @@ class Simulation:
                 self.elastic_near_radius >= self.L / 2:
             msgs.append(f"elastic_near_radius = {self.elastic_near_radius:g} must be below L/2 = "
                         f"{self.L / 2:g} (the stencil would reach a site's periodic image)")
-        if self.stress_dependent_rates and not (self.elastic_interactions and
-                                                self.elastic_update == "exact"):
-            msgs.append(f"stress_dependent_rates = true needs elastic_interactions = true and "
-                        f"elastic_update = 'exact' (got elastic_interactions = "
-                        f"{str(self.elastic_interactions).lower()}, elastic_update = "
-                        f"'{self.elastic_update}'): the thinning lives in the interacting loop "
-                        f"and needs the exact local stress (docs/kmc_elastic.md section 6.10)")
+        if self.stress_dependent_rates and self.elastic_interactions and \
+                self.elastic_update != "exact":
+            msgs.append(f"stress_dependent_rates = true with elastic_interactions = true needs "
+                        f"elastic_update = 'exact' (got '{self.elastic_update}'): the thinning "
+                        f"needs the exact local stress (docs/kmc_elastic.md section 6.10)")
+        if self.stress_dependent_rates and not self.elastic_interactions:
+            # lazy import: the kmc package imports the config
+            from ..kmc.eshelby import FINE
+            if self.lattice not in FINE:
+                msgs.append(f"stress_dependent_rates = true needs a lattice with an elastic "
+                            f"propagator ({', '.join(FINE)}), also without interactions (the "
+                            f"thinning runs in the interacting loop with a zero field, "
+                            f"docs/kmc_elastic.md section 6.10); got lattice = '{self.lattice}'")
         if self.plastic_rate_law == "eyring" and not (
                 self.stress_dependent_rates and self.plasticity == "parallel" and
                 self.bias_law == "physical"):

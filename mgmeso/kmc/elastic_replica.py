@@ -91,13 +91,27 @@ class ReplicaField:
     mu_MPa : float, optional
         Shear modulus of the propagator (MPa); default ``E_u/(2 (1 + nu))``. Zero gives a
         field that is identically zero (the tests' "zero interaction strength").
+
+    Notes
+    -----
+    With ``[simulation] elastic_interactions = false`` (the replica builds a field only for
+    ``stress_dependent_rates = true``) the propagator is zero whatever ``mu_MPa``: the local
+    stress of every site is the applied (macroscopic) stress exactly, and the loop's thinning
+    applies the stress-dependent rates at it (docs/kmc_elastic.md section 6.10). The update is
+    then 'exact' with no stencil, whatever ``elastic_update`` says (nothing to approximate).
     """
 
     def __init__(self, setup, mu_MPa: float | None = None):
         mat, lat = setup.material, setup.lattice
         nu = float(mat.poisson_ratio)
+        #: False: a zero field that only carries the thinning (no interactions)
+        self.interacting = bool(setup.sim.elastic_interactions)
+        if not self.interacting:
+            mu_MPa = 0.0
         mu = shear_modulus_MPa(float(mat.E_unrelaxed_MPa), nu) if mu_MPa is None else float(mu_MPa)
-        self.options = field_options(setup.sim, lat.n_sites)
+        self.options = field_options(setup.sim, lat.n_sites) if self.interacting else \
+            ElasticOptions(near_radius=0.0, exact=True, capacity_per_site=refresh_interval(
+                lat.n_sites, True, setup.sim.elastic_refresh_per_site))
         key = (lat.name, lat.L, mu, nu)
         prop = _PROPAGATORS.get(key)
         if prop is None:
@@ -355,7 +369,8 @@ def make_thin_state(prop, ES, lat, mat, sim, on: int):
                             np.zeros(4, np.int64))
     N = lat.n_sites
     nn = nn_distance(lat)
-    R = min(3.0, 0.499 * lat.L / nn)
+    # a zero propagator has a zero stencil: no writes per change (the bounds are the same)
+    R = min(3.0, 0.499 * lat.L / nn) if float(prop.mu_MPa) != 0.0 else 0.0
     M, off, val, _lin, _reach, fines = _stencil(prop, R)
     s = float(ES.coef[0])
     far = prop.table.copy()

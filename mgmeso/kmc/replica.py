@@ -126,8 +126,11 @@ class Replica:
         self.alpha_elimination = (sim.plasticity == "parallel" and sim.plastic_drift and
                                   not any(sg.ends_on_event for sg in prog.segments))
         self.equilibrium = Equilibrium.of(self.S, self.n_qpd)
-        #: elastic interactions ([simulation] elastic_interactions), None when off
-        self.field = ReplicaField(setup) if sim.elastic_interactions else None
+        #: elastic interactions ([simulation] elastic_interactions), None when off; without
+        #: them, stress_dependent_rates runs the same loop with a zero field (the local stress
+        #: is the applied one, docs/kmc_elastic.md section 6.10)
+        self.field = ReplicaField(setup) if (sim.elastic_interactions or
+                                             sim.stress_dependent_rates) else None
         # position in the program and the temperature
         self.seg_index = 0
         self.seg: SegmentRun | None = None
