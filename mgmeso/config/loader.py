@@ -234,10 +234,9 @@ def _elastic_checks(sim, defects, errors: list[str]) -> None:
     if sim.lattice not in FINE:
         errors.append(f"[simulation] elastic_interactions = true needs a lattice with an elastic "
                       f"propagator ({', '.join(FINE)}); got lattice = '{sim.lattice}'")
-    if defects is not None and defects.enabled:
-        errors.append("[simulation] elastic_interactions = true with [defects] enabled = true is not "
-                      "supported yet (healed sites freeze their strain outside the eigenstrain "
-                      "field); switch one of them off")
+    # [defects] enabled = true is allowed: a healed site's frozen strain stays in its plastic
+    # store, hence in the eigenstrain field, and every defect update that changes a site
+    # rebuilds the field from the state (docs/kmc_elastic.md section 6.11)
 
 
 def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> RunConfig:
