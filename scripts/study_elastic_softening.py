@@ -60,17 +60,21 @@ def make_config(T_K: float, stress_MPa: float, creep_s: float, yield_per_MPa: fl
 
 
 def run_one(args) -> dict:
-    T, sig, creep_s, variant, yld, L, seed = args
+    T, sig, creep_s, variant, yld, L, seed, max_cpu = args
     cfg = make_config(T, sig, creep_s, yld if "rej" in variant else 0.0, L)
     setup = make_setup(cfg)
     rep = Replica(setup, 0, np.random.SeedSequence(seed))
     if not variant.startswith("int"):
         rep.field = ReplicaField(setup, mu_MPa=0.0)     # interactions off, same loop and thinning
     c0 = time.process_time()
+    cut = False
     while not rep.done:
         if rep.seg is not None and rep.seg.finished and rep.seg_index == 0:
             break                                         # end of creep, before the unloading
-        rep.advance()
+        if time.process_time() - c0 > max_cpu:
+            cut = True                                    # the CPU cap: measured where it stopped
+            break
+        rep.advance(200_000)
     cpu = time.process_time() - c0
     p = rep.S.eps_p.astype(np.float64)
     lat = setup.lattice
@@ -86,7 +90,7 @@ def run_one(args) -> dict:
                 healed=int(rep.dyn.healed), defect_fraction=float(np.mean(rep.S.kind == 1)),
                 chi_max=float(chi.max()) if chi.size else float("nan"),
                 chi_mean=float(chi.mean()) if chi.size else float("nan"),
-                events=int(rep.K.counts[5]), t_end=float(rep.t), cpu_s=cpu,
+                events=int(rep.K.counts[5]), t_end=float(rep.t), cpu_s=cpu, cut=cut,
                 thinning=rep.field.thinning_counts(), eps_p=p.tolist())
 
 
@@ -94,7 +98,8 @@ def _summary(r: dict) -> str:
     return (f"{r['T_K']:5.0f} K {r['stress_MPa']:5.0f} MPa {r['variant']:8s} seed {r['seed']}: "
             f"index {r['index']:.3f} (null {r['null']:.3f}), plastic {r['plastic']:.2e}, "
             f"rejuvenated {r['rejuvenated']}, defects {r['defect_fraction']:.3f}, "
-            f"chi max {r['chi_max']:.3f}, {r['events']:.2e} events, {r['cpu_s']:.1f} s CPU, "
+            f"chi max {r['chi_max']:.3f}, {r['events']:.2e} events, t = {r['t_end']:.3g} s"
+            f"{' (cut)' if r['cut'] else ''}, {r['cpu_s']:.1f} s CPU, "
             f"violations {r['thinning']['violations']}")
 
 
@@ -104,7 +109,7 @@ def grid(a) -> list[tuple]:
         for s in a.stress:
             for v in a.variants:
                 for k in range(a.replicas):
-                    jobs.append((T, s, a.creep, v, a.yield_per_MPa, a.L, 1000 + k))
+                    jobs.append((T, s, a.creep, v, a.yield_per_MPa, a.L, 1000 + k, a.max_cpu))
     return jobs
 
 
@@ -297,9 +302,12 @@ def main(argv=None) -> None:
     ap.add_argument("--yield-per-MPa", type=float, default=0.17, dest="yield_per_MPa")
     ap.add_argument("--L", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--max-cpu", type=float, default=120.0, dest="max_cpu",
+                    help="CPU seconds per run; a run cut there is measured at the time reached")
     a = ap.parse_args(argv)
     if a.what == "size":
-        r = run_one((a.T[0], a.stress[0], a.creep, a.variants[0], a.yield_per_MPa, a.L, 1000))
+        r = run_one((a.T[0], a.stress[0], a.creep, a.variants[0], a.yield_per_MPa, a.L, 1000,
+                     a.max_cpu))
         print(_summary(r))
     elif a.what == "run":
         cmd_run(a)
