@@ -100,7 +100,7 @@ def _summary(r: dict) -> str:
             f"rejuvenated {r['rejuvenated']}, defects {r['defect_fraction']:.3f}, "
             f"chi max {r['chi_max']:.3f}, {r['events']:.2e} events, t = {r['t_end']:.3g} s"
             f"{' (cut)' if r['cut'] else ''}, {r['cpu_s']:.1f} s CPU, "
-            f"violations {r['thinning']['violations']}")
+            f"violations {r['thinning']['bound_violations']}")
 
 
 def grid(a) -> list[tuple]:

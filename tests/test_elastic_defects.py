@@ -193,17 +193,18 @@ def test_healing_moves_other_stresses_only_by_the_mean_plastic_shift():
 
 
 def test_stress_dependent_rates_with_defects_keep_their_bounds():
-    rep = _run(_setup(MEANFIELD + THIN + 'plastic_rate_law = "eyring"\n', T=470.0, dur=6.0,
-                      step=1.0))
-    assert rep.dyn.healed > 20 and rep.dyn.formed > 20
+    rep = _run(_setup(MEANFIELD + THIN + 'plastic_rate_law = "eyring"\n', T=470.0, dur=1.0,
+                      samples=4, step=0.25, L=6))
+    assert rep.dyn.healed > 5 and rep.dyn.formed > 5
     c = rep.field.thinning_counts()
-    assert c["violations"] == 0 and c["candidates"] > 1000
+    assert c["bound_violations"] == 0 and c["candidates"] > 1000
 
 
 @pytest.mark.parametrize("rules", [MEANFIELD + EL, SERIES + EL, MEANFIELD + THIN],
                          ids=["meanfield", "series", "stress_dependent"])
 def test_resume_with_interactions_and_defects_is_exact(rules):
-    setup = _setup(rules, dur=6.0, step=1.0)
+    kw = dict(dur=1.0, samples=4, step=0.25, L=6) if "stress_dependent" in rules else {}
+    setup = _setup(rules, **{"dur": 6.0, "step": 1.0, **kw})
     ref, again = resumed_run(setup, advances=12, events=3000)
     assert ref.dyn.healed > 0 and ref.dyn.formed > 0 and ref.dyn.rejuvenated > 0
     assert again.table().tobytes() == ref.table().tobytes()
