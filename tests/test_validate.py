@@ -29,6 +29,10 @@ from mgmeso.validation import runner as runner_mod
 
 ALLOWED = {PASS, DISAGREES, NOT_REPRODUCIBLE, NOT_RUN}
 
+# one xdist worker runs this module: the quick suite (about 110 s) is then run once, not once
+# per worker
+pytestmark = pytest.mark.xdist_group("validate")
+
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):

@@ -18,7 +18,9 @@ import numpy as np
 from . import elastic_thinning as th
 from .elastic import ElasticField, ElasticOptions, _stencil, nn_distance, shear_modulus_MPa
 from .elastic_loop import STATUS_ELASTIC, EngineField, query_all, run_until_elastic
+from .elastic_refresh import refresh_interval
 from .eshelby import make_propagator
+from .fastcall import Entries
 from .kernels import stress_strain
 from .layout import C_ALL, STATUS_EVENTS
 
@@ -31,13 +33,16 @@ CHECKPOINT_FIELDS = ("eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "p
 _PROPAGATORS: dict = {}
 
 
-def field_options(sim) -> ElasticOptions:
+def field_options(sim, n_sites: int) -> ElasticOptions:
     """Return the field-update options of a ``[simulation]`` table.
 
     Parameters
     ----------
     sim : Simulation
         The table.
+    n_sites : int
+        Sites of the lattice (the default refresh interval depends on it,
+        :func:`.elastic_refresh.refresh_interval`).
 
     Returns
     -------
@@ -48,8 +53,8 @@ def field_options(sim) -> ElasticOptions:
     R = sim.elastic_near_radius
     if R is None:
         R = 0.0 if exact else 3.0
-    return ElasticOptions(near_radius=float(R), capacity_per_site=float(sim.elastic_refresh_per_site),
-                          exact=exact)
+    per_site = refresh_interval(n_sites, exact, sim.elastic_refresh_per_site)
+    return ElasticOptions(near_radius=float(R), capacity_per_site=per_site, exact=exact)
 
 
 def eigenstrain_of_state(S, calib) -> np.ndarray:
@@ -92,7 +97,7 @@ class ReplicaField:
         mat, lat = setup.material, setup.lattice
         nu = float(mat.poisson_ratio)
         mu = shear_modulus_MPa(float(mat.E_unrelaxed_MPa), nu) if mu_MPa is None else float(mu_MPa)
-        self.options = field_options(setup.sim)
+        self.options = field_options(setup.sim, lat.n_sites)
         key = (lat.name, lat.L, mu, nu)
         prop = _PROPAGATORS.get(key)
         if prop is None:
@@ -122,6 +127,7 @@ class ReplicaField:
         self.thin_state = make_thin_state(prop, self.state, lat, mat, sim, self.thin)
         self._tau0 = float(mat.tau_beta0_s)
         self._leaves_seen: np.ndarray | None = None   # the leaves the loop last left
+        self._entries = Entries()   # the loop called without per-call type dispatch (fastcall)
 
     def rebuild(self, S, calib) -> None:
         """Eigenstrains from the unit states, and a refresh (states or unit strains changed).
@@ -173,7 +179,9 @@ class ReplicaField:
             self._thin_call_start(S, C, K)
         while True:
             n0 = int(K.counts[C_ALL]) + int(TH.cnt[th.N_NULL])
-            status = run_until_elastic(S, C, K, self.state, self.exact, TH, self.thin)
+            self._entries.check(S, K, self.state, TH)
+            status = self._entries.call(run_until_elastic, S, C, K, self.state, self.exact, TH,
+                                        self.thin)
             if status != STATUS_ELASTIC:
                 break
             self.field.refresh()
@@ -186,7 +194,7 @@ class ReplicaField:
             if budget <= 0:
                 status = STATUS_EVENTS
                 break
-            C = C._replace(max_events=budget)
+            C = C._replace(max_events=int(budget))
         if self.thin:
             self._leaves_seen = S.leaves.copy()
         return status

@@ -27,13 +27,14 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .elastic_kernels import site_cell
+from .elastic_state import site_cell
 from .rates import site_rates_stressed_of, stress_log_gain
 from .sumtree import tree_build, tree_update
 
 __all__ = ["ThinState", "ST_FIELDS", "CNT_FIELDS", "leaf_of", "fill_leaves", "start_epoch",
            "global_part", "record_change", "app_rate_bound", "rates_at", "bound_of", "candidate",
-           "THIN_CHECKPOINT"]
+           "THIN_CHECKPOINT", "rates_flat", "leaf_flat", "record_change_flat", "candidate_flat",
+           "global_flat", "app_rate_flat"]
 
 ThinState = namedtuple("ThinState", [
     "c",         # float64[N]: c_j (MPa)
@@ -90,12 +91,36 @@ def rates_at(j, sigma, S, C, TH):
     r_dyn, r_ann, q : float
         Rates (1/s) and probability.
     """
-    lng = stress_log_gain(sigma, TH.st[U_RT], TH.st[SIGMA1])
-    r_dyn, r_ann, q = site_rates_stressed_of(j, int(S.elim[j]), lng, S.log_tb, S.log_tb_hier,
-                                             S.chi, S.log_S, C.times, C.rules, TH.st[CHI_P])
-    if TH.st[EYRING] != 0.0:
-        r_ann *= math.cosh(sigma / C.calib.sig_sat_p)
+    return rates_flat(j, sigma, S.elim, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules,
+                      TH.st, C.calib.sig_sat_p)
+
+
+# The per-event forms on plain arrays (``*_flat``): the interacting loop takes the arrays out of
+# its groups once; binding a group of arrays to a call counts a reference of each of its arrays
+# (atomic), which cost more than the thinning's arithmetic. The group forms call them.
+# ``R`` below stands for the rate arguments ``elim, log_tb, log_tb_hier, chi, log_S, times,
+# rules, st, sig_sat_p``.
+
+
+@njit(cache=True, inline="always")
+def rates_flat(j, sigma, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st, sig_sat_p):
+    """:func:`rates_at` on plain arrays."""
+    lng = stress_log_gain(sigma, st[U_RT], st[SIGMA1])
+    r_dyn, r_ann, q = site_rates_stressed_of(j, int(elim[j]), lng, log_tb, log_tb_hier, chi,
+                                             log_S, times, rules, st[CHI_P])
+    if st[EYRING] != 0.0:
+        r_ann *= math.cosh(sigma / sig_sat_p)
     return r_dyn, r_ann, q
+
+
+@njit(cache=True, inline="always")
+def leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st, sig_sat_p):
+    """:func:`leaf_of` on plain arrays."""
+    if kind[j] != 1:
+        return 0.0
+    r_dyn, r_ann, _ = rates_flat(j, bnd[j], elim, log_tb, log_tb_hier, chi, log_S, times, rules,
+                                 st, sig_sat_p)
+    return r_dyn + r_ann
 
 
 @njit(cache=True, inline="always")
@@ -116,10 +141,8 @@ def leaf_of(j, S, C, TH):
     float
         The rate (1/s).
     """
-    if S.kind[j] != 1:
-        return 0.0
-    r_dyn, r_ann, _ = rates_at(j, TH.bnd[j], S, C, TH)
-    return r_dyn + r_ann
+    return leaf_flat(j, S.kind, TH.bnd, S.elim, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times,
+                     C.rules, TH.st, C.calib.sig_sat_p)
 
 
 @njit(cache=True, inline="always")
@@ -153,9 +176,13 @@ def fill_leaves(S, C, TH):
     TH : ThinState
         The thinning state.
     """
-    for j in range(S.kind.shape[0]):
-        S.leaves[j] = leaf_of(j, S, C, TH)
-    tree_build(S.top, S.leaves)
+    kind, leaves, bnd, st = S.kind, S.leaves, TH.bnd, TH.st
+    elim, log_tb, log_tb_hier, chi, log_S = S.elim, S.log_tb, S.log_tb_hier, S.chi, S.log_S
+    times, rules, sig_sat_p = C.times, C.rules, C.calib.sig_sat_p
+    for j in range(kind.shape[0]):
+        leaves[j] = leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S, times, rules,
+                              st, sig_sat_p)
+    tree_build(S.top, leaves)
 
 
 @njit(cache=True)
@@ -177,12 +204,13 @@ def start_epoch(S, C, TH, eps, tot2, sig_exact, sig_app):
     sig_app : float
         The applied stress now (MPa).
     """
+    c, nacc, e_ref, p_ref, bnd, st, eps_p = TH.c, TH.nacc, TH.e_ref, TH.p_ref, TH.bnd, TH.st, S.eps_p
     for j in range(eps.shape[0]):
-        TH.c[j] = abs(sig_exact[j])
-        TH.nacc[j] = 0.0
-        TH.e_ref[j] = eps[j]
-        TH.p_ref[j] = S.eps_p[j]
-        TH.bnd[j] = bound_of(j, TH)[1]
+        c[j] = abs(sig_exact[j])
+        nacc[j] = 0.0
+        e_ref[j] = eps[j]
+        p_ref[j] = eps_p[j]
+        bnd[j] = c[j] + nacc[j] + st[MARGIN] + 0.25 * st[MARGIN]    # bound_of(j, TH)[1]
     TH.st[PHI] = 0.0
     TH.st[TOT2_REF] = tot2
     TH.st[SIG_REF] = sig_app
@@ -212,8 +240,14 @@ def global_part(TH, tot2, n, sig_app):
     float
         G (MPa).
     """
-    g = TH.st[K_FAR] * TH.st[PHI] + TH.st[KAPPA] * abs(tot2 - TH.st[TOT2_REF]) / n
-    return g * (1.0 + _REL) + abs(sig_app - TH.st[SIG_REF]) + _ABS
+    return global_flat(TH.st, tot2, n, sig_app)
+
+
+@njit(cache=True, inline="always")
+def global_flat(st, tot2, n, sig_app):
+    """:func:`global_part` on the scalars ``st`` of :data:`ThinState`."""
+    g = st[K_FAR] * st[PHI] + st[KAPPA] * abs(tot2 - st[TOT2_REF]) / n
+    return g * (1.0 + _REL) + abs(sig_app - st[SIG_REF]) + _ABS
 
 
 @njit(cache=True, inline="always")
@@ -236,20 +270,73 @@ def app_rate_bound(law, cal, TH, stress_control):
     float
         The bound (MPa/s).
     """
+    return app_rate_flat(law, cal, TH.st, stress_control)
+
+
+@njit(cache=True, inline="always")
+def app_rate_flat(law, cal, st, stress_control):
+    """:func:`app_rate_bound` on the scalars ``st`` of :data:`ThinState`."""
     osc = abs(law.amp * law.omega)
     if stress_control:
         return osc
-    drift = cal.k_fast * (abs(TH.st[SIG_REF]) + TH.st[MARGIN])
+    drift = cal.k_fast * (abs(st[SIG_REF]) + st[MARGIN])
     return (abs(law.eps_rate) + osc + drift) / cal.J_el
 
 
 @njit(cache=True)
-def _raise(m, S, C, TH):
-    need, give = bound_of(m, TH)
-    if need > TH.bnd[m] and S.kind[m] == 1:
-        TH.bnd[m] = give
-        tree_update(S.top, S.leaves, m, leaf_of(m, S, C, TH))
-        TH.cnt[N_RAISE] += 1
+def _raise_now(m, give, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times,
+               rules, st, sig_sat_p):
+    # the rare part of a raise: a new bound, leaf and tree path (not inlined)
+    bnd[m] = give
+    tree_update(top, leaves, m, leaf_flat(m, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S,
+                                          times, rules, st, sig_sat_p))
+    cnt[N_RAISE] += 1
+
+
+@njit(cache=True, inline="always")
+def _raise(m, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times,
+           rules, st, sig_sat_p):
+    need = c[m] + nacc[m] + st[MARGIN]
+    if need > bnd[m] and kind[m] == 1:
+        _raise_now(m, need + 0.25 * st[MARGIN], bnd, cnt, kind, top, leaves, elim, log_tb,
+                   log_tb_hier, chi, log_S, times, rules, st, sig_sat_p)
+
+
+@njit(cache=True)
+def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off, near_abs,
+                sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st,
+                sig_sat_p):
+    """:func:`record_change` on plain arrays (the arrays of :data:`ThinState` and of the sites
+    of those names).
+    """
+    if de != 0.0:
+        new = eps[k] - e_ref[k]
+        d_abs = (abs(new) - abs(new - de)) * (1.0 + _REL) if abs(new) >= abs(new - de) else \
+            (abs(new) - abs(new - de)) * (1.0 - _REL)
+        st[PHI] += d_abs
+        L, dim, nb, M = sgeom[0], sgeom[1], sgeom[2], sgeom[3]
+        x, y, z, b = site_cell(k, L, dim, nb)
+        for m in range(M):
+            tx = (x + near_off[b, m, 0]) % L
+            ty = (y + near_off[b, m, 1]) % L
+            if dim == 3:
+                tz = (z + near_off[b, m, 2]) % L
+                t = ((tx * L + ty) * L + tz) * nb + near_off[b, m, 3]
+            else:
+                t = (tx * L + ty) * nb + near_off[b, m, 3]
+            nacc[t] += near_abs[b, m] * d_abs
+            if d_abs > 0.0:
+                _raise(t, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
+                       log_S, times, rules, st, sig_sat_p)
+    if dp != 0.0:
+        newp = np.float64(eps_p[k]) - np.float64(p_ref[k])
+        oldp = newp - dp
+        dpa = abs(newp) - abs(oldp)
+        dpa = dpa * (1.0 + _REL) if dpa >= 0.0 else dpa * (1.0 - _REL)
+        nacc[k] += st[KAPPA] * dpa
+        if dpa > 0.0:
+            _raise(k, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S,
+                   times, rules, st, sig_sat_p)
 
 
 @njit(cache=True)
@@ -271,33 +358,9 @@ def record_change(k, de, dp, S, C, TH, eps):
     eps : numpy.ndarray
         The field's eigenstrains.
     """
-    if de != 0.0:
-        new = eps[k] - TH.e_ref[k]
-        d_abs = (abs(new) - abs(new - de)) * (1.0 + _REL) if abs(new) >= abs(new - de) else \
-            (abs(new) - abs(new - de)) * (1.0 - _REL)
-        TH.st[PHI] += d_abs
-        g = TH.sgeom
-        L, dim, nb, M = g[0], g[1], g[2], g[3]
-        x, y, z, b = site_cell(k, L, dim, nb)
-        for m in range(M):
-            tx = (x + TH.near_off[b, m, 0]) % L
-            ty = (y + TH.near_off[b, m, 1]) % L
-            if dim == 3:
-                tz = (z + TH.near_off[b, m, 2]) % L
-                t = ((tx * L + ty) * L + tz) * nb + TH.near_off[b, m, 3]
-            else:
-                t = (tx * L + ty) * nb + TH.near_off[b, m, 3]
-            TH.nacc[t] += TH.near_abs[b, m] * d_abs
-            if d_abs > 0.0:
-                _raise(t, S, C, TH)
-    if dp != 0.0:
-        newp = np.float64(S.eps_p[k]) - np.float64(TH.p_ref[k])
-        oldp = newp - dp
-        dpa = abs(newp) - abs(oldp)
-        dpa = dpa * (1.0 + _REL) if dpa >= 0.0 else dpa * (1.0 - _REL)
-        TH.nacc[k] += TH.st[KAPPA] * dpa
-        if dpa > 0.0:
-            _raise(k, S, C, TH)
+    record_change_flat(k, de, dp, eps, S.eps_p, TH.e_ref, TH.p_ref, TH.c, TH.nacc, TH.bnd, TH.cnt,
+                TH.near_off, TH.near_abs, TH.sgeom, S.kind, S.top, S.leaves, S.elim, S.log_tb,
+                S.log_tb_hier, S.chi, S.log_S, C.times, C.rules, TH.st, C.calib.sig_sat_p)
 
 
 @njit(cache=True)
@@ -326,17 +389,28 @@ def candidate(j, sig, g, S, C, TH):
     r_dyn, r_ann, q, leaf : float
         Rates at ``sig`` (1/s), SMD probability, the leaf (1/s).
     """
-    TH.cnt[N_CAND] += 1
-    r_dyn, r_ann, q = rates_at(j, sig, S, C, TH)
-    leaf = S.leaves[j]
+    return candidate_flat(j, sig, g, TH.c, TH.nacc, TH.bnd, TH.cnt, S.kind, S.top, S.leaves, S.elim,
+                          S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules, TH.st,
+                          C.calib.sig_sat_p)
+
+
+@njit(cache=True)
+def candidate_flat(j, sig, g, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier,
+                   chi, log_S, times, rules, st, sig_sat_p):
+    """:func:`candidate` on plain arrays."""
+    cnt[N_CAND] += 1
+    r_dyn, r_ann, q = rates_flat(j, sig, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st,
+                                 sig_sat_p)
+    leaf = leaves[j]
     a = abs(sig)
-    if a > TH.c[j] + TH.nacc[j] + g + _ABS or r_dyn + r_ann > leaf * (1.0 + 1e-12):
-        TH.cnt[N_VIOL] += 1
-    c_new = a + TH.nacc[j] + g
-    if c_new < TH.c[j]:
-        TH.c[j] = c_new
-    give = bound_of(j, TH)[1]
-    if give != TH.bnd[j]:
-        TH.bnd[j] = give
-        tree_update(S.top, S.leaves, j, leaf_of(j, S, C, TH))
+    if a > c[j] + nacc[j] + g + _ABS or r_dyn + r_ann > leaf * (1.0 + 1e-12):
+        cnt[N_VIOL] += 1
+    c_new = a + nacc[j] + g
+    if c_new < c[j]:
+        c[j] = c_new
+    give = c[j] + nacc[j] + st[MARGIN] + 0.25 * st[MARGIN]
+    if give != bnd[j]:
+        bnd[j] = give
+        tree_update(top, leaves, j, leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi,
+                                              log_S, times, rules, st, sig_sat_p))
     return r_dyn, r_ann, q, leaf
