@@ -20,8 +20,8 @@ import pytest
 
 from mgmeso.config import parse_config
 from mgmeso.kmc import defect_kernels as dk
-from mgmeso.kmc import replica_driver as driver
 from mgmeso.kmc import kernels as kn
+from mgmeso.kmc import replica_driver as driver
 from mgmeso.kmc.elastic_loop import query_all
 from mgmeso.kmc.elastic_replica import ReplicaField, eigenstrain_of_state
 from mgmeso.kmc.replica import Replica
@@ -110,7 +110,8 @@ def test_zero_strength_with_defect_dynamics_is_the_engine_bit_for_bit(rules):
                          ids=["interactions", "stress_dependent"])
 def test_defect_updates_that_change_nothing_leave_the_run_bit_for_bit(rules):
     """At 360 K (tau_max ~ 1e7 s) with zero yield nothing heals or forms: the run equals the
-    same run whose defect updates only move their clock (chi follows the same defect rule)."""
+    same run whose defect updates only move their clock (chi follows the same defect rule).
+    """
     setup = _setup(rules, T=360.0, seg="hold_stress", segkey="stress_MPa = 400.0", dur=20.0,
                    extra="rejuvenation_yield_per_MPa = 0.0")
     ref = _run(setup)
@@ -163,7 +164,8 @@ def test_field_equals_a_fresh_fft_after_many_defect_events(rules):
 def test_healing_moves_other_stresses_only_by_the_mean_plastic_shift():
     """Healing keeps every eigenstrain (float32 rounding of the plastic store aside); the
     frozen strain joins the plastic part, so the other sites' stress moves only by the uniform
-    -kappa d(mean p) that keeps the mean local stress at the applied stress."""
+    -kappa d(mean p) that keeps the mean local stress at the applied stress.
+    """
     setup = _setup(MEANFIELD + EL + 'elimination_factor = 0.0\n', extra="")
     rep = Replica(setup, 0, np.random.SeedSequence(3))
     rep._begin_segment()
@@ -192,6 +194,7 @@ def test_healing_moves_other_stresses_only_by_the_mean_plastic_shift():
     assert abs(after.mean()) < 1e-9
 
 
+@pytest.mark.slow
 def test_stress_dependent_rates_with_defects_keep_their_bounds():
     rep = _run(_setup(MEANFIELD + THIN + 'plastic_rate_law = "eyring"\n', T=470.0, dur=1.0,
                       samples=4, step=0.25, L=6))
@@ -200,8 +203,11 @@ def test_stress_dependent_rates_with_defects_keep_their_bounds():
     assert c["bound_violations"] == 0 and c["candidates"] > 1000
 
 
-@pytest.mark.parametrize("rules", [MEANFIELD + EL, SERIES + EL, MEANFIELD + THIN],
-                         ids=["meanfield", "series", "stress_dependent"])
+@pytest.mark.parametrize("rules", [
+    MEANFIELD + EL,
+    pytest.param(SERIES + EL, marks=pytest.mark.slow),          # minutes under load
+    pytest.param(MEANFIELD + THIN, marks=pytest.mark.slow),
+], ids=["meanfield", "series", "stress_dependent"])
 def test_resume_with_interactions_and_defects_is_exact(rules):
     kw = dict(dur=1.0, samples=4, step=0.25, L=6) if "stress_dependent" in rules else {}
     setup = _setup(rules, **{"dur": 6.0, "step": 1.0, **kw})
