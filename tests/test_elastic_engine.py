@@ -176,7 +176,6 @@ def test_resume_with_interactions_continues_bit_for_bit():
 
 
 @pytest.mark.parametrize("extra,needle", [
-    ("[defects]\nenabled = true", "defects"),
     ("elastic_update = 'fast'", "elastic_update"),
     ("elastic_refresh_per_site = 0", "elastic_refresh_per_site"),
 ])

@@ -218,11 +218,6 @@ def parse_config(doc: dict, path: Path | None = None) -> RunConfig:
         _theory_checks(theory, protocol, errors)
     if sim is not None and sim.elastic_interactions:
         _elastic_checks(sim, defects, errors)
-    if sim is not None and sim.stress_dependent_rates and defects is not None and \
-            defects.enabled:   # defect updates change sites outside the thinning's bounds
-        errors.append("[simulation] stress_dependent_rates = true with [defects] enabled = true is "
-                      "not supported (the defect updates change sites' rates outside the "
-                      "thinning's bounds, docs/kmc_elastic.md section 6.10); switch one of them off")
     if out is not None and out.dir is not None and not out.dir.strip():
         errors.append("[output] dir = '': an empty path; give a directory or leave the key out "
                       "(default: out/<config name>)")
@@ -239,10 +234,9 @@ def _elastic_checks(sim, defects, errors: list[str]) -> None:
     if sim.lattice not in FINE:
         errors.append(f"[simulation] elastic_interactions = true needs a lattice with an elastic "
                       f"propagator ({', '.join(FINE)}); got lattice = '{sim.lattice}'")
-    if defects is not None and defects.enabled:
-        errors.append("[simulation] elastic_interactions = true with [defects] enabled = true is not "
-                      "supported yet (healed sites freeze their strain outside the eigenstrain "
-                      "field); switch one of them off")
+    # [defects] enabled = true is allowed: a healed site's frozen strain stays in its plastic
+    # store, hence in the eigenstrain field, and every defect update that changes a site
+    # rebuilds the field from the state (docs/kmc_elastic.md section 6.11)
 
 
 def load_config(path: str | os.PathLike, overrides: Sequence[Override] = ()) -> RunConfig:
