@@ -31,7 +31,21 @@ JOURNAL = 512
 
 @njit(cache=True, inline="always")
 def footprint_stress_flat(j, share, fp_next, T, geom, basis_fine, coef):
-    """:func:`footprint_stress` on plain arrays (``T`` the full propagator table)."""
+    """:func:`footprint_stress` on plain arrays (``T`` the full propagator table).
+
+    Parameters
+    ----------
+    j : int
+        The SMD's site.
+    share, fp_next, T, geom, basis_fine, coef : ndarray
+        As in :func:`footprint_stress`, as plain arrays (``T`` the full propagator
+        table).
+
+    Returns
+    -------
+    float
+        The footprint's contribution to the stress at ``j`` (MPa).
+    """
     n = geom[4]
     fold = geom[5] == 1
     jx, jy, jz = _fine(j, geom, basis_fine)
@@ -119,6 +133,29 @@ def annihilate_flat(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d
     the eigenstrain is unchanged (nothing is recorded), the plastic self-term changes. The
     change of the float32 store is computed as :func:`.kernels.release_footprint` rounds it.
     With ``thin`` the plastic change of every footprint site enters its stress bound.
+
+    Parameters
+    ----------
+    j : int
+        The SMD's site.
+    t : float
+        The event time (s).
+    smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an : ndarray
+        The site and footprint arrays of :func:`.kernels.annihilate_smd`.
+    ann_site, ann_old : ndarray
+        Buffers: the footprint's sites and their plastic strain before the event.
+    tot : ndarray
+        The field's running totals (``tot[2]`` kept).
+    thin : int
+        1: the plastic changes enter the thinning's journal.
+    jn_site, jn_de, jn_dp, jn_n : ndarray
+        The thinning's journal of the event (sites, eigenstrain and plastic changes,
+        length).
+
+    Returns
+    -------
+    int
+        What :func:`.kernels.annihilate_smd` returns.
     """
     if smd[j] == 0:
         return annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
@@ -195,6 +232,38 @@ def smd_event_flat(j, t, sig, smd, fp_size, owner, fp_next, eps_p, last_smd, off
     removed by the caller), ``p_grow`` the growth probability. Leaves the footprint before
     growth in ``fp_buf`` and returns its size, the recruited site (-1: none), the change of
     each old footprint site's eigenstrain and the recruited site's; the caller records them.
+
+    Parameters
+    ----------
+    j : int
+        The SMD's site.
+    t : float
+        The event time (s).
+    sig : float
+        The SMD's stress (MPa), its own footprint's part removed.
+    smd, fp_size, owner, fp_next, eps_p, last_smd, offsets : ndarray
+        The site and footprint arrays of :func:`.kernels.smd_event`.
+    rng : ndarray
+        The kernels' generator state.
+    sums, work, counts, cal, rules, gm : ndarray
+        Running sums, anelastic work, event counters, calibration, rules and growth
+        model of :func:`.kernels.smd_event`.
+    p_grow : float
+        The growth probability.
+    fp_buf : ndarray
+        Buffer: the footprint before growth.
+    ann_site, ann_old, tot : ndarray
+        As in :func:`annihilate_flat`.
+    thin : int
+        1: the changes enter the thinning's journal.
+    jn_site, jn_de, jn_dp, jn_n : ndarray
+        The thinning's journal of the event.
+
+    Returns
+    -------
+    tuple of (int, int, float, float)
+        The footprint's size before growth, the recruited site (-1: none), the change of
+        each old footprint site's eigenstrain and the recruited site's.
     """
     a0 = smd[j]
     f0 = int(fp_size[j])
@@ -231,6 +300,17 @@ def replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c, nac
                    st, sig_sat_p):
     """Replay the thinning's records of one event (:func:`.elastic_thinning.record_change_flat`)
     in the order the event made them, and empty the journal.
+
+    Parameters
+    ----------
+    jn_site, jn_de, jn_dp, jn_n : ndarray
+        The journal (sites, eigenstrain and plastic changes, length), emptied.
+    eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off, near_abs, sgeom, kind : ndarray or float
+        As in :func:`.elastic_thinning.record_change_flat`.
+    top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray or float
+        As in :func:`.elastic_thinning.record_change_flat`.
+    sig_sat_p : ndarray or float
+        As in :func:`.elastic_thinning.record_change_flat`.
     """
     for i in range(jn_n[0]):
         th.record_change_flat(jn_site[i], jn_de[i], jn_dp[i], eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt,

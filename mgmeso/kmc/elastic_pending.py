@@ -32,7 +32,24 @@ __all__ = ["far_sum_flat", "local_stress_at", "local_stress_flat", "pending_far_
 @njit(cache=True, inline="always")
 def record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen, geom,
                 basis_fine, near_off, near_val, near_lin):
-    """:func:`record_event` on the arrays of :data:`.elastic_state.ElasticState` of those names."""
+    """:func:`record_event` on the arrays of :data:`.elastic_state.ElasticState` of those names.
+
+    Parameters
+    ----------
+    k : int
+        The site whose eigenstrain changed.
+    de : float
+        The change of its eigenstrain.
+    eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen, geom, basis_fine, near_off : ndarray
+        The arrays of :data:`.elastic_state.ElasticState` of those names.
+    near_val, near_lin : ndarray
+        The arrays of :data:`.elastic_state.ElasticState` of those names.
+
+    Returns
+    -------
+    int
+        1 when the pending list is full (a refresh is due), else 0.
+    """
     n = pend_n[0]
     if de == 0.0:
         return 1 if n >= geom[7] else 0
@@ -197,6 +214,30 @@ def local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_ha
                       basis_fine, flat, S1, S2, pend_xyz, pend_de, idx):
     """:func:`local_stress_at` on plain arrays (``n_hard`` the length of the pending list;
     ``flat``, ``S1``, ``S2`` and ``idx``, at least ``n_hard`` long, as in :func:`far_sum_flat`).
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    sigma_applied : float
+        The applied (macroscopic) stress (MPa).
+    exact : int
+        1: the exact mode (pending changes summed), 0: windowed.
+    phi, eps, tot, coef, pend_n : ndarray
+        The arrays of :data:`.elastic_state.ElasticState` of those names.
+    n_hard : int
+        The length of the pending list.
+    geom, basis_fine : ndarray
+        Grid geometry and basis.
+    flat, S1, S2, idx : ndarray
+        Work arrays at least ``n_hard`` long, as in :func:`far_sum_flat`.
+    pend_xyz, pend_de : ndarray
+        The pending changes' coordinates and sizes.
+
+    Returns
+    -------
+    float
+        The local stress at ``j`` (MPa); NaN when the query is not possible.
     """
     if exact:
         if pend_n[0] > n_hard:

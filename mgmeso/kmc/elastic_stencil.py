@@ -18,6 +18,17 @@ __all__ = ["apply_stencil", "stencil_add"]
 def stencil_add(k, de, phi, geom, near_off, near_val, near_lin):
     """:func:`apply_stencil` on plain arrays (the per-event form: binding the state tuple to a
     call, even an inlined one, counts a reference of each of its arrays).
+
+    Parameters
+    ----------
+    k : int
+        The site whose eigenstrain changed.
+    de : float
+        The change.
+    phi : ndarray
+        The near-field stress, updated in place (MPa).
+    geom, near_off, near_val, near_lin : ndarray
+        As in :func:`apply_stencil`.
     """
     L, dim, nb, M, reach = geom[0], geom[1], geom[2], geom[6], geom[8]
     x, y, z, b = site_cell(k, L, dim, nb)

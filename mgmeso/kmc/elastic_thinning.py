@@ -104,7 +104,25 @@ def rates_at(j, sigma, S, C, TH):
 
 @njit(cache=True, inline="always")
 def rates_flat(j, sigma, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st, sig_sat_p):
-    """:func:`rates_at` on plain arrays."""
+    """:func:`rates_at` on plain arrays.
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    sigma : float
+        Its local stress (MPa).
+    elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
+        As in :func:`rates_at`.
+    sig_sat_p : float
+        The Eyring stress scale of the plastic law (MPa).
+
+    Returns
+    -------
+    tuple of (float, float, float)
+        As :func:`rates_at`: the dynamic and annihilation rates (1/s) and the forward
+        share.
+    """
     lng = stress_log_gain(sigma, st[U_RT], st[SIGMA1])
     r_dyn, r_ann, q = site_rates_stressed_of(j, int(elim[j]), lng, log_tb, log_tb_hier, chi,
                                              log_S, times, rules, st[CHI_P])
@@ -115,7 +133,24 @@ def rates_flat(j, sigma, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st
 
 @njit(cache=True, inline="always")
 def leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st, sig_sat_p):
-    """:func:`leaf_of` on plain arrays."""
+    """:func:`leaf_of` on plain arrays.
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    kind, bnd : ndarray
+        Site kinds and stress bounds (MPa).
+    elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
+        As in :func:`rates_at`.
+    sig_sat_p : float
+        The Eyring stress scale (MPa).
+
+    Returns
+    -------
+    float
+        The site's bounding rate (1/s), 0 for a site without a unit.
+    """
     if kind[j] != 1:
         return 0.0
     r_dyn, r_ann, _ = rates_flat(j, bnd[j], elim, log_tb, log_tb_hier, chi, log_S, times, rules,
@@ -245,7 +280,24 @@ def global_part(TH, tot2, n, sig_app):
 
 @njit(cache=True, inline="always")
 def global_flat(st, tot2, n, sig_app):
-    """:func:`global_part` on the scalars ``st`` of :data:`ThinState`."""
+    """:func:`global_part` on the scalars ``st`` of :data:`ThinState`.
+
+    Parameters
+    ----------
+    st : ndarray
+        The scalars of :data:`ThinState`.
+    tot2 : float
+        The field's running total of net changes.
+    n : int
+        The number of sites.
+    sig_app : float
+        The applied stress (MPa).
+
+    Returns
+    -------
+    float
+        The global part of every site's stress bound (MPa).
+    """
     g = st[K_FAR] * st[PHI] + st[KAPPA] * abs(tot2 - st[TOT2_REF]) / n
     return g * (1.0 + _REL) + abs(sig_app - st[SIG_REF]) + _ABS
 
@@ -275,7 +327,24 @@ def app_rate_bound(law, cal, TH, stress_control):
 
 @njit(cache=True, inline="always")
 def app_rate_flat(law, cal, st, stress_control):
-    """:func:`app_rate_bound` on the scalars ``st`` of :data:`ThinState`."""
+    """:func:`app_rate_bound` on the scalars ``st`` of :data:`ThinState`.
+
+    Parameters
+    ----------
+    law : object
+        The loading law of the segment.
+    cal : object
+        The calibration.
+    st : ndarray
+        The scalars of :data:`ThinState`.
+    stress_control : bool
+        Whether the segment is stress controlled.
+
+    Returns
+    -------
+    float
+        A bound on the rate of change of the applied stress (MPa/s).
+    """
     osc = abs(law.amp * law.omega)
     if stress_control:
         return osc
@@ -308,6 +377,19 @@ def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, n
                 sig_sat_p):
     """:func:`record_change` on plain arrays (the arrays of :data:`ThinState` and of the sites
     of those names).
+
+    Parameters
+    ----------
+    k : int
+        The site whose strain changed.
+    de, dp : float
+        The changes of its eigenstrain and plastic strain.
+    eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off, near_abs, sgeom, kind, top, leaves : ndarray
+        The arrays of :data:`ThinState` and of the sites of those names.
+    elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
+        As in :func:`rates_at`.
+    sig_sat_p : float
+        The Eyring stress scale (MPa).
     """
     if de != 0.0:
         new = eps[k] - e_ref[k]
@@ -397,7 +479,29 @@ def candidate(j, sig, g, S, C, TH):
 @njit(cache=True)
 def candidate_flat(j, sig, g, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier,
                    chi, log_S, times, rules, st, sig_sat_p):
-    """:func:`candidate` on plain arrays."""
+    """:func:`candidate` on plain arrays.
+
+    Parameters
+    ----------
+    j : int
+        The candidate site.
+    sig : float
+        Its exact local stress (MPa).
+    g : float
+        The global part of the bound (MPa).
+    c, nacc, bnd, cnt, kind, top, leaves : ndarray
+        The arrays of :data:`ThinState` and of the sites of those names.
+    elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
+        As in :func:`rates_at`.
+    sig_sat_p : float
+        The Eyring stress scale (MPa).
+
+    Returns
+    -------
+    tuple of (float, float, float, float)
+        As :func:`candidate`: the exact rates (1/s), the forward share and the leaf's
+        bounding rate.
+    """
     cnt[N_CAND] += 1
     r_dyn, r_ann, q = rates_flat(j, sig, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st,
                                  sig_sat_p)

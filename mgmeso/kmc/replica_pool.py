@@ -54,6 +54,16 @@ _STATE: dict = {}
 def planned_samples(setup) -> int:
     """Count the samples the programs plan over all replica runs (segments that end on an
     event count their planned samples only): the measure of the per-sample Python work.
+
+    Parameters
+    ----------
+    setup : Setup
+        The run's setup.
+
+    Returns
+    -------
+    int
+        The planned samples over all replica runs.
     """
     per_replica = sum(int(getattr(seg, "samples", 0) or 0) for prog in setup.programs
                       for seg in prog.segments)
@@ -127,7 +137,13 @@ def _init_worker(parent: int) -> None:
 
 
 def orphaned() -> bool:
-    """Tell whether this is a worker whose parent has died (it was re-parented)."""
+    """Tell whether this is a worker whose parent has died (it was re-parented).
+
+    Returns
+    -------
+    bool
+        True in a worker whose parent has died.
+    """
     parent = _STATE.get("parent")
     return parent is not None and os.getppid() != parent
 
