@@ -13,7 +13,33 @@ from numba import njit
 
 __all__ = ["site_log_times", "site_log_rates", "site_rates", "site_rates_of", "growth_probability",
            "site_log_times_of", "site_log_rates_of", "growth_probability_of",
-           "fill_rates", "channel_rates", "stress_log_gain", "site_rates_stressed_of"]
+           "fill_rates", "channel_rates", "stress_log_gain", "site_rates_stressed_of",
+           "hierarchy_log_tmax"]
+
+
+@njit(cache=True, inline='always')
+def hierarchy_log_tmax(ln_h, log_t0, chi):
+    """ln tau_max from the hierarchy's beta time ``ln_h`` (log s): ``t0 (tau_h/t0)^(1/chi)``
+    above t0, ``tau_h`` below ([Hao2022] Eq. 11b); one formula for the zero-stress and the
+    stressed times, local and 'paper' mode.
+
+    Parameters
+    ----------
+    ln_h : float
+        ln of the hierarchy's beta time (log s).
+    log_t0 : float
+        ln t0 (log s).
+    chi : float
+        The correlation factor.
+
+    Returns
+    -------
+    float
+        ln tau_max (log s).
+    """
+    if ln_h > log_t0:
+        return log_t0 + (ln_h - log_t0) / chi
+    return ln_h
 
 
 @njit(cache=True, inline='always')
@@ -30,11 +56,8 @@ def site_log_times_of(j, log_tb, log_tb_hier, chi, tm, rules):
     ln_tb = tm.log_tb_mean + log_tb[j] * tm.temp_factor
     if rules.local:
         chi_j = float(chi[j])
-        ln_th = tm.log_tb_mean + log_tb_hier[j] * tm.temp_factor
-        if ln_th > tm.log_t0:
-            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi_j
-        else:
-            ln_tmax = ln_th
+        ln_tmax = hierarchy_log_tmax(tm.log_tb_mean + log_tb_hier[j] * tm.temp_factor, tm.log_t0,
+                                     chi_j)
         # a neighbourhood beta time can be shorter than the site's own: the alpha time of a
         # site is never shorter than its beta time
         if ln_tmax < ln_tb:
@@ -185,20 +208,13 @@ def site_rates_stressed_of(j, e, lng, log_tb, log_tb_hier, chi, log_S, tm, rules
     ln_tb = tm.log_tb_mean + log_tb[j] * tm.temp_factor - lng
     if rules.local:
         chi_j = float(chi[j])
-        ln_th = tm.log_tb_mean + log_tb_hier[j] * tm.temp_factor - lng
-        if ln_th > tm.log_t0:
-            ln_tmax = tm.log_t0 + (ln_th - tm.log_t0) / chi_j
-        else:
-            ln_tmax = ln_th
+        ln_tmax = hierarchy_log_tmax(tm.log_tb_mean + log_tb_hier[j] * tm.temp_factor - lng,
+                                     tm.log_t0, chi_j)
         if ln_tmax < ln_tb:
             ln_tmax = ln_tb
         ln_tan = math.log(chi_j) / chi_j + ln_tmax
     else:
-        ln_m = tm.log_tb_mean - lng
-        if ln_m > tm.log_t0:
-            ln_tmax = tm.log_t0 + (ln_m - tm.log_t0) / chi_paper
-        else:
-            ln_tmax = ln_m
+        ln_tmax = hierarchy_log_tmax(tm.log_tb_mean - lng, tm.log_t0, chi_paper)
         # the paper mode's tau_an/tau_max = chi^(1/chi) is kept from the zero-stress times
         ln_tan = tm.log_tan + (ln_tmax - tm.log_tmax)
     ln_tan_j = ln_tan - log_S[j]
