@@ -241,6 +241,10 @@ class Defects:
     reordering_probability: float = param(
         0.0, doc="probability that an SMD annihilation heals its QPD site ([Zhang2023] Eq. 21; "
         "docs/model.md E5: off by default)", lo=0.0, hi=1.0, why="a probability")
+    plastic_renewal_probability: float = param(
+        0.0, doc="probability per net plastic deposit that a QPD hands its defect to a free matrix "
+        "neighbour at the next defect update (its barrier renewed; docs/kmc_elastic.md section 7.8; "
+        "0: off)", lo=0.0, hi=1.0, why="a probability")
     max_step_s: float = param(
         60.0, unit="s", doc="longest simulated interval between defect updates (they also happen "
         "at every sample, temperature slice and segment start)", lo=1e-6, hi=1e9,

@@ -36,6 +36,7 @@ from ..theory.kinetics import equilibrium_defect_concentration
 from . import defect_kernels as dk
 from . import kernels as kn
 from .fastcall import Entries
+from .plastic_renewal import renewal_hops
 
 __all__ = ["DefectDynamics"]
 
@@ -67,6 +68,8 @@ class DefectDynamics:
         self.healed = 0            # totals, for reports (formed includes rejuvenated)
         self.formed = 0
         self.rejuvenated = 0
+        self.renewed = 0           # plastic renewal hops (section 7.8 of docs/kmc_elastic.md)
+        self.p_last = None         # the plastic store at the last update (renewal only)
         self._entries = Entries()  # the kernels below run at every sample: no type dispatch
 
     @property
@@ -133,13 +136,25 @@ class DefectDynamics:
                     self.credit -= take
                     self.rejuvenated += take
 
+        if cfg.plastic_renewal_probability > 0.0:   # docs/kmc_elastic.md section 7.8
+            self.renewed += renewal_hops(S.kind, S.owner, S.eps_p, self._p_last(n), C.calib.d_p,
+                                         self.nbr, cfg.plastic_renewal_probability, rng, heal, form)
+
         self.t_last, self.work_last, self.ann_last = t, work, n_ann
         heal_idx, form_idx = np.flatnonzero(heal), np.flatnonzero(form)
         call(dk.heal_sites, heal_idx, float(sigma_MPa), float(t), S, C, K)
         call(dk.form_sites, form_idx, S)
+        if cfg.plastic_renewal_probability > 0.0:
+            self.p_last = S.eps_p.copy()
         self.healed += heal_idx.size
         self.formed += form_idx.size
         return int(heal_idx.size + form_idx.size)
+
+    def _p_last(self, n: int) -> np.ndarray:
+        # a fresh replica has no plastic strain before its first update
+        if self.p_last is None:
+            self.p_last = np.zeros(n, np.float32)
+        return self.p_last
 
     # ------------------------------------------------------------- checkpoint
     def state(self) -> dict:
@@ -152,7 +167,8 @@ class DefectDynamics:
         """
         return {"t_last": self.t_last, "work_last": self.work_last, "ann_last": self.ann_last,
                 "credit": self.credit, "healed": self.healed, "formed": self.formed,
-                "rejuvenated": self.rejuvenated,
+                "rejuvenated": self.rejuvenated, "renewed": self.renewed,
+                "p_last": None if self.p_last is None else self.p_last.astype(float).tolist(),
                 "rng": self.rng.bit_generator.state}
 
     def load(self, d: dict) -> None:
@@ -167,4 +183,7 @@ class DefectDynamics:
         self.ann_last, self.credit = int(d["ann_last"]), float(d["credit"])
         self.healed, self.formed = int(d["healed"]), int(d["formed"])
         self.rejuvenated = int(d["rejuvenated"])
+        self.renewed = int(d.get("renewed", 0))
+        p = d.get("p_last")
+        self.p_last = None if p is None else np.asarray(p, np.float32)
         self.rng.bit_generator.state = d["rng"]
