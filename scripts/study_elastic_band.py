@@ -139,6 +139,80 @@ def cmd_diagnose(args):
                 fh.write(json.dumps(row) + "\n")
 
 
+VARIANTS = {
+    # name: (interactions, renewal probability)
+    "int+ren": (True, 1.0),
+    "int": (True, 0.0),
+    "ren": (False, 1.0),
+}
+
+
+def search_doc(T, rate, variant, seed, lattice, L, max_strain, samples=60):
+    """One run of the band search: tension with stress-dependent rates and the Eyring law,
+    defect dynamics on (plastic renewal needs them; aging is negligible below Tg), defect
+    updates at least 100 times per run."""
+    inter, p = VARIANTS[variant]
+    dur = max_strain / rate
+    extra = {"defects.enabled": True, "defects.max_step_s": dur / 100.0,
+             "defects.plastic_renewal_probability": p}
+    return tension_doc(lattice=lattice, L=L, replicas=1, seed=seed, T=T, rate=rate,
+                       max_strain=max_strain, interactions=inter, samples=samples, extra=extra)
+
+
+def run_one(doc, fields_path: Path) -> dict:
+    """Run one replica; its index, null, curve and the plastic field (saved to fields_path)."""
+    from mgmeso.analysis.localisation import null_plane_share, plane_share
+
+    t0 = time.process_time()
+    cfg = parse_config(doc)
+    res = run_ensemble(cfg, None, progress=False, workers=1)
+    r = res.replicas[0][0]
+    tab = r.table()
+    e = tab[:, TS_INDEX["strain"]]
+    s = tab[:, TS_INDEX["stress_MPa_expected"]]
+    p = np.asarray(r.S.eps_p, np.float64)
+    lat = r.setup.lattice
+    out = dict(index=float(plane_share(p, lat)), null=float(null_plane_share(p, lat, n_perm=20)),
+               eps_p=float(p.mean()), c=float(np.mean(r.S.kind != 0)),
+               c_eff=float(np.mean(p != 0)), strain=e.tolist(), stress=s.tolist(),
+               peak=float(s.max()), final=float(s[-1]),
+               renewed=int(r.dyn.renewed) if r.dyn is not None else 0,
+               cpu_s=time.process_time() - t0)
+    if r.field is not None and r.field.thin:
+        out["violations"] = int(r.field.thinning_counts().get("violations", 0))
+    np.save(fields_path, p.astype(np.float32))
+    return out
+
+
+def cmd_search(args):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "runs.jsonl"
+    done = set()
+    if log.exists():
+        for line in log.read_text().splitlines():
+            d = json.loads(line)
+            done.add((d["T"], d["rate"], d["variant"], d["seed"], d["lattice"], d["L"]))
+    for T in args.T:
+        for rate in args.rate:
+            for variant in args.variants:
+                for i in range(args.replicas):
+                    seed = args.seed + i
+                    key = (T, rate, variant, seed, args.lattice, args.L)
+                    if key in done:
+                        continue
+                    doc = search_doc(T, rate, variant, seed, args.lattice, args.L, args.max_strain)
+                    name = f"{args.lattice}{args.L}_{T:g}K_{rate:g}_{variant}_{seed}.npy"
+                    row = dict(T=T, rate=rate, variant=variant, seed=seed, lattice=args.lattice,
+                               L=args.L, max_strain=args.max_strain, field=name)
+                    row.update(run_one(doc, out / name))
+                    with open(log, "a") as fh:
+                        fh.write(json.dumps(row) + "\n")
+                    print(f"{T:g} K {rate:g}/s {variant} seed {seed}: index {row['index']:.3f} "
+                          f"null {row['null']:.3f} eps_p {row['eps_p']:.2e} peak {row['peak']:.0f} "
+                          f"final {row['final']:.0f} MPa, {row['cpu_s']:.1f} s CPU", flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -152,8 +226,18 @@ def main(argv=None):
     d.add_argument("--rate", type=float, default=3e-4)
     d.add_argument("--set", action="append", help="table.key=value (value as TOML)")
     d.add_argument("--out")
+    q = sub.add_parser("search")
+    q.add_argument("--out", required=True)
+    q.add_argument("--T", type=float, nargs="+", default=[300.0, 350.0, 400.0])
+    q.add_argument("--rate", type=float, nargs="+", default=[3e-4, 3e-3, 1e-2])
+    q.add_argument("--variants", nargs="+", default=["int+ren"], choices=list(VARIANTS))
+    q.add_argument("--replicas", type=int, default=4)
+    q.add_argument("--seed", type=int, default=1000)
+    q.add_argument("--lattice", default="square")
+    q.add_argument("--L", type=int, default=64)
+    q.add_argument("--max-strain", type=float, default=0.05)
     args = ap.parse_args(argv)
-    {"diagnose": cmd_diagnose}[args.cmd](args)
+    {"diagnose": cmd_diagnose, "search": cmd_search}[args.cmd](args)
 
 
 if __name__ == "__main__":
