@@ -54,6 +54,23 @@ def tension_doc(*, lattice="square", L=32, replicas=4, seed=430, T=430.0, rate=3
     return doc
 
 
+def _counts(r) -> dict:
+    """Event counters of a finished replica (kernels, thinning, defect updates)."""
+    from mgmeso.kmc.layout import C_ALL, C_BETA, C_SMD
+
+    c = dict(events=int(r.K.counts[C_ALL]), beta_events=int(r.K.counts[C_BETA]),
+             smd_events=int(r.K.counts[C_SMD]))
+    if r.field is not None:
+        c["refreshes"] = int(r.field.n_refresh)
+        if r.field.thin:
+            tc = r.field.thinning_counts()
+            c["candidates"] = int(tc.get("candidates", 0))
+            c["epochs"] = int(tc.get("epochs", 0))
+    if r.dyn is not None:
+        c.update(renewed=int(r.dyn.renewed), healed=int(r.dyn.healed), formed=int(r.dyn.formed))
+    return c
+
+
 def replica_diagnosis(r) -> dict:
     """The numbers of one finished replica (see the module docstring)."""
     sig_app = r._macro(r.t)[0]
@@ -69,6 +86,7 @@ def replica_diagnosis(r) -> dict:
                c=kind.mean(), c_eff=plastic.mean(), eps_p=eps_p, d_p=float(r.d_p),
                top10_share=float(np.sort(np.abs(p))[::-1][: max(1, n // 10)].sum()
                                  / max(np.abs(p).sum(), 1e-300)))
+    out.update(_counts(r))
     f = r.field
     if f is not None and f.interacting:
         loc = f.local_stress(sig_app)
@@ -172,7 +190,8 @@ def run_one(doc, fields_path: Path) -> dict:
     s = tab[:, TS_INDEX["stress_MPa_expected"]]
     p = np.asarray(r.S.eps_p, np.float64)
     lat = r.setup.lattice
-    out = dict(index=float(plane_share(p, lat)), null=float(null_plane_share(p, lat, n_perm=20)),
+    null, null_sd = null_plane_share(p, lat, n_perm=20)
+    out = dict(index=float(plane_share(p, lat)), null=null, null_sd=null_sd,
                eps_p=float(p.mean()), c=float(np.mean(r.S.kind != 0)),
                c_eff=float(np.mean(p != 0)), strain=e.tolist(), stress=s.tolist(),
                peak=float(s.max()), final=float(s[-1]),
@@ -180,6 +199,7 @@ def run_one(doc, fields_path: Path) -> dict:
                cpu_s=time.process_time() - t0)
     if r.field is not None and r.field.thin:
         out["violations"] = int(r.field.thinning_counts().get("violations", 0))
+    out.update(_counts(r))
     np.save(fields_path, p.astype(np.float32))
     return out
 
@@ -213,6 +233,196 @@ def cmd_search(args):
                           f"final {row['final']:.0f} MPa, {row['cpu_s']:.1f} s CPU", flush=True)
 
 
+def load_runs(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / "runs.jsonl").read_text().splitlines() if x.strip()]
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """One row per (lattice, L, T, rate, variant): seed means and SE, the paired statistics."""
+    groups: dict = {}
+    for r in runs:
+        groups.setdefault((r["lattice"], r["L"], r["T"], r["rate"], r["variant"]), []).append(r)
+    rows = []
+    for (lat, L, T, rate, var), rs in sorted(groups.items()):
+        rs = sorted(rs, key=lambda r: r["seed"])
+        idx = np.array([r["index"] for r in rs])
+        nul = np.array([r["null"] for r in rs])
+        peak = np.array([r["peak"] for r in rs])
+        fin = np.array([r["final"] for r in rs])
+        n = len(rs)
+
+        def se(a):
+            return float(a.std(ddof=1) / math.sqrt(a.size)) if a.size > 1 else math.nan
+        d = idx - nul
+        over = peak - fin
+        rows.append(dict(lattice=lat, L=L, T=T, rate=rate, variant=var, n=n,
+                         seeds=[r["seed"] for r in rs],
+                         index=float(idx.mean()), index_se=se(idx), null=float(nul.mean()),
+                         excess=float(d.mean()), excess_se=se(d),
+                         localised=bool(idx.mean() >= 0.5 and d.mean() > 3 * se(d)),
+                         final=float(fin.mean()), final_se=se(fin),
+                         overshoot=float(over.mean()), overshoot_se=se(over),
+                         eps_p=float(np.mean([r["eps_p"] for r in rs])),
+                         c_eff=float(np.mean([r["c_eff"] for r in rs])),
+                         cpu_s=float(sum(r["cpu_s"] for r in rs)),
+                         violations=int(sum(r.get("violations", 0) for r in rs))))
+    return rows
+
+
+def paired(runs, a="int+ren", b="int"):
+    """index(a) - index(b) per (lattice, L, T, rate) over the shared seeds: mean, SE."""
+    by = {}
+    for r in runs:
+        by[(r["lattice"], r["L"], r["T"], r["rate"], r["variant"], r["seed"])] = r["index"]
+    out = {}
+    for (lat, L, T, rate, var, seed), v in by.items():
+        if var != a or (lat, L, T, rate, b, seed) not in by:
+            continue
+        out.setdefault((lat, L, T, rate), []).append(v - by[(lat, L, T, rate, b, seed)])
+    res = {}
+    for k, d in sorted(out.items()):
+        d = np.array(d)
+        res[k] = (float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1
+                  else math.nan, d.size)
+    return res
+
+
+def _field_2d(r, out: Path):
+    p = np.load(out / r["field"])
+    L = r["L"]
+    return p.reshape((L, L) if r["lattice"] == "square" else (L, L, L))
+
+
+def cmd_plot(args):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mgmeso.analysis.deformation_map import (
+        RunLocalisation,
+        plot_simulated_deformation_map,
+        simulated_deformation_map,
+    )
+
+    out = Path(args.out)
+    figs = Path(args.figures)
+    figs.mkdir(parents=True, exist_ok=True)
+    runs = load_runs(out)
+    rows = summarise(runs)
+    pair = paired(runs)
+    print("| lattice | T (K) | rate (1/s) | variant | n | index | null | index - null | "
+          "stress at 10 % (MPa) | peak - final (MPa) | plastic strain | c_eff | localised |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['lattice']} {r['L']} | {r['T']:g} | {r['rate']:g} | {r['variant']} | {r['n']} | "
+              f"{r['index']:.3f} +/- {r['index_se']:.3f} | {r['null']:.3f} | "
+              f"{r['excess']:.3f} +/- {r['excess_se']:.3f} | {r['final']:.0f} +/- {r['final_se']:.0f} | "
+              f"{r['overshoot']:.1f} +/- {r['overshoot_se']:.1f} | {r['eps_p']:.2e} | "
+              f"{r['c_eff']:.2f} | {'yes' if r['localised'] else 'no'} |")
+    print("\npaired index(int+ren) - index(int):")
+    for k, (m, se, n) in pair.items():
+        print(f"  {k}: {m:+.3f} +/- {se:.3f} (n = {n})")
+    print(f"CPU of the runs: {sum(r['cpu_s'] for r in rows):.0f} s; bound violations: "
+          f"{sum(r['violations'] for r in rows)}")
+
+    sq = [r for r in runs if r["lattice"] == "square"]
+    # strain maps: the most and the least localised run with renewal, and the same seed without
+    ren = [r for r in sq if r["variant"] == "int+ren"]
+    hi = max(ren, key=lambda r: r["index"] - r["null"])
+    lo = min(ren, key=lambda r: r["index"] - r["null"])
+    twins = [next((x for x in sq if x["variant"] == "int" and x["seed"] == r["seed"]
+                   and x["T"] == r["T"] and x["rate"] == r["rate"]), None) for r in (hi, lo)]
+    show = [r for r in (hi, twins[0], lo, twins[1]) if r is not None]
+    fig, axs = plt.subplots(2, len(show), figsize=(3.3 * len(show), 6.2),
+                            gridspec_kw=dict(height_ratios=[3, 1.3]))
+    for i, r in enumerate(show):
+        f = _field_2d(r, out)
+        im = axs[0, i].imshow(f.T, origin="lower", cmap="magma", interpolation="nearest")
+        fig.colorbar(im, ax=axs[0, i], fraction=0.046, label="plastic strain")
+        axs[0, i].set_title(f"{r['T']:g} K, {r['rate']:g}/s, {r['variant']}\nseed {r['seed']}: "
+                            f"index {r['index']:.3f} (null {r['null']:.3f})", fontsize=8)
+        axs[0, i].set_xlabel("x")
+        axs[0, i].set_ylabel("y")
+        axs[1, i].plot(f.sum(1), label="planes normal to x")
+        axs[1, i].plot(f.sum(0), label="planes normal to y")
+        axs[1, i].set_xlabel("plane")
+        axs[1, i].set_ylabel("plane total")
+        if i == 0:
+            axs[1, i].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(figs / "elastic_band_maps.png", dpi=110)
+    plt.close(fig)
+
+    # stress-strain curves
+    Ts = sorted({r["T"] for r in sq})
+    rates = sorted({r["rate"] for r in sq})
+    fig, axs = plt.subplots(1, len(Ts), figsize=(4.2 * len(Ts), 3.6), sharey=True)
+    axs = np.atleast_1d(axs)
+    for a, T in zip(axs, Ts):
+        for ci, rate in enumerate(rates):
+            for var, ls in (("int+ren", "-"), ("int", "--"), ("ren", ":")):
+                rs = [r for r in sq if r["T"] == T and r["rate"] == rate and r["variant"] == var]
+                if not rs:
+                    continue
+                e = np.mean([r["strain"] for r in rs], axis=0)
+                sgm = np.mean([r["stress"] for r in rs], axis=0)
+                a.plot(e * 100, sgm, ls, color=f"C{ci}", label=f"{rate:g}/s {var}")
+        a.set_title(f"{T:g} K ({T / 453:.2f} Tg)", fontsize=9)
+        a.set_xlabel("strain (%)")
+    axs[0].set_ylabel("stress (MPa)")
+    axs[-1].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(figs / "elastic_band_curves.png", dpi=110)
+    plt.close(fig)
+
+    # index against T
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for ci, rate in enumerate(rates):
+        for var, mk in (("int+ren", "o"), ("int", "s"), ("ren", "^")):
+            rr = [r for r in rows if r["lattice"] == "square" and r["rate"] == rate
+                  and r["variant"] == var]
+            if not rr:
+                continue
+            ax.errorbar([r["T"] for r in rr], [r["index"] for r in rr],
+                        [r["index_se"] for r in rr], marker=mk, color=f"C{ci}",
+                        ls="-" if var == "int+ren" else "--", label=f"{rate:g}/s {var}")
+            ax.plot([r["T"] for r in rr], [r["null"] for r in rr], mk, color=f"C{ci}",
+                    mfc="none", alpha=0.5)
+    ax.axhline(0.5, color="r", lw=1)
+    ax.set_xlabel("temperature (K)")
+    ax.set_ylabel("localisation index (open: random null)")
+    ax.set_ylim(0.08, 0.6)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(figs / "elastic_band_index.png", dpi=110)
+    plt.close(fig)
+
+    # deformation map: the runs with interactions and renewal at their stress at 10 %
+    rr = [r for r in rows if r["lattice"] == "square" and r["variant"] == "int+ren"]
+    locs = [RunLocalisation(T_K=r["T"], stress_MPa=r["final"], index=r["index"],
+                            index_se=r["index_se"], null=r["null"], ipr_N=math.nan, q4=math.nan,
+                            plastic_rate_per_s=r["eps_p"] * r["rate"] / args.max_strain)
+            for r in rr]
+    cfg = parse_config(search_doc(400.0, 3e-4, "int+ren", 1000, "sc", 16, args.max_strain))
+    res = simulated_deformation_map(locs, material=cfg.material, config=cfg,
+                                    percolation=not args.no_percolation)
+    fig, ax = plt.subplots(figsize=(6.5, 5.2))
+    plot_simulated_deformation_map(res, ax=ax)
+    for r in rr:
+        ax.annotate(f"{r['rate']:g}", (r["T"], r["final"]), fontsize=6, xytext=(4, 4),
+                    textcoords="offset points")
+    fig.tight_layout()
+    fig.savefig(figs / "elastic_band_deformation_map.png", dpi=110)
+    plt.close(fig)
+    tab = res.table()
+    print("\ndeformation map (int+ren, stress at 10 %):")
+    for i in range(len(tab["T_K"])):
+        print({k: (round(float(v[i]), 3) if np.isfinite(v[i]) else None) for k, v in tab.items()})
+    if res.percolation is not None:
+        pt = res.percolation.table.columns
+        print("percolation lines:", {k: np.round(np.asarray(v), 4).tolist() for k, v in pt.items()})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -236,8 +446,13 @@ def main(argv=None):
     q.add_argument("--lattice", default="square")
     q.add_argument("--L", type=int, default=64)
     q.add_argument("--max-strain", type=float, default=0.05)
+    g = sub.add_parser("plot")
+    g.add_argument("--out", required=True)
+    g.add_argument("--figures", default=str(ROOT / "docs" / "figures"))
+    g.add_argument("--max-strain", type=float, default=0.1)
+    g.add_argument("--no-percolation", action="store_true")
     args = ap.parse_args(argv)
-    {"diagnose": cmd_diagnose, "search": cmd_search}[args.cmd](args)
+    {"diagnose": cmd_diagnose, "search": cmd_search, "plot": cmd_plot}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -202,7 +202,8 @@ class DeformationMapResult:
 
 
 def simulated_deformation_map(runs, *, threshold: float = LOCALISED_THRESHOLD,
-                              percolation: bool = True, material=None) -> DeformationMapResult:
+                              percolation: bool = True, material=None,
+                              config=None) -> DeformationMapResult:
     """Classify runs over (T, stress) three ways: kMC index, percolation line, literature.
 
     Parameters
@@ -216,6 +217,9 @@ def simulated_deformation_map(runs, *, threshold: float = LOCALISED_THRESHOLD,
         run's config) at each run's plastic strain rate.
     material : Material, optional
         Tg and shear modulus (default: the first run's).
+    config : RunConfig, optional
+        The config whose percolation map is evaluated when the runs are RunLocalisation
+        records (default: the first run store's config).
 
     Returns
     -------
@@ -225,7 +229,7 @@ def simulated_deformation_map(runs, *, threshold: float = LOCALISED_THRESHOLD,
     from ..kmc.reader import read_run
 
     runs = list(runs)
-    locs, cfg = [], None
+    locs, cfg = [], config
     for r in runs:
         if isinstance(r, RunLocalisation):
             locs.append(r)
