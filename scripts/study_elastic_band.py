@@ -168,7 +168,8 @@ VARIANTS = {
 def search_doc(T, rate, variant, seed, lattice, L, max_strain, samples=60):
     """One run of the band search: tension with stress-dependent rates and the Eyring law,
     defect dynamics on (plastic renewal needs them; aging is negligible below Tg), defect
-    updates at least 100 times per run."""
+    updates at least 100 times per run.
+    """
     inter, p = VARIANTS[variant]
     dur = max_strain / rate
     extra = {"defects.enabled": True, "defects.max_step_s": dur / 100.0,
@@ -333,7 +334,7 @@ def cmd_plot(args):
     twins = [next((x for x in sq if x["variant"] == "int" and x["seed"] == r["seed"]
                    and x["T"] == r["T"] and x["rate"] == r["rate"]), None) for r in (hi, lo)]
     show = [r for r in (hi, twins[0], lo, twins[1]) if r is not None]
-    fig, axs = plt.subplots(2, len(show), figsize=(3.3 * len(show), 6.2),
+    fig, axs = plt.subplots(2, len(show), figsize=(3.4 * len(show), 5.0),
                             gridspec_kw=dict(height_ratios=[3, 1.3]))
     for i, r in enumerate(show):
         f = _field_2d(r, out)
@@ -411,6 +412,19 @@ def cmd_plot(args):
     for r in rr:
         ax.annotate(f"{r['rate']:g}", (r["T"], r["final"]), fontsize=6, xytext=(4, 4),
                     textcoords="offset points")
+    if res.percolation is not None:
+        # the percolation lines at the runs' plastic rates: homogeneous to their right
+        pt = res.percolation.table.columns
+        lr = np.log([x.plastic_rate_per_s for x in locs])
+        Tsp = np.interp(lr, np.log(pt["strain_rate_per_s"]), pt["T_spectral_K"])
+        Tst = np.interp(lr, np.log(pt["strain_rate_per_s"]), pt["T_static_K"])
+        ax.axvspan(Tsp.min(), Tsp.max(), color="C3", alpha=0.25,
+                   label="percolation, spectral line at the runs' rates")
+        ax.axvline(float(np.median(Tst)), color="C1", lw=1.5,
+                   label="percolation, static line")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+        print(f"percolation at the runs' rates: spectral {Tsp.min():.0f}-{Tsp.max():.0f} K, "
+              f"static {Tst.min():.0f}-{Tst.max():.0f} K")
     fig.tight_layout()
     fig.savefig(figs / "elastic_band_deformation_map.png", dpi=110)
     plt.close(fig)

@@ -32,7 +32,7 @@ def _sparse(n_cand=4000, z=4, seed=1):
     nbr = np.zeros((N, z), np.int32)
     cand = np.arange(n_cand) * (z + 1)
     kind[cand] = 1
-    for i, j in enumerate(cand):
+    for j in cand:
         nbr[j] = j + 1 + np.arange(z)
     return kind, owner, nbr, cand
 
