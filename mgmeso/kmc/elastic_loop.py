@@ -80,6 +80,7 @@ STATUS_ELASTIC = 4
 EngineField = namedtuple("EngineField", [
     "eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen", "near_off",
     "near_val", "near_lin", "far_table", "basis_fine", "geom", "coef",   # as ElasticState
+    "q_far", "q_pos", "chg_xyz", "chg_de",                               # as ElasticState
     "full_table",  # float 3D: K on the fine grid, self-term included (eshelby.Propagator.table)
     "fp_buf",      # int32[128]: the footprint of the SMD before its event
     "ann_site",    # int32[128]: the footprint of an SMD being annihilated (series rule)
@@ -131,6 +132,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
     near_off, near_val, near_lin, geom, coef = EF.near_off, EF.near_val, EF.near_lin, EF.geom, EF.coef
     basis_fine, full_table, probe = EF.basis_fine, EF.full_table, EF.probe
     fp_buf, ann_site, ann_old = EF.fp_buf, EF.ann_site, EF.ann_old
+    q_far, q_pos, chg_xyz, chg_de = EF.q_far, EF.q_pos, EF.chg_xyz, EF.chg_de
     T = EF.far_table
     flat = T.reshape(T.size)
     S1, S2 = np.int32(T.shape[1]), np.int32(T.shape[2])
@@ -204,7 +206,8 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         # --- the event at site j, at the local stress (plus the plastic self-term)
         sig_app = stress_at(t_new, law, cal, sums, frozen)
         sig = local_stress_flat(j, sig_app, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
-                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx) \
+                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx, q_far, q_pos, chg_xyz,
+                                chg_de) \
             + coef[3] * (np.float64(eps_p[j]) - tot[2] / n_sites)
         probe[0] = j
         probe[1] = sig
@@ -247,7 +250,8 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                 tot[2] += dp
                 counts[C_ANN] += 1
                 full |= record_flat(j, cal.d_p * new, eps, tot, phi, pend_n, pend_site, pend_xyz,
-                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
+                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin,
+                                    chg_xyz, chg_de)
                 if thin:
                     th.record_change_flat(j, cal.d_p * new, dp, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                           cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
@@ -261,7 +265,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
             # a site's own change does not act on it: sig stays the stress at j
             de = cal.d_beta * (new - old)
             full |= record_flat(j, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen,
-                                geom, basis_fine, near_off, near_val, near_lin)
+                                geom, basis_fine, near_off, near_val, near_lin, chg_xyz, chg_de)
             if thin:
                 th.record_change_flat(j, de, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t, noff_t,
                                       nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
@@ -291,14 +295,16 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
             for i in range(f0):
                 k = fp_buf[i]
                 full |= record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de,
-                                    seen, geom, basis_fine, near_off, near_val, near_lin)
+                                    seen, geom, basis_fine, near_off, near_val, near_lin,
+                                    chg_xyz, chg_de)
                 if thin:
                     th.record_change_flat(k, de, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
                                           noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
                                           log_tb_hier, chi, log_S, times, rules, st_t, cal.sig_sat_p)
             if grown >= 0:
                 full |= record_flat(grown, share1, eps, tot, phi, pend_n, pend_site, pend_xyz,
-                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
+                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin,
+                                    chg_xyz, chg_de)
                 if thin:
                     th.record_change_flat(grown, share1, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                           cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
@@ -339,5 +345,5 @@ def query_all(S, EF, sigma_applied, exact, out):
     for j in range(out.shape[0]):
         out[j] = local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_hard,
                                    EF.geom, EF.basis_fine, flat, S1, S2, EF.pend_xyz, EF.pend_de,
-                                   idx) \
+                                   idx, EF.q_far, EF.q_pos, EF.chg_xyz, EF.chg_de) \
             + coef[3] * (np.float64(eps_p[j]) - tot[2] / n_sites)

@@ -16,7 +16,7 @@ __all__ = ["KAPPA_EXACT", "PER_SITE_WINDOWED", "finish_refresh", "refresh_interv
 
 
 @njit(cache=True)
-def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
+def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n, q_pos):
     """Complete a refresh from the FFT result: interaction stress, sums, empty pending list.
 
     Parameters
@@ -25,8 +25,9 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
         float64 (N,): ``sum_k K(r_j - r_k) e_k`` from a fresh FFT (self-terms included).
     K0 : float
         The self-term ``K(0)``.
-    eps, phi, tot, seen, pend_site, pend_n : numpy.ndarray
-        The arrays of :data:`ElasticState` of those names (phi, tot, seen, pend_n updated).
+    eps, phi, tot, seen, pend_site, pend_n, q_pos : numpy.ndarray
+        The arrays of :data:`ElasticState` of those names (phi, tot, seen, pend_n updated,
+        the query cache ``q_pos`` emptied).
     """
     acc = 0.0
     for j in range(field.shape[0]):
@@ -38,6 +39,7 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
         seen[pend_site[i]] = 0
     pend_n[0] = 0
     pend_n[1] = 0
+    q_pos[:] = 0
 
 
 #: changes between two refreshes in exact mode, in units of ``sqrt(N log2 N)``

@@ -28,7 +28,8 @@ __all__ = ["ReplicaField", "eigenstrain_of_state", "CHECKPOINT_FIELDS", "field_o
            "make_thin_state", "paper_chi"]
 
 #: dynamic field arrays a checkpoint holds (the rest is rebuilt from the configuration)
-CHECKPOINT_FIELDS = ("eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen")
+CHECKPOINT_FIELDS = ("eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen",
+                     "q_far", "q_pos", "chg_xyz", "chg_de")
 
 _PROPAGATORS: dict = {}
 

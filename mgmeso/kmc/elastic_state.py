@@ -36,6 +36,13 @@ ElasticState = namedtuple("ElasticState", [
     "geom",       # int64[8]: see GEOM_FIELDS
     "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0),
                   # K(0) N/(N - 1) (the plastic self-term, docs/kmc_elastic.md section 6.9)
+    "q_far",      # float64[N]: exact mode: the far field of the pending changes at each site
+                  # when it was last queried (valid while q_pos > 0)
+    "q_pos",      # int32[N]: changes folded into q_far plus one (0: not queried since the
+                  # refresh); reset by the refresh
+    "chg_xyz",    # int32[K]: the journal of the changes since the refresh, in order: packed
+                  # position of each change (pack_coords)
+    "chg_de",     # float64[K]: ... and its eigenstrain change
 ])
 
 GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach")
