@@ -41,16 +41,16 @@ from . import elastic_thinning as th
 from .bias import draw_state_biased
 from .elastic_events import (
     JOURNAL,
-    annihilate_flat,
     footprint_stress,
     footprint_stress_flat,
     plastic_self,
     replay_journal,
+    settle_log,
     smd_event_flat,
 )
 from .elastic_pending import local_stress_flat, record_flat
 from .elastic_state import ElasticState
-from .kernels import drift_to, stress_at, unload_crossing
+from .kernels import annihilate_logged, drift_to, stress_at, unload_crossing
 from .layout import (
     C_ALL,
     C_ANN,
@@ -83,8 +83,6 @@ EngineField = namedtuple("EngineField", [
     "q_far", "q_pos", "chg_xyz", "chg_de",                               # as ElasticState
     "full_table",  # float 3D: K on the fine grid, self-term included (eshelby.Propagator.table)
     "fp_buf",      # int32[128]: the footprint of the SMD before its event
-    "ann_site",    # int32[128]: the footprint of an SMD being annihilated (series rule)
-    "ann_old",     # float64[128]: the plastic strain of those sites before the deposit
     "probe",       # float64[4]: last event: site, local stress, SMD stress, applied stress
 ])
 assert EngineField._fields[:len(ElasticState._fields)] == ElasticState._fields
@@ -131,7 +129,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
     pend_site, pend_xyz, pend_de = EF.pend_site, EF.pend_xyz, EF.pend_de
     near_off, near_val, near_lin, geom, coef = EF.near_off, EF.near_val, EF.near_lin, EF.geom, EF.coef
     basis_fine, full_table, probe = EF.basis_fine, EF.full_table, EF.probe
-    fp_buf, ann_site, ann_old = EF.fp_buf, EF.ann_site, EF.ann_old
+    fp_buf = EF.fp_buf
     q_far, q_pos, chg_xyz, chg_de = EF.q_far, EF.q_pos, EF.chg_xyz, EF.chg_de
     T = EF.far_table
     flat = T.reshape(T.size)
@@ -231,11 +229,13 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         smd_now = False
         if ev == 0:
             if rules.series:
-                if annihilate_flat(j, t_new, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, cal.d_an,
-                                   ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n):
+                if annihilate_logged(j, t_new, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, cal.d_an,
+                                     jn_site, jn_dp, jn_n):
                     counts[C_ANN] += 1
                 else:
                     counts[C_NULL] += 1
+                if jn_n[0] > 0:
+                    settle_log(jn_site, jn_de, jn_dp, jn_n, tot, thin)
                 if thin and jn_n[0] > 0:
                     replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                    cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
@@ -286,8 +286,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                 p_grow = growth_probability_of(j, log_tb, log_tb_hier, chi, log_S, times, rules)
             f0, grown, de, share1 = smd_event_flat(j, t_new, sig_smd, smd, fp_size, owner, fp_next, eps_p,
                                                    last_smd, offsets, rng, sums, work, counts, cal, rules, gm,
-                                                   p_grow, fp_buf, ann_site, ann_old, tot, thin, jn_site,
-                                                   jn_de, jn_dp, jn_n)
+                                                   p_grow, fp_buf, tot, thin, jn_site, jn_de, jn_dp, jn_n)
             if thin and jn_n[0] > 0:     # the coalescence's plastic changes come first
                 replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier,
