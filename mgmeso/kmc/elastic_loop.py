@@ -65,6 +65,7 @@ from .layout import (
     SUM_PLASTIC,
     UNLOAD,
 )
+from .prefetch import prefetch
 from .rates import growth_probability_of
 from .rng import uniform, uniform_open
 from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
@@ -201,7 +202,23 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         t_next[0] = math.nan
         u = uniform(rng) * total
         j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
-        # --- the event at site j, at the local stress (plus the plastic self-term)
+        # --- the event at site j, at the local stress (plus the plastic self-term). Ask for the
+        # lines of j in the field's and the site's arrays at once, so that their misses overlap
+        # (a hint: no effect on the result)
+        prefetch(phi, j)
+        prefetch(eps, j)
+        prefetch(eps_p, j)
+        if exact:
+            prefetch(q_pos, j)
+            prefetch(q_far, j)
+        prefetch(seen, j)
+        prefetch(elim, j)
+        if footprints:
+            prefetch(smd, j)
+            prefetch(fp_size, j)
+            prefetch(fp_next, j)
+        else:
+            prefetch(beta, j)
         sig_app = stress_at(t_new, law, cal, sums, frozen)
         sig = local_stress_flat(j, sig_app, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
                                 basis_fine, flat, S1, S2, pend_xyz, pend_de, idx, q_far, q_pos, chg_xyz,

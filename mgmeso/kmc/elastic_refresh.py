@@ -44,7 +44,7 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n, q_pos):
 
 #: changes between two refreshes in exact mode, in units of ``sqrt(N log2 N)``
 #: (:func:`refresh_interval`; measured, docs/kmc_elastic.md section 6.3)
-KAPPA_EXACT = 1.2
+KAPPA_EXACT = 4.0
 
 #: changes between two refreshes in windowed mode, per site (the lag its validation used)
 PER_SITE_WINDOWED = 0.02
