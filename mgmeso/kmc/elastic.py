@@ -182,7 +182,9 @@ class ElasticField:
             seen=np.zeros(N, dtype=np.int32),
             near_off=off, near_val=val, near_lin=lin, far_table=far, basis_fine=self.prop.basis_fine,
             geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, K0 * N / (N - 1)]),
-            q_far=np.zeros(N), q_pos=np.zeros(N, dtype=np.int32),       # the query cache
+            # the query cache of the exact mode (none in the windowed one)
+            q_far=np.zeros(N if options.exact else 0),
+            q_pos=np.zeros(N if options.exact else 0, dtype=np.uint16),
             chg_xyz=np.zeros(cap + margin, dtype=np.int32), chg_de=np.zeros(cap + margin))
         self.n_refresh = 0
 

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .elastic_state import _PMASK, PACK_BITS, _fine, pack_coords
+from .elastic_state import _PMASK, PACK_BITS, Q_MAX, _fine, pack_coords
 from .elastic_stencil import stencil_add
 
 __all__ = ["exact_far_flat", "far_sum_flat", "local_stress_at", "local_stress_flat", "pending_far_sum",
@@ -218,7 +218,7 @@ def exact_far_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, pend_n,
     """
     n = pend_n[0]
     slots = pend_n[1]
-    p = q_pos[j] - 1
+    p = np.int64(q_pos[j]) - 1
     if p >= 0 and n - p < slots:
         far = q_far[j]
         if n > p:
@@ -232,7 +232,7 @@ def exact_far_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, pend_n,
     else:
         far = 0.0
     q_far[j] = far
-    q_pos[j] = n + 1
+    q_pos[j] = n + 1 if n < Q_MAX else 0
     return far
 
 
