@@ -62,8 +62,12 @@ def refresh_interval(n_sites: int, exact: bool, per_site: float | None = None) -
 
     where it is ``2 sqrt(...)``: the exact mode's cost grows as ``sqrt(N log2 N)`` per event,
     and a fixed share of N per refresh (``R = p N``) leaves the optimum as N grows (the scan
-    grows as N). The windowed mode has no scan: its interval sets its lag (the far field of
-    the changes since the refresh is replaced by its mean), so it stays a share of N.
+    grows as N). With the query cache (:func:`.elastic_pending.exact_far_flat`) a query costs
+    the fewer of the slots and the changes since the site's last query, so the terms grow
+    more slowly than ``gamma n`` and the optimum ``KAPPA_EXACT`` is larger (4 against 1.2
+    without the cache; measured, docs/kmc_elastic.md 6.3). The windowed mode has no scan:
+    its interval sets its lag (the far field of the changes since the refresh is replaced by
+    its mean), so it stays a share of N.
 
     Parameters
     ----------
