@@ -44,7 +44,7 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n, q_pos):
 
 #: changes between two refreshes in exact mode, in units of ``sqrt(N log2 N)``
 #: (:func:`refresh_interval`; measured, docs/kmc_elastic.md section 6.3)
-KAPPA_EXACT = 4.0
+KAPPA_EXACT = 2.5
 
 #: changes between two refreshes in windowed mode, per site (the lag its validation used)
 PER_SITE_WINDOWED = 0.02
@@ -64,7 +64,7 @@ def refresh_interval(n_sites: int, exact: bool, per_site: float | None = None) -
     and a fixed share of N per refresh (``R = p N``) leaves the optimum as N grows (the scan
     grows as N). With the query cache (:func:`.elastic_pending.exact_far_flat`) a query costs
     the fewer of the slots and the changes since the site's last query, so the terms grow
-    more slowly than ``gamma n`` and the optimum ``KAPPA_EXACT`` is larger (4 against 1.2
+    more slowly than ``gamma n`` and the optimum ``KAPPA_EXACT`` is larger (2.5 against 1.2
     without the cache; measured, docs/kmc_elastic.md 6.3). The windowed mode has no scan:
     its interval sets its lag (the far field of the changes since the refresh is replaced by
     its mean), so it stays a share of N.
