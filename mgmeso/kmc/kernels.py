@@ -194,6 +194,23 @@ def annihilate_logged(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums,
     Entries ``(site, dp)`` in footprint order from ``log_n[0]`` on, then ``(-1, sum of the
     dp)``; ``dp`` is the change of the float32 store as :func:`release_footprint` rounds it,
     in float64. A log of length 0 writes nothing (the loop without interactions).
+
+    Parameters
+    ----------
+    j : int
+        The SMD's site.
+    t : float
+        The event time (s).
+    smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an : ndarray or float
+        As in :func:`annihilate_smd`.
+    log_site, log_dp, log_n : numpy.ndarray
+        int32, float64 (at least two footprints and two sums long, or 0) and int64[1]: the
+        log's sites, plastic changes and length (advanced).
+
+    Returns
+    -------
+    bool
+        What :func:`annihilate_smd` returns (there was a polarised SMD).
     """
     if log_site.shape[0] == 0 or smd[j] == 0:
         return annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
