@@ -171,9 +171,8 @@ class ElasticField:
         c_far = (-K0 - sum_near) / N
         cap = int(max(64, np.ceil(options.capacity_per_site * N)))
         margin = 128  # room for the changes of one event (footprints) after the soft limit
-        shift = int(lat.L).bit_length() - 1 if lat.nb == 1 and lat.L > 1 and lat.L & (lat.L - 1) == 0 else 0
         geom = np.array([lat.L, lat.dim, lat.nb, FINE[lat.name], self.prop.n_fine,
-                         1 if self.prop.fold else 0, M, cap, reach, shift], dtype=np.int64)
+                         1 if self.prop.fold else 0, M, cap, reach], dtype=np.int64)
         assert len(geom) == len(GEOM_FIELDS)
         self.state = ElasticState(
             eps=np.zeros(N), phi=np.zeros(N), tot=np.zeros(3),

@@ -33,7 +33,7 @@ ElasticState = namedtuple("ElasticState", [
     "near_lin",   # int64[nb, M]: site-index offset of the stencil targets away from the edges
     "far_table",  # float64 3D: K on the fine grid with the stencil and the origin set to 0
     "basis_fine", # int64[nb, 3]: fine-grid offset of each basis site
-    "geom",       # int64[10]: see GEOM_FIELDS
+    "geom",       # int64[8]: see GEOM_FIELDS
     "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0),
                   # K(0) N/(N - 1) (the plastic self-term, docs/kmc_elastic.md section 6.9)
     "q_far",      # float64[N]: exact mode: the far field of the pending changes at each site
@@ -45,9 +45,7 @@ ElasticState = namedtuple("ElasticState", [
     "chg_de",     # float64[K]: ... and its eigenstrain change
 ])
 
-GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach", "shift")
-"""``shift``: log2 L when the lattice has one site per cell and L is a power of two (the cell
-coordinates by shifts, :func:`_fine`), else 0."""
+GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach")
 
 
 @njit(cache=True, inline="always")
@@ -81,15 +79,6 @@ def _fine(j, geom, basis_fine):
     # plain-array form: binding the state tuple to a call, even an inlined one, counts a
     # reference of each of its arrays (atomic); the per-event paths avoid it
     L, dim, nb, hm = geom[0], geom[1], geom[2], geom[3]
-    sh = geom[9]
-    if sh > 0:
-        # one site per cell, L a power of two: shifts and masks instead of the five integer
-        # divisions of site_cell (15 against 1 ns per call in isolation; the same integers)
-        m = L - 1
-        if dim == 3:
-            return (hm * (j >> (2 * sh)) + basis_fine[0, 0], hm * ((j >> sh) & m) + basis_fine[0, 1],
-                    hm * (j & m) + basis_fine[0, 2])
-        return hm * (j >> sh) + basis_fine[0, 0], hm * (j & m) + basis_fine[0, 1], basis_fine[0, 2]
     x, y, z, b = site_cell(j, L, dim, nb)
     return hm * x + basis_fine[b, 0], hm * y + basis_fine[b, 1], hm * z + basis_fine[b, 2]
 
