@@ -463,7 +463,7 @@ class ThinTwin(ElasticTwin):
     tree is rebuilt from the leaves at every step, and the leaves whose bound no longer holds
     are raised after every unit's change, as the kernel records them: one-site footprints
     (a change per unit), the mean-field rules or the series rule without footprints. Constants of
-    the method (``K_far``, the margin, the
+    the method (``K_far`` and the far row's 2- and 3-norms, the margin, the
     stencil radius, the capacity of the pending list) come from the kernel's state.
     """
 
@@ -475,6 +475,7 @@ class ThinTwin(ElasticTwin):
         self.k_far, self.kappa, self.M = float(st[5]), float(st[6]), float(st[4])
         self.u_rt, self.sigma1, self.chi_p = float(st[7]), float(st[8]), float(st[9])
         self.eyring = bool(st[11])
+        self.c2, self.c3 = float(st[13]), float(st[15])
         self.cap = int(capacity)
         self.near = near                      # bool (N, N): k within the stencil of j
         self.Kabs = np.abs(Kd) * (1.0 + 1e-9) * near
@@ -530,10 +531,14 @@ class ThinTwin(ElasticTwin):
         return self.Kabs @ de + self.kappa * dp, float(de.sum())
 
     def g_part(self, sig_app):
-        _, phi = self.n_part()
+        de = np.abs(self.eigenstrain() - self.e_ref)
+        # Hoelder: the least of max|a| sum|De|, ||a||_2 ||De||_2, ||a||_3 ||De||_(3/2)
+        far = min(self.k_far * float(de.sum()), self.c2 * math.sqrt(float((de * de).sum())),
+                  self.c3 * float((de ** 1.5).sum()) ** (2.0 / 3.0))
         tot2 = float(np.sum(np.asarray(self.S["eps_p"], dtype=np.float64)))
-        g = self.k_far * phi + self.kappa * abs(tot2 - self.tot2_ref) / self.S["eps_p"].size
-        return g * (1.0 + self.REL) + abs(sig_app - self.sig_ref) + self.ABS
+        g = self.kappa * abs(tot2 - self.tot2_ref) / self.S["eps_p"].size
+        return far * (1.0 + 4.0 * self.REL) + g * (1.0 + self.REL) + abs(sig_app - self.sig_ref) \
+            + self.ABS
 
     def epoch(self):
         sig_app = self.stress(self.t)
@@ -583,8 +588,10 @@ class ThinTwin(ElasticTwin):
             self._e0 = self.eigenstrain()
             self.thinned_event(j, self.t, sig, u < r_ann, q)
             self.retree()
-            if self.pending >= self.cap:
-                self.epoch()
+            if self.pending >= self.cap:     # the field's refresh: an epoch if half used
+                self.pending = 0
+                if self.g_part(self.stress(self.t)) > 0.5 * self.M:
+                    self.epoch()
 
     def changed(self):
         """After each unit's change (as the kernel records them): the pending count and the

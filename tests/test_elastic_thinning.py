@@ -16,7 +16,8 @@ import pytest
 
 from mgmeso.errors import ConfigError
 from mgmeso.kmc import kernels as kn
-from mgmeso.kmc.elastic_replica import ReplicaField
+from mgmeso.kmc import elastic_thinning as th
+from mgmeso.kmc.elastic_replica import THIN_RADIUS_NN, ReplicaField
 from mgmeso.kmc.layout import C_ALL
 
 from .test_elastic_engine import _same_engine_state
@@ -172,9 +173,16 @@ def test_kernel_matches_the_thinning_twin(kw):
     d = np.abs(fine[:, None, :] - fine[None, :, :]) % n
     d = np.minimum(d, n - d)
     r = np.sqrt((d.astype(float) ** 2).sum(-1))
-    near = (r > 1e-9) & (r <= min(3.0, 0.499 * setup.lattice.L) + 1e-9)
+    near = (r > 1e-9) & (r <= min(THIN_RADIUS_NN, 0.499 * setup.lattice.L) + 1e-9)
+    Kd = _dense(f)
+    # the far bound's constants against the dense rows (sc: one basis site, every row alike)
+    far = np.abs(Kd) * ~near
+    st = f.thin_state.st
+    assert np.sqrt((far ** 2).sum(1)).max() == pytest.approx(st[th.C2], rel=1e-8)
+    assert ((far ** 3).sum(1) ** (1 / 3)).max() == pytest.approx(st[th.C3], rel=1e-8)
+    assert far.max() <= st[th.K_FAR]
     C = rep.control(1e9, 1500)
-    twin = ThinTwin(rep.S, C, rep.K, setup.lattice, _dense(f), f.state.coef[3],
+    twin = ThinTwin(rep.S, C, rep.K, setup.lattice, Kd, f.state.coef[3],
                     f.thin_state, f.state.geom[7], near)
     rep.run_kernel(C)
     twin.run(1e9, 1500)

@@ -201,7 +201,7 @@ class ReplicaField:
             self.field.refresh()
             self._sum_plastic()
             self.n_refresh += 1
-            if self.thin:
+            if self.thin and self._epoch_due(C, K):
                 self._start_epoch(S, C, K)
             # the call's event budget (events and null events) is the caller's
             budget -= int(K.counts[C_ALL]) + int(TH.cnt[th.N_NULL]) - n0
@@ -228,10 +228,28 @@ class ReplicaField:
             # temperature slice, restore): the leaves again from the bounds, which still hold
             th.fill_leaves(S, C, TH)
 
+    def _epoch_due(self, C, K) -> bool:
+        # After a refresh: a new epoch when the loop asked for one (the bounds are used up),
+        # or when the global part of the bound has used more than th.RESTART_SHARE of the
+        # margin (every stress is exact now: a restart costs a pass over the leaves, no FFT).
+        # Otherwise the epoch goes on: its bounds count the changes since its own start,
+        # whatever the field's refreshes (a refresh at the pending list's capacity).
+        TH = self.thin_state
+        if TH.st[th.NEED] != 0.0:
+            return True
+        sig_app = float(stress_strain(float(K.t[0]), C, K)[0])
+        g = th.global_part(TH, float(self.state.tot[2]), TH.c.shape[0], sig_app)
+        return bool(g > th.RESTART_SHARE * TH.st[th.MARGIN])
+
     def _start_epoch(self, S, C, K) -> None:
         sig_app = float(stress_strain(float(K.t[0]), C, K)[0])
         sig = np.empty(S.kind.shape[0])
-        query_all(S, self.state, sig_app, self.exact, sig)
+        ES = self.state
+        if self.exact and ES.pend_n[0] == 0:
+            # just refreshed: the exact query's arithmetic without a pending term
+            th.fresh_stress(sig, sig_app, ES.phi, ES.eps, ES.tot, ES.coef, S.eps_p)
+        else:
+            query_all(S, ES, sig_app, self.exact, sig)
         th.start_epoch(S, C, self.thin_state, self.state.eps, float(self.state.tot[2]), sig,
                        sig_app)
 
@@ -335,6 +353,55 @@ def paper_chi(tm) -> float:
     return 1.0
 
 
+#: radius of the thinning's near stencil (nearest-neighbour distances; below L/2): the sources
+#: within it enter a site's bound one by one, the rest through the far bound (section 6.10)
+THIN_RADIUS_NN = 3.0
+
+
+def far_norms(prop, lat, s: float, off: np.ndarray) -> tuple[float, float]:
+    """The 2- and 3-norms of the far part of the interaction row of a site, the largest over
+    the basis sites, rounded up (the constants of :func:`.elastic_thinning.far_flat`).
+
+    The row of a target t is ``a_tk = K(r_t - r_k) + s`` over every source k other than t
+    whose stencil does not cover t (the sources the near part ``N_t`` does not hold); the
+    loop's query uses the same ``K`` (the propagator's table) and the same shift ``s``.
+
+    Parameters
+    ----------
+    prop : Propagator
+        The lattice propagator.
+    lat : Lattice
+        The lattice.
+    s : float
+        The uniform shift (MPa per unit eigenstrain).
+    off : numpy.ndarray
+        int32 (nb, M, 4): the thinning's stencil (cell shift and target basis per source basis).
+
+    Returns
+    -------
+    c2, c3 : float
+        The norms (MPa per unit eigenstrain).
+    """
+    fine = prop.fine_coords()
+    L, nb, dim = lat.L, lat.nb, lat.dim
+    c2 = c3 = 0.0
+    for bt in range(nb):            # the target: cell 0, basis bt (site index bt)
+        a = np.abs(prop.lookup(fine[bt] - fine) + s)
+        a[bt] = 0.0
+        for b in range(nb):         # sources of basis b whose stencil covers the target
+            for m in range(off.shape[1]):
+                if off[b, m, 3] != bt:
+                    continue
+                cell = (-off[b, m, :dim].astype(np.int64)) % L
+                lin = 0
+                for ax in range(dim):
+                    lin = lin * L + int(cell[ax])
+                a[lin * nb + b] = 0.0
+        c2 = max(c2, float(np.sqrt(np.sum(a * a))))
+        c3 = max(c3, float(np.sum(a ** 3) ** (1.0 / 3.0)))
+    return c2 * (1.0 + 1e-9), c3 * (1.0 + 1e-9)
+
+
 def make_thin_state(prop, ES, lat, mat, sim, on: int):
     """Build the thinning state of one replica (:data:`.elastic_thinning.ThinState`).
 
@@ -365,14 +432,15 @@ def make_thin_state(prop, ES, lat, mat, sim, on: int):
     if not on:
         z = np.zeros(0)
         return th.ThinState(z, z, z, z, np.zeros(0, np.float32), st, cnt,
-                            np.zeros((1, 1, 4), np.int32), np.zeros((1, 1)),
-                            np.zeros(4, np.int64))
+                            np.zeros((1, 1, 5), np.int32), np.zeros((1, 1)),
+                            np.zeros(5, np.int64))
     N = lat.n_sites
     nn = nn_distance(lat)
     # a zero propagator has a zero stencil: no writes per change (the bounds are the same)
-    R = min(3.0, 0.499 * lat.L / nn) if float(prop.mu_MPa) != 0.0 else 0.0
+    R = min(THIN_RADIUS_NN, 0.499 * lat.L / nn) if float(prop.mu_MPa) != 0.0 else 0.0
     M, off, val, _lin, _reach, fines = _stencil(prop, R)
     s = float(ES.coef[0])
+    st[th.C2], st[th.C3] = far_norms(prop, lat, s, off if M else off[:, :0])
     far = prop.table.copy()
     far[0, 0, 0] = 0.0
     for f in fines:
@@ -387,7 +455,12 @@ def make_thin_state(prop, ES, lat, mat, sim, on: int):
     st[th.NEED] = 1.0
     st[th.EYRING] = 1.0 if getattr(sim, "plastic_rate_law", "resampling") == "eyring" else 0.0
     near_abs = (np.abs(val + s) * (1.0 + 1e-9)) if M else np.zeros((lat.nb, 1))
+    off5 = np.zeros(off.shape[:2] + (5,), np.int32)
+    off5[..., :4] = off
+    if M:
+        off5[..., 4] = _lin
+    reach = int(np.abs(off[..., :3]).max()) if M else 0
     return th.ThinState(c=np.zeros(N), nacc=np.zeros(N), bnd=np.zeros(N), e_ref=np.zeros(N),
-                        p_ref=np.zeros(N, np.float32), st=st, cnt=cnt, near_off=off,
+                        p_ref=np.zeros(N, np.float32), st=st, cnt=cnt, near_off=off5,
                         near_abs=near_abs,
-                        sgeom=np.array([lat.L, lat.dim, lat.nb, M], np.int64))
+                        sgeom=np.array([lat.L, lat.dim, lat.nb, M, reach], np.int64))

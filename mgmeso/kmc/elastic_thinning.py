@@ -34,7 +34,7 @@ from .sumtree import tree_build, tree_update
 __all__ = ["ThinState", "ST_FIELDS", "CNT_FIELDS", "leaf_of", "fill_leaves", "start_epoch",
            "global_part", "record_change", "app_rate_bound", "rates_at", "bound_of", "candidate",
            "THIN_CHECKPOINT", "rates_flat", "leaf_flat", "record_change_flat", "candidate_flat",
-           "global_flat", "app_rate_flat"]
+           "global_flat", "app_rate_flat", "far_flat", "fresh_stress"]
 
 ThinState = namedtuple("ThinState", [
     "c",         # float64[N]: c_j (MPa)
@@ -44,15 +44,16 @@ ThinState = namedtuple("ThinState", [
     "p_ref",     # float32[N]: plastic strain at the epoch start (the engine's float32 store)
     "st",        # float64[len(ST_FIELDS)]: see ST_FIELDS
     "cnt",       # int64[len(CNT_FIELDS)]: see CNT_FIELDS
-    "near_off",  # int32[nb, M, 4]: stencil cell shift and target basis site
+    "near_off",  # int32[nb, M, 5]: stencil cell shift, target basis site, linear index offset
     "near_abs",  # float64[nb, M]: |K + s| at the stencil displacements, inflated
-    "sgeom",     # int64[4]: L, dim, nb, M
+    "sgeom",     # int64[5]: L, dim, nb, M, reach (the largest cell shift of the stencil)
 ])
 
 #: scalars of :data:`ThinState.st`
 ST_FIELDS = ("phi", "tot2_ref", "sig_ref", "t_lim", "margin", "k_far", "kappa_abs", "u_rt",
-             "sigma1", "chi_paper", "need_epoch", "eyring")
-PHI, TOT2_REF, SIG_REF, T_LIM, MARGIN, K_FAR, KAPPA, U_RT, SIGMA1, CHI_P, NEED, EYRING = range(12)
+             "sigma1", "chi_paper", "need_epoch", "eyring", "q2", "c2", "q3", "c3")
+PHI, TOT2_REF, SIG_REF, T_LIM, MARGIN, K_FAR, KAPPA, U_RT, SIGMA1, CHI_P, NEED, EYRING, \
+    Q2, C2, Q3, C3 = range(16)
 
 #: counters of :data:`ThinState.cnt`
 CNT_FIELDS = ("candidates", "null_events", "leaf_raises", "bound_violations", "epochs",
@@ -61,6 +62,10 @@ N_CAND, N_NULL, N_RAISE, N_VIOL, N_EPOCH, N_TLIM = range(6)
 
 #: dynamic arrays of the checkpoint
 THIN_CHECKPOINT = ("c", "nacc", "bnd", "e_ref", "p_ref", "st", "cnt")
+
+#: after a refresh at the pending list's capacity a new epoch starts only when the global part
+#: of the bound exceeds this share of the margin (docs/kmc_elastic.md 6.10)
+RESTART_SHARE = 0.5
 
 _REL = 1e-9     # relative inflation of every accumulated bound
 _ABS = 1e-6     # absolute slack of the bound checks (MPa)
@@ -247,12 +252,38 @@ def start_epoch(S, C, TH, eps, tot2, sig_exact, sig_app):
         p_ref[j] = eps_p[j]
         bnd[j] = c[j] + nacc[j] + st[MARGIN] + 0.25 * st[MARGIN]    # bound_of(j, TH)[1]
     TH.st[PHI] = 0.0
+    TH.st[Q2] = 0.0
+    TH.st[Q3] = 0.0
     TH.st[TOT2_REF] = tot2
     TH.st[SIG_REF] = sig_app
     TH.st[T_LIM] = math.nan
     TH.st[NEED] = 0.0
     TH.cnt[N_EPOCH] += 1
     fill_leaves(S, C, TH)
+
+
+@njit(cache=True)
+def fresh_stress(out, sig_app, phi, eps, tot, coef, eps_p):
+    """The local stress of every site right after a refresh (no pending change), MPa.
+
+    The arithmetic of the exact query (:func:`.elastic_pending.local_stress_flat` with an
+    empty pending list) plus the plastic self-term, as the loop evaluates them.
+
+    Parameters
+    ----------
+    out : numpy.ndarray
+        float64 (N,), filled.
+    sig_app : float
+        The applied stress (MPa).
+    phi, eps, tot, coef : numpy.ndarray
+        The field's arrays of those names.
+    eps_p : numpy.ndarray
+        float32 (N,): the plastic strain store.
+    """
+    n = eps.shape[0]
+    for j in range(n):
+        out[j] = sig_app + (phi[j] + 0.0) + coef[0] * (tot[0] - eps[j]) \
+            + coef[3] * (np.float64(eps_p[j]) - tot[2] / n)
 
 
 @njit(cache=True, inline="always")
@@ -298,8 +329,37 @@ def global_flat(st, tot2, n, sig_app):
     float
         The global part of every site's stress bound (MPa).
     """
-    g = st[K_FAR] * st[PHI] + st[KAPPA] * abs(tot2 - st[TOT2_REF]) / n
-    return g * (1.0 + _REL) + abs(sig_app - st[SIG_REF]) + _ABS
+    return far_flat(st) + (st[KAPPA] * abs(tot2 - st[TOT2_REF]) / n) * (1.0 + _REL) \
+        + abs(sig_app - st[SIG_REF]) + _ABS
+
+
+@njit(cache=True, inline="always")
+def far_flat(st):
+    """Bound of the far field of the net changes since the epoch start at any site (MPa).
+
+    Hoelder's inequality for the sum ``sum_k a_jk De_k`` over the sources k outside the
+    stencil of j, with three pairs of norms: ``max|a| sum|De|`` (``K_far Phi``),
+    ``||a||_2 (sum De^2)^(1/2)`` and ``||a||_3 (sum |De|^(3/2))^(2/3)``; the least of the
+    three, inflated (docs/kmc_elastic.md 6.10).
+
+    Parameters
+    ----------
+    st : ndarray
+        The scalars of :data:`ThinState`.
+
+    Returns
+    -------
+    float
+        The bound (MPa).
+    """
+    g = st[K_FAR] * st[PHI]
+    g2 = st[C2] * math.sqrt(max(st[Q2], 0.0))
+    if g2 < g:
+        g = g2
+    g3 = st[C3] * max(st[Q3], 0.0) ** (2.0 / 3.0)
+    if g3 < g:
+        g = g3
+    return g * (1.0 + 4.0 * _REL)
 
 
 @njit(cache=True, inline="always")
@@ -396,16 +456,38 @@ def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, n
         d_abs = (abs(new) - abs(new - de)) * (1.0 + _REL) if abs(new) >= abs(new - de) else \
             (abs(new) - abs(new - de)) * (1.0 - _REL)
         st[PHI] += d_abs
-        L, dim, nb, M = sgeom[0], sgeom[1], sgeom[2], sgeom[3]
+        # the sums of De^2 and |De|^(3/2) of the far bound (far_flat): each increment rounded
+        # up, plus the round-off of ``new - de`` against the value the last change left
+        # (an absolute slack, so the sums stay upper bounds when they return to about zero)
+        an, ao = abs(new), abs(new - de)
+        slack = 8.9e-16 * (abs(eps[k]) + abs(e_ref[k]) + abs(de))
+        # and the round-off of the powers themselves (the difference may cancel)
+        a2n, a2o = an * an, ao * ao
+        d2 = a2n - a2o
+        st[Q2] += d2 * (1.0 + _REL if d2 >= 0.0 else 1.0 - _REL) + 2.0 * (an + ao) * slack \
+            + 4.5e-16 * (a2n + a2o)
+        a3n, a3o = an * math.sqrt(an), ao * math.sqrt(ao)
+        d3 = a3n - a3o
+        st[Q3] += d3 * (1.0 + _REL if d3 >= 0.0 else 1.0 - _REL) \
+            + 1.5 * math.sqrt(max(an, ao) + slack) * slack + 6.7e-16 * (a3n + a3o)
+        L, dim, nb, M, reach = sgeom[0], sgeom[1], sgeom[2], sgeom[3], sgeom[4]
         x, y, z, b = site_cell(k, L, dim, nb)
+        hi = L - reach
+        inner = reach <= x < hi and reach <= y < hi and (dim == 2 or reach <= z < hi)
         for m in range(M):
-            tx = (x + near_off[b, m, 0]) % L
-            ty = (y + near_off[b, m, 1]) % L
-            if dim == 3:
-                tz = (z + near_off[b, m, 2]) % L
-                t = ((tx * L + ty) * L + tz) * nb + near_off[b, m, 3]
-            else:
-                t = (tx * L + ty) * nb + near_off[b, m, 3]
+            if inner:       # away from the periodic edges: a fixed index offset
+                t = k + near_off[b, m, 4]
+            else:           # wrapped by a compare (an integer modulo costs more)
+                tx = x + near_off[b, m, 0]
+                tx += L if tx < 0 else (-L if tx >= L else 0)
+                ty = y + near_off[b, m, 1]
+                ty += L if ty < 0 else (-L if ty >= L else 0)
+                if dim == 3:
+                    tz = z + near_off[b, m, 2]
+                    tz += L if tz < 0 else (-L if tz >= L else 0)
+                    t = ((tx * L + ty) * L + tz) * nb + near_off[b, m, 3]
+                else:
+                    t = (tx * L + ty) * nb + near_off[b, m, 3]
             nacc[t] += near_abs[b, m] * d_abs
             if d_abs > 0.0:
                 _raise(t, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
