@@ -479,10 +479,12 @@ class ThinTwin(ElasticTwin):
         self.cap = int(capacity)
         self.near = near                      # bool (N, N): k within the stencil of j
         self.Kabs = np.abs(Kd) * (1.0 + 1e-9) * near
-        self.c = np.array(TH.c)
-        self.bnd = np.array(TH.bnd)
-        self.e_ref = np.array(TH.e_ref)
-        self.p_ref = np.array(TH.p_ref, dtype=np.float64)
+        self.c = np.array(TH.c, dtype=np.float64)      # float32 values, rounded up
+        self.head = np.array(TH.head, dtype=np.int64)
+        self.quant = self.M / 1024.0
+        self.e_ref = self.eigenstrain()                 # built at an epoch start
+        self.p_abs = np.zeros(self.c.size)              # sum of |plastic changes| since then
+        self._p0 = np.asarray(self.S["eps_p"], dtype=np.float64).copy()
         self.tot2_ref, self.sig_ref = float(st[1]), float(st[2])
         self.t_lim = float(st[3])
         self.pending = 0
@@ -516,10 +518,22 @@ class ThinTwin(ElasticTwin):
             return 0.0, r_ann, 0.0
         return 0.0, 0.0, 0.0
 
+    @staticmethod
+    def up32(x):
+        """A float32 value not below x (the kernel's rounding of c and N)."""
+        return float(np.float32(x * (1.0 + 2.5e-7) if x >= 0.0 else x * (1.0 - 2.5e-7)))
+
+    def bound(self, j):
+        """The leaf's stress bound: c_j + h_j M/1024 + 1.25 M."""
+        return self.c[j] + self.quant * self.head[j] + 1.25 * self.M
+
+    def head_for(self, n):
+        return int(math.ceil(n / self.quant)) if n > 0.0 else 0
+
     def leaf(self, j):
         if self.S["kind"][j] != 1:
             return 0.0
-        r_dyn, r_ann, _ = self.rates_at(j, self.bnd[j])
+        r_dyn, r_ann, _ = self.rates_at(j, self.bound(j))
         return r_dyn + r_ann
 
     def retree(self):
@@ -527,8 +541,7 @@ class ThinTwin(ElasticTwin):
 
     def n_part(self):
         de = np.abs(self.eigenstrain() - self.e_ref)
-        dp = np.abs(np.asarray(self.S["eps_p"], dtype=np.float64) - self.p_ref)
-        return self.Kabs @ de + self.kappa * dp, float(de.sum())
+        return self.Kabs @ de + self.kappa * (1.0 + self.REL) * self.p_abs, float(de.sum())
 
     def g_part(self, sig_app):
         de = np.abs(self.eigenstrain() - self.e_ref)
@@ -542,13 +555,13 @@ class ThinTwin(ElasticTwin):
 
     def epoch(self):
         sig_app = self.stress(self.t)
-        for j in range(self.bnd.size):
-            self.c[j] = abs(self.local(j, sig_app))
-            self.bnd[j] = self.c[j] + 1.25 * self.M
+        for j in range(self.c.size):
+            self.c[j] = self.up32(abs(self.local(j, sig_app)))
+            self.head[j] = 0
             self.leaves[j] = self.leaf(j)
         self.e_ref = self.eigenstrain()
-        self.p_ref = np.asarray(self.S["eps_p"], dtype=np.float64).copy()
-        self.tot2_ref = float(np.sum(self.p_ref))
+        self.p_abs[:] = 0.0
+        self.tot2_ref = float(np.sum(np.asarray(self.S["eps_p"], dtype=np.float64)))
         self.sig_ref = sig_app
         self.pending = 0
         self.n_epoch += 1
@@ -576,8 +589,8 @@ class ThinTwin(ElasticTwin):
             r_dyn, r_ann, q = self.rates_at(j, sig)
             leaf = self.leaves[j]
             nj = self.n_part()[0][j]
-            self.c[j] = min(self.c[j], abs(sig) + nj + self.g_part(sig_app))
-            self.bnd[j] = self.c[j] + nj + 1.25 * self.M
+            self.c[j] = min(self.c[j], self.up32(abs(sig) + nj + self.g_part(sig_app)))
+            self.head[j] = self.head_for(nj)
             self.leaves[j] = self.leaf(j)
             self.retree()
             u = self.rng.uniform() * leaf
@@ -588,10 +601,8 @@ class ThinTwin(ElasticTwin):
             self._e0 = self.eigenstrain()
             self.thinned_event(j, self.t, sig, u < r_ann, q)
             self.retree()
-            if self.pending >= self.cap:     # the field's refresh: an epoch if half used
-                self.pending = 0
-                if self.g_part(self.stress(self.t)) > 0.5 * self.M:
-                    self.epoch()
+            if self.pending >= self.cap:     # the field's refresh starts an epoch
+                self.epoch()
 
     def changed(self):
         """After each unit's change (as the kernel records them): the pending count and the
@@ -599,10 +610,13 @@ class ThinTwin(ElasticTwin):
         e = self.eigenstrain()
         self.pending += int(np.count_nonzero(e != self._e0))
         self._e0 = e
+        p = np.asarray(self.S["eps_p"], dtype=np.float64)
+        self.p_abs += np.abs(p - self._p0)
+        self._p0 = p.copy()
         nall = self.n_part()[0]
-        raise_ = (self.c + nall + self.M > self.bnd) & (self.S["kind"] == 1)
+        raise_ = (nall > self.quant * self.head + 0.25 * self.M) & (self.S["kind"] == 1)
         for m in np.flatnonzero(raise_):
-            self.bnd[m] = self.c[m] + nall[m] + 1.25 * self.M
+            self.head[m] = self.head_for(nall[m])
             self.leaves[m] = self.leaf(m)
 
     def thinned_event(self, j, t, sigma, ann, q):

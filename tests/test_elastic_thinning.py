@@ -117,12 +117,12 @@ def test_resume_with_thinning_continues_bit_for_bit():
     ref = run(make_replica(**CASES[1], extra=ON)[0], 12)
     part = run(make_replica(**CASES[1], extra=ON)[0], 5)
     state = {k: np.array(v) for k, v in part.state_dict().items()}
-    assert "E_thin_bnd" in state
+    assert "E_thin_head" in state
     again = make_replica(**CASES[1], extra=ON, seed=99)[0]
     again.load_state_dict(state)
     run(again, 7)
     _same_engine_state(ref, again)
-    for k in ("c", "nacc", "bnd", "st", "cnt"):
+    for k in ("c", "nacc", "head", "st", "cnt"):
         assert getattr(ref.field.thin_state, k).tobytes() == \
             getattr(again.field.thin_state, k).tobytes(), k
     # and one long call gives the same bytes as the chunks
@@ -160,8 +160,9 @@ def test_kernel_matches_the_thinning_twin(kw):
     from scratch after every unit's change) on sc 5^3, 1500 candidates (the series rule
     without footprints behind the slow marker: the Python twin costs about 10 s per 1000): the same
     candidates, null
-    events, epochs, unit states, counters and RNG state; the time to 1e-9 relative (the
-    bounds are summed in another order, so the leaves differ in their last digits).
+    events, epochs, unit states, counters and RNG state; the time to 1e-5 relative (the
+    kernel's bounds are float32 sums rounded up, the twin's float64 sums from scratch, so the
+    leaves differ in their 7th digit).
     """
     from .kmc_twin import ThinTwin
     from .test_elastic_engine import _dense
@@ -194,7 +195,10 @@ def test_kernel_matches_the_thinning_twin(kw):
     assert list(rep.K.counts) == twin.counts
     assert list(rep.K.sums) == twin.sums
     assert list(rep.K.rng) == twin.rng.s
-    assert float(rep.K.t[0]) == pytest.approx(twin.t, rel=1e-9)
+    # the kernel stores c_j and N_j in float32 rounded up, summed change by change; the twin
+    # sums them from scratch: leaves differ in the 7th digit, so the time does (1e-9 with the
+    # float64 stores of before; measured 1.8e-6 with float32); every count and state is equal
+    assert float(rep.K.t[0]) == pytest.approx(twin.t, rel=1e-5)
     for name in ("beta", "smd", "eps_p"):
         assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
 

@@ -201,7 +201,7 @@ class ReplicaField:
             self.field.refresh()
             self._sum_plastic()
             self.n_refresh += 1
-            if self.thin and self._epoch_due(C, K):
+            if self.thin:     # the bounds count net changes since the refresh: a new epoch
                 self._start_epoch(S, C, K)
             # the call's event budget (events and null events) is the caller's
             budget -= int(K.counts[C_ALL]) + int(TH.cnt[th.N_NULL]) - n0
@@ -227,19 +227,6 @@ class ReplicaField:
             # the replica rebuilt the tree from its zero-stress rates (segment start,
             # temperature slice, restore): the leaves again from the bounds, which still hold
             th.fill_leaves(S, C, TH)
-
-    def _epoch_due(self, C, K) -> bool:
-        # After a refresh: a new epoch when the loop asked for one (the bounds are used up),
-        # or when the global part of the bound has used more than th.RESTART_SHARE of the
-        # margin (every stress is exact now: a restart costs a pass over the leaves, no FFT).
-        # Otherwise the epoch goes on: its bounds count the changes since its own start,
-        # whatever the field's refreshes (a refresh at the pending list's capacity).
-        TH = self.thin_state
-        if TH.st[th.NEED] != 0.0:
-            return True
-        sig_app = float(stress_strain(float(K.t[0]), C, K)[0])
-        g = th.global_part(TH, float(self.state.tot[2]), TH.c.shape[0], sig_app)
-        return bool(g > th.RESTART_SHARE * TH.st[th.MARGIN])
 
     def _start_epoch(self, S, C, K) -> None:
         sig_app = float(stress_strain(float(K.t[0]), C, K)[0])
@@ -279,7 +266,7 @@ class ReplicaField:
         """
         TH = self.thin_state
         g = th.global_part(TH, float(self.state.tot[2]), TH.c.shape[0], float(sigma_applied))
-        return TH.c + TH.nacc + g
+        return TH.c.astype(np.float64) + TH.nacc.astype(np.float64) + g
 
     def local_stress(self, sigma_applied: float) -> np.ndarray:
         """Local stress felt by a unit at every site, from a fresh FFT plus the plastic
@@ -430,8 +417,8 @@ def make_thin_state(prop, ES, lat, mat, sim, on: int):
     st = np.zeros(len(th.ST_FIELDS))
     cnt = np.zeros(len(th.CNT_FIELDS), np.int64)
     if not on:
-        z = np.zeros(0)
-        return th.ThinState(z, z, z, z, np.zeros(0, np.float32), st, cnt,
+        z32 = np.zeros(0, np.float32)
+        return th.ThinState(z32, z32, np.zeros(0, np.uint16), st, cnt,
                             np.zeros((1, 1, 5), np.int32), np.zeros((1, 1)),
                             np.zeros(5, np.int64))
     N = lat.n_sites
@@ -460,7 +447,7 @@ def make_thin_state(prop, ES, lat, mat, sim, on: int):
     if M:
         off5[..., 4] = _lin
     reach = int(np.abs(off[..., :3]).max()) if M else 0
-    return th.ThinState(c=np.zeros(N), nacc=np.zeros(N), bnd=np.zeros(N), e_ref=np.zeros(N),
-                        p_ref=np.zeros(N, np.float32), st=st, cnt=cnt, near_off=off5,
+    return th.ThinState(c=np.zeros(N, np.float32), nacc=np.zeros(N, np.float32),
+                        head=np.zeros(N, np.uint16), st=st, cnt=cnt, near_off=off5,
                         near_abs=near_abs,
                         sgeom=np.array([lat.L, lat.dim, lat.nb, M, reach], np.int64))

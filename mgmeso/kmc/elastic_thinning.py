@@ -37,11 +37,9 @@ __all__ = ["ThinState", "ST_FIELDS", "CNT_FIELDS", "leaf_of", "fill_leaves", "st
            "global_flat", "app_rate_flat", "far_flat", "fresh_stress"]
 
 ThinState = namedtuple("ThinState", [
-    "c",         # float64[N]: c_j (MPa)
-    "nacc",      # float64[N]: N_j, the near part of the bound (MPa)
-    "bnd",       # float64[N]: b_j, the stress bound of the leaf (MPa)
-    "e_ref",     # float64[N]: eigenstrain at the epoch start
-    "p_ref",     # float32[N]: plastic strain at the epoch start (the engine's float32 store)
+    "c",         # float32[N]: c_j (MPa), rounded up
+    "nacc",      # float32[N]: N_j, the near part of the bound (MPa), rounded up
+    "head",      # uint16[N]: h_j, the leaf's bound b_j = c_j + h_j M/1024 + 1.25 M (bound_value)
     "st",        # float64[len(ST_FIELDS)]: see ST_FIELDS
     "cnt",       # int64[len(CNT_FIELDS)]: see CNT_FIELDS
     "near_off",  # int32[nb, M, 5]: stencil cell shift, target basis site, linear index offset
@@ -61,14 +59,79 @@ CNT_FIELDS = ("candidates", "null_events", "leaf_raises", "bound_violations", "e
 N_CAND, N_NULL, N_RAISE, N_VIOL, N_EPOCH, N_TLIM = range(6)
 
 #: dynamic arrays of the checkpoint
-THIN_CHECKPOINT = ("c", "nacc", "bnd", "e_ref", "p_ref", "st", "cnt")
+THIN_CHECKPOINT = ("c", "nacc", "head", "st", "cnt")
 
-#: after a refresh at the pending list's capacity a new epoch starts only when the global part
-#: of the bound exceeds this share of the margin (docs/kmc_elastic.md 6.10)
-RESTART_SHARE = 0.5
+#: the quantum of the headroom h_j: M / 1024 (a power of two: exact)
+_QUANT = 1.0 / 1024.0
+_HMAX = 65535
 
 _REL = 1e-9     # relative inflation of every accumulated bound
 _ABS = 1e-6     # absolute slack of the bound checks (MPa)
+
+
+@njit(cache=True, inline="always")
+def up32(x):
+    """Return a float32 not below the float64 ``x`` (round to nearest, then a relative step of
+    2.5e-7 > 2^-22 outward: the float32 rounding error is at most 2^-24 relative)."""
+    return np.float32(x * (1.0 + 2.5e-7)) if x >= 0.0 else np.float32(x * (1.0 - 2.5e-7))
+
+
+@njit(cache=True, inline="always")
+def bound_value(j, c, head, st):
+    """Return the stress bound ``b_j = c_j + h_j M/1024 + 1.25 M`` of site j's leaf (MPa).
+
+    Parameters
+    ----------
+    j : int
+        The site.
+    c, head : numpy.ndarray
+        The arrays of :data:`ThinState` of those names.
+    st : numpy.ndarray
+        The scalars of :data:`ThinState`.
+
+    Returns
+    -------
+    float
+        The bound (MPa).
+    """
+    return np.float64(c[j]) + (st[MARGIN] * _QUANT) * np.float64(head[j]) + 1.25 * st[MARGIN]
+
+
+@njit(cache=True, inline="always")
+def head_for(n_j, st):
+    """Return the headroom quanta that cover a near part ``n_j`` (MPa): ``ceil(n_j/quantum)``,
+    ``_HMAX + 1`` when it does not fit (the caller then ends the epoch).
+
+    Parameters
+    ----------
+    n_j : float
+        The near part (MPa).
+    st : numpy.ndarray
+        The scalars of :data:`ThinState`.
+
+    Returns
+    -------
+    int
+        The quanta.
+    """
+    if n_j <= 0.0:
+        return 0
+    h = math.ceil(n_j / (st[MARGIN] * _QUANT))
+    return h if h <= _HMAX else _HMAX + 1
+
+
+@njit(cache=True, inline="always")
+def end_epoch_now(st):
+    """Make the far bound infinite: the loop ends the epoch before its next candidate.
+
+    Parameters
+    ----------
+    st : numpy.ndarray
+        The scalars of :data:`ThinState`.
+    """
+    st[PHI] = math.inf
+    st[Q2] = math.inf
+    st[Q3] = math.inf
 
 
 @njit(cache=True, inline="always")
@@ -137,15 +200,16 @@ def rates_flat(j, sigma, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st
 
 
 @njit(cache=True, inline="always")
-def leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st, sig_sat_p):
+def leaf_flat(j, kind, c, head, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st,
+              sig_sat_p):
     """:func:`leaf_of` on plain arrays.
 
     Parameters
     ----------
     j : int
         The site.
-    kind, bnd : ndarray
-        Site kinds and stress bounds (MPa).
+    kind, c, head : ndarray
+        Site kinds and the bound's arrays (:func:`bound_value`).
     elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
         As in :func:`rates_at`.
     sig_sat_p : float
@@ -158,8 +222,8 @@ def leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S, times, rules,
     """
     if kind[j] != 1:
         return 0.0
-    r_dyn, r_ann, _ = rates_flat(j, bnd[j], elim, log_tb, log_tb_hier, chi, log_S, times, rules,
-                                 st, sig_sat_p)
+    r_dyn, r_ann, _ = rates_flat(j, bound_value(j, c, head, st), elim, log_tb, log_tb_hier, chi,
+                                 log_S, times, rules, st, sig_sat_p)
     return r_dyn + r_ann
 
 
@@ -181,8 +245,8 @@ def leaf_of(j, S, C, TH):
     float
         The rate (1/s).
     """
-    return leaf_flat(j, S.kind, TH.bnd, S.elim, S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times,
-                     C.rules, TH.st, C.calib.sig_sat_p)
+    return leaf_flat(j, S.kind, TH.c, TH.head, S.elim, S.log_tb, S.log_tb_hier, S.chi, S.log_S,
+                     C.times, C.rules, TH.st, C.calib.sig_sat_p)
 
 
 @njit(cache=True, inline="always")
@@ -201,8 +265,8 @@ def bound_of(j, TH):
     need, give : float
         The bounds (MPa).
     """
-    need = TH.c[j] + TH.nacc[j] + TH.st[MARGIN]
-    return need, need + 0.25 * TH.st[MARGIN]
+    need = np.float64(TH.c[j]) + np.float64(TH.nacc[j]) + TH.st[MARGIN]
+    return need, bound_value(j, TH.c, TH.head, TH.st)
 
 
 @njit(cache=True)
@@ -216,12 +280,12 @@ def fill_leaves(S, C, TH):
     TH : ThinState
         The thinning state.
     """
-    kind, leaves, bnd, st = S.kind, S.leaves, TH.bnd, TH.st
+    kind, leaves, c, head, st = S.kind, S.leaves, TH.c, TH.head, TH.st
     elim, log_tb, log_tb_hier, chi, log_S = S.elim, S.log_tb, S.log_tb_hier, S.chi, S.log_S
     times, rules, sig_sat_p = C.times, C.rules, C.calib.sig_sat_p
     for j in range(kind.shape[0]):
-        leaves[j] = leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S, times, rules,
-                              st, sig_sat_p)
+        leaves[j] = leaf_flat(j, kind, c, head, elim, log_tb, log_tb_hier, chi, log_S, times,
+                              rules, st, sig_sat_p)
     tree_build(S.top, leaves)
 
 
@@ -244,13 +308,11 @@ def start_epoch(S, C, TH, eps, tot2, sig_exact, sig_app):
     sig_app : float
         The applied stress now (MPa).
     """
-    c, nacc, e_ref, p_ref, bnd, st, eps_p = TH.c, TH.nacc, TH.e_ref, TH.p_ref, TH.bnd, TH.st, S.eps_p
+    c, nacc, head = TH.c, TH.nacc, TH.head
     for j in range(eps.shape[0]):
-        c[j] = abs(sig_exact[j])
+        c[j] = up32(abs(sig_exact[j]))
         nacc[j] = 0.0
-        e_ref[j] = eps[j]
-        p_ref[j] = eps_p[j]
-        bnd[j] = c[j] + nacc[j] + st[MARGIN] + 0.25 * st[MARGIN]    # bound_of(j, TH)[1]
+        head[j] = 0
     TH.st[PHI] = 0.0
     TH.st[Q2] = 0.0
     TH.st[Q3] = 0.0
@@ -413,30 +475,39 @@ def app_rate_flat(law, cal, st, stress_control):
 
 
 @njit(cache=True)
-def _raise_now(m, give, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times,
+def _raise_now(m, h, c, head, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times,
                rules, st, sig_sat_p):
-    # the rare part of a raise: a new bound, leaf and tree path (not inlined)
-    bnd[m] = give
-    tree_update(top, leaves, m, leaf_flat(m, kind, bnd, elim, log_tb, log_tb_hier, chi, log_S,
+    # the rare part of a raise: a new headroom, leaf and tree path (not inlined)
+    if h > _HMAX:
+        end_epoch_now(st)       # the headroom does not fit: the epoch ends before any candidate
+        h = _HMAX
+    head[m] = h
+    tree_update(top, leaves, m, leaf_flat(m, kind, c, head, elim, log_tb, log_tb_hier, chi, log_S,
                                           times, rules, st, sig_sat_p))
     cnt[N_RAISE] += 1
 
 
 @njit(cache=True, inline="always")
-def _raise(m, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times,
+def _raise(m, c, nacc, head, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times,
            rules, st, sig_sat_p):
-    need = c[m] + nacc[m] + st[MARGIN]
-    if need > bnd[m] and kind[m] == 1:
-        _raise_now(m, need + 0.25 * st[MARGIN], bnd, cnt, kind, top, leaves, elim, log_tb,
+    # the leaf holds while N_m <= h_m quantum + M/4 (c_m + N_m + M <= b_m)
+    n_m = np.float64(nacc[m])
+    if n_m > (st[MARGIN] * _QUANT) * np.float64(head[m]) + 0.25 * st[MARGIN] and kind[m] == 1:
+        _raise_now(m, head_for(n_m, st), c, head, cnt, kind, top, leaves, elim, log_tb,
                    log_tb_hier, chi, log_S, times, rules, st, sig_sat_p)
 
 
 @njit(cache=True)
-def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off, near_abs,
-                sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S, times, rules, st,
-                sig_sat_p):
-    """:func:`record_change` on plain arrays (the arrays of :data:`ThinState` and of the sites
-    of those names).
+def record_change_flat(k, de, dp, eps, eps_p, pend_de, seen, c, nacc, head, cnt, near_off,
+                       near_abs, sgeom, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S,
+                       times, rules, st, sig_sat_p):
+    """:func:`record_change` on plain arrays (the arrays of :data:`ThinState`, of the field and
+    of the sites of those names).
+
+    Every epoch starts at a field refresh, so the net eigenstrain change of site k since the
+    epoch start is the net change of its pending slot (``pend_de[seen[k] - 1]``, the field's
+    record of this change already made); a plastic change enters the site's own near part by
+    its absolute value (no per-site reference: a deposit and its reversal both count).
 
     Parameters
     ----------
@@ -444,7 +515,11 @@ def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, n
         The site whose strain changed.
     de, dp : float
         The changes of its eigenstrain and plastic strain.
-    eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, near_off, near_abs, sgeom, kind, top, leaves : ndarray
+    eps, eps_p : ndarray
+        The field's eigenstrains and the sites' plastic strains.
+    pend_de, seen : ndarray
+        The field's pending net changes and slot index (+1) of every site.
+    c, nacc, head, cnt, near_off, near_abs, sgeom, kind, top, leaves : ndarray
         The arrays of :data:`ThinState` and of the sites of those names.
     elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
         As in :func:`rates_at`.
@@ -452,7 +527,11 @@ def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, n
         The Eyring stress scale (MPa).
     """
     if de != 0.0:
-        new = eps[k] - e_ref[k]
+        slot = seen[k] - 1
+        if slot < 0:            # no slot (the pending list overflowed): end the epoch
+            end_epoch_now(st)
+            return
+        new = pend_de[slot]
         d_abs = (abs(new) - abs(new - de)) * (1.0 + _REL) if abs(new) >= abs(new - de) else \
             (abs(new) - abs(new - de)) * (1.0 - _REL)
         st[PHI] += d_abs
@@ -460,7 +539,7 @@ def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, n
         # up, plus the round-off of ``new - de`` against the value the last change left
         # (an absolute slack, so the sums stay upper bounds when they return to about zero)
         an, ao = abs(new), abs(new - de)
-        slack = 8.9e-16 * (abs(eps[k]) + abs(e_ref[k]) + abs(de))
+        slack = 8.9e-16 * (abs(eps[k]) + an + abs(de))
         # and the round-off of the powers themselves (the difference may cancel)
         a2n, a2o = an * an, ao * ao
         d2 = a2n - a2o
@@ -488,23 +567,18 @@ def record_change_flat(k, de, dp, eps, eps_p, e_ref, p_ref, c, nacc, bnd, cnt, n
                     t = ((tx * L + ty) * L + tz) * nb + near_off[b, m, 3]
                 else:
                     t = (tx * L + ty) * nb + near_off[b, m, 3]
-            nacc[t] += near_abs[b, m] * d_abs
+            nacc[t] = up32(np.float64(nacc[t]) + near_abs[b, m] * d_abs)
             if d_abs > 0.0:
-                _raise(t, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
+                _raise(t, c, nacc, head, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
                        log_S, times, rules, st, sig_sat_p)
     if dp != 0.0:
-        newp = np.float64(eps_p[k]) - np.float64(p_ref[k])
-        oldp = newp - dp
-        dpa = abs(newp) - abs(oldp)
-        dpa = dpa * (1.0 + _REL) if dpa >= 0.0 else dpa * (1.0 - _REL)
-        nacc[k] += st[KAPPA] * dpa
-        if dpa > 0.0:
-            _raise(k, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S,
-                   times, rules, st, sig_sat_p)
+        nacc[k] = up32(np.float64(nacc[k]) + st[KAPPA] * abs(dp) * (1.0 + _REL))
+        _raise(k, c, nacc, head, cnt, kind, top, leaves, elim, log_tb, log_tb_hier, chi, log_S,
+               times, rules, st, sig_sat_p)
 
 
 @njit(cache=True)
-def record_change(k, de, dp, S, C, TH, eps):
+def record_change(k, de, dp, S, C, TH, eps, pend_de, seen):
     """Account for a change of site k: eigenstrain by ``de`` (seen by the other sites) and
     plastic strain by ``dp`` (seen by k itself); both already applied to ``eps`` and
     ``S.eps_p``. Raises the leaves whose bound no longer holds.
@@ -519,12 +593,13 @@ def record_change(k, de, dp, S, C, TH, eps):
         The kernels' groups.
     TH : ThinState
         The thinning state.
-    eps : numpy.ndarray
-        The field's eigenstrains.
+    eps, pend_de, seen : numpy.ndarray
+        The field's eigenstrains, pending net changes and slot indices (the change recorded).
     """
-    record_change_flat(k, de, dp, eps, S.eps_p, TH.e_ref, TH.p_ref, TH.c, TH.nacc, TH.bnd, TH.cnt,
-                TH.near_off, TH.near_abs, TH.sgeom, S.kind, S.top, S.leaves, S.elim, S.log_tb,
-                S.log_tb_hier, S.chi, S.log_S, C.times, C.rules, TH.st, C.calib.sig_sat_p)
+    record_change_flat(k, de, dp, eps, S.eps_p, pend_de, seen, TH.c, TH.nacc, TH.head, TH.cnt,
+                       TH.near_off, TH.near_abs, TH.sgeom, S.kind, S.top, S.leaves, S.elim,
+                       S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules, TH.st,
+                       C.calib.sig_sat_p)
 
 
 @njit(cache=True)
@@ -553,13 +628,13 @@ def candidate(j, sig, g, S, C, TH):
     r_dyn, r_ann, q, leaf : float
         Rates at ``sig`` (1/s), SMD probability, the leaf (1/s).
     """
-    return candidate_flat(j, sig, g, TH.c, TH.nacc, TH.bnd, TH.cnt, S.kind, S.top, S.leaves, S.elim,
+    return candidate_flat(j, sig, g, TH.c, TH.nacc, TH.head, TH.cnt, S.kind, S.top, S.leaves, S.elim,
                           S.log_tb, S.log_tb_hier, S.chi, S.log_S, C.times, C.rules, TH.st,
                           C.calib.sig_sat_p)
 
 
 @njit(cache=True)
-def candidate_flat(j, sig, g, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb, log_tb_hier,
+def candidate_flat(j, sig, g, c, nacc, head, cnt, kind, top, leaves, elim, log_tb, log_tb_hier,
                    chi, log_S, times, rules, st, sig_sat_p):
     """:func:`candidate` on plain arrays.
 
@@ -571,7 +646,7 @@ def candidate_flat(j, sig, g, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb
         Its exact local stress (MPa).
     g : float
         The global part of the bound (MPa).
-    c, nacc, bnd, cnt, kind, top, leaves : ndarray
+    c, nacc, head, cnt, kind, top, leaves : ndarray
         The arrays of :data:`ThinState` and of the sites of those names.
     elim, log_tb, log_tb_hier, chi, log_S, times, rules, st : ndarray
         As in :func:`rates_at`.
@@ -589,14 +664,19 @@ def candidate_flat(j, sig, g, c, nacc, bnd, cnt, kind, top, leaves, elim, log_tb
                                  sig_sat_p)
     leaf = leaves[j]
     a = abs(sig)
-    if a > c[j] + nacc[j] + g + _ABS or r_dyn + r_ann > leaf * (1.0 + 1e-12):
+    n_j = np.float64(nacc[j])
+    if a > np.float64(c[j]) + n_j + g + _ABS or r_dyn + r_ann > leaf * (1.0 + 1e-12):
         cnt[N_VIOL] += 1
-    c_new = a + nacc[j] + g
-    if c_new < c[j]:
+    c_new = up32(a + n_j + g)
+    c_old, h_old = c[j], head[j]
+    if c_new < c_old:
         c[j] = c_new
-    give = c[j] + nacc[j] + st[MARGIN] + 0.25 * st[MARGIN]
-    if give != bnd[j]:
-        bnd[j] = give
-        tree_update(top, leaves, j, leaf_flat(j, kind, bnd, elim, log_tb, log_tb_hier, chi,
+    h = head_for(n_j, st)
+    if h > _HMAX:
+        end_epoch_now(st)
+        h = _HMAX
+    head[j] = h
+    if c[j] != c_old or head[j] != h_old:
+        tree_update(top, leaves, j, leaf_flat(j, kind, c, head, elim, log_tb, log_tb_hier, chi,
                                               log_S, times, rules, st, sig_sat_p))
     return r_dyn, r_ann, q, leaf
