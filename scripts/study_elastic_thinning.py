@@ -65,7 +65,8 @@ def snapshot_stats(rep, setup, cfg) -> dict:
     its mean and RMS, the mean ln-gain ``lng(sigma)`` of [Hao2022] Eq. 8 the units would have
     there (against the one at the applied stress), and the mean stress at the sites by the sign
     of their beta state and of their deposited plastic strain (the back-stress of a unit's
-    own transformation shows as a lower stress where the strain is positive)."""
+    own transformation shows as a lower stress where the strain is positive).
+    """
     if not rep.snapshots or "local_stress" not in rep.snapshots[0]:
         return {}
     t_creep = float(cfg.protocol.creep_time_s)

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from mgmeso.errors import ConfigError
-from mgmeso.kmc import kernels as kn
 from mgmeso.kmc import elastic_thinning as th
+from mgmeso.kmc import kernels as kn
 from mgmeso.kmc.elastic_replica import THIN_RADIUS_NN, ReplicaField
 from mgmeso.kmc.layout import C_ALL
 

@@ -346,7 +346,7 @@ THIN_RADIUS_NN = 3.0
 
 
 def far_norms(prop, lat, s: float, off: np.ndarray) -> tuple[float, float]:
-    """The 2- and 3-norms of the far part of the interaction row of a site, the largest over
+    """Return the 2- and 3-norms of the far part of the interaction row of a site, the largest over
     the basis sites, rounded up (the constants of :func:`.elastic_thinning.far_flat`).
 
     The row of a target t is ``a_tk = K(r_t - r_k) + s`` over every source k other than t
