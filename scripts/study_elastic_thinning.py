@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ import numpy as np
 from mgmeso.config import load_config
 from mgmeso.config.overrides import parse_set
 from mgmeso.kmc.ensemble import _seeds
-from mgmeso.kmc.layout import C_ALL, C_NULL
+from mgmeso.kmc.layout import C_ALL, C_ANN, C_BETA, C_NULL, C_SMD
 from mgmeso.kmc.observables import TS_INDEX
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
@@ -54,8 +55,39 @@ def run_replica(path: str, sets: list[str], r: int, on: bool) -> dict:
     # C_ALL counts every accepted event; null events (rejected candidates) are counted apart
     return {"vals": [float(tab[i, TS_INDEX[c]]) for c in COLS],
             "events": int(rep.K.counts[C_ALL]), "null": int(rep.K.counts[C_NULL]),
-            "cpu_s": cpu, "thin": counts,
+            "channels": [int(rep.K.counts[c]) for c in (C_BETA, C_SMD, C_ANN)],
+            "cpu_s": cpu, "thin": counts, "snapshot": snapshot_stats(rep, setup, cfg),
             "refreshes": int(field.n_refresh) if field is not None else 0}
+
+
+def snapshot_stats(rep, setup, cfg) -> dict:
+    """The local stress at the end of creep (the snapshot nearest to it), over the QPD sites:
+    its mean and RMS, the mean ln-gain ``lng(sigma)`` of [Hao2022] Eq. 8 the units would have
+    there (against the one at the applied stress), and the mean stress at the sites by the sign
+    of their beta state and of their deposited plastic strain (the back-stress of a unit's
+    own transformation shows as a lower stress where the strain is positive).
+    """
+    if not rep.snapshots or "local_stress" not in rep.snapshots[0]:
+        return {}
+    t_creep = float(cfg.protocol.creep_time_s)
+    snap = min(rep.snapshots, key=lambda d: abs(float(d.get("time_s", t_creep)) - t_creep))
+    q = np.asarray(snap["kind"]) == 1
+    sig = np.asarray(snap["local_stress"], dtype=np.float64)[q]
+    C = rep.control(0.0, 0)
+    u_rt = float(C.times.log_tb_mean) - math.log(float(setup.material.tau_beta0_s))
+    s1 = float(setup.material.sigma1_MPa)
+
+    def lng(x):
+        return u_rt * (1.0 - (1.0 - np.minimum(np.abs(x) / s1, 1.0)) ** 1.5)
+
+    beta = np.asarray(snap["beta_state"])[q]
+    pl = np.asarray(snap["plastic_strain"], dtype=np.float64)[q]
+    mean = lambda m: float(sig[m].mean()) if np.any(m) else float("nan")  # noqa: E731
+    return {"sig_mean": float(sig.mean()), "sig_rms": float(np.sqrt((sig ** 2).mean())),
+            "lng_mean": float(lng(sig).mean()),
+            "lng_applied": float(lng(np.array([float(cfg.protocol.stress_MPa)]))[0]),
+            "sig_beta_plus": mean(beta > 0), "sig_beta_minus": mean(beta < 0),
+            "sig_plastic_plus": mean(pl > 0), "sig_plastic_minus": mean(pl < 0)}
 
 
 def report(rows: dict[int, dict]) -> None:

@@ -463,7 +463,7 @@ class ThinTwin(ElasticTwin):
     tree is rebuilt from the leaves at every step, and the leaves whose bound no longer holds
     are raised after every unit's change, as the kernel records them: one-site footprints
     (a change per unit), the mean-field rules or the series rule without footprints. Constants of
-    the method (``K_far``, the margin, the
+    the method (``K_far`` and the far row's 2- and 3-norms, the margin, the
     stencil radius, the capacity of the pending list) come from the kernel's state.
     """
 
@@ -475,13 +475,16 @@ class ThinTwin(ElasticTwin):
         self.k_far, self.kappa, self.M = float(st[5]), float(st[6]), float(st[4])
         self.u_rt, self.sigma1, self.chi_p = float(st[7]), float(st[8]), float(st[9])
         self.eyring = bool(st[11])
+        self.c2, self.c3 = float(st[13]), float(st[15])
         self.cap = int(capacity)
         self.near = near                      # bool (N, N): k within the stencil of j
         self.Kabs = np.abs(Kd) * (1.0 + 1e-9) * near
-        self.c = np.array(TH.c)
-        self.bnd = np.array(TH.bnd)
-        self.e_ref = np.array(TH.e_ref)
-        self.p_ref = np.array(TH.p_ref, dtype=np.float64)
+        self.c = np.array(TH.c, dtype=np.float64)      # float32 values, rounded up
+        self.head = np.array(TH.head, dtype=np.int64)
+        self.quant = self.M / 1024.0
+        self.e_ref = self.eigenstrain()                 # built at an epoch start
+        self.p_abs = np.zeros(self.c.size)              # sum of |plastic changes| since then
+        self._p0 = np.asarray(self.S["eps_p"], dtype=np.float64).copy()
         self.tot2_ref, self.sig_ref = float(st[1]), float(st[2])
         self.t_lim = float(st[3])
         self.pending = 0
@@ -515,10 +518,22 @@ class ThinTwin(ElasticTwin):
             return 0.0, r_ann, 0.0
         return 0.0, 0.0, 0.0
 
+    @staticmethod
+    def up32(x):
+        """A float32 value not below x (the kernel's rounding of c and N)."""
+        return float(np.float32(x * (1.0 + 2.5e-7) if x >= 0.0 else x * (1.0 - 2.5e-7)))
+
+    def bound(self, j):
+        """The leaf's stress bound: c_j + h_j M/1024 + 1.25 M."""
+        return self.c[j] + self.quant * self.head[j] + 1.25 * self.M
+
+    def head_for(self, n):
+        return int(math.ceil(n / self.quant)) if n > 0.0 else 0
+
     def leaf(self, j):
         if self.S["kind"][j] != 1:
             return 0.0
-        r_dyn, r_ann, _ = self.rates_at(j, self.bnd[j])
+        r_dyn, r_ann, _ = self.rates_at(j, self.bound(j))
         return r_dyn + r_ann
 
     def retree(self):
@@ -526,24 +541,27 @@ class ThinTwin(ElasticTwin):
 
     def n_part(self):
         de = np.abs(self.eigenstrain() - self.e_ref)
-        dp = np.abs(np.asarray(self.S["eps_p"], dtype=np.float64) - self.p_ref)
-        return self.Kabs @ de + self.kappa * dp, float(de.sum())
+        return self.Kabs @ de + self.kappa * (1.0 + self.REL) * self.p_abs, float(de.sum())
 
     def g_part(self, sig_app):
-        _, phi = self.n_part()
+        de = np.abs(self.eigenstrain() - self.e_ref)
+        # Hoelder: the least of max|a| sum|De|, ||a||_2 ||De||_2, ||a||_3 ||De||_(3/2)
+        far = min(self.k_far * float(de.sum()), self.c2 * math.sqrt(float((de * de).sum())),
+                  self.c3 * float((de ** 1.5).sum()) ** (2.0 / 3.0))
         tot2 = float(np.sum(np.asarray(self.S["eps_p"], dtype=np.float64)))
-        g = self.k_far * phi + self.kappa * abs(tot2 - self.tot2_ref) / self.S["eps_p"].size
-        return g * (1.0 + self.REL) + abs(sig_app - self.sig_ref) + self.ABS
+        g = self.kappa * abs(tot2 - self.tot2_ref) / self.S["eps_p"].size
+        return far * (1.0 + 4.0 * self.REL) + g * (1.0 + self.REL) + abs(sig_app - self.sig_ref) \
+            + self.ABS
 
     def epoch(self):
         sig_app = self.stress(self.t)
-        for j in range(self.bnd.size):
-            self.c[j] = abs(self.local(j, sig_app))
-            self.bnd[j] = self.c[j] + 1.25 * self.M
+        for j in range(self.c.size):
+            self.c[j] = self.up32(abs(self.local(j, sig_app)))
+            self.head[j] = 0
             self.leaves[j] = self.leaf(j)
         self.e_ref = self.eigenstrain()
-        self.p_ref = np.asarray(self.S["eps_p"], dtype=np.float64).copy()
-        self.tot2_ref = float(np.sum(self.p_ref))
+        self.p_abs[:] = 0.0
+        self.tot2_ref = float(np.sum(np.asarray(self.S["eps_p"], dtype=np.float64)))
         self.sig_ref = sig_app
         self.pending = 0
         self.n_epoch += 1
@@ -571,8 +589,8 @@ class ThinTwin(ElasticTwin):
             r_dyn, r_ann, q = self.rates_at(j, sig)
             leaf = self.leaves[j]
             nj = self.n_part()[0][j]
-            self.c[j] = min(self.c[j], abs(sig) + nj + self.g_part(sig_app))
-            self.bnd[j] = self.c[j] + nj + 1.25 * self.M
+            self.c[j] = min(self.c[j], self.up32(abs(sig) + nj + self.g_part(sig_app)))
+            self.head[j] = self.head_for(nj)
             self.leaves[j] = self.leaf(j)
             self.retree()
             u = self.rng.uniform() * leaf
@@ -583,7 +601,7 @@ class ThinTwin(ElasticTwin):
             self._e0 = self.eigenstrain()
             self.thinned_event(j, self.t, sig, u < r_ann, q)
             self.retree()
-            if self.pending >= self.cap:
+            if self.pending >= self.cap:     # the field's refresh starts an epoch
                 self.epoch()
 
     def changed(self):
@@ -592,10 +610,13 @@ class ThinTwin(ElasticTwin):
         e = self.eigenstrain()
         self.pending += int(np.count_nonzero(e != self._e0))
         self._e0 = e
+        p = np.asarray(self.S["eps_p"], dtype=np.float64)
+        self.p_abs += np.abs(p - self._p0)
+        self._p0 = p.copy()
         nall = self.n_part()[0]
-        raise_ = (self.c + nall + self.M > self.bnd) & (self.S["kind"] == 1)
+        raise_ = (nall > self.quant * self.head + 0.25 * self.M) & (self.S["kind"] == 1)
         for m in np.flatnonzero(raise_):
-            self.bnd[m] = self.c[m] + nall[m] + 1.25 * self.M
+            self.head[m] = self.head_for(nall[m])
             self.leaves[m] = self.leaf(m)
 
     def thinned_event(self, j, t, sigma, ann, q):

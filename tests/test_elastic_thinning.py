@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from mgmeso.errors import ConfigError
+from mgmeso.kmc import elastic_thinning as th
 from mgmeso.kmc import kernels as kn
-from mgmeso.kmc.elastic_replica import ReplicaField
+from mgmeso.kmc.elastic_replica import THIN_RADIUS_NN, ReplicaField
 from mgmeso.kmc.layout import C_ALL
 
 from .test_elastic_engine import _same_engine_state
@@ -116,12 +117,12 @@ def test_resume_with_thinning_continues_bit_for_bit():
     ref = run(make_replica(**CASES[1], extra=ON)[0], 12)
     part = run(make_replica(**CASES[1], extra=ON)[0], 5)
     state = {k: np.array(v) for k, v in part.state_dict().items()}
-    assert "E_thin_bnd" in state
+    assert "E_thin_head" in state
     again = make_replica(**CASES[1], extra=ON, seed=99)[0]
     again.load_state_dict(state)
     run(again, 7)
     _same_engine_state(ref, again)
-    for k in ("c", "nacc", "bnd", "st", "cnt"):
+    for k in ("c", "nacc", "head", "st", "cnt"):
         assert getattr(ref.field.thin_state, k).tobytes() == \
             getattr(again.field.thin_state, k).tobytes(), k
     # and one long call gives the same bytes as the chunks
@@ -159,8 +160,9 @@ def test_kernel_matches_the_thinning_twin(kw):
     from scratch after every unit's change) on sc 5^3, 1500 candidates (the series rule
     without footprints behind the slow marker: the Python twin costs about 10 s per 1000): the same
     candidates, null
-    events, epochs, unit states, counters and RNG state; the time to 1e-9 relative (the
-    bounds are summed in another order, so the leaves differ in their last digits).
+    events, epochs, unit states, counters and RNG state; the time to 1e-5 relative (the
+    kernel's bounds are float32 sums rounded up, the twin's float64 sums from scratch, so the
+    leaves differ in their 7th digit).
     """
     from .kmc_twin import ThinTwin
     from .test_elastic_engine import _dense
@@ -172,9 +174,16 @@ def test_kernel_matches_the_thinning_twin(kw):
     d = np.abs(fine[:, None, :] - fine[None, :, :]) % n
     d = np.minimum(d, n - d)
     r = np.sqrt((d.astype(float) ** 2).sum(-1))
-    near = (r > 1e-9) & (r <= min(3.0, 0.499 * setup.lattice.L) + 1e-9)
+    near = (r > 1e-9) & (r <= min(THIN_RADIUS_NN, 0.499 * setup.lattice.L) + 1e-9)
+    Kd = _dense(f)
+    # the far bound's constants against the dense rows (sc: one basis site, every row alike)
+    far = np.abs(Kd) * ~near
+    st = f.thin_state.st
+    assert np.sqrt((far ** 2).sum(1)).max() == pytest.approx(st[th.C2], rel=1e-8)
+    assert ((far ** 3).sum(1) ** (1 / 3)).max() == pytest.approx(st[th.C3], rel=1e-8)
+    assert far.max() <= st[th.K_FAR]
     C = rep.control(1e9, 1500)
-    twin = ThinTwin(rep.S, C, rep.K, setup.lattice, _dense(f), f.state.coef[3],
+    twin = ThinTwin(rep.S, C, rep.K, setup.lattice, Kd, f.state.coef[3],
                     f.thin_state, f.state.geom[7], near)
     rep.run_kernel(C)
     twin.run(1e9, 1500)
@@ -186,7 +195,10 @@ def test_kernel_matches_the_thinning_twin(kw):
     assert list(rep.K.counts) == twin.counts
     assert list(rep.K.sums) == twin.sums
     assert list(rep.K.rng) == twin.rng.s
-    assert float(rep.K.t[0]) == pytest.approx(twin.t, rel=1e-9)
+    # the kernel stores c_j and N_j in float32 rounded up, summed change by change; the twin
+    # sums them from scratch: leaves differ in the 7th digit, so the time does (1e-9 with the
+    # float64 stores of before; measured 1.8e-6 with float32); every count and state is equal
+    assert float(rep.K.t[0]) == pytest.approx(twin.t, rel=1e-5)
     for name in ("beta", "smd", "eps_p"):
         assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
 

@@ -142,7 +142,8 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
     jn_dp = np.zeros(JOURNAL)
     jn_n = np.zeros(1, np.int64)
     kind = S.kind
-    c_t, nacc_t, bnd_t, e_ref, p_ref = TH.c, TH.nacc, TH.bnd, TH.e_ref, TH.p_ref
+    # the thinning's bound arrays; its net changes are the pending slots' (elastic_thinning 6.10)
+    c_t, nacc_t, bnd_t, e_ref, p_ref = TH.c, TH.nacc, TH.head, pend_de, seen
     st_t, cnt_t, noff_t, nabs_t, sgeom_t = TH.st, TH.cnt, TH.near_off, TH.near_abs, TH.sgeom
     t_stop = C.t_stop
     drift = cal.k_fast != 0.0

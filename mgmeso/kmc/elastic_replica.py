@@ -16,9 +16,10 @@ import math
 import numpy as np
 
 from . import elastic_thinning as th
-from .elastic import ElasticField, ElasticOptions, _stencil, nn_distance, shear_modulus_MPa
+from .elastic import ElasticField, ElasticOptions, shear_modulus_MPa
 from .elastic_loop import STATUS_ELASTIC, EngineField, query_all, run_until_elastic
 from .elastic_refresh import refresh_interval
+from .elastic_thin_setup import THIN_RADIUS_NN, far_norms, make_thin_state  # noqa: F401
 from .eshelby import make_propagator
 from .fastcall import Entries
 from .kernels import stress_strain
@@ -201,7 +202,7 @@ class ReplicaField:
             self.field.refresh()
             self._sum_plastic()
             self.n_refresh += 1
-            if self.thin:
+            if self.thin:     # the bounds count net changes since the refresh: a new epoch
                 self._start_epoch(S, C, K)
             # the call's event budget (events and null events) is the caller's
             budget -= int(K.counts[C_ALL]) + int(TH.cnt[th.N_NULL]) - n0
@@ -231,7 +232,12 @@ class ReplicaField:
     def _start_epoch(self, S, C, K) -> None:
         sig_app = float(stress_strain(float(K.t[0]), C, K)[0])
         sig = np.empty(S.kind.shape[0])
-        query_all(S, self.state, sig_app, self.exact, sig)
+        ES = self.state
+        if self.exact and ES.pend_n[0] == 0:
+            # just refreshed: the exact query's arithmetic without a pending term
+            th.fresh_stress(sig, sig_app, ES.phi, ES.eps, ES.tot, ES.coef, S.eps_p)
+        else:
+            query_all(S, ES, sig_app, self.exact, sig)
         th.start_epoch(S, C, self.thin_state, self.state.eps, float(self.state.tot[2]), sig,
                        sig_app)
 
@@ -261,7 +267,7 @@ class ReplicaField:
         """
         TH = self.thin_state
         g = th.global_part(TH, float(self.state.tot[2]), TH.c.shape[0], float(sigma_applied))
-        return TH.c + TH.nacc + g
+        return TH.c.astype(np.float64) + TH.nacc.astype(np.float64) + g
 
     def local_stress(self, sigma_applied: float) -> np.ndarray:
         """Local stress felt by a unit at every site, from a fresh FFT plus the plastic
@@ -333,61 +339,3 @@ def paper_chi(tm) -> float:
     if a > 0.0 and b > a:
         return float(a / b)
     return 1.0
-
-
-def make_thin_state(prop, ES, lat, mat, sim, on: int):
-    """Build the thinning state of one replica (:data:`.elastic_thinning.ThinState`).
-
-    Off, a state of empty arrays (the loop's argument types are the same either way).
-
-    Parameters
-    ----------
-    prop : Propagator
-        The lattice propagator (the stencil values and the far maximum).
-    ES : EngineField
-        The field (the uniform shift and the plastic self-term).
-    lat : Lattice
-        The lattice.
-    mat : Material
-        The material (``sigma1_MPa``).
-    sim : Simulation
-        The ``[simulation]`` table (``rate_bound_margin_MPa``).
-    on : int
-        Whether the rates depend on the stress.
-
-    Returns
-    -------
-    ThinState
-        The state.
-    """
-    st = np.zeros(len(th.ST_FIELDS))
-    cnt = np.zeros(len(th.CNT_FIELDS), np.int64)
-    if not on:
-        z = np.zeros(0)
-        return th.ThinState(z, z, z, z, np.zeros(0, np.float32), st, cnt,
-                            np.zeros((1, 1, 4), np.int32), np.zeros((1, 1)),
-                            np.zeros(4, np.int64))
-    N = lat.n_sites
-    nn = nn_distance(lat)
-    # a zero propagator has a zero stencil: no writes per change (the bounds are the same)
-    R = min(3.0, 0.499 * lat.L / nn) if float(prop.mu_MPa) != 0.0 else 0.0
-    M, off, val, _lin, _reach, fines = _stencil(prop, R)
-    s = float(ES.coef[0])
-    far = prop.table.copy()
-    far[0, 0, 0] = 0.0
-    for f in fines:
-        d = np.asarray(f) % prop.n_fine
-        if prop.fold:
-            d = np.minimum(d, prop.n_fine - d)
-        far[tuple(d)] = 0.0
-    st[th.MARGIN] = float(sim.rate_bound_margin_MPa)
-    st[th.K_FAR] = (float(np.abs(far).max()) + abs(s)) * (1.0 + 1e-9)
-    st[th.KAPPA] = abs(float(ES.coef[3])) * (1.0 + 1e-9)
-    st[th.SIGMA1] = float(mat.sigma1_MPa)
-    st[th.NEED] = 1.0
-    st[th.EYRING] = 1.0 if getattr(sim, "plastic_rate_law", "resampling") == "eyring" else 0.0
-    near_abs = (np.abs(val + s) * (1.0 + 1e-9)) if M else np.zeros((lat.nb, 1))
-    return th.ThinState(c=np.zeros(N), nacc=np.zeros(N), bnd=np.zeros(N), e_ref=np.zeros(N),
-                        p_ref=np.zeros(N, np.float32), st=st, cnt=cnt, near_off=off,
-                        near_abs=near_abs,
-                        sgeom=np.array([lat.L, lat.dim, lat.nb, M], np.int64))
