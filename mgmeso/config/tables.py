@@ -166,6 +166,13 @@ class Simulation:
         "sinh), by thinning: needs stress_dependent_rates = true and bias_law = 'physical' "
         "(docs/kmc_elastic.md section 6.10)", choices=("resampling", "eyring"))
 
+    event_selection: str = param(
+        "tree", doc="how the non-interacting engine draws the next event's site: 'tree', the "
+        "blocked binary sum tree; 'composition', composition-rejection over classes of rates "
+        "within a factor 2 ([Slepoy2008]; the same process, other random draws, a cost per event "
+        "independent of N; docs/kmc.md section 6). The interacting loop (elastic_interactions "
+        "or stress_dependent_rates) always uses the tree", choices=("tree", "composition"))
+
     def check(self) -> list[str]:
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
 
@@ -215,6 +222,12 @@ class Simulation:
                         f"{str(self.stress_dependent_rates).lower()}, '{self.plasticity}', "
                         f"'{self.bias_law}'): the Eyring rates of the plastic two-level unit are "
                         f"drawn by thinning (docs/kmc_elastic.md section 6.10)")
+        if self.event_selection == "composition" and (self.elastic_interactions or
+                                                      self.stress_dependent_rates):
+            msgs.append("event_selection = 'composition' is for the non-interacting engine: with "
+                        "elastic_interactions or stress_dependent_rates the interacting loop's "
+                        "thinning updates the sum tree's leaves at every event; use "
+                        "event_selection = 'tree' (docs/kmc.md section 6)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

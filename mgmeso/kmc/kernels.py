@@ -41,6 +41,7 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
 from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
                     site_log_times, site_rates)
 from .rng import uniform, uniform_open
+from .composition import cr_find
 from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
 
 __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "run_until",
@@ -304,6 +305,7 @@ def run_until(S, C, K):
     elim, beta, smd, fp_size, owner, fp_next = S.elim, S.beta, S.smd, S.fp_size, S.owner, S.fp_next
     eps_p, last_smd, probs, offsets = S.eps_p, S.last_smd, S.event_probs, S.offsets
     top, leaves = S.top, S.leaves
+    members, cls_start, cls_cum = S.sel_members, S.sel_start, S.sel_cum
     log_tb, log_tb_hier, chi, log_S = S.log_tb, S.log_tb_hier, S.chi, S.log_S
     rng, clock, t_next, sums, frozen, work, counts = K.rng, K.t, K.t_next, K.sums, K.frozen, K.work, K.counts
     law, cal, rules, geom, times = C.law, C.calib, C.rules, C.geom, C.times
@@ -312,6 +314,7 @@ def run_until(S, C, K):
     unload = law.control == UNLOAD
     footprints = rules.series and rules.fp_max > 1
     far = top.size // 2 >= PREFETCH_BLOCKS   # tree and site arrays beyond the L2 cache
+    composition = members.size > 0      # composition-rejection selection (composition.py)
     n = 0
     while True:
         if n >= C.max_events:
@@ -340,8 +343,11 @@ def run_until(S, C, K):
             drift_to(t_new, clock[0], law, cal, sums, frozen)
         clock[0] = t_new
         t_next[0] = math.nan
-        u = uniform(rng) * total
-        j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
+        if composition:
+            j = cr_find(rng, leaves, members, cls_start, cls_cum)
+        else:
+            u = uniform(rng) * total
+            j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
         # --- the event at site j. Its arrays are separate (structure of arrays): ask for all
         # the lines the event reads at once, so that their misses overlap (no effect on the
         # result)

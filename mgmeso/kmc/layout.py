@@ -2,7 +2,8 @@
 
 Kernels (:mod:`.kernels`, :mod:`.defect_kernels`) take
 
-* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic, and the sum tree;
+* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic, the sum tree and the
+  composition-rejection classes;
 * ``K`` (:data:`Clock`): the mutable run state -- RNG state, time, integer strain sums
   (indexed by ``SUM_*``) and event counters (``C_*``);
 * ``C`` (:data:`Control`): scalars fixed during one kernel call, in typed groups:
@@ -58,6 +59,12 @@ Sites = namedtuple("Sites", [
                  # Single precision keeps the relative error of tiny probabilities at 6e-8.
     "top",       # float64: block sums and their binary tree (see sumtree.py)
     "offsets",   # int32 (nb, z, dim + 1): neighbour offset table
+    # composition-rejection selection ([simulation] event_selection = "composition",
+    # :mod:`.composition`); empty arrays with the sum tree
+    "sel_members",  # int32[N]: the sites grouped by rate class
+    "sel_pos",   # int32[N]: position of each site in sel_members
+    "sel_start",  # int64[N_CLASSES + 3]: first position of each class, occupied range
+    "sel_cum",   # float64[N_CLASSES + 1]: cumulative class weights
 ])
 
 Clock = namedtuple("Clock", [

@@ -53,12 +53,24 @@ from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapsh
 from .replica_driver import CHUNK_EVENTS
 from .rng import seed_state
 from .setup import KmcSetup, peak_stress
+from .composition import cr_arrays, cr_build
 from .sumtree import tree_build, tree_size
 
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
 
 #: kernel times before the first segment has set a temperature (no rates are computed then)
 _NO_TIMES = kn.Times(0.0, 1.0, 0.0, 0.0, 0.0)
+
+
+def _selection_arrays(N: int, composition: bool) -> dict:
+    """The class arrays of composition-rejection selection (:mod:`.composition`), or empty
+    ones with the sum tree (the event loop tells the two apart by their size)."""
+    if composition:
+        m, p, st, cum = cr_arrays(N)
+    else:
+        m, p, st, cum = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64),
+                         np.zeros(0))
+    return dict(sel_members=m, sel_pos=p, sel_start=st, sel_cum=cum)
 
 
 def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
@@ -79,6 +91,7 @@ def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
         eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
         leaves=np.zeros(N), event_probs=np.zeros((N, 2), np.float32), top=np.zeros(tree_size(N)),
         offsets=lat.offsets,
+        **_selection_arrays(N, sim.event_selection == "composition"),
     )
     K = kn.Clock(rng=seed_state(rng_seq), t=np.zeros(1), t_next=np.full(1, np.nan),
                  sums=np.zeros(kn.N_SUMS, np.int64), frozen=np.zeros(1), work=np.zeros(1),
@@ -326,8 +339,13 @@ class Replica:
         return self.field.run(self.S, C, self.K)
 
     def _build_tree(self) -> None:
-        kn.fill_rates(self.S, self.control(0.0, 0), self.S.leaves)
-        tree_build(self.S.top, self.S.leaves)
+        """Rates of every site, the sum tree (its root is the total rate) and, with
+        composition-rejection selection, the rate classes."""
+        S = self.S
+        kn.fill_rates(S, self.control(0.0, 0), S.leaves)
+        tree_build(S.top, S.leaves)
+        if S.sel_members.size:
+            cr_build(S.leaves, S.sel_members, S.sel_pos, S.sel_start, S.sel_cum)
 
     # ------------------------------------------------------------- observation
     def observe(self) -> np.ndarray:
