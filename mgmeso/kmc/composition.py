@@ -40,10 +40,12 @@ import math
 import numpy as np
 from numba import njit
 
+from .prefetch import prefetch
 from .rng import uniform
 
-__all__ = ["E_MIN", "N_CLASSES", "LO", "HI", "rate_class", "cr_arrays", "cr_build",
-           "cr_update", "cr_find", "cr_weight"]
+__all__ = ["E_MIN", "N_CLASSES", "LO", "HI", "AHEAD", "rate_class", "cr_arrays", "cr_build",
+           "cr_update", "cr_slot", "cr_accept", "cr_find", "cr_weight", "cr_queue", "cr_fill",
+           "cr_pop"]
 
 #: ``math.frexp`` exponent of the smallest positive double (the subnormal 2^-1074)
 E_MIN = -1073
@@ -182,28 +184,107 @@ def cr_weight(start, cum):
 
 
 @njit(cache=True, inline='always')
+def cr_slot(rng, start, cum):
+    """Position in ``members`` of one proposal: a class with probability ``W_c / W``, then a
+    uniform member of it (two uniforms of ``rng``)."""
+    u = uniform(rng) * cum[N_CLASSES]
+    lo, hi = start[LO], start[HI]
+    while lo < hi:                  # the largest occupied class with cum[c] <= u
+        mid = (lo + hi + 1) >> 1
+        if cum[mid] <= u:
+            lo = mid
+        else:
+            hi = mid - 1
+    a = start[lo]
+    n = start[lo + 1] - a
+    k = a + int(uniform(rng) * n)
+    if k >= a + n:                  # rounding of uniform * n
+        k = a + n - 1
+    return k
+
+
+@njit(cache=True, inline='always')
+def cr_accept(rng, leaves, j):
+    """Accept proposal ``j`` with probability ``r_j / B_c``, the mantissa of its rate."""
+    return uniform(rng) < math.frexp(leaves[j])[0]
+
+
+@njit(cache=True, inline='always')
 def cr_find(rng, leaves, members, start, cum):
     """Draw a site with probability ``leaves[j] / sum(leaves)`` (the total must be > 0).
 
     Three uniforms of ``rng`` per round (class, member, acceptance); at most two rounds on
     average.
     """
-    lo0, hi0 = start[LO], start[HI]
-    W = cum[N_CLASSES]
     while True:
-        u = uniform(rng) * W
-        lo, hi = lo0, hi0
-        while lo < hi:              # the largest occupied class with cum[c] <= u
-            mid = (lo + hi + 1) >> 1
-            if cum[mid] <= u:
-                lo = mid
-            else:
-                hi = mid - 1
-        a = start[lo]
-        n = start[lo + 1] - a
-        k = a + int(uniform(rng) * n)
-        if k >= a + n:              # rounding of uniform * n
-            k = a + n - 1
-        j = members[k]
-        if uniform(rng) < math.frexp(leaves[j])[0]:
+        j = members[cr_slot(rng, start, cum)]
+        if cr_accept(rng, leaves, j):
             return j
+
+
+#: depth of each of the two proposal queues of :func:`cr_pop` (a power of 2)
+AHEAD = 16
+
+
+def cr_queue() -> np.ndarray:
+    """Empty proposal queues of :func:`cr_pop`: ``[filled, head, slots..., sites...]``."""
+    return np.zeros(2 + 2 * AHEAD, np.int64)
+
+
+@njit(cache=True)
+def cr_fill(rng, ahead, members, leaves, start, cum):
+    """Fill both queues of :func:`cr_pop`: AHEAD proposed sites, then AHEAD proposed slots."""
+    for i in range(AHEAD):
+        ahead[2 + AHEAD + i] = members[cr_slot(rng, start, cum)]
+    for i in range(AHEAD):
+        k = cr_slot(rng, start, cum)
+        ahead[2 + i] = k
+        prefetch(members, k)
+    ahead[0] = 1
+    ahead[1] = 0
+
+
+@njit(cache=True, inline='always')
+def cr_pop(rng, ahead, leaves, members, start, cum):
+    """One proposal of composition-rejection from queues that run ahead of the events.
+
+    The proposals of :func:`cr_find` do not depend on the events (the rates are constant
+    between two rebuilds), so they are drawn ``2 AHEAD`` proposals early, in two stages, and
+    the memory they will read is requested as they enter each stage: a proposed slot ``k``
+    waits in the first queue while ``members[k]`` comes in; the site ``j = members[k]`` then
+    waits in the second queue while ``leaves[j]`` (and, by the caller, the event's site
+    arrays) come in. The proposals are still i.i.d., taken in the order drawn, and each is
+    accepted with probability ``r_j / B_c`` when it leaves the second queue: the accepted
+    sites have the distribution of :func:`cr_find` (other draws of the same stream).
+
+    Parameters
+    ----------
+    rng : ndarray, uint64[4]
+        The engine's generator (advanced).
+    ahead : ndarray, int64[2 + 2 AHEAD]
+        The queues (:func:`cr_queue`; ``ahead[0] = 0``: empty, filled here). Part of the
+        replica's state (checkpointed); emptied whenever the rates are rebuilt.
+    leaves, members, start, cum : ndarray
+        Rates and classes (:func:`cr_build`).
+
+    Returns
+    -------
+    j : int
+        The proposal leaving the queues.
+    j_new : int
+        The proposal entering the second queue (prefetch its site arrays).
+    accepted : bool
+        Whether ``j`` is accepted (else pop again).
+    """
+    if ahead[0] == 0:
+        cr_fill(rng, ahead, members, leaves, start, cum)
+    h = ahead[1]
+    j = ahead[2 + AHEAD + h]
+    j_new = members[ahead[2 + h]]
+    ahead[2 + AHEAD + h] = j_new
+    prefetch(leaves, j_new)
+    k = cr_slot(rng, start, cum)
+    ahead[2 + h] = k
+    prefetch(members, k)
+    ahead[1] = (h + 1) & (AHEAD - 1)
+    return j, j_new, cr_accept(rng, leaves, j)

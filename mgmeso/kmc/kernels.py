@@ -41,7 +41,7 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
 from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
                     site_log_times, site_rates)
 from .rng import uniform, uniform_open
-from .composition import cr_find
+from .composition import cr_pop
 from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
 
 __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "run_until",
@@ -308,6 +308,7 @@ def run_until(S, C, K):
     members, cls_start, cls_cum = S.sel_members, S.sel_start, S.sel_cum
     log_tb, log_tb_hier, chi, log_S = S.log_tb, S.log_tb_hier, S.chi, S.log_S
     rng, clock, t_next, sums, frozen, work, counts = K.rng, K.t, K.t_next, K.sums, K.frozen, K.work, K.counts
+    ahead = K.ahead
     law, cal, rules, geom, times = C.law, C.calib, C.rules, C.geom, C.times
     t_stop = C.t_stop
     drift = cal.k_fast != 0.0
@@ -315,6 +316,7 @@ def run_until(S, C, K):
     footprints = rules.series and rules.fp_max > 1
     far = top.size // 2 >= PREFETCH_BLOCKS   # tree and site arrays beyond the L2 cache
     composition = members.size > 0      # composition-rejection selection (composition.py)
+    probs_flat = probs.reshape(probs.size)
     n = 0
     while True:
         if n >= C.max_events:
@@ -344,28 +346,47 @@ def run_until(S, C, K):
         clock[0] = t_new
         t_next[0] = math.nan
         if composition:
-            j = cr_find(rng, leaves, members, cls_start, cls_cum)
+            # proposals run ahead of the events: prefetch the arrays of the one entering the
+            # queue, so that they are in cache when it leaves it (composition.cr_pop)
+            while True:
+                j, jn, accepted = cr_pop(rng, ahead, leaves, members, cls_start, cls_cum)
+                prefetch(probs_flat, 2 * jn)
+                if footprints:
+                    prefetch(smd, jn)
+                    prefetch(fp_size, jn)
+                    prefetch(fp_next, jn)
+                    prefetch(last_smd, jn)
+                    if rules.growth:
+                        prefetch(log_S, jn)
+                        prefetch(chi, jn)
+                        prefetch(log_tb, jn)
+                    prefetch(elim, jn)
+                else:
+                    prefetch(elim, jn)
+                    prefetch(beta, jn)
+                if accepted:
+                    break
         else:
             u = uniform(rng) * total
             j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
-        # --- the event at site j. Its arrays are separate (structure of arrays): ask for all
-        # the lines the event reads at once, so that their misses overlap (no effect on the
-        # result)
-        if not far:
-            pass
-        elif footprints:
-            prefetch(smd, j)
-            prefetch(fp_size, j)
-            prefetch(fp_next, j)
-            prefetch(last_smd, j)
-            if rules.growth:
-                prefetch(log_S, j)
-                prefetch(chi, j)
-                prefetch(log_tb, j)
-            prefetch(elim, j)
-        else:
-            prefetch(elim, j)
-            prefetch(beta, j)
+            # --- the event at site j. Its arrays are separate (structure of arrays): ask for
+            # all the lines the event reads at once, so that their misses overlap (no effect on
+            # the result)
+            if not far:
+                pass
+            elif footprints:
+                prefetch(smd, j)
+                prefetch(fp_size, j)
+                prefetch(fp_next, j)
+                prefetch(last_smd, j)
+                if rules.growth:
+                    prefetch(log_S, j)
+                    prefetch(chi, j)
+                    prefetch(log_tb, j)
+                prefetch(elim, j)
+            else:
+                prefetch(elim, j)
+                prefetch(beta, j)
         sigma = stress_at(t_new, law, cal, sums, frozen)
         if uniform(rng) < probs[j, 0]:
             annihilation_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd,

@@ -77,6 +77,8 @@ Clock = namedtuple("Clock", [
     "work",      # float64[1]: net anelastic work density, the sum of sigma d(eps_an) (MPa)
     "counts",    # int64[C_HIST + COAL_HIST]: events beta, smd, annihilation, coalescence, null,
                  # total; then coalescences by merged footprint size (last bin: that or more)
+    "ahead",     # int64[2 + 2 AHEAD]: proposals of composition-rejection drawn ahead of the
+                 # events (composition.cr_pop); emptied (ahead[0] = 0) when the rates change
 ])
 
 #: lattice-wide times at the current temperature (ln of seconds)

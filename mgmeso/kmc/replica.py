@@ -53,7 +53,7 @@ from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapsh
 from .replica_driver import CHUNK_EVENTS
 from .rng import seed_state
 from .setup import KmcSetup, peak_stress
-from .composition import cr_arrays, cr_build
+from .composition import cr_arrays, cr_build, cr_queue
 from .sumtree import tree_build, tree_size
 
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
@@ -95,7 +95,7 @@ def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
     )
     K = kn.Clock(rng=seed_state(rng_seq), t=np.zeros(1), t_next=np.full(1, np.nan),
                  sums=np.zeros(kn.N_SUMS, np.int64), frozen=np.zeros(1), work=np.zeros(1),
-                 counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64))
+                 counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64), ahead=cr_queue())
     return S, K
 
 
@@ -317,7 +317,9 @@ class Replica:
         kn.channel_rates(self.S, self.control(0.0, 0), rb, rs, ra)
         self.equilibrium = Equilibrium.of(self.S, self.n_qpd, drift_coefficient(
             self.S, ra, self.d_p, self.calib.sig_sat_p))
-        self._build_tree()
+        ahead = self.K.ahead.copy()     # the checkpointed proposals: the rebuild gives the
+        self._build_tree()              # same classes, so they stay valid
+        self.K.ahead[:] = ahead
 
     def run_kernel(self, C: kn.Control) -> int:
         """Call the event loop once (:func:`.kernels.run_until`, or with interactions
@@ -346,6 +348,7 @@ class Replica:
         tree_build(S.top, S.leaves)
         if S.sel_members.size:
             cr_build(S.leaves, S.sel_members, S.sel_pos, S.sel_start, S.sel_cum)
+            self.K.ahead[0] = 0         # proposals drawn from the old rates are void
 
     # ------------------------------------------------------------- observation
     def observe(self) -> np.ndarray:
