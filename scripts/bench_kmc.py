@@ -46,6 +46,7 @@ import numpy as np
 from mgmeso.config import parse_config
 from mgmeso.config.tables import Simulation
 from mgmeso.kmc import kernels as kn
+from mgmeso.kmc.composition import AUTO_MIN_SITES, selection_for
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 
@@ -57,7 +58,8 @@ CONFIGS = {
 }
 
 
-#: the event selections of [simulation] event_selection, and the engine's default
+#: the event selections of [simulation] event_selection (the default, "auto", picks one of
+#: them by the number of sites: composition.selection_for)
 SELECTIONS = ("tree", "composition")
 DEFAULT_SELECTION = Simulation().event_selection
 
@@ -156,10 +158,12 @@ def growth_exponent(sizes_N: list[int], ns: list[float]) -> float:
     return float(np.polyfit(x, np.log(np.asarray(ns)), 1)[0])
 
 
-def label(which: str, selection: str) -> str:
-    """Row label: the configuration alone for the engine's default selection (the rows
-    ``bench_all.py`` reads), ``config/selection`` for the other one."""
-    return which if selection == DEFAULT_SELECTION else f"{which}/{selection}"
+def label(which: str, selection: str, n_sites: int | None = None) -> str:
+    """Row label: the configuration alone for the selection the engine's default uses at
+    ``n_sites`` (the rows ``bench_all.py`` reads), ``config/selection`` for the other one."""
+    if n_sites is not None and selection == selection_for(Simulation(), n_sites):
+        return which
+    return f"{which}/{selection}"
 
 
 def main() -> None:
@@ -171,8 +175,7 @@ def main() -> None:
                     help="bias law of both configurations (default: the engine default)")
     ap.add_argument("--selection", default=",".join(SELECTIONS),
                     help="event selections to time side by side at every size "
-                         f"(default: {','.join(SELECTIONS)}; the engine default is "
-                         f"{DEFAULT_SELECTION})")
+                         f"(default: {','.join(SELECTIONS)})")
     ap.add_argument("--configs", default=",".join(CONFIGS))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -187,7 +190,9 @@ def main() -> None:
         measure(replica(8, "mean-field", args.bias_law, sel), 10_000)
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; bias law {args.bias_law}; "
           f"{args.events} events per measurement; selections {','.join(selections)} "
-          f"(default {DEFAULT_SELECTION}), timed one after the other at each size; {load()}")
+          f"(default {DEFAULT_SELECTION}: tree below {AUTO_MIN_SITES} sites, composition from "
+          f"there; its rows carry the bare configuration name), timed one after the other at "
+          f"each size; {load()}")
     print(f"{'config':<22} {'L':>4} {'sites':>9} {'events/s':>10} {'ns/event':>9} "
           f"{'ns/(event log2 N)':>18} {'bytes/site':>10}  event mix (beta/smd/ann/coal)  "
           f"{'CPU ev/s':>9} {'start-up ev/s':>13}")
@@ -214,7 +219,7 @@ def main() -> None:
                 nss[sel].append(ns)
                 cpu_nss[sel].append(cpu / n * 1e9)
                 rate, cpu_rate, tr_rate = n / dt, n / max(cpu, 1e-12), n_tr / dt_tr
-                name = label(which, sel)
+                name = label(which, sel, rep.N)
                 print(f"{name:<22} {L:>4} {rep.N:>9} {rate:>10.3g} {ns:>9.1f} "
                       f"{ns / math.log2(rep.N):>18.2f} {bytes_per_site(rep):>10.1f}  "
                       f"{mix[0] / n:.2f}/{mix[1] / n:.2f}/{mix[2] / n:.3f}/{mix[3] / n:.4f}"
@@ -231,10 +236,17 @@ def main() -> None:
         for sel in selections:
             fits[(which, sel)] = growth_exponent(Ns, nss[sel])
             cpu_fits[(which, sel)] = growth_exponent(Ns, cpu_nss[sel])
+        if set(SELECTIONS) <= set(selections):     # what the default gives at each size
+            pick = [selection_for(Simulation(), N) for N in Ns]
+            fits[(which, "default")] = growth_exponent(
+                Ns, [nss[p][i] for i, p in enumerate(pick)])
+            cpu_fits[(which, "default")] = growth_exponent(
+                Ns, [cpu_nss[p][i] for i, p in enumerate(pick)])
     for (which, sel), k in fits.items():
         if not math.isnan(k):
             kc = cpu_fits[(which, sel)]
-            print(f"growth {label(which, sel)}: ns/event ~ (log2 N)^{k:.2f} over L = {args.sizes} "
+            name = which if sel == "default" else f"{which}/{sel}"
+            print(f"growth {name}: ns/event ~ (log2 N)^{k:.2f} over L = {args.sizes} "
                   f"({'no faster' if k <= 1.0 else 'faster'} than log N); CPU time: "
                   f"(log2 N)^{kc:.2f} [{sel} selection]")
     for note in notes:

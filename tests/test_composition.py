@@ -4,14 +4,16 @@ slow twins, selection frequencies against the rates, the engine against the sum 
 Tolerances, fixed before the tests were first run:
 
 * the twins: identical arrays and identical draws (same RNG state in, same site out);
-* selection frequencies: Pearson chi-square of 1e6 draws over 64 sites of positive rate
-  (spanning 3 decades, 11 classes), p-value above 1e-3 (seed fixed); sites of zero rate are
-  never drawn;
+* selection frequencies (``cr_find`` and the queued ``cr_pop``): Pearson chi-square of 1e6
+  draws over 64 sites of positive rate (spanning 3 decades, 11 classes; 63 degrees of
+  freedom), p-value above 1e-3 (seed fixed); sites of zero rate are never drawn;
 * engine: the mean creep strain of a small mean-field config, tree against composition, at
-  every sample within 3 combined SE (SE from the replica spread of each). Multiple
-  comparisons: 10 samples of one strain, strongly correlated in time, so the family-wise
-  false-alarm rate of an exact pair is at most 10 x 0.27 % = 2.7 % (Bonferroni); the seed was
-  fixed before the first run.
+  every sample within 3 combined SE (SE from the replica spread of each, 32 replicas per
+  selection). Multiple comparisons: 11 samples of one strain, strongly correlated in time, so
+  the family-wise false-alarm rate of an exact pair is at most 11 x 0.27 % = 3 % (Bonferroni);
+  the seed was fixed before the first run. The engine on a small lattice draws with
+  ``cr_find``; the queued ``cr_pop`` of large lattices is pinned to its twin, tested for its
+  frequencies, and run through the engine for its chunk and resume independence.
 """
 
 from __future__ import annotations
@@ -125,22 +127,66 @@ def test_updates_keep_the_classes_of_a_rebuild():
         assert np.array_equal(slot_class, [twin_class(float(leaves[k])) for k in m])
 
 
+def twin_pop(state, queue, leaves, members, start, cum):
+    """:func:`cr_pop` as two Python FIFO lists of proposals (``queue = [slots, sites]``)."""
+    slots, sites = queue
+    if not slots and not sites:
+        for _ in range(cr.AHEAD):
+            sites.append(int(members[twin_slot(state, start, cum)]))
+        for _ in range(cr.AHEAD):
+            slots.append(twin_slot(state, start, cum))
+    j = sites.pop(0)
+    j_new = int(members[slots.pop(0)])
+    sites.append(j_new)
+    slots.append(twin_slot(state, start, cum))
+    c = twin_class(float(leaves[j]))
+    return j, j_new, bool(uniform(state) < leaves[j] / math.ldexp(1.0, c - 1 + cr.E_MIN))
+
+
+def twin_slot(state, start, cum):
+    u = uniform(state) * cum[cr.N_CLASSES]
+    c = max(c for c in range(int(start[cr.LO]), int(start[cr.HI]) + 1) if cum[c] <= u)
+    a, n = int(start[c]), int(start[c + 1] - start[c])
+    return min(a + int(uniform(state) * n), a + n - 1)
+
+
+def test_queued_pop_equals_twin():
+    leaves = rates(120, 6, zeros=15)
+    m, p, st, cum = built(leaves)
+    s_kernel, s_twin = seed_state(np.random.SeedSequence(8)), seed_state(np.random.SeedSequence(8))
+    ahead, queue = cr.cr_queue(), ([], [])
+    for _ in range(2000):
+        got = cr.cr_pop(s_kernel, ahead, leaves, m, st, cum)
+        assert tuple(int(x) if not isinstance(x, bool) else x for x in got) == \
+            twin_pop(s_twin, queue, leaves, m, st, cum)
+    assert np.array_equal(s_kernel, s_twin)
+
+
 # ---- the distribution ------------------------------------------------------------------
 
 @njit(cache=True)
-def _draws(state, leaves, m, st, cum, n, out):
+def _draws(state, leaves, m, st, cum, n, out, queued):
+    ahead = np.zeros(2 + 2 * cr.AHEAD, np.int64)
     for _ in range(n):
-        out[cr.cr_find(state, leaves, m, st, cum)] += 1
+        if queued:
+            while True:
+                j, _, ok = cr.cr_pop(state, ahead, leaves, m, st, cum)
+                if ok:
+                    break
+        else:
+            j = cr.cr_find(state, leaves, m, st, cum)
+        out[j] += 1
 
 
-def test_selection_frequencies_match_the_rates():
+@pytest.mark.parametrize("queued", [False, True])
+def test_selection_frequencies_match_the_rates(queued):
     leaves = np.zeros(72)
     leaves[:64] = 10.0 ** np.linspace(-1.0, 2.0, 64)       # 11 binary classes
     leaves = leaves[np.random.default_rng(4).permutation(72)]   # zero-rate sites interleaved
     m, p, st, cum = built(leaves)
     n = 1_000_000
     counts = np.zeros(72, np.int64)
-    _draws(seed_state(np.random.SeedSequence(11)), leaves, m, st, cum, n, counts)
+    _draws(seed_state(np.random.SeedSequence(11)), leaves, m, st, cum, n, counts, queued)
     assert counts[leaves == 0.0].sum() == 0
     pos = leaves > 0.0
     expected = n * leaves[pos] / leaves[pos].sum()
@@ -192,7 +238,7 @@ def test_engine_creep_tree_and_composition_agree():
         eps = np.array([r.table()[:, TS_INDEX["strain"]] for r in res.replicas[0]])
         means[sel] = eps.mean(0)
         ses[sel] = eps.std(0, ddof=1) / math.sqrt(eps.shape[0])
-    assert means["tree"].size >= 10
+    assert means["tree"].size == 11
     z = (means["composition"] - means["tree"]) / np.hypot(ses["tree"], ses["composition"])
     assert np.max(np.abs(z)) < 3.0, z
     # the comparison has power: the creep strain grows by many SE over the run
@@ -212,9 +258,34 @@ def test_same_seed_same_bytes_and_resume_with_composition():
     assert np.array_equal(again.S.sel_members, ref.S.sel_members)   # rebuilt on resume
 
 
-def test_tree_mode_allocates_no_classes():
+def test_tree_mode_allocates_no_classes_and_auto_picks_by_size():
     rep = Replica(make_setup(cfg("tree", reps=1)), 0, np.random.SeedSequence(1))
     assert rep.S.sel_members.size == rep.S.sel_start.size == 0
+    auto = cfg("auto", reps=1).simulation
+    assert cr.selection_for(auto, cr.AUTO_MIN_SITES - 1) == "tree"
+    assert cr.selection_for(auto, cr.AUTO_MIN_SITES) == "composition"
+    elastic = parse_config(tomllib.loads(CREEP.format(sel="auto", reps=1, seed=1).replace(
+        'bias_law = "linear"', 'elastic_interactions = true'))).simulation
+    assert cr.selection_for(elastic, 10**7) == "tree"
+
+
+def test_queued_path_same_bytes_across_chunks_and_resume():
+    """On a lattice beyond the L2 cache (sc 41^3, 68921 sites) the engine draws through the
+    queues of cr_pop, which live in the replica's state: kernel calls of any length and a
+    resume from a checkpoint give the same trajectory."""
+    text = (CREEP.format(sel="composition", reps=1, seed=3).replace("L = 6", "L = 41")
+            .replace("creep_time_s = 100.0", "creep_time_s = 0.02")
+            .replace("t_first_s = 1.0", "t_first_s = 0.002"))
+    setup = make_setup(parse_config(tomllib.loads(text)))
+    a = Replica(setup, 0, np.random.SeedSequence(4))
+    a.run()
+    assert a.S.sel_members.size == a.N and a.K.counts[5] > 50 * cr.AHEAD
+    b = Replica(setup, 0, np.random.SeedSequence(4))
+    while not b.done:
+        b.advance(997)
+    assert a.table().tobytes() == b.table().tobytes()
+    ref, again = resumed_run(setup, advances=3, events=20_000)
+    assert ref.table().tobytes() == again.table().tobytes() == a.table().tobytes()
 
 
 def test_bad_values_are_clean_errors():

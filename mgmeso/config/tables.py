@@ -167,11 +167,13 @@ class Simulation:
         "(docs/kmc_elastic.md section 6.10)", choices=("resampling", "eyring"))
 
     event_selection: str = param(
-        "tree", doc="how the non-interacting engine draws the next event's site: 'tree', the "
+        "auto", doc="how the non-interacting engine draws the next event's site: 'tree', the "
         "blocked binary sum tree; 'composition', composition-rejection over classes of rates "
-        "within a factor 2 ([Slepoy2008]; the same process, other random draws, a cost per event "
-        "independent of N; docs/kmc.md section 6). The interacting loop (elastic_interactions "
-        "or stress_dependent_rates) always uses the tree", choices=("tree", "composition"))
+        "within a factor 2 ([Slepoy2008]; the same process with other random draws, a cost per "
+        "event that hardly grows with N); 'auto' (default): the tree below 32768 sites, "
+        "composition from 32768 sites (32^3 sc), where it is faster (docs/kmc.md section 6). "
+        "The interacting loop (elastic_interactions or stress_dependent_rates) always uses the "
+        "tree", choices=("auto", "tree", "composition"))
 
     def check(self) -> list[str]:
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.

@@ -21,7 +21,8 @@ sums are recomputed from the counts (never updated by differences), so they do n
 Layout (arrays of the ``Sites`` group, :mod:`.layout`):
 
 * ``members`` int32[N]: the sites, grouped by class in class order (a packed CSR);
-* ``pos`` int32[N]: the position of each site in ``members``;
+* ``pos`` int32[N]: the position of each site in ``members`` (for :func:`cr_update` only;
+  the engine leaves it empty);
 * ``start`` int64[N_CLASSES + 3]: ``start[c]`` the first position of class ``c``,
   ``start[N_CLASSES] = N``; ``start[LO]``, ``start[HI]`` the first and last occupied class
   of nonzero rate (``LO > HI``: none);
@@ -30,7 +31,12 @@ Layout (arrays of the ``Sites`` group, :mod:`.layout`):
 :func:`cr_update` changes one rate in O(1) (bounded by the number of classes, independent of
 N): the site is swapped with the edge of its class and the hole walks through the classes in
 between, one move per occupied class. The non-interacting engine changes rates only
-wholesale (temperature, classification, defect updates) and rebuilds (:func:`cr_build`).
+wholesale (temperature, classification, defect updates) and rebuilds (:func:`cr_build`), so
+it does not allocate ``pos``.
+
+The engine draws with :func:`cr_find` on lattices whose site arrays stay in the L2 cache, and
+with :func:`cr_pop` (the same proposals, drawn ahead of the events so that their memory is
+fetched in time) on larger ones.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from numba import njit
 from .prefetch import prefetch
 from .rng import uniform
 
-__all__ = ["E_MIN", "N_CLASSES", "LO", "HI", "AHEAD", "rate_class", "cr_arrays", "cr_build",
+__all__ = ["AUTO_MIN_SITES", "selection_for", "E_MIN", "N_CLASSES", "LO", "HI", "AHEAD", "rate_class", "cr_arrays", "cr_build",
            "cr_update", "cr_slot", "cr_accept", "cr_find", "cr_weight", "cr_queue", "cr_fill",
            "cr_pop"]
 
@@ -55,6 +61,23 @@ N_CLASSES = 1024 - E_MIN + 2
 LO, HI = N_CLASSES + 1, N_CLASSES + 2
 
 
+#: [simulation] event_selection = "auto": composition-rejection from this many sites (below it
+#: the two selections cost the same within the scatter, and the tree keeps the draws of earlier
+#: versions; from 32^3 sc on composition is faster, docs/kmc.md section 6)
+AUTO_MIN_SITES = 32768
+
+
+def selection_for(sim, n_sites: int) -> str:
+    """The selection a replica of ``n_sites`` sites uses under the ``[simulation]`` table
+    ``sim``: ``"tree"`` or ``"composition"`` (the interacting loop always uses the tree; the
+    config check refuses an explicit ``"composition"`` there)."""
+    if sim.elastic_interactions or sim.stress_dependent_rates:
+        return "tree"
+    if sim.event_selection == "auto":
+        return "composition" if n_sites >= AUTO_MIN_SITES else "tree"
+    return sim.event_selection
+
+
 @njit(cache=True, inline='always')
 def rate_class(r):
     """Class of a rate ``r`` >= 0 (0 for a zero rate, else its frexp exponent - E_MIN + 1)."""
@@ -63,10 +86,12 @@ def rate_class(r):
     return math.frexp(r)[1] - E_MIN + 1
 
 
-def cr_arrays(n_sites: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def cr_arrays(n_sites: int, positions: bool = True
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Empty ``members``, ``pos``, ``start``, ``cum`` for ``n_sites`` sites (fill with
-    :func:`cr_build`)."""
-    return (np.zeros(n_sites, np.int32), np.zeros(n_sites, np.int32),
+    :func:`cr_build`). ``positions=False``: an empty ``pos`` (no :func:`cr_update`; the
+    engine, which only rebuilds, saves its 4 bytes per site)."""
+    return (np.zeros(n_sites, np.int32), np.zeros(n_sites if positions else 0, np.int32),
             np.zeros(N_CLASSES + 3, np.int64), np.zeros(N_CLASSES + 1))
 
 
@@ -98,7 +123,8 @@ def cr_build(leaves, members, pos, start, cum):
     leaves : ndarray, float64[N]
         Total rate of every site (>= 0, finite).
     members, pos : ndarray, int32[N]
-        Written: the sites grouped by class, and each site's position there.
+        Written: the sites grouped by class, and each site's position there (``pos`` may be
+        empty: not written).
     start : ndarray, int64[N_CLASSES + 3]
         Written: class starts and the occupied range (module docstring).
     cum : ndarray, float64[N_CLASSES + 1]
@@ -112,11 +138,13 @@ def cr_build(leaves, members, pos, start, cum):
         start[c + 1] += start[c]
     # start[c] is now the first position of class c; fill with a running cursor per class
     fill = start[:N_CLASSES].copy()
+    positions = pos.size == n
     for j in range(n):
         c = rate_class(leaves[j])
         k = fill[c]
         members[k] = j
-        pos[j] = k
+        if positions:
+            pos[j] = k
         fill[c] = k + 1
     cr_weights(start, cum)
 

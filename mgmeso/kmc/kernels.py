@@ -41,7 +41,7 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
 from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
                     site_log_times, site_rates)
 from .rng import uniform, uniform_open
-from .composition import cr_pop
+from .composition import cr_find, cr_pop
 from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
 
 __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "run_until",
@@ -345,7 +345,9 @@ def run_until(S, C, K):
             drift_to(t_new, clock[0], law, cal, sums, frozen)
         clock[0] = t_new
         t_next[0] = math.nan
-        if composition:
+        if composition and not far:      # site arrays in the L2 cache: nothing to fetch ahead
+            j = cr_find(rng, leaves, members, cls_start, cls_cum)
+        elif composition:
             # proposals run ahead of the events: prefetch the arrays of the one entering the
             # queue, so that they are in cache when it leaves it (composition.cr_pop)
             while True:

@@ -62,7 +62,8 @@ Sites = namedtuple("Sites", [
     # composition-rejection selection ([simulation] event_selection = "composition",
     # :mod:`.composition`); empty arrays with the sum tree
     "sel_members",  # int32[N]: the sites grouped by rate class
-    "sel_pos",   # int32[N]: position of each site in sel_members
+    "sel_pos",   # int32: empty (the position index of composition.cr_update, which the
+                 # engine does not use: it rebuilds)
     "sel_start",  # int64[N_CLASSES + 3]: first position of each class, occupied range
     "sel_cum",   # float64[N_CLASSES + 1]: cumulative class weights
 ])

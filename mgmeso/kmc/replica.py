@@ -53,7 +53,7 @@ from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapsh
 from .replica_driver import CHUNK_EVENTS
 from .rng import seed_state
 from .setup import KmcSetup, peak_stress
-from .composition import cr_arrays, cr_build, cr_queue
+from .composition import cr_arrays, cr_build, cr_queue, selection_for
 from .sumtree import tree_build, tree_size
 
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
@@ -66,7 +66,7 @@ def _selection_arrays(N: int, composition: bool) -> dict:
     """The class arrays of composition-rejection selection (:mod:`.composition`), or empty
     ones with the sum tree (the event loop tells the two apart by their size)."""
     if composition:
-        m, p, st, cum = cr_arrays(N)
+        m, p, st, cum = cr_arrays(N, positions=False)
     else:
         m, p, st, cum = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64),
                          np.zeros(0))
@@ -91,7 +91,7 @@ def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
         eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
         leaves=np.zeros(N), event_probs=np.zeros((N, 2), np.float32), top=np.zeros(tree_size(N)),
         offsets=lat.offsets,
-        **_selection_arrays(N, sim.event_selection == "composition"),
+        **_selection_arrays(N, selection_for(sim, N) == "composition"),
     )
     K = kn.Clock(rng=seed_state(rng_seq), t=np.zeros(1), t_next=np.full(1, np.nan),
                  sums=np.zeros(kn.N_SUMS, np.int64), frozen=np.zeros(1), work=np.zeros(1),
