@@ -1,7 +1,8 @@
 """Pure numba kernels of the lattice kMC (docs/model.md section 2). No objects, no I/O, no hidden RNG.
 
-Arguments are the groups of :mod:`.layout`: ``S`` (per-site arrays and the sum tree), ``K``
-(RNG state, time, strain sums, counters) and ``C`` (scalars fixed during a call, in typed
+Arguments are the groups of :mod:`.layout`: ``S`` (per-site arrays, the sum tree and the
+classes of composition-rejection selection), ``K`` (RNG state, time, strain sums, counters,
+proposals drawn ahead) and ``C`` (scalars fixed during a call, in typed
 groups: ``C.law``, ``C.times``, ``C.calib``, ``C.rules``, ``C.geom``).
 
 Per QPD site j there are two channels (rates do not depend on the unit states):
@@ -291,6 +292,12 @@ def run_until(S, C, K):
     before it (rates are constant within a call), so the trajectory does not
     depend on where calls stop: samples, snapshots and event budgets change
     nothing. The caller clears ``K.t_next`` when the rates change.
+
+    The site of an event is drawn with probability ``leaves[j] / top[1]`` by the sum tree or,
+    when ``S`` holds the classes of composition-rejection (``[simulation] event_selection``,
+    :mod:`.composition`), by ``cr_find`` on lattices within the L2 cache and by the queued
+    ``cr_pop`` beyond it. Its proposals wait in ``K.ahead`` across calls for the same reason as
+    ``K.t_next``; the caller empties it when the rates change (``Replica._build_tree``).
 
     An event at site j (probabilities from :func:`.rates.fill_rates`) is an annihilation
     with probability ``event_probs[j, 0]``; otherwise a beta event carrying an SMD event
