@@ -160,7 +160,8 @@ def growth_exponent(sizes_N: list[int], ns: list[float]) -> float:
 
 def label(which: str, selection: str, n_sites: int | None = None) -> str:
     """Row label: the configuration alone for the selection the engine's default uses at
-    ``n_sites`` (the rows ``bench_all.py`` reads), ``config/selection`` for the other one."""
+    ``n_sites`` (the rows ``bench_all.py`` reads), ``config/selection`` for the other one.
+    """
     if n_sites is not None and selection == selection_for(Simulation(), n_sites):
         return which
     return f"{which}/{selection}"

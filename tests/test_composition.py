@@ -36,7 +36,6 @@ from mgmeso.kmc.setup import make_setup
 
 from .kmc_helpers import resumed_run
 
-
 # ---- slow obvious twins ----------------------------------------------------------------
 
 def twin_class(r: float) -> int:
@@ -45,7 +44,8 @@ def twin_class(r: float) -> int:
 
 def twin_build(leaves):
     """Sites sorted by class (stable: increasing site within a class), class starts, the
-    cumulative weights n_c 2^e and the occupied range."""
+    cumulative weights n_c 2^e and the occupied range.
+    """
     cls = np.array([twin_class(float(r)) for r in leaves])
     members = np.argsort(cls, kind="stable").astype(np.int32)
     pos = np.empty_like(members)
@@ -109,7 +109,8 @@ def test_find_equals_twin():
 def test_updates_keep_the_classes_of_a_rebuild():
     """A random sequence of rate changes (within a class, across classes, to and from zero)
     leaves each site in the class of its rate, ``pos`` the inverse of ``members``, and the
-    starts and weights of a fresh build (the order within a class may differ)."""
+    starts and weights of a fresh build (the order within a class may differ).
+    """
     rng = np.random.default_rng(3)
     leaves = rates(150, 3, zeros=20)
     m, p, st, cum = built(leaves)
@@ -272,7 +273,8 @@ def test_tree_mode_allocates_no_classes_and_auto_picks_by_size():
 def test_queued_path_same_bytes_across_chunks_and_resume():
     """On a lattice beyond the L2 cache (sc 41^3, 68921 sites) the engine draws through the
     queues of cr_pop, which live in the replica's state: kernel calls of any length and a
-    resume from a checkpoint give the same trajectory."""
+    resume from a checkpoint give the same trajectory.
+    """
     text = (CREEP.format(sel="composition", reps=1, seed=3).replace("L = 6", "L = 41")
             .replace("creep_time_s = 100.0", "creep_time_s = 0.02")
             .replace("t_first_s = 1.0", "t_first_s = 0.002"))

@@ -49,9 +49,9 @@ from numba import njit
 from .prefetch import prefetch
 from .rng import uniform
 
-__all__ = ["AUTO_MIN_SITES", "selection_for", "E_MIN", "N_CLASSES", "LO", "HI", "AHEAD", "rate_class", "cr_arrays", "cr_build",
-           "cr_update", "cr_slot", "cr_accept", "cr_find", "cr_weight", "cr_queue", "cr_fill",
-           "cr_pop"]
+__all__ = ["AUTO_MIN_SITES", "selection_for", "E_MIN", "N_CLASSES", "LO", "HI", "AHEAD",
+           "rate_class", "cr_arrays", "cr_build", "cr_update", "cr_slot", "cr_accept",
+           "cr_find", "cr_weight", "cr_queue", "cr_fill", "cr_pop"]
 
 #: ``math.frexp`` exponent of the smallest positive double (the subnormal 2^-1074)
 E_MIN = -1073
@@ -68,9 +68,10 @@ AUTO_MIN_SITES = 32768
 
 
 def selection_for(sim, n_sites: int) -> str:
-    """The selection a replica of ``n_sites`` sites uses under the ``[simulation]`` table
-    ``sim``: ``"tree"`` or ``"composition"`` (the interacting loop always uses the tree; the
-    config check refuses an explicit ``"composition"`` there)."""
+    """Return the selection a replica of ``n_sites`` sites uses under the ``[simulation]``
+    table ``sim``: ``"tree"`` or ``"composition"`` (the interacting loop always uses the tree; the
+    config check refuses an explicit ``"composition"`` there).
+    """
     if sim.elastic_interactions or sim.stress_dependent_rates:
         return "tree"
     if sim.event_selection == "auto":
@@ -90,7 +91,8 @@ def cr_arrays(n_sites: int, positions: bool = True
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Empty ``members``, ``pos``, ``start``, ``cum`` for ``n_sites`` sites (fill with
     :func:`cr_build`). ``positions=False``: an empty ``pos`` (no :func:`cr_update`; the
-    engine, which only rebuilds, saves its 4 bytes per site)."""
+    engine, which only rebuilds, saves its 4 bytes per site).
+    """
     return (np.zeros(n_sites, np.int32), np.zeros(n_sites if positions else 0, np.int32),
             np.zeros(N_CLASSES + 3, np.int64), np.zeros(N_CLASSES + 1))
 
@@ -214,7 +216,8 @@ def cr_weight(start, cum):
 @njit(cache=True, inline='always')
 def cr_slot(rng, start, cum):
     """Position in ``members`` of one proposal: a class with probability ``W_c / W``, then a
-    uniform member of it (two uniforms of ``rng``)."""
+    uniform member of it (two uniforms of ``rng``).
+    """
     u = uniform(rng) * cum[N_CLASSES]
     lo, hi = start[LO], start[HI]
     while lo < hi:                  # the largest occupied class with cum[c] <= u

@@ -43,6 +43,7 @@ from .calibration import (
     temperature_times,
     unit_strains,
 )
+from .composition import cr_arrays, cr_build, cr_queue, selection_for
 from .defects import DefectDynamics
 from .disorder import draw_disorder, neighbourhood_mean
 from .elastic_replica import ReplicaField
@@ -53,7 +54,6 @@ from .observables import SNAPSHOT_FIELDS, TIME_SERIES, TS_INDEX, observe, snapsh
 from .replica_driver import CHUNK_EVENTS
 from .rng import seed_state
 from .setup import KmcSetup, peak_stress
-from .composition import cr_arrays, cr_build, cr_queue, selection_for
 from .sumtree import tree_build, tree_size
 
 __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENTS"]
@@ -63,8 +63,9 @@ _NO_TIMES = kn.Times(0.0, 1.0, 0.0, 0.0, 0.0)
 
 
 def _selection_arrays(N: int, composition: bool) -> dict:
-    """The class arrays of composition-rejection selection (:mod:`.composition`), or empty
-    ones with the sum tree (the event loop tells the two apart by their size)."""
+    """Return the class arrays of composition-rejection selection (:mod:`.composition`), or
+    empty ones with the sum tree (the event loop tells the two apart by their size).
+    """
     if composition:
         m, p, st, cum = cr_arrays(N, positions=False)
     else:
@@ -342,7 +343,8 @@ class Replica:
 
     def _build_tree(self) -> None:
         """Rates of every site, the sum tree (its root is the total rate) and, with
-        composition-rejection selection, the rate classes."""
+        composition-rejection selection, the rate classes.
+        """
         S = self.S
         kn.fill_rates(S, self.control(0.0, 0), S.leaves)
         tree_build(S.top, S.leaves)
