@@ -290,6 +290,16 @@ def test_queued_path_same_bytes_across_chunks_and_resume():
     assert ref.table().tobytes() == again.table().tobytes() == a.table().tobytes()
 
 
+def test_memory_estimate_counts_the_classes():
+    from mgmeso.config import limits
+    m, _, st, cum = cr.cr_arrays(10, positions=False)
+    assert limits.SELECTION_FIXED_BYTES == st.nbytes + cum.nbytes
+    assert limits.SELECTION_BYTES == m.itemsize
+    a = limits.estimate_memory(cr.AUTO_MIN_SITES, 6, 1, 1, 0)
+    b = limits.estimate_memory(cr.AUTO_MIN_SITES, 6, 1, 1, 0, composition=False)
+    assert a.per_replica_bytes - b.per_replica_bytes == cr.AUTO_MIN_SITES * 4 + st.nbytes + cum.nbytes
+
+
 def test_bad_values_are_clean_errors():
     with pytest.raises(ConfigError, match="event_selection"):
         cfg("heap")

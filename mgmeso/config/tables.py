@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from .fields import param
 
-__all__ = ["TheoryOptions", "Simulation", "Defects", "Output"]
+__all__ = ["TheoryOptions", "Simulation", "Defects", "Output", "AUTO_COMPOSITION_MIN_SITES"]
+
+#: [simulation] event_selection = "auto": composition-rejection from this many sites (below it
+#: the two selections cost the same within the scatter and the tree keeps the draws of earlier
+#: versions; from 32^3 sc on composition is faster: docs/kmc.md section 6)
+AUTO_COMPOSITION_MIN_SITES = 32768
 
 
 class _LatticeNames:
@@ -174,6 +179,17 @@ class Simulation:
         "composition from 32768 sites (32^3 sc), where it is faster (docs/kmc.md section 6). "
         "The interacting loop (elastic_interactions or stress_dependent_rates) always uses the "
         "tree", choices=("auto", "tree", "composition"))
+
+    def selection_for(self, n_sites: int) -> str:
+        """Return the event selection of a replica of ``n_sites`` sites: ``"tree"`` or
+        ``"composition"`` (``event_selection`` with 'auto' resolved; the interacting loop always
+        uses the tree, and :meth:`check` refuses an explicit 'composition' there).
+        """
+        if self.elastic_interactions or self.stress_dependent_rates:
+            return "tree"
+        if self.event_selection == "auto":
+            return "composition" if n_sites >= AUTO_COMPOSITION_MIN_SITES else "tree"
+        return self.event_selection
 
     def check(self) -> list[str]:
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.

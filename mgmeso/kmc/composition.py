@@ -46,6 +46,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ..config.tables import AUTO_COMPOSITION_MIN_SITES
 from .prefetch import prefetch
 from .rng import uniform
 
@@ -61,22 +62,15 @@ N_CLASSES = 1024 - E_MIN + 2
 LO, HI = N_CLASSES + 1, N_CLASSES + 2
 
 
-#: [simulation] event_selection = "auto": composition-rejection from this many sites (below it
-#: the two selections cost the same within the scatter, and the tree keeps the draws of earlier
-#: versions; from 32^3 sc on composition is faster, docs/kmc.md section 6)
-AUTO_MIN_SITES = 32768
+#: [simulation] event_selection = "auto": composition-rejection from this many sites
+AUTO_MIN_SITES = AUTO_COMPOSITION_MIN_SITES
 
 
 def selection_for(sim, n_sites: int) -> str:
     """Return the selection a replica of ``n_sites`` sites uses under the ``[simulation]``
-    table ``sim``: ``"tree"`` or ``"composition"`` (the interacting loop always uses the tree; the
-    config check refuses an explicit ``"composition"`` there).
+    table ``sim``: ``"tree"`` or ``"composition"`` (:meth:`.Simulation.selection_for`).
     """
-    if sim.elastic_interactions or sim.stress_dependent_rates:
-        return "tree"
-    if sim.event_selection == "auto":
-        return "composition" if n_sites >= AUTO_MIN_SITES else "tree"
-    return sim.event_selection
+    return sim.selection_for(n_sites)
 
 
 @njit(cache=True, inline='always')
