@@ -172,7 +172,7 @@ class Simulation:
         "(docs/kmc_elastic.md section 6.10)", choices=("resampling", "eyring"))
 
     event_selection: str = param(
-        "auto", doc="how the non-interacting engine draws the next event's site: 'tree', the "
+        "auto", doc="the way the non-interacting engine draws the next event's site: 'tree', the "
         "blocked binary sum tree; 'composition', composition-rejection over classes of rates "
         "within a factor 2 ([Slepoy2008]; the same process with other random draws, a cost per "
         "event that hardly grows with N); 'auto' (default): the tree below 32768 sites, "
@@ -245,7 +245,7 @@ class Simulation:
             msgs.append("event_selection = 'composition' is for the non-interacting engine: with "
                         "elastic_interactions or stress_dependent_rates the interacting loop's "
                         "thinning updates the sum tree's leaves at every event; use "
-                        "event_selection = 'tree' (docs/kmc.md section 6)")
+                        "event_selection = 'auto' or 'tree' (docs/kmc.md section 6)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")
