@@ -7,8 +7,9 @@ its binary exponent: ``r = m 2^e`` with ``m`` in [1/2, 1) (``math.frexp``), clas
 ``r/B_c = m >= 1/2``. A selection
 
 1. draws a class with probability ``W_c / W``, where ``W_c = n_c B_c`` (``n_c`` members) and
-   ``W = sum_c W_c``: a binary search of the cumulative weights over the occupied classes
-   (about 50 for the rates of this model, which span about 15 decades);
+   ``W = sum_c W_c``: a binary search of the cumulative weights over the range of occupied
+   classes (17-23 classes in the configurations of ``scripts/bench_kmc.py``; about 50 for
+   rates spanning 15 decades);
 2. draws a member ``j`` of that class uniformly;
 3. accepts it with probability ``m_j`` (the mantissa of its rate), else starts again at 1.
 
