@@ -249,7 +249,7 @@ def cr_find(rng, leaves, members, start, cum):
 
 
 #: depth of each of the two proposal queues of :func:`cr_pop` (a power of 2)
-AHEAD = 16
+AHEAD = 32
 
 
 def cr_queue() -> np.ndarray:
