@@ -3,7 +3,7 @@
 For each lattice size and two configurations, in one process after JIT warm-up, the same
 replica (same seed) is run without interactions, with the exact field update and with the
 windowed one (docs/kmc_elastic.md sections 3 and 6.3), each at its default refresh interval
-(exact: ``1.2 sqrt(N log2 N)`` changes, windowed: 0.02 N; :func:`.elastic_refresh.refresh_interval`)
+(exact: ``2.5 sqrt(N log2 N)`` changes, windowed: 0.02 N; :func:`.elastic_refresh.refresh_interval`)
 unless ``--refresh-per-site`` is given; printed for each: events/s (CPU time of this process,
 and wall time), ns per event, the rate with interactions as a share of the rate without, FFT
 refreshes and the changes between two, bytes per site (with ``--thin`` also the exact mode with

@@ -115,3 +115,40 @@ def test_fast_sites_1e5_events_exact_against_fresh_fft():
     assert np.allclose(F.state.eps, d * state)
     got = np.array([local_stress_at(j, 25.0, F.state, 1) for j in range(N)])
     assert np.abs(got - F.exact_local_stress(25.0)).max() < 1e-9
+
+
+def test_query_cache_folds_the_journal_and_stays_exact():
+    """The per-site query cache (docs/kmc_elastic.md 3): changes and queries interleaved on a
+    stream where a few sites come back often. Every query equals the dense sum to 1e-9 MPa
+    (tolerance fixed before the run, as above); the journal holds every change in order; the
+    cheaper sum is the journal's (changes since the site's last query) for most re-queries of
+    the fast sites; a refresh empties the cache.
+    """
+    lat = make_lattice("sc", 6)
+    N = lat.n_sites
+    F = ElasticField(lat, MU, NU, ElasticOptions(near_radius=0.0, capacity_per_site=50.0,
+                                                 exact=True))
+    rng = np.random.default_rng(11)
+    F.set_eigenstrain(0.01 * rng.choice([-1.0, 1.0], size=N))
+    ES = F.state
+    fast = rng.choice(N, size=6, replace=False)
+    folded = 0
+    for step in range(1500):
+        k = int(rng.choice(fast)) if rng.random() < 0.5 else int(rng.integers(N))
+        de = 0.02 * float(rng.choice([-1.0, 1.0]))
+        n = int(ES.pend_n[0])
+        record_event(k, de, ES)
+        assert ES.chg_de[n] == de and ES.chg_xyz[n] == ES.pend_xyz[ES.seen[k] - 1]
+        j = int(rng.choice(fast)) if rng.random() < 0.7 else int(rng.integers(N))
+        p = int(ES.q_pos[j]) - 1
+        n = int(ES.pend_n[0])
+        folded += 0 <= p and n - p < ES.pend_n[1]
+        got = local_stress_at(j, 25.0, ES, 1)
+        assert ES.q_pos[j] == n + 1
+        if step % 50 == 0 or step > 1450:
+            assert abs(got - _dense_local(F, 25.0)[j]) < 1e-9
+    assert folded > 500
+    assert np.abs(np.array([local_stress_at(j, 25.0, ES, 1) for j in range(N)])
+                  - _dense_local(F, 25.0)).max() < 1e-9
+    F.refresh()
+    assert not ES.q_pos.any()

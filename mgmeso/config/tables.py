@@ -147,7 +147,7 @@ class Simulation:
         "sets the error)", lo=0.0, hi=64.0, why="0 to 64 nearest-neighbour distances, below L/2")
     elastic_refresh_per_site: float | None = param(
         None, unit="changes per site", doc="eigenstrain changes between two FFT refreshes of the "
-        "field, per site. Default (unset): 'exact' refreshes every 1.2 sqrt(N log2 N) changes, "
+        "field, per site. Default (unset): 'exact' refreshes every 2.5 sqrt(N log2 N) changes, "
         "the balance of the FFT against the query's scan of the changed sites; 'windowed' "
         "every 0.02 N, which sets its lag (docs/kmc_elastic.md section 6.3)", lo=1e-4, hi=10.0,
         why="between 1e-4 and 10 changes per site")

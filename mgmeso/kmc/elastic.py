@@ -181,7 +181,11 @@ class ElasticField:
             pend_de=np.zeros(cap + margin), pend_n=np.zeros(2, dtype=np.int64),
             seen=np.zeros(N, dtype=np.int32),
             near_off=off, near_val=val, near_lin=lin, far_table=far, basis_fine=self.prop.basis_fine,
-            geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, K0 * N / (N - 1)]))
+            geom=geom, coef=np.array([K0 / (N - 1), c_far, K0, K0 * N / (N - 1)]),
+            # the query cache of the exact mode (none in the windowed one)
+            q_far=np.zeros(N if options.exact else 0),
+            q_pos=np.zeros(N if options.exact else 0, dtype=np.uint16),
+            chg_xyz=np.zeros(cap + margin, dtype=np.int32), chg_de=np.zeros(cap + margin))
         self.n_refresh = 0
 
     # ---- field ---------------------------------------------------------------------
@@ -189,7 +193,7 @@ class ElasticField:
         """Recompute the interaction stress from all eigenstrains (one FFT); clear pending."""
         ES = self.state
         finish_refresh(lattice_field(self.prop, ES.eps), self.prop.self_term, ES.eps, ES.phi, ES.tot,
-                       ES.seen, ES.pend_site, ES.pend_n)
+                       ES.seen, ES.pend_site, ES.pend_n, ES.q_pos)
         self.n_refresh += 1
 
     def set_eigenstrain(self, eps: np.ndarray) -> None:

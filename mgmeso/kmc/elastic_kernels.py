@@ -116,6 +116,7 @@ def drive_two_state(sites, start, state, d, sigma_applied, sig_sat, mode, rng, E
     pend_site, pend_xyz, pend_de, seen, basis_fine = ES.pend_site, ES.pend_xyz, ES.pend_de, ES.seen, \
         ES.basis_fine
     near_off, near_val, near_lin = ES.near_off, ES.near_val, ES.near_lin
+    q_far, q_pos, chg_xyz, chg_de = ES.q_far, ES.q_pos, ES.chg_xyz, ES.chg_de
     T = ES.far_table
     flat = T.reshape(T.size)
     S1, S2 = np.int32(T.shape[1]), np.int32(T.shape[2])
@@ -124,11 +125,13 @@ def drive_two_state(sites, start, state, d, sigma_applied, sig_sat, mode, rng, E
     for i in range(start, sites.shape[0]):
         j = sites[i]
         sig = local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
-                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx)
+                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx, q_far, q_pos, chg_xyz,
+                                chg_de)
         new = draw_state_biased(rng, sig, sig_sat, mode)
         if new != state[j]:
             full = record_flat(j, d * (new - state[j]), eps, tot, phi, pend_n, pend_site, pend_xyz,
-                               pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
+                               pend_de, seen, geom, basis_fine, near_off, near_val, near_lin, chg_xyz,
+                               chg_de)
             state[j] = new
             if full:
                 return i + 1

@@ -41,16 +41,16 @@ from . import elastic_thinning as th
 from .bias import draw_state_biased
 from .elastic_events import (
     JOURNAL,
-    annihilate_flat,
     footprint_stress,
     footprint_stress_flat,
     plastic_self,
     replay_journal,
+    settle_log,
     smd_event_flat,
 )
 from .elastic_pending import local_stress_flat, record_flat
 from .elastic_state import ElasticState
-from .kernels import drift_to, stress_at, unload_crossing
+from .kernels import annihilate_logged, drift_to, stress_at, unload_crossing
 from .layout import (
     C_ALL,
     C_ANN,
@@ -65,6 +65,7 @@ from .layout import (
     SUM_PLASTIC,
     UNLOAD,
 )
+from .prefetch import prefetch
 from .rates import growth_probability_of
 from .rng import uniform, uniform_open
 from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
@@ -80,10 +81,9 @@ STATUS_ELASTIC = 4
 EngineField = namedtuple("EngineField", [
     "eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen", "near_off",
     "near_val", "near_lin", "far_table", "basis_fine", "geom", "coef",   # as ElasticState
+    "q_far", "q_pos", "chg_xyz", "chg_de",                               # as ElasticState
     "full_table",  # float 3D: K on the fine grid, self-term included (eshelby.Propagator.table)
     "fp_buf",      # int32[128]: the footprint of the SMD before its event
-    "ann_site",    # int32[128]: the footprint of an SMD being annihilated (series rule)
-    "ann_old",     # float64[128]: the plastic strain of those sites before the deposit
     "probe",       # float64[4]: last event: site, local stress, SMD stress, applied stress
 ])
 assert EngineField._fields[:len(ElasticState._fields)] == ElasticState._fields
@@ -130,7 +130,8 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
     pend_site, pend_xyz, pend_de = EF.pend_site, EF.pend_xyz, EF.pend_de
     near_off, near_val, near_lin, geom, coef = EF.near_off, EF.near_val, EF.near_lin, EF.geom, EF.coef
     basis_fine, full_table, probe = EF.basis_fine, EF.full_table, EF.probe
-    fp_buf, ann_site, ann_old = EF.fp_buf, EF.ann_site, EF.ann_old
+    fp_buf = EF.fp_buf
+    q_far, q_pos, chg_xyz, chg_de = EF.q_far, EF.q_pos, EF.chg_xyz, EF.chg_de
     T = EF.far_table
     flat = T.reshape(T.size)
     S1, S2 = np.int32(T.shape[1]), np.int32(T.shape[2])
@@ -201,10 +202,27 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         t_next[0] = math.nan
         u = uniform(rng) * total
         j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
-        # --- the event at site j, at the local stress (plus the plastic self-term)
+        # --- the event at site j, at the local stress (plus the plastic self-term). Ask for the
+        # lines of j in the field's and the site's arrays at once, so that their misses overlap
+        # (a hint: no effect on the result)
+        prefetch(phi, j)
+        prefetch(eps, j)
+        prefetch(eps_p, j)
+        if exact:
+            prefetch(q_pos, j)
+            prefetch(q_far, j)
+        prefetch(seen, j)
+        prefetch(elim, j)
+        if footprints:
+            prefetch(smd, j)
+            prefetch(fp_size, j)
+            prefetch(fp_next, j)
+        else:
+            prefetch(beta, j)
         sig_app = stress_at(t_new, law, cal, sums, frozen)
         sig = local_stress_flat(j, sig_app, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
-                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx) \
+                                basis_fine, flat, S1, S2, pend_xyz, pend_de, idx, q_far, q_pos, chg_xyz,
+                                chg_de) \
             + coef[3] * (np.float64(eps_p[j]) - tot[2] / n_sites)
         probe[0] = j
         probe[1] = sig
@@ -228,11 +246,13 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
         smd_now = False
         if ev == 0:
             if rules.series:
-                if annihilate_flat(j, t_new, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, cal.d_an,
-                                   ann_site, ann_old, tot, thin, jn_site, jn_de, jn_dp, jn_n):
+                if annihilate_logged(j, t_new, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, cal.d_an,
+                                     jn_site, jn_dp, jn_n):
                     counts[C_ANN] += 1
                 else:
                     counts[C_NULL] += 1
+                if jn_n[0] > 0:
+                    settle_log(jn_site, jn_de, jn_dp, jn_n, tot, thin)
                 if thin and jn_n[0] > 0:
                     replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                    cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
@@ -247,7 +267,8 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                 tot[2] += dp
                 counts[C_ANN] += 1
                 full |= record_flat(j, cal.d_p * new, eps, tot, phi, pend_n, pend_site, pend_xyz,
-                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
+                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin,
+                                    chg_xyz, chg_de)
                 if thin:
                     th.record_change_flat(j, cal.d_p * new, dp, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                           cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
@@ -261,7 +282,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
             # a site's own change does not act on it: sig stays the stress at j
             de = cal.d_beta * (new - old)
             full |= record_flat(j, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen,
-                                geom, basis_fine, near_off, near_val, near_lin)
+                                geom, basis_fine, near_off, near_val, near_lin, chg_xyz, chg_de)
             if thin:
                 th.record_change_flat(j, de, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t, noff_t,
                                       nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier, chi,
@@ -282,8 +303,7 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
                 p_grow = growth_probability_of(j, log_tb, log_tb_hier, chi, log_S, times, rules)
             f0, grown, de, share1 = smd_event_flat(j, t_new, sig_smd, smd, fp_size, owner, fp_next, eps_p,
                                                    last_smd, offsets, rng, sums, work, counts, cal, rules, gm,
-                                                   p_grow, fp_buf, ann_site, ann_old, tot, thin, jn_site,
-                                                   jn_de, jn_dp, jn_n)
+                                                   p_grow, fp_buf, tot, thin, jn_site, jn_de, jn_dp, jn_n)
             if thin and jn_n[0] > 0:     # the coalescence's plastic changes come first
                 replay_journal(jn_site, jn_de, jn_dp, jn_n, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb, log_tb_hier,
@@ -291,14 +311,16 @@ def run_until_elastic(S, C, K, EF, exact, TH, thin):
             for i in range(f0):
                 k = fp_buf[i]
                 full |= record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de,
-                                    seen, geom, basis_fine, near_off, near_val, near_lin)
+                                    seen, geom, basis_fine, near_off, near_val, near_lin,
+                                    chg_xyz, chg_de)
                 if thin:
                     th.record_change_flat(k, de, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t, cnt_t,
                                           noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
                                           log_tb_hier, chi, log_S, times, rules, st_t, cal.sig_sat_p)
             if grown >= 0:
                 full |= record_flat(grown, share1, eps, tot, phi, pend_n, pend_site, pend_xyz,
-                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin)
+                                    pend_de, seen, geom, basis_fine, near_off, near_val, near_lin,
+                                    chg_xyz, chg_de)
                 if thin:
                     th.record_change_flat(grown, share1, 0.0, eps, eps_p, e_ref, p_ref, c_t, nacc_t, bnd_t,
                                           cnt_t, noff_t, nabs_t, sgeom_t, kind, top, leaves, elim, log_tb,
@@ -339,5 +361,5 @@ def query_all(S, EF, sigma_applied, exact, out):
     for j in range(out.shape[0]):
         out[j] = local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_hard,
                                    EF.geom, EF.basis_fine, flat, S1, S2, EF.pend_xyz, EF.pend_de,
-                                   idx) \
+                                   idx, EF.q_far, EF.q_pos, EF.chg_xyz, EF.chg_de) \
             + coef[3] * (np.float64(eps_p[j]) - tot[2] / n_sites)

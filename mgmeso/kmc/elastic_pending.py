@@ -22,16 +22,16 @@ import math
 import numpy as np
 from numba import njit
 
-from .elastic_state import _PMASK, PACK_BITS, _fine, pack_coords
+from .elastic_state import _PMASK, PACK_BITS, Q_MAX, _fine, pack_coords
 from .elastic_stencil import stencil_add
 
-__all__ = ["far_sum_flat", "local_stress_at", "local_stress_flat", "pending_far_sum",
+__all__ = ["exact_far_flat", "far_sum_flat", "local_stress_at", "local_stress_flat", "pending_far_sum",
            "record_event", "record_flat"]
 
 
 @njit(cache=True, inline="always")
 def record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen, geom,
-                basis_fine, near_off, near_val, near_lin):
+                basis_fine, near_off, near_val, near_lin, chg_xyz, chg_de):
     """:func:`record_event` on the arrays of :data:`.elastic_state.ElasticState` of those names.
 
     Parameters
@@ -42,8 +42,9 @@ def record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen
         The change of its eigenstrain.
     eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen, geom, basis_fine, near_off : ndarray
         The arrays of :data:`.elastic_state.ElasticState` of those names.
-    near_val, near_lin : ndarray
-        The arrays of :data:`.elastic_state.ElasticState` of those names.
+    near_val, near_lin, chg_xyz, chg_de : ndarray
+        The arrays of :data:`.elastic_state.ElasticState` of those names (the journal of the
+        changes, which the exact query folds at a site queried recently).
 
     Returns
     -------
@@ -70,6 +71,8 @@ def record_flat(k, de, eps, tot, phi, pend_n, pend_site, pend_xyz, pend_de, seen
             pend_de[slot] = de
             seen[k] = slot + 1
             pend_n[1] = slot + 1
+        chg_xyz[n] = pend_xyz[slot]
+        chg_de[n] = de
     pend_n[0] = n + 1
     return 1 if n + 1 >= geom[7] else 0
 
@@ -101,7 +104,7 @@ def record_event(k, de, ES):
     """
     return record_flat(k, de, ES.eps, ES.tot, ES.phi, ES.pend_n, ES.pend_site, ES.pend_xyz,
                        ES.pend_de, ES.seen, ES.geom, ES.basis_fine, ES.near_off, ES.near_val,
-                       ES.near_lin)
+                       ES.near_lin, ES.chg_xyz, ES.chg_de)
 
 
 @njit(cache=True)
@@ -146,6 +149,14 @@ def _far_sum_periodic(pj, n, slots, pk, de, T, S1, S2, idx):
 
 
 @njit(cache=True, inline="always")
+def _packed_query(j, geom, basis_fine):
+    # the packed position of j plus (n, n, n): r_j - r_k + n in each field after a subtraction
+    fx, fy, fz = _fine(j, geom, basis_fine)
+    n = np.int32(geom[4])
+    return np.int32(pack_coords(fx, fy, fz) + pack_coords(n, n, n)), n
+
+
+@njit(cache=True, inline="always")
 def far_sum_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, slots, idx):
     """Far field (MPa) at site j of the first ``slots`` pending slots.
 
@@ -171,12 +182,58 @@ def far_sum_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, slots, id
     float
         The contribution (MPa).
     """
-    fx, fy, fz = _fine(j, geom, basis_fine)
-    n = np.int32(geom[4])
-    pj = np.int32(pack_coords(fx, fy, fz) + pack_coords(n, n, n))
+    pj, n = _packed_query(j, geom, basis_fine)
     if geom[5] == 1:
         return _far_sum_folded(pj, n, slots, pend_xyz, pend_de, flat, S1, S2, idx)
     return _far_sum_periodic(pj, n, slots, pend_xyz, pend_de, flat, S1, S2, idx)
+
+
+@njit(cache=True, inline="always")
+def exact_far_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, pend_n, q_far, q_pos,
+                   chg_xyz, chg_de, idx):
+    """Far field (MPa) at site j of the changes since the refresh, exact, by the cheaper of two
+    sums, and the site's query cache updated.
+
+    The slots (one term per site changed since the refresh, :func:`far_sum_flat`) or, when j
+    was queried since the refresh after ``p`` of the ``n`` changes and ``n - p`` is fewer than
+    the slots, its cached far field plus the changes of the journal since then (one term
+    each). The engine's events come back to the same fast sites: at 64^3 (mean-field
+    configuration) 24 terms per query against 178 slots (docs/kmc_elastic.md 6.7). Both sums
+    are exact to rounding; they differ only in the order of the additions.
+
+    Parameters
+    ----------
+    j : int
+        The site queried.
+    geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, idx : ndarray or int
+        As in :func:`far_sum_flat`.
+    pend_n, q_far, q_pos, chg_xyz, chg_de : numpy.ndarray
+        The arrays of :data:`.elastic_state.ElasticState` of those names (``q_far[j]`` and
+        ``q_pos[j]`` updated).
+
+    Returns
+    -------
+    float
+        The far field (MPa).
+    """
+    n = pend_n[0]
+    slots = pend_n[1]
+    p = np.int64(q_pos[j]) - 1
+    if p >= 0 and n - p < slots:
+        far = q_far[j]
+        if n > p:
+            pj, nf = _packed_query(j, geom, basis_fine)
+            if geom[5] == 1:
+                far += _far_sum_folded(pj, nf, n - p, chg_xyz[p:], chg_de[p:], flat, S1, S2, idx)
+            else:
+                far += _far_sum_periodic(pj, nf, n - p, chg_xyz[p:], chg_de[p:], flat, S1, S2, idx)
+    elif slots > 0:
+        far = far_sum_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, slots, idx)
+    else:
+        far = 0.0
+    q_far[j] = far
+    q_pos[j] = n + 1 if n < Q_MAX else 0
+    return far
 
 
 @njit(cache=True, inline="always")
@@ -211,7 +268,8 @@ def pending_far_sum(j, ES):
 
 @njit(cache=True, inline="always")
 def local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_hard, geom,
-                      basis_fine, flat, S1, S2, pend_xyz, pend_de, idx):
+                      basis_fine, flat, S1, S2, pend_xyz, pend_de, idx, q_far, q_pos, chg_xyz,
+                      chg_de):
     """:func:`local_stress_at` on plain arrays (``n_hard`` the length of the pending list;
     ``flat``, ``S1``, ``S2`` and ``idx``, at least ``n_hard`` long, as in :func:`far_sum_flat`).
 
@@ -233,6 +291,8 @@ def local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_ha
         Work arrays at least ``n_hard`` long, as in :func:`far_sum_flat`.
     pend_xyz, pend_de : ndarray
         The pending changes' coordinates and sizes.
+    q_far, q_pos, chg_xyz, chg_de : ndarray
+        The query cache and the journal (:func:`exact_far_flat`; exact mode, updated).
 
     Returns
     -------
@@ -242,10 +302,8 @@ def local_stress_flat(j, sigma_applied, exact, phi, eps, tot, coef, pend_n, n_ha
     if exact:
         if pend_n[0] > n_hard:
             return math.nan  # the list overflowed: the exact sum is no longer known
-        far = 0.0
-        if pend_n[1] > 0:
-            far = far_sum_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, pend_n[1],
-                               idx)
+        far = exact_far_flat(j, geom, basis_fine, flat, S1, S2, pend_xyz, pend_de, pend_n, q_far,
+                             q_pos, chg_xyz, chg_de, idx)
         return sigma_applied + (phi[j] + far) + coef[0] * (tot[0] - eps[j])
     return sigma_applied + phi[j] + coef[0] * (tot[0] - eps[j]) + coef[1] * tot[1]
 
@@ -257,7 +315,8 @@ def local_stress_at(j, sigma_applied, ES, exact):
     ``exact = 1`` adds the far field of every site changed since the refresh (exact; NaN
     if the pending list overflowed); ``exact = 0`` adds the mean far contribution of the
     changes since the refresh (O(1)). The mean over all sites equals ``sigma_applied``
-    exactly in both modes. Neither mode changes the state.
+    exactly in both modes. The exact mode updates the site's query cache (``q_far``,
+    ``q_pos``: what the next query at j starts from), nothing else.
 
     Parameters
     ----------
@@ -279,4 +338,5 @@ def local_stress_at(j, sigma_applied, ES, exact):
     return local_stress_flat(j, sigma_applied, exact, ES.phi, ES.eps, ES.tot, ES.coef, ES.pend_n,
                              ES.pend_site.shape[0], ES.geom, ES.basis_fine, T.reshape(T.size),
                              np.int32(T.shape[1]), np.int32(T.shape[2]), ES.pend_xyz, ES.pend_de,
-                             np.empty(ES.pend_site.shape[0], np.int32))
+                             np.empty(ES.pend_site.shape[0], np.int32), ES.q_far, ES.q_pos,
+                             ES.chg_xyz, ES.chg_de)

@@ -16,7 +16,7 @@ __all__ = ["KAPPA_EXACT", "PER_SITE_WINDOWED", "finish_refresh", "refresh_interv
 
 
 @njit(cache=True)
-def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
+def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n, q_pos):
     """Complete a refresh from the FFT result: interaction stress, sums, empty pending list.
 
     Parameters
@@ -25,8 +25,9 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
         float64 (N,): ``sum_k K(r_j - r_k) e_k`` from a fresh FFT (self-terms included).
     K0 : float
         The self-term ``K(0)``.
-    eps, phi, tot, seen, pend_site, pend_n : numpy.ndarray
-        The arrays of :data:`ElasticState` of those names (phi, tot, seen, pend_n updated).
+    eps, phi, tot, seen, pend_site, pend_n, q_pos : numpy.ndarray
+        The arrays of :data:`ElasticState` of those names (phi, tot, seen, pend_n updated,
+        the query cache ``q_pos`` emptied).
     """
     acc = 0.0
     for j in range(field.shape[0]):
@@ -38,11 +39,12 @@ def finish_refresh(field, K0, eps, phi, tot, seen, pend_site, pend_n):
         seen[pend_site[i]] = 0
     pend_n[0] = 0
     pend_n[1] = 0
+    q_pos[:] = 0
 
 
 #: changes between two refreshes in exact mode, in units of ``sqrt(N log2 N)``
 #: (:func:`refresh_interval`; measured, docs/kmc_elastic.md section 6.3)
-KAPPA_EXACT = 1.2
+KAPPA_EXACT = 2.5
 
 #: changes between two refreshes in windowed mode, per site (the lag its validation used)
 PER_SITE_WINDOWED = 0.02
@@ -60,8 +62,12 @@ def refresh_interval(n_sites: int, exact: bool, per_site: float | None = None) -
 
     where it is ``2 sqrt(...)``: the exact mode's cost grows as ``sqrt(N log2 N)`` per event,
     and a fixed share of N per refresh (``R = p N``) leaves the optimum as N grows (the scan
-    grows as N). The windowed mode has no scan: its interval sets its lag (the far field of
-    the changes since the refresh is replaced by its mean), so it stays a share of N.
+    grows as N). With the query cache (:func:`.elastic_pending.exact_far_flat`) a query costs
+    the fewer of the slots and the changes since the site's last query, so the terms grow
+    more slowly than ``gamma n`` and the optimum ``KAPPA_EXACT`` is larger (2.5 against 1.2
+    without the cache; measured, docs/kmc_elastic.md 6.3). The windowed mode has no scan:
+    its interval sets its lag (the far field of the changes since the refresh is replaced by
+    its mean), so it stays a share of N.
 
     Parameters
     ----------

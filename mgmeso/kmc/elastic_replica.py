@@ -28,7 +28,8 @@ __all__ = ["ReplicaField", "eigenstrain_of_state", "CHECKPOINT_FIELDS", "field_o
            "make_thin_state", "paper_chi"]
 
 #: dynamic field arrays a checkpoint holds (the rest is rebuilt from the configuration)
-CHECKPOINT_FIELDS = ("eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen")
+CHECKPOINT_FIELDS = ("eps", "phi", "tot", "pend_site", "pend_xyz", "pend_de", "pend_n", "seen",
+                     "q_far", "q_pos", "chg_xyz", "chg_de")
 
 _PROPAGATORS: dict = {}
 
@@ -131,8 +132,7 @@ class ReplicaField:
         ES = self.field.state
         # one array layout whatever the propagator (numba compiles one specialisation per type)
         self.state = EngineField(*ES, full_table=np.ascontiguousarray(prop.table, np.float64),
-                                 fp_buf=np.zeros(128, np.int32), ann_site=np.zeros(128, np.int32),
-                                 ann_old=np.zeros(128), probe=np.zeros(4))
+                                 fp_buf=np.zeros(128, np.int32), probe=np.zeros(4))
         self.exact = 1 if self.options.exact else 0
         self.n_refresh = 0
         self._eps_p = np.zeros(lat.n_sites, np.float32)   # the replica's S.eps_p once rebuilt

@@ -13,7 +13,7 @@ from collections import namedtuple
 
 from numba import njit
 
-__all__ = ["GEOM_FIELDS", "PACK_BITS", "ElasticState", "far_value", "fine_coords", "pack_coords",
+__all__ = ["GEOM_FIELDS", "PACK_BITS", "Q_MAX", "ElasticState", "far_value", "fine_coords", "pack_coords",
            "site_cell"]
 
 ElasticState = namedtuple("ElasticState", [
@@ -36,6 +36,13 @@ ElasticState = namedtuple("ElasticState", [
     "geom",       # int64[8]: see GEOM_FIELDS
     "coef",       # float64[4]: s (uniform shift), c_far (mean far kernel / N), K(0),
                   # K(0) N/(N - 1) (the plastic self-term, docs/kmc_elastic.md section 6.9)
+    "q_far",      # float64[N]: exact mode: the far field of the pending changes at each site
+                  # when it was last queried (valid while q_pos > 0); windowed: length 0
+    "q_pos",      # uint16[N]: changes folded into q_far plus one (0: not queried since the
+                  # refresh, or more than Q_MAX changes); reset by the refresh
+    "chg_xyz",    # int32[K]: the journal of the changes since the refresh, in order: packed
+                  # position of each change (pack_coords)
+    "chg_de",     # float64[K]: ... and its eigenstrain change
 ])
 
 GEOM_FIELDS = ("L", "dim", "nb", "hm", "n_fine", "fold", "M", "K_soft", "reach")
@@ -125,6 +132,10 @@ def far_value(dx, dy, dz, ES):
     fold = ES.geom[5] == 1
     return ES.far_table[_wrap(dx, n, fold), _wrap(dy, n, fold), _wrap(dz, n, fold)]
 
+
+#: the most changes since a refresh that the query cache (``q_pos``, uint16) can hold; beyond
+#: them a query sums the slots
+Q_MAX = 65534
 
 PACK_BITS = 10
 """Bits per coordinate of a packed fine-grid position (:func:`pack_coords`): grids of at most

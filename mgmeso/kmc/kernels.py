@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .bias import draw_state_biased, equilibrium_strain, stress_for_strain
@@ -183,9 +184,63 @@ def annihilate_series(j, t, S, C, K):
                           K.sums, C.calib.d_an)
 
 
+# --- footprint growth and coalescence: one code for both loops (run_until and the interacting
+# loop of elastic_loop.py, which passes a log of the plastic changes and a footprint buffer;
+# run_until passes arrays of length 0: nothing is written). Owner of this hunk: h/elspeed3.
+
+@njit(cache=True, inline='always')
+def annihilate_logged(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an,
+                      log_site, log_dp, log_n):
+    """:func:`annihilate_smd`, writing the plastic change of every footprint site to a log.
+
+    Entries ``(site, dp)`` in footprint order from ``log_n[0]`` on, then ``(-1, sum of the
+    dp)``; ``dp`` is the change of the float32 store as :func:`release_footprint` rounds it,
+    in float64. A log of length 0 writes nothing (the loop without interactions).
+
+    Parameters
+    ----------
+    j : int
+        The SMD's site.
+    t : float
+        The event time (s).
+    smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an : ndarray or float
+        As in :func:`annihilate_smd`.
+    log_site, log_dp, log_n : numpy.ndarray
+        int32, float64 (at least two footprints and two sums long, or 0) and int64[1]: the
+        log's sites, plastic changes and length (advanced).
+
+    Returns
+    -------
+    bool
+        What :func:`annihilate_smd` returns (there was a polarised SMD).
+    """
+    if log_site.shape[0] == 0 or smd[j] == 0:
+        return annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    i0 = log_n[0]
+    i = i0
+    m = j
+    while m != -1:      # the footprint and its plastic strain before the deposit
+        log_site[i] = m
+        log_dp[i] = np.float64(eps_p[m])
+        i += 1
+        m = fp_next[m]
+    out = annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    acc = 0.0
+    for q in range(i0, i):
+        dp = np.float64(eps_p[log_site[q]]) - log_dp[q]
+        log_dp[q] = dp
+        acc += dp
+    log_site[i] = -1
+    log_dp[i] = acc
+    log_n[0] = i + 1
+    return out
+
+
 @njit(cache=True)
-def coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an):
-    """Coalescence of SMDs j and k: both annihilate, their footprints turn plastic.
+def coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an,
+             log_site, log_dp, log_n):
+    """Coalescence of SMDs j and k: both annihilate, their footprints turn plastic
+    (:func:`annihilate_logged`: the log of their plastic changes when it has a length).
 
     Not inlined: it is rare (about 1e-4 per event in the mesoscale configuration), and its
     three call sites would each inline two annihilations (a third of ``run_until``'s compile
@@ -193,23 +248,26 @@ def coalesce(j, k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, count
     """
     size = min(int(fp_size[j]) + int(fp_size[k]), COAL_HIST - 1)
     counts[C_HIST + size] += 1
-    annihilate_smd(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
-    annihilate_smd(k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an)
+    annihilate_logged(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an, log_site,
+                      log_dp, log_n)
+    annihilate_logged(k, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, d_an, log_site,
+                      log_dp, log_n)
     counts[C_COAL] += 1
 
 
 @njit(cache=True, inline='always')
 def grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng, sums,
-                   counts, d_an, rules, geom):
+                   counts, d_an, rules, geom, log_site, log_dp, log_n):
     """Recruit one neighbour into the footprint of SMD j; coalesce on contact.
 
     A random footprint site and a random direction are drawn. A free site is
     recruited; if it (or, once recruited, any of its neighbours) belongs to
     another polarised SMD, the two SMDs coalesce. A site held by an unpolarised
-    nucleus blocks growth for this event.
+    nucleus blocks growth for this event. Returns the recruited site (-1: none);
+    ``log_*`` as in :func:`coalesce`.
     """
     if fp_size[j] >= rules.fp_max:
-        return
+        return -1
     r = int(uniform(rng) * fp_size[j])
     m = j
     for _ in range(r):
@@ -218,11 +276,12 @@ def grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
     s = neighbour(m, k, geom.L, geom.dim, geom.nb, offsets)
     own = owner[s]
     if own == j:
-        return
+        return -1
     if own != -1:
         if rules.coalescence and smd[own] != 0:
-            coalesce(j, own, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an)
-        return
+            coalesce(j, own, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts, d_an,
+                     log_site, log_dp, log_n)
+        return -1
     owner[s] = j
     fp_next[s] = fp_next[j]
     fp_next[j] = s
@@ -233,29 +292,45 @@ def grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
             o2 = owner[s2]
             if o2 != -1 and o2 != j and smd[o2] != 0:
                 coalesce(j, o2, t, smd, fp_size, owner, fp_next, eps_p, last_smd, sums, counts,
-                         d_an)
-                return
+                         d_an, log_site, log_dp, log_n)
+                return s
+    return s
 
 
 @njit(cache=True, inline='always')
 def smd_event(j, t, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng, sums,
-              work, counts, p_grow, cal, rules, geom):
+              work, counts, p_grow, cal, rules, geom, fp_buf, log_site, log_dp, log_n):
     """SMD event of site j at stress ``sigma``; its footprint grows with probability
-    ``p_grow`` (series rule with footprints larger than one site)."""
+    ``p_grow`` (series rule with footprints larger than one site).
+
+    Returns the new state and the recruited site (-1: none). With ``fp_buf`` of a length the
+    footprint before growth is left in it (the interacting loop records its sites' changes);
+    ``log_*`` as in :func:`coalesce`. Length 0: neither is written.
+    """
     new = draw_state_biased(rng, sigma, cal.sig_sat_an, cal.bias_law)
     work[0] += sigma * cal.d_an * (new - smd[j]) * cal.inv_N
     sums[SUM_SMD] += new - smd[j]
     smd[j] = new
     counts[C_SMD] += 1
+    if fp_buf.shape[0] > 0:
+        m = j
+        i = 0
+        while m != -1:      # the footprint before growth
+            fp_buf[i] = m
+            i += 1
+            m = fp_next[m]
+    grown = -1
     if rules.series and rules.fp_max > 1:
         if p_grow >= 1.0 or uniform(rng) < p_grow:
-            grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets, rng,
-                           sums, counts, cal.d_an, rules, geom)
+            grown = grow_footprint(j, t, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
+                                   rng, sums, counts, cal.d_an, rules, geom, log_site, log_dp,
+                                   log_n)
     if smd[j] != 0:  # still an SMD (not annihilated by coalescence): mark its footprint
         m = j
         while m != -1:
             last_smd[m] = t
             m = fp_next[m]
+    return new, grown
 
 
 @njit(cache=True, inline='always')
@@ -324,6 +399,8 @@ def run_until(S, C, K):
     far = top.size // 2 >= PREFETCH_BLOCKS   # tree and site arrays beyond the L2 cache
     composition = members.size > 0      # composition-rejection selection (composition.py)
     probs_flat = probs.reshape(probs.size)
+    # the interacting loop's footprint buffer and log of plastic changes: none here
+    no_buf, no_log, no_n = np.empty(0, np.int32), np.empty(0), np.zeros(1, np.int64)
     n = 0
     while True:
         if n >= C.max_events:
@@ -413,6 +490,7 @@ def run_until(S, C, K):
                 if footprints and rules.growth:
                     p_grow = growth_probability_of(j, log_tb, log_tb_hier, chi, log_S, times, rules)
                 smd_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd, offsets,
-                          rng, sums, work, counts, p_grow, cal, rules, geom)
+                          rng, sums, work, counts, p_grow, cal, rules, geom, no_buf, no_buf, no_log,
+                          no_n)
         counts[C_ALL] += 1
         n += 1
