@@ -10,6 +10,11 @@ event and bytes per site, all measured in this run after JIT warm-up:
   contact checks) dominate.
 
     python scripts/bench_kmc.py [--events N] [--sizes 16,32,64,128] [--long]
+                                [--selection tree,composition] [--configs mean-field,mesoscale]
+
+Both event selections of ``[simulation] event_selection`` are timed at every size, one right
+after the other (the same load); the rows of the engine's default selection carry the bare
+configuration name (what ``bench_all.py`` reads), the other selection's rows ``config/selection``.
 
 ``--long`` also runs 1e8 events on 128^3 (mean-field) and reports the wall time.
 Targets (engine issue): >= 1e6 events/s at 64^3 for the mean-field configuration;
@@ -39,7 +44,9 @@ import tomllib
 import numpy as np
 
 from mgmeso.config import parse_config
+from mgmeso.config.tables import Simulation
 from mgmeso.kmc import kernels as kn
+from mgmeso.kmc.composition import AUTO_MIN_SITES, selection_for
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 
@@ -51,7 +58,14 @@ CONFIGS = {
 }
 
 
-def replica(L: int, which: str, bias_law: str = "physical", extra: str = "") -> Replica:
+#: the event selections of [simulation] event_selection (the default, "auto", picks one of
+#: them by the number of sites: composition.selection_for)
+SELECTIONS = ("tree", "composition")
+DEFAULT_SELECTION = Simulation().event_selection
+
+
+def replica(L: int, which: str, bias_law: str = "physical", selection: str = DEFAULT_SELECTION,
+            extra: str = "") -> Replica:
     c = CONFIGS[which]
     text = f'''
 material = "la60ni15al25"
@@ -66,6 +80,7 @@ lattice = "sc"
 L = {L}
 {c["sim"]}
 bias_law = "{bias_law}"
+event_selection = "{selection}"
 {extra}
 '''
     setup = make_setup(parse_config(tomllib.loads(text)))
@@ -143,6 +158,15 @@ def growth_exponent(sizes_N: list[int], ns: list[float]) -> float:
     return float(np.polyfit(x, np.log(np.asarray(ns)), 1)[0])
 
 
+def label(which: str, selection: str, n_sites: int | None = None) -> str:
+    """Row label: the configuration alone for the selection the engine's default uses at
+    ``n_sites`` (the rows ``bench_all.py`` reads), ``config/selection`` for the other one.
+    """
+    if n_sites is not None and selection == selection_for(Simulation(), n_sites):
+        return which
+    return f"{which}/{selection}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=5_000_000, help="events per measurement")
@@ -150,55 +174,82 @@ def main() -> None:
     ap.add_argument("--long", action="store_true", help="also 1e8 events on 128^3")
     ap.add_argument("--bias-law", default="physical", choices=("physical", "linear"),
                     help="bias law of both configurations (default: the engine default)")
+    ap.add_argument("--selection", default=",".join(SELECTIONS),
+                    help="event selections to time side by side at every size "
+                         f"(default: {','.join(SELECTIONS)})")
+    ap.add_argument("--configs", default=",".join(CONFIGS))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    warm = replica(8, "mesoscale", args.bias_law)
-    measure(warm, 10_000)  # JIT warm-up (and cache load)
-    measure(replica(8, "mean-field", args.bias_law), 10_000)
+    selections = [s for s in args.selection.split(",") if s]
+    configs = [c for c in args.configs.split(",") if c]
+    bad = [s for s in selections if s not in SELECTIONS] + [c for c in configs if c not in CONFIGS]
+    if bad:
+        ap.error(f"unknown selection or configuration {bad}: choose from {SELECTIONS} and "
+                 f"{tuple(CONFIGS)}")
+    for sel in selections:     # JIT warm-up (and cache load)
+        measure(replica(8, "mesoscale", args.bias_law, sel), 10_000)
+        measure(replica(8, "mean-field", args.bias_law, sel), 10_000)
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; bias law {args.bias_law}; "
-          f"{args.events} events per measurement; {load()}")
-    print(f"{'config':<11} {'L':>4} {'sites':>9} {'events/s':>10} {'ns/event':>9} "
+          f"{args.events} events per measurement; selections {','.join(selections)} "
+          f"(default {DEFAULT_SELECTION}: tree below {AUTO_MIN_SITES} sites, composition from "
+          f"there; its rows carry the bare configuration name), timed one after the other at "
+          f"each size; {load()}")
+    print(f"{'config':<22} {'L':>4} {'sites':>9} {'events/s':>10} {'ns/event':>9} "
           f"{'ns/(event log2 N)':>18} {'bytes/site':>10}  event mix (beta/smd/ann/coal)  "
           f"{'CPU ev/s':>9} {'start-up ev/s':>13}")
     notes, fits, cpu_fits = [], {}, {}
-    for which in CONFIGS:
-        Ns, nss, cpu_nss = [], [], []
+    for which in configs:
+        Ns = []
+        nss = {s: [] for s in selections}
+        cpu_nss = {s: [] for s in selections}
         for L in sizes:
-            rep = replica(L, which, args.bias_law)
-            # leave the start-up transient: the same number of events per QPD site at every
-            # size, so that footprints and coalescence are in comparable states
-            n_tr = max(100_000, 20 * rep.n_qpd)
-            dt_tr, _ = measure2(rep, n_tr)
-            n = args.events
-            c0 = rep.K.counts.copy()
-            load0 = os.getloadavg()[0]
-            dt, cpu = measure2(rep, n)
-            mix = rep.K.counts - c0
-            ns = dt / n * 1e9
-            Ns.append(rep.N)
-            nss.append(ns)
-            cpu_nss.append(cpu / n * 1e9)
-            rate, cpu_rate, tr_rate = n / dt, n / max(cpu, 1e-12), n_tr / dt_tr
-            print(f"{which:<11} {L:>4} {rep.N:>9} {rate:>10.3g} {ns:>9.1f} "
-                  f"{ns / math.log2(rep.N):>18.2f} {bytes_per_site(rep):>10.1f}  "
-                  f"{mix[0] / n:.2f}/{mix[1] / n:.2f}/{mix[2] / n:.3f}/{mix[3] / n:.4f}"
-                  f"{'':>10}{cpu_rate:>9.3g} {tr_rate:>13.3g}")
-            if abs(cpu_rate / rate - 1.0) > 0.10:
-                notes.append(f"{which} {L}^3: wall {rate:.3g} events/s, CPU {cpu_rate:.3g} "
-                             f"events/s: the process ran {cpu / dt:.0%} of the wall time "
-                             f"(load {load0:.1f} on {os.cpu_count()} CPUs: it waited for a core)")
-            if abs(tr_rate / rate - 1.0) > 0.10:
-                notes.append(f"{which} {L}^3: the start-up transient ({n_tr} events from a fresh "
-                             f"lattice) ran at {tr_rate:.3g} events/s, the measurement after it "
-                             f"at {rate:.3g}")
-        fits[which] = growth_exponent(Ns, nss)
-        cpu_fits[which] = growth_exponent(Ns, cpu_nss)
-    for which, k in fits.items():
+            for sel in selections:
+                rep = replica(L, which, args.bias_law, sel)
+                # leave the start-up transient: the same number of events per QPD site at every
+                # size, so that footprints and coalescence are in comparable states
+                n_tr = max(100_000, 20 * rep.n_qpd)
+                dt_tr, _ = measure2(rep, n_tr)
+                n = args.events
+                c0 = rep.K.counts.copy()
+                load0 = os.getloadavg()[0]
+                dt, cpu = measure2(rep, n)
+                mix = rep.K.counts - c0
+                ns = dt / n * 1e9
+                if sel == selections[0]:
+                    Ns.append(rep.N)
+                nss[sel].append(ns)
+                cpu_nss[sel].append(cpu / n * 1e9)
+                rate, cpu_rate, tr_rate = n / dt, n / max(cpu, 1e-12), n_tr / dt_tr
+                name = label(which, sel, rep.N)
+                print(f"{name:<22} {L:>4} {rep.N:>9} {rate:>10.3g} {ns:>9.1f} "
+                      f"{ns / math.log2(rep.N):>18.2f} {bytes_per_site(rep):>10.1f}  "
+                      f"{mix[0] / n:.2f}/{mix[1] / n:.2f}/{mix[2] / n:.3f}/{mix[3] / n:.4f}"
+                      f"{'':>10}{cpu_rate:>9.3g} {tr_rate:>13.3g}", flush=True)
+                if abs(cpu_rate / rate - 1.0) > 0.10:
+                    notes.append(f"{name} {L}^3: wall {rate:.3g} events/s, CPU {cpu_rate:.3g} "
+                                 f"events/s: the process ran {cpu / dt:.0%} of the wall time "
+                                 f"(load {load0:.1f} on {os.cpu_count()} CPUs: it waited for a "
+                                 f"core)")
+                if abs(tr_rate / rate - 1.0) > 0.10:
+                    notes.append(f"{name} {L}^3: the start-up transient ({n_tr} events from a "
+                                 f"fresh lattice) ran at {tr_rate:.3g} events/s, the measurement "
+                                 f"after it at {rate:.3g}")
+        for sel in selections:
+            fits[(which, sel)] = growth_exponent(Ns, nss[sel])
+            cpu_fits[(which, sel)] = growth_exponent(Ns, cpu_nss[sel])
+        if set(SELECTIONS) <= set(selections):     # what the default gives at each size
+            pick = [selection_for(Simulation(), N) for N in Ns]
+            fits[(which, "default")] = growth_exponent(
+                Ns, [nss[p][i] for i, p in enumerate(pick)])
+            cpu_fits[(which, "default")] = growth_exponent(
+                Ns, [cpu_nss[p][i] for i, p in enumerate(pick)])
+    for (which, sel), k in fits.items():
         if not math.isnan(k):
-            kc = cpu_fits[which]
-            print(f"growth {which}: ns/event ~ (log2 N)^{k:.2f} over L = {args.sizes} "
+            kc = cpu_fits[(which, sel)]
+            name = which if sel == "default" else f"{which}/{sel}"
+            print(f"growth {name}: ns/event ~ (log2 N)^{k:.2f} over L = {args.sizes} "
                   f"({'no faster' if k <= 1.0 else 'faster'} than log N); CPU time: "
-                  f"(log2 N)^{kc:.2f}")
+                  f"(log2 N)^{kc:.2f} [{sel} selection]")
     for note in notes:
         print("note:", note)
     print(f"after: {load()}")

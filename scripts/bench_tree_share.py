@@ -1,12 +1,15 @@
-"""The sum tree's share of a kMC event against the per-site arrays, at sc 16^3 to 128^3.
+"""The event selection's share of a kMC event against the per-site arrays, sc 16^3 to 128^3.
 
 On the leaves of the ``bench_kmc.py`` replica (mean-field or mesoscale) after its
-``_begin_segment``: (a) selections as the event loop makes them (``tree_find`` or, for large
-trees, ``tree_find_far``, at u uniform times the total) each followed by ``tree_update`` of
-the chosen leaf (to the same value: the same tree, the same work); (b) reads of every
-per-site array of a uniformly drawn site. CPU time per operation, best of 3, after warm-up.
-Compare with the ns/event of ``bench_kmc.py``; the growth of (a) with N is the tree's part
-of the growth target (docs/performance.md).
+``_begin_segment``: (a) selections as the tree-mode event loop makes them (``tree_find`` or,
+for large trees, ``tree_find_far``, at u uniform times the total) each followed by
+``tree_update`` of the chosen leaf (to the same value: the same tree, the same work);
+(b) composition-rejection selections as the composition-mode loop makes them (``cr_find``, or
+the queued ``cr_pop`` beyond the L2 cache, with the engine's RNG), each followed by a read of
+the selected site's leaf; (c) reads of every per-site array of a uniformly drawn site. CPU time
+per operation, best of 3, after warm-up. Compare with the ns/event of ``bench_kmc.py``; the
+growth of (a) and (b) with N is the selection's part of the growth target
+(docs/performance.md).
 
     python scripts/bench_tree_share.py [--config mesoscale] [--ops 2000000]
 """
@@ -25,6 +28,8 @@ from numba import njit
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_kmc import replica  # noqa: E402
 
+from mgmeso.kmc.composition import cr_arrays, cr_build, cr_find, cr_pop, cr_queue  # noqa: E402
+from mgmeso.kmc.rng import seed_state  # noqa: E402
 from mgmeso.kmc.sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far, tree_update  # noqa: E402
 
 
@@ -36,6 +41,21 @@ def _select_update(top, leaves, far, us):
         j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
         tree_update(top, leaves, j, leaves[j])
         s += j
+    return s
+
+
+@njit
+def _select_composition(rng, ahead, leaves, members, start, cum, far, us):
+    s = 0.0
+    for _ in range(us.size):
+        if far:
+            while True:
+                j, _, ok = cr_pop(rng, ahead, leaves, members, start, cum)
+                if ok:
+                    break
+        else:
+            j = cr_find(rng, leaves, members, start, cum)
+        s += leaves[j]
     return s
 
 
@@ -80,6 +100,10 @@ def main() -> None:
         far = top.size // 2 >= PREFETCH_BLOCKS
         us = np.random.default_rng(1).random(a.ops)
         t_tree = _best(_select_update, top, leaves, far, us) / a.ops
+        m, p, st, cum = cr_arrays(leaves.size, positions=False)
+        cr_build(leaves, m, p, st, cum)
+        t_cr = _best(_select_composition, seed_state(np.random.SeedSequence(3)), cr_queue(),
+                     leaves, m, st, cum, far, us) / a.ops
         site = [v for k, v in S._asdict().items() if hasattr(v, "size") and v.size == leaves.size]
         a1 = tuple(v for v in site if v.dtype.itemsize == 1)
         a4 = tuple(v.astype(np.float32) if v.dtype.kind != "f" else v
@@ -88,12 +112,13 @@ def main() -> None:
                    for v in site if v.dtype.itemsize == 8)
         idx = np.random.default_rng(2).integers(0, leaves.size, a.ops)
         t_site = _best(_read_sites, a1, a4, a8, idx) / a.ops
-        rows.append((L, leaves.size, t_tree, t_site))
+        rows.append((L, leaves.size, t_tree, t_site, t_cr))
         print(f"{a.config} L={L:4d} N={leaves.size:8d}  tree find+update {1e9 * t_tree:6.1f} ns"
+              f"  composition {'(queued) ' if far else ''}{1e9 * t_cr:6.1f} ns"
               f"  read of {len(site)} site arrays {1e9 * t_site:6.1f} ns", flush=True)
     if len(rows) >= 2:
         x = np.log([math.log2(r[1]) for r in rows])
-        for name, col in (("tree", 2), ("site arrays", 3)):
+        for name, col in (("tree", 2), ("composition", 4), ("site arrays", 3)):
             k = np.polyfit(x, np.log([r[col] for r in rows]), 1)[0]
             print(f"growth {name}: ns ~ (log2 N)^{k:.2f}")
 

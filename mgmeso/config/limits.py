@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..constants import R_J_PER_MOL_K
 from ..errors import ConfigError
+from .tables import AUTO_COMPOSITION_MIN_SITES
 
 __all__ = [
     "MAX_MEANINGFUL_STRAIN",
@@ -45,6 +46,10 @@ __all__ = [
 SITE_BYTES = 5 * 1 + 2 * 4 + 5 * 4 + 8 + 2 * 4 + 3 * 4
 #: the 'neighbourhood' hierarchy rule keeps its own float32 beta-time array
 HIERARCHY_BYTES = 4
+#: composition-rejection selection ([simulation] event_selection, kmc/composition.py): the int32
+#: member list per site, and the class starts (int64) and weights (float64) of 2099 classes
+SELECTION_BYTES = 4
+SELECTION_FIXED_BYTES = (2099 + 3) * 8 + (2099 + 1) * 8
 #: a stored snapshot: three int8, one int32 and four float32 fields per site (SNAPSHOT_FIELDS)
 SNAPSHOT_BYTES_PER_SITE = 3 * 1 + 4 + 4 * 4
 #: largest number of sites: the engine indexes sites (owner, fp_next, neighbours) with int32
@@ -100,7 +105,8 @@ def _tree_bytes(n_sites: int) -> int:
 
 def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, snapshots: int,
                     *, dim: int = 3, hierarchy_neighbourhood: bool = False, defects: bool = False,
-                    chi_radius: int = 1, workers: int = 1) -> MemoryEstimate:
+                    chi_radius: int = 1, workers: int = 1,
+                    composition: bool | None = None) -> MemoryEstimate:
     """Peak memory of a kMC run (bytes).
 
     Parameters
@@ -122,6 +128,9 @@ def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, 
         they are built in chunks of 65536 sites holding every path of up to that length.
     workers : int
         Threads that classify units at the same time (float64 rate arrays per site each).
+    composition : bool or None
+        Whether the replicas select events by composition-rejection (None: the default
+        'auto' rule, from ``AUTO_COMPOSITION_MIN_SITES`` sites).
 
     Returns
     -------
@@ -132,6 +141,10 @@ def estimate_memory(n_sites: int, coordination: int, replicas: int, cases: int, 
     if defects:
         per_site += 4 * coordination
     per_replica = n_sites * (per_site + 2 * SNAPSHOT_BYTES_PER_SITE * snapshots) + _tree_bytes(n_sites)
+    if composition is None:
+        composition = n_sites >= AUTO_COMPOSITION_MIN_SITES
+    if composition:
+        per_replica += n_sites * SELECTION_BYTES + SELECTION_FIXED_BYTES
     # replicas are built one after the other: the neighbour table (int32, N x z) and the int64
     # cell coordinates it is computed from, then float64 draws narrowed to float32; running,
     # each thread's classification allocates float64 rates (measured: tests/test_robust_kmc.py)
@@ -276,7 +289,8 @@ def check_kmc(cfg, workers: int | None = None) -> MemoryEstimate:
     est = estimate_memory(n, lat.z, sim.replicas, setup.n_cases, len(cfg.output.snapshot_times_s),
                           dim=lat.dim, defects=cfg.defects.enabled, chi_radius=sim.chi_radius,
                           hierarchy_neighbourhood=sim.hierarchy_beta_time == "neighbourhood",
-                          workers=n_workers)
+                          workers=n_workers,
+                          composition=sim.selection_for(n) == "composition")
     avail = available_memory_bytes()
     if not errors and avail is not None and est.total_bytes > avail:
         errors.append(

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from .fields import param
 
-__all__ = ["TheoryOptions", "Simulation", "Defects", "Output"]
+__all__ = ["TheoryOptions", "Simulation", "Defects", "Output", "AUTO_COMPOSITION_MIN_SITES"]
+
+#: [simulation] event_selection = "auto": composition-rejection from this many sites (below it
+#: the two selections cost the same within the scatter and the tree keeps the draws of earlier
+#: versions; from 32^3 sc on composition is faster: docs/kmc.md section 6)
+AUTO_COMPOSITION_MIN_SITES = 32768
 
 
 class _LatticeNames:
@@ -166,6 +171,26 @@ class Simulation:
         "sinh), by thinning: needs stress_dependent_rates = true and bias_law = 'physical' "
         "(docs/kmc_elastic.md section 6.10)", choices=("resampling", "eyring"))
 
+    event_selection: str = param(
+        "auto", doc="the way the non-interacting engine draws the next event's site: 'tree', the "
+        "blocked binary sum tree; 'composition', composition-rejection over classes of rates "
+        "within a factor 2 ([Slepoy2008]; the same process with other random draws, a cost per "
+        "event that hardly grows with N); 'auto' (default): the tree below 32768 sites, "
+        "composition from 32768 sites (32^3 sc), where it is faster (docs/kmc.md section 6). "
+        "The interacting loop (elastic_interactions or stress_dependent_rates) always uses the "
+        "tree", choices=("auto", "tree", "composition"))
+
+    def selection_for(self, n_sites: int) -> str:
+        """Return the event selection of a replica of ``n_sites`` sites: ``"tree"`` or
+        ``"composition"`` (``event_selection`` with 'auto' resolved; the interacting loop always
+        uses the tree, and :meth:`check` refuses an explicit 'composition' there).
+        """
+        if self.elastic_interactions or self.stress_dependent_rates:
+            return "tree"
+        if self.event_selection == "auto":
+            return "composition" if n_sites >= AUTO_COMPOSITION_MIN_SITES else "tree"
+        return self.event_selection
+
     def check(self) -> list[str]:
         """Cross-key checks, run by :func:`~mgmeso.config.fields.parse_table` after the ranges.
 
@@ -215,6 +240,12 @@ class Simulation:
                         f"{str(self.stress_dependent_rates).lower()}, '{self.plasticity}', "
                         f"'{self.bias_law}'): the Eyring rates of the plastic two-level unit are "
                         f"drawn by thinning (docs/kmc_elastic.md section 6.10)")
+        if self.event_selection == "composition" and (self.elastic_interactions or
+                                                      self.stress_dependent_rates):
+            msgs.append("event_selection = 'composition' is for the non-interacting engine: with "
+                        "elastic_interactions or stress_dependent_rates the interacting loop's "
+                        "thinning updates the sum tree's leaves at every event; use "
+                        "event_selection = 'auto' or 'tree' (docs/kmc.md section 6)")
         if self.defect_correlation_length > self.L / 2:
             msgs.append(f"defect_correlation_length = {self.defect_correlation_length:g} must be at "
                         f"most L/2 = {self.L / 2:g} cells")

@@ -39,9 +39,10 @@ CHECKPOINT_SCHEMA = 2
 HEADER = "__checkpoint__"
 
 #: kernel arrays rebuilt rather than saved: log_tb_hier from the quenched log_tb when the
-#: replica is constructed; the rates (leaves, tree, event probabilities) when a segment is
-#: restored; the lattice's offset table
-_REBUILT = ("leaves", "event_probs", "top", "offsets", "log_tb_hier")
+#: replica is constructed; the rates (leaves, tree, event probabilities, the classes of
+#: composition-rejection selection) when a segment is restored; the lattice's offset table
+_REBUILT = ("leaves", "event_probs", "top", "offsets", "log_tb_hier", "sel_members", "sel_pos",
+            "sel_start", "sel_cum")
 #: float state that may legitimately be NaN (K_t_next: no event drawn)
 _MAY_BE_NAN = ("K_t_next",)
 _META_KEYS = ("seg_index", "seg", "snap_index", "sample_pos", "T", "tpar", "done", "obs_rng",

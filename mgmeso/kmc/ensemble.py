@@ -248,6 +248,73 @@ def _notify_stderr(msg: str) -> None:
     print(f"mgmeso: note: {msg}", file=sys.stderr, flush=True)
 
 
+class _ThreadRunner:
+    """Replica runs on a pool of threads (the event loop releases the interpreter lock).
+
+    The runners share one interface: ``stop`` (an event set to stop every replica after its
+    checkpoint), ``report(i, key, replica, final)`` (progress of task ``i``, called by the
+    task's worker) and ``run(work, where, make_replica)`` (``work(task, i)`` for every task;
+    Ctrl-C or a stop raises :class:`Interrupted` with ``where`` appended to its message).
+    """
+
+    def __init__(self, tasks, bar, n_workers: int):
+        self.tasks, self.bar, self.n_workers = tasks, bar, n_workers
+        self.stop = threading.Event()
+
+    def report(self, i, key, rp, final=False) -> None:
+        self.bar.update(key, rp, final)
+
+    def run(self, work, where: str, make_replica) -> None:
+        pool = ThreadPoolExecutor(max_workers=self.n_workers)
+        futures = [pool.submit(work, t) for t in self.tasks]
+        try:
+            for fut in futures:
+                fut.result()
+        except (KeyboardInterrupt, _Stop):
+            self.stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise Interrupted(f"interrupted{where}") from None
+        finally:
+            pool.shutdown(wait=True)
+            self.bar.close()
+
+
+class _ProcessRunner:
+    """Replica runs in worker processes forked from this one (:mod:`.replica_pool`); the
+    interface of :class:`_ThreadRunner`. The workers write the events and simulated time of
+    their task into shared memory, which the driver reads for the progress bar."""
+
+    def __init__(self, tasks, bar, n_workers: int):
+        import multiprocessing as mp
+        ctx = mp.get_context("fork")
+        self.tasks, self.bar, self.n_workers = tasks, bar, n_workers
+        self.stop = ctx.Event()
+        self.shared = ctx.Array("d", 2 * len(tasks), lock=False)
+
+    def report(self, i, key, rp, final=False) -> None:
+        self.shared[2 * i] = float(rp.K.counts[5])
+        self.shared[2 * i + 1] = min(rp.t, self.bar.spans[id(rp.program)])
+        if replica_pool.orphaned():       # the driver was killed: stop, write nothing
+            os._exit(1)
+
+    def poll(self) -> None:
+        for i, (c, r, _, _) in enumerate(self.tasks):
+            self.bar.set((c, r), self.shared[2 * i], self.shared[2 * i + 1])
+        self.bar.draw()
+
+    def run(self, work, where: str, make_replica) -> None:
+        try:
+            replica_pool.warm_up(make_replica)
+            replica_pool.run_in_processes(self.tasks, work, self.n_workers, self.stop,
+                                          self.shared, self.poll)
+        except (KeyboardInterrupt, _Stop):
+            raise Interrupted(f"interrupted{where}") from None
+        finally:
+            self.poll()
+            self.bar.draw(final=True)
+            self.bar.close()
+
+
 def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = False,
                  progress: bool | None = None, workers: int | None = None,
                  restart_damaged: bool = False, notify=None) -> EnsembleResult:
@@ -297,68 +364,26 @@ def run_ensemble(cfg: RunConfig, out: Path | None = None, *, resume: bool = Fals
     procs = replica_pool.use_processes(n_workers, len(tasks), replica_pool.planned_samples(setup))
     bar = _Progress(setup, len(tasks), progress)
     t_start = time.perf_counter()
-    if procs:
-        import multiprocessing as mp
-        ctx = mp.get_context("fork")
-        stop = ctx.Event()
-        # events and simulated time of every task, written by the workers, read by the bar
-        shared = ctx.Array("d", 2 * len(tasks), lock=False)
-
-        def report(i, key, rp, final=False):
-            shared[2 * i] = float(rp.K.counts[5])
-            shared[2 * i + 1] = min(rp.t, bar.spans[id(rp.program)])
-            if replica_pool.orphaned():       # the driver was killed: stop, write nothing
-                os._exit(1)
-
-        def poll():
-            for i, (c, r, _, _) in enumerate(tasks):
-                bar.set((c, r), shared[2 * i], shared[2 * i + 1])
-            bar.draw()
-    else:
-        stop = threading.Event()
-
-        def report(i, key, rp, final=False):
-            bar.update(key, rp, final)
+    runner = (_ProcessRunner if procs else _ThreadRunner)(tasks, bar, n_workers)
 
     def work(task, i=0):
         c, r, rep, path = task
         last = [time.perf_counter()]
 
         def on_chunk(rp):
-            report(i, (c, r), rp)
-            if path is not None and (stop.is_set() or time.perf_counter() - last[0] >= every):
+            runner.report(i, (c, r), rp)
+            if path is not None and (runner.stop.is_set() or
+                                     time.perf_counter() - last[0] >= every):
                 checkpoint.save(path, rp, r, h)
                 last[0] = time.perf_counter()
-            if stop.is_set():
+            if runner.stop.is_set():
                 raise _Stop
 
         rep.run(on_chunk)
-        report(i, (c, r), rep, True)
+        runner.report(i, (c, r), rep, True)
         if path is not None:
             checkpoint.save(path, rep, r, h)
 
     where = f"; checkpoints are in {ckpt}, continue with --resume" if ckpt is not None else ""
-    if procs:
-        try:
-            replica_pool.warm_up(lambda: Replica(setup, 0, _seeds(setup)[0][0]))
-            replica_pool.run_in_processes(tasks, work, n_workers, stop, shared, poll)
-        except (KeyboardInterrupt, _Stop):
-            raise Interrupted(f"interrupted{where}") from None
-        finally:
-            poll()
-            bar.draw(final=True)
-            bar.close()
-        return EnsembleResult(setup, cfg, reps, time.perf_counter() - t_start)
-    pool = ThreadPoolExecutor(max_workers=n_workers)
-    futures = [pool.submit(work, t) for t in tasks]
-    try:
-        for fut in futures:
-            fut.result()
-    except (KeyboardInterrupt, _Stop):
-        stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise Interrupted(f"interrupted{where}") from None
-    finally:
-        pool.shutdown(wait=True)
-        bar.close()
+    runner.run(work, where, lambda: Replica(setup, 0, _seeds(setup)[0][0]))
     return EnsembleResult(setup, cfg, reps, time.perf_counter() - t_start)

@@ -1,7 +1,8 @@
 """Pure numba kernels of the lattice kMC (docs/model.md section 2). No objects, no I/O, no hidden RNG.
 
-Arguments are the groups of :mod:`.layout`: ``S`` (per-site arrays and the sum tree), ``K``
-(RNG state, time, strain sums, counters) and ``C`` (scalars fixed during a call, in typed
+Arguments are the groups of :mod:`.layout`: ``S`` (per-site arrays, the sum tree and the
+classes of composition-rejection selection), ``K`` (RNG state, time, strain sums, counters,
+proposals drawn ahead) and ``C`` (scalars fixed during a call, in typed
 groups: ``C.law``, ``C.times``, ``C.calib``, ``C.rules``, ``C.geom``).
 
 Per QPD site j there are two channels (rates do not depend on the unit states):
@@ -42,6 +43,7 @@ from .layout import (C_ALL, C_ANN, C_BETA, C_COAL, C_HIST, C_NULL, C_SMD, COAL_H
 from .rates import (channel_rates, fill_rates, growth_probability, growth_probability_of,
                     site_log_times, site_rates)
 from .rng import uniform, uniform_open
+from .composition import cr_find, cr_pop
 from .sumtree import PREFETCH_BLOCKS, tree_find, tree_find_far
 
 __all__ = ["Sites", "Clock", "Control", "Times", "Calib", "Rules", "Geometry", "run_until",
@@ -366,6 +368,12 @@ def run_until(S, C, K):
     depend on where calls stop: samples, snapshots and event budgets change
     nothing. The caller clears ``K.t_next`` when the rates change.
 
+    The site of an event is drawn with probability ``leaves[j] / top[1]`` by the sum tree or,
+    when ``S`` holds the classes of composition-rejection (``[simulation] event_selection``,
+    :mod:`.composition`), by ``cr_find`` on lattices within the L2 cache and by the queued
+    ``cr_pop`` beyond it. Its proposals wait in ``K.ahead`` across calls for the same reason as
+    ``K.t_next``; the caller empties it when the rates change (``Replica._build_tree``).
+
     An event at site j (probabilities from :func:`.rates.fill_rates`) is an annihilation
     with probability ``event_probs[j, 0]``; otherwise a beta event carrying an SMD event
     with probability ``event_probs[j, 1]`` (``elim = 0``) or an SMD event (``elim = 1``).
@@ -379,14 +387,18 @@ def run_until(S, C, K):
     elim, beta, smd, fp_size, owner, fp_next = S.elim, S.beta, S.smd, S.fp_size, S.owner, S.fp_next
     eps_p, last_smd, probs, offsets = S.eps_p, S.last_smd, S.event_probs, S.offsets
     top, leaves = S.top, S.leaves
+    members, cls_start, cls_cum = S.sel_members, S.sel_start, S.sel_cum
     log_tb, log_tb_hier, chi, log_S = S.log_tb, S.log_tb_hier, S.chi, S.log_S
     rng, clock, t_next, sums, frozen, work, counts = K.rng, K.t, K.t_next, K.sums, K.frozen, K.work, K.counts
+    ahead = K.ahead
     law, cal, rules, geom, times = C.law, C.calib, C.rules, C.geom, C.times
     t_stop = C.t_stop
     drift = cal.k_fast != 0.0
     unload = law.control == UNLOAD
     footprints = rules.series and rules.fp_max > 1
     far = top.size // 2 >= PREFETCH_BLOCKS   # tree and site arrays beyond the L2 cache
+    composition = members.size > 0      # composition-rejection selection (composition.py)
+    probs_flat = probs.reshape(probs.size)
     # the interacting loop's footprint buffer and log of plastic changes: none here
     no_buf, no_log, no_n = np.empty(0, np.int32), np.empty(0), np.zeros(1, np.int64)
     n = 0
@@ -417,26 +429,50 @@ def run_until(S, C, K):
             drift_to(t_new, clock[0], law, cal, sums, frozen)
         clock[0] = t_new
         t_next[0] = math.nan
-        u = uniform(rng) * total
-        j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
-        # --- the event at site j. Its arrays are separate (structure of arrays): ask for all
-        # the lines the event reads at once, so that their misses overlap (no effect on the
-        # result)
-        if not far:
-            pass
-        elif footprints:
-            prefetch(smd, j)
-            prefetch(fp_size, j)
-            prefetch(fp_next, j)
-            prefetch(last_smd, j)
-            if rules.growth:
-                prefetch(log_S, j)
-                prefetch(chi, j)
-                prefetch(log_tb, j)
-            prefetch(elim, j)
+        if composition and not far:      # site arrays in the L2 cache: nothing to fetch ahead
+            j = cr_find(rng, leaves, members, cls_start, cls_cum)
+        elif composition:
+            # proposals run ahead of the events: prefetch the arrays of the one entering the
+            # queue, so that they are in cache when it leaves it (composition.cr_pop)
+            while True:
+                j, jn, accepted = cr_pop(rng, ahead, leaves, members, cls_start, cls_cum)
+                prefetch(probs_flat, 2 * jn)
+                if footprints:
+                    prefetch(smd, jn)
+                    prefetch(fp_size, jn)
+                    prefetch(fp_next, jn)
+                    prefetch(last_smd, jn)
+                    if rules.growth:
+                        prefetch(log_S, jn)
+                        prefetch(chi, jn)
+                        prefetch(log_tb, jn)
+                    prefetch(elim, jn)
+                else:
+                    prefetch(elim, jn)
+                    prefetch(beta, jn)
+                if accepted:
+                    break
         else:
-            prefetch(elim, j)
-            prefetch(beta, j)
+            u = uniform(rng) * total
+            j = tree_find_far(top, leaves, u) if far else tree_find(top, leaves, u)
+            # --- the event at site j. Its arrays are separate (structure of arrays): ask for
+            # all the lines the event reads at once, so that their misses overlap (no effect on
+            # the result)
+            if not far:
+                pass
+            elif footprints:
+                prefetch(smd, j)
+                prefetch(fp_size, j)
+                prefetch(fp_next, j)
+                prefetch(last_smd, j)
+                if rules.growth:
+                    prefetch(log_S, j)
+                    prefetch(chi, j)
+                    prefetch(log_tb, j)
+                prefetch(elim, j)
+            else:
+                prefetch(elim, j)
+                prefetch(beta, j)
         sigma = stress_at(t_new, law, cal, sums, frozen)
         if uniform(rng) < probs[j, 0]:
             annihilation_event(j, t_new, sigma, smd, fp_size, owner, fp_next, eps_p, last_smd,

@@ -2,7 +2,8 @@
 
 Kernels (:mod:`.kernels`, :mod:`.defect_kernels`) take
 
-* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic, and the sum tree;
+* ``S`` (:data:`Sites`): per-site arrays, quenched and dynamic, the sum tree and the
+  composition-rejection classes;
 * ``K`` (:data:`Clock`): the mutable run state -- RNG state, time, integer strain sums
   (indexed by ``SUM_*``) and event counters (``C_*``);
 * ``C`` (:data:`Control`): scalars fixed during one kernel call, in typed groups:
@@ -58,6 +59,13 @@ Sites = namedtuple("Sites", [
                  # Single precision keeps the relative error of tiny probabilities at 6e-8.
     "top",       # float64: block sums and their binary tree (see sumtree.py)
     "offsets",   # int32 (nb, z, dim + 1): neighbour offset table
+    # composition-rejection selection ([simulation] event_selection = "composition",
+    # :mod:`.composition`); empty arrays with the sum tree
+    "sel_members",  # int32[N]: the sites grouped by rate class
+    "sel_pos",   # int32: empty (the position index of composition.cr_update, which the
+                 # engine does not use: it rebuilds)
+    "sel_start",  # int64[N_CLASSES + 3]: first position of each class, occupied range
+    "sel_cum",   # float64[N_CLASSES + 1]: cumulative class weights
 ])
 
 Clock = namedtuple("Clock", [
@@ -70,6 +78,8 @@ Clock = namedtuple("Clock", [
     "work",      # float64[1]: net anelastic work density, the sum of sigma d(eps_an) (MPa)
     "counts",    # int64[C_HIST + COAL_HIST]: events beta, smd, annihilation, coalescence, null,
                  # total; then coalescences by merged footprint size (last bin: that or more)
+    "ahead",     # int64[2 + 2 AHEAD]: proposals of composition-rejection drawn ahead of the
+                 # events (composition.cr_pop); emptied (ahead[0] = 0) when the rates change
 ])
 
 #: lattice-wide times at the current temperature (ln of seconds)

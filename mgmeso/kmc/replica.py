@@ -43,6 +43,7 @@ from .calibration import (
     temperature_times,
     unit_strains,
 )
+from .composition import cr_arrays, cr_build, cr_queue, selection_for
 from .defects import DefectDynamics
 from .disorder import draw_disorder, neighbourhood_mean
 from .elastic_replica import ReplicaField
@@ -59,6 +60,18 @@ __all__ = ["Replica", "TIME_SERIES", "TS_INDEX", "SNAPSHOT_FIELDS", "CHUNK_EVENT
 
 #: kernel times before the first segment has set a temperature (no rates are computed then)
 _NO_TIMES = kn.Times(0.0, 1.0, 0.0, 0.0, 0.0)
+
+
+def _selection_arrays(N: int, composition: bool) -> dict:
+    """Return the class arrays of composition-rejection selection (:mod:`.composition`), or
+    empty ones with the sum tree (the event loop tells the two apart by their size).
+    """
+    if composition:
+        m, p, st, cum = cr_arrays(N, positions=False)
+    else:
+        m, p, st, cum = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64),
+                         np.zeros(0))
+    return dict(sel_members=m, sel_pos=p, sel_start=st, sel_cum=cum)
 
 
 def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
@@ -79,10 +92,11 @@ def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
         eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
         leaves=np.zeros(N), event_probs=np.zeros((N, 2), np.float32), top=np.zeros(tree_size(N)),
         offsets=lat.offsets,
+        **_selection_arrays(N, selection_for(sim, N) == "composition"),
     )
     K = kn.Clock(rng=seed_state(rng_seq), t=np.zeros(1), t_next=np.full(1, np.nan),
                  sums=np.zeros(kn.N_SUMS, np.int64), frozen=np.zeros(1), work=np.zeros(1),
-                 counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64))
+                 counts=np.zeros(kn.C_HIST + kn.COAL_HIST, np.int64), ahead=cr_queue())
     return S, K
 
 
@@ -304,7 +318,9 @@ class Replica:
         kn.channel_rates(self.S, self.control(0.0, 0), rb, rs, ra)
         self.equilibrium = Equilibrium.of(self.S, self.n_qpd, drift_coefficient(
             self.S, ra, self.d_p, self.calib.sig_sat_p))
-        self._build_tree()
+        ahead = self.K.ahead.copy()     # the checkpointed proposals: the rebuild gives the
+        self._build_tree()              # same classes, so they stay valid
+        self.K.ahead[:] = ahead
 
     def run_kernel(self, C: kn.Control) -> int:
         """Call the event loop once (:func:`.kernels.run_until`, or with interactions
@@ -326,8 +342,15 @@ class Replica:
         return self.field.run(self.S, C, self.K)
 
     def _build_tree(self) -> None:
-        kn.fill_rates(self.S, self.control(0.0, 0), self.S.leaves)
-        tree_build(self.S.top, self.S.leaves)
+        """Rates of every site, the sum tree (its root is the total rate) and, with
+        composition-rejection selection, the rate classes.
+        """
+        S = self.S
+        kn.fill_rates(S, self.control(0.0, 0), S.leaves)
+        tree_build(S.top, S.leaves)
+        if S.sel_members.size:
+            cr_build(S.leaves, S.sel_members, S.sel_pos, S.sel_start, S.sel_cum)
+            self.K.ahead[0] = 0         # proposals drawn from the old rates are void
 
     # ------------------------------------------------------------- observation
     def observe(self) -> np.ndarray:
