@@ -222,8 +222,13 @@ def targets(results: dict) -> list[tuple[str, str, str]]:
                  + (f" (L = {Ls[0]}..{Ls[-1]})" if Ls else ""), "k <= 1 to 128^3",
                  "; ".join(f"{w}: k = {_growth(k, w, 0)} wall, {_growth(k, w, 1)} CPU"
                            for w in ("mean-field", "mesoscale")) if k else NM))
-    m = re.search(r"bytes/site.*\n(?:.*\n)*?\S+\s+\d+\s+\d+\s+\S+\s+\S+\s+\S+\s+([\d.]+)", kout)
-    rows.append(("bytes per site", "<= 64", m.group(1) if m else NM))
+    # the largest figure over the default rows (bare config names): the selection, hence the
+    # memory, depends on the lattice size, so the first row alone would understate it
+    per_L = [(float(b), c, int(L)) for c, L, b in re.findall(
+        r"^([\w-]+)\s+(\d+)\s+\d+\s+\S+\s+\S+\s+\S+\s+([\d.]+)\s", kout, re.M)]
+    rows.append(("bytes per site (largest over the default rows)", "<= 64",
+                 "{:.1f} ({} {}^3; smallest {:.1f})".format(*max(per_L), min(per_L)[0])
+                 if per_L else NM))
     th = results.get("theory", {}).get("output", "")
     m = re.search(r"full scan:.*?([\d.]+) ms", th)
     rows.append(("theory: 1000-temperature 1 Hz DMA scan (best wall time of the repeats)",
