@@ -181,9 +181,20 @@ class Simulation:
         "tree", choices=("auto", "tree", "composition"))
 
     def selection_for(self, n_sites: int) -> str:
-        """Return the event selection of a replica of ``n_sites`` sites: ``"tree"`` or
-        ``"composition"`` (``event_selection`` with 'auto' resolved; the interacting loop always
-        uses the tree, and :meth:`check` refuses an explicit 'composition' there).
+        """Return the event selection of a replica of ``n_sites`` sites.
+
+        ``event_selection`` with 'auto' resolved; the interacting loop always uses the tree,
+        and :meth:`check` refuses an explicit 'composition' there.
+
+        Parameters
+        ----------
+        n_sites : int
+            Number of lattice sites of the replica.
+
+        Returns
+        -------
+        str
+            ``"tree"`` or ``"composition"``.
         """
         if self.elastic_interactions or self.stress_dependent_rates:
             return "tree"

@@ -68,15 +68,37 @@ AUTO_MIN_SITES = AUTO_COMPOSITION_MIN_SITES
 
 
 def selection_for(sim, n_sites: int) -> str:
-    """Return the selection a replica of ``n_sites`` sites uses under the ``[simulation]``
-    table ``sim``: ``"tree"`` or ``"composition"`` (:meth:`.Simulation.selection_for`).
+    """Return the selection a replica of ``n_sites`` sites uses (:meth:`.Simulation.selection_for`).
+
+    Parameters
+    ----------
+    sim : Simulation
+        The ``[simulation]`` table.
+    n_sites : int
+        Number of lattice sites of the replica.
+
+    Returns
+    -------
+    str
+        ``"tree"`` or ``"composition"``.
     """
     return sim.selection_for(n_sites)
 
 
 @njit(cache=True, inline='always')
 def rate_class(r):
-    """Class of a rate ``r`` >= 0 (0 for a zero rate, else its frexp exponent - E_MIN + 1)."""
+    """Return the class of a rate.
+
+    Parameters
+    ----------
+    r : float
+        Rate (1/s), >= 0.
+
+    Returns
+    -------
+    int
+        0 for a zero rate, else its frexp exponent - E_MIN + 1.
+    """
     if r <= 0.0:
         return 0
     return math.frexp(r)[1] - E_MIN + 1
@@ -84,9 +106,22 @@ def rate_class(r):
 
 def cr_arrays(n_sites: int, positions: bool = True
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Empty ``members``, ``pos``, ``start``, ``cum`` for ``n_sites`` sites (fill with
-    :func:`cr_build`). ``positions=False``: an empty ``pos`` (no :func:`cr_update`; the
-    engine, which only rebuilds, saves its 4 bytes per site).
+    """Return empty selection arrays for ``n_sites`` sites (fill them with :func:`cr_build`).
+
+    Parameters
+    ----------
+    n_sites : int
+        Number of sites.
+    positions : bool, optional
+        Allocate the position index ``pos`` needed by :func:`cr_update`; the engine, which
+        only rebuilds, passes False and saves its 4 bytes per site.
+
+    Returns
+    -------
+    members : ndarray of int32, shape (n_sites,)
+    pos : ndarray of int32, shape (n_sites,) or (0,)
+    start : ndarray of int64, shape (N_CLASSES + 3,)
+    cum : ndarray of float64, shape (N_CLASSES + 1,)
     """
     return (np.zeros(n_sites, np.int32), np.zeros(n_sites if positions else 0, np.int32),
             np.zeros(N_CLASSES + 3, np.int64), np.zeros(N_CLASSES + 1))
@@ -94,7 +129,15 @@ def cr_arrays(n_sites: int, positions: bool = True
 
 @njit(cache=True)
 def cr_weights(start, cum):
-    """Recompute ``cum`` and the occupied range from the class sizes in ``start``."""
+    """Recompute ``cum`` and the occupied range from the class sizes in ``start``, in place.
+
+    Parameters
+    ----------
+    start : ndarray of int64, shape (N_CLASSES + 3,)
+        Class starts in ``members``; its header slots LO, HI are written.
+    cum : ndarray of float64, shape (N_CLASSES + 1,)
+        Cumulative class weights ``n_c 2^e``, written.
+    """
     cum[0] = 0.0
     cum[1] = 0.0
     lo, hi = N_CLASSES, 0
@@ -204,14 +247,42 @@ def cr_update(leaves, members, pos, start, cum, j, value):
 
 @njit(cache=True, inline='always')
 def cr_weight(start, cum):
-    """Total proposal weight ``W = sum_c n_c 2^e`` (>= the total rate, <= twice it)."""
+    """Return the total proposal weight.
+
+    Parameters
+    ----------
+    start : ndarray of int64
+        Class starts (unused; kept for a uniform signature).
+    cum : ndarray of float64, shape (N_CLASSES + 1,)
+        Cumulative class weights.
+
+    Returns
+    -------
+    float
+        ``W = sum_c n_c 2^e`` (1/s), at least the total rate and at most twice it.
+    """
     return cum[N_CLASSES]
 
 
 @njit(cache=True, inline='always')
 def cr_slot(rng, start, cum):
-    """Position in ``members`` of one proposal: a class with probability ``W_c / W``, then a
-    uniform member of it (two uniforms of ``rng``).
+    """Return the position in ``members`` of one proposal.
+
+    A class with probability ``W_c / W``, then a uniform member of it (two uniforms of ``rng``).
+
+    Parameters
+    ----------
+    rng : ndarray of uint64
+        State of the engine's generator, advanced in place.
+    start : ndarray of int64, shape (N_CLASSES + 3,)
+        Class starts.
+    cum : ndarray of float64, shape (N_CLASSES + 1,)
+        Cumulative class weights (the total must be > 0).
+
+    Returns
+    -------
+    int
+        Index into ``members``.
     """
     u = uniform(rng) * cum[N_CLASSES]
     lo, hi = start[LO], start[HI]
@@ -231,7 +302,22 @@ def cr_slot(rng, start, cum):
 
 @njit(cache=True, inline='always')
 def cr_accept(rng, leaves, j):
-    """Accept proposal ``j`` with probability ``r_j / B_c``, the mantissa of its rate."""
+    """Return whether proposal ``j`` is accepted (one uniform of ``rng``).
+
+    Parameters
+    ----------
+    rng : ndarray of uint64
+        State of the engine's generator, advanced in place.
+    leaves : ndarray of float64, shape (N,)
+        Site rates (1/s).
+    j : int
+        Proposed site.
+
+    Returns
+    -------
+    bool
+        True with probability ``r_j / B_c``, the mantissa of the rate (>= 1/2).
+    """
     return uniform(rng) < math.frexp(leaves[j])[0]
 
 
@@ -241,6 +327,20 @@ def cr_find(rng, leaves, members, start, cum):
 
     Three uniforms of ``rng`` per round (class, member, acceptance); at most two rounds on
     average.
+
+    Parameters
+    ----------
+    rng : ndarray of uint64
+        State of the engine's generator, advanced in place.
+    leaves : ndarray of float64, shape (N,)
+        Site rates (1/s).
+    members, start, cum : ndarray
+        The classes (:func:`cr_arrays`, filled by :func:`cr_build`).
+
+    Returns
+    -------
+    int
+        The drawn site.
     """
     while True:
         j = members[cr_slot(rng, start, cum)]
@@ -253,13 +353,33 @@ AHEAD = 32
 
 
 def cr_queue() -> np.ndarray:
-    """Empty proposal queues of :func:`cr_pop`: ``[filled, head, slots..., sites...]``."""
+    """Return empty proposal queues of :func:`cr_pop`.
+
+    Returns
+    -------
+    ndarray of int64, shape (2 + 2 AHEAD,)
+        ``[filled, head, slots..., sites...]``, all zero (not filled).
+    """
     return np.zeros(2 + 2 * AHEAD, np.int64)
 
 
 @njit(cache=True)
 def cr_fill(rng, ahead, members, leaves, start, cum):
-    """Fill both queues of :func:`cr_pop`: AHEAD proposed sites, then AHEAD proposed slots."""
+    """Fill both queues of :func:`cr_pop`, in place: AHEAD proposed sites, then AHEAD slots.
+
+    Parameters
+    ----------
+    rng : ndarray of uint64
+        State of the engine's generator, advanced in place.
+    ahead : ndarray of int64, shape (2 + 2 AHEAD,)
+        The queues (:func:`cr_queue`), written.
+    members : ndarray of int32, shape (N,)
+        Class members.
+    leaves : ndarray of float64, shape (N,)
+        Site rates (1/s; unused here, kept for the signature of :func:`cr_pop`).
+    start, cum : ndarray
+        Class starts and cumulative weights.
+    """
     for i in range(AHEAD):
         ahead[2 + AHEAD + i] = members[cr_slot(rng, start, cum)]
     for i in range(AHEAD):

@@ -69,7 +69,7 @@ class DefectDynamics:
         self.formed = 0
         self.rejuvenated = 0
         self.renewed = 0           # plastic renewal hops (section 7.8 of docs/kmc_elastic.md)
-        self.p_last = None         # the plastic store at the last update (renewal only)
+        self.p_last: np.ndarray | None = None   # the plastic store at the last update (renewal only)
         self._entries = Entries()  # the kernels below run at every sample: no type dispatch
 
     @property

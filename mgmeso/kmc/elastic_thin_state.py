@@ -52,8 +52,20 @@ _ABS = 1e-6     # absolute slack of the bound checks (MPa)
 
 @njit(cache=True, inline="always")
 def up32(x):
-    """Return a float32 not below the float64 ``x`` (round to nearest, then a relative step of
-    2.5e-7 > 2^-22 outward: the float32 rounding error is at most 2^-24 relative).
+    """Return a float32 not below the float64 ``x``.
+
+    Round to nearest after a relative step of 2.5e-7 > 2^-22 outward: the float32 rounding
+    error is at most 2^-24 relative.
+
+    Parameters
+    ----------
+    x : float
+        Value to bound (MPa or a rate).
+
+    Returns
+    -------
+    numpy.float32
+        The upper bound.
     """
     return np.float32(x * (1.0 + 2.5e-7)) if x >= 0.0 else np.float32(x * (1.0 - 2.5e-7))
 
