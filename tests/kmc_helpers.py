@@ -6,6 +6,35 @@ import numpy as np
 
 from mgmeso.kmc.replica import Replica
 
+#: a program config with defect dynamics (tests/test_kmc_defects.py, tests/test_elastic_defects.py);
+#: ``{rules}`` takes the plasticity rules and any interaction keys of ``[simulation]``
+DEFECTS_CFG = '''
+material = "la60ni15al25"
+[protocol]
+kind = "program"
+temperature_K = {T}
+t_first_s = 1.0
+[[protocol.segments]]
+type = "{seg}"
+{segkey}
+duration_s = {dur}
+samples = {samples}
+spacing = "linear"
+[simulation]
+lattice = "sc"
+L = {L}
+replicas = 1
+heterogeneity = "{het}"
+{rules}
+[defects]
+enabled = true
+max_step_s = {step}
+{extra}
+'''
+
+#: the mean-field rules: parallel plasticity, one-site footprints, no coalescence
+MEANFIELD = 'plasticity = "parallel"\ncoalescence = false\nfootprint_max_sites = 1\n'
+
 
 def resumed_run(setup, advances: int, events: int, seed: int = 4, other_seed: int = 99):
     """(uninterrupted replica, replica resumed from a checkpoint taken after ``advances`` calls

@@ -20,8 +20,9 @@ from mgmeso.kmc.plastic_renewal import renewal_hops
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 
-from .kmc_helpers import resumed_run
-from .test_elastic_defects import CFG, EL, MEANFIELD
+from .kmc_helpers import DEFECTS_CFG as CFG
+from .kmc_helpers import MEANFIELD, resumed_run
+from .test_elastic_defects import EL
 
 
 def _sparse(n_cand=4000, z=4, seed=1):

@@ -27,36 +27,11 @@ from mgmeso.kmc.elastic_replica import ReplicaField, eigenstrain_of_state
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 
-from .kmc_helpers import resumed_run
+from .kmc_helpers import DEFECTS_CFG as CFG
+from .kmc_helpers import MEANFIELD, resumed_run
 from .kmc_twin import ElasticTwin
 from .test_elastic_engine import _dense, _same_engine_state
 
-CFG = '''
-material = "la60ni15al25"
-[protocol]
-kind = "program"
-temperature_K = {T}
-t_first_s = 1.0
-[[protocol.segments]]
-type = "{seg}"
-{segkey}
-duration_s = {dur}
-samples = {samples}
-spacing = "linear"
-[simulation]
-lattice = "sc"
-L = {L}
-replicas = 1
-heterogeneity = "{het}"
-bias_law = "physical"
-{rules}
-[defects]
-enabled = true
-max_step_s = {step}
-{extra}
-'''
-
-MEANFIELD = 'plasticity = "parallel"\ncoalescence = false\nfootprint_max_sites = 1\n'
 SERIES = 'plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\n'
 EL = "elastic_interactions = true\n"
 THIN = EL + 'stress_dependent_rates = true\n'

@@ -14,38 +14,9 @@ from mgmeso.kmc.replica import TS_INDEX, Replica
 from mgmeso.kmc.setup import make_setup
 from mgmeso.theory import kinetics
 
-from .kmc_helpers import resumed_run
+from .kmc_helpers import DEFECTS_CFG as CFG
+from .kmc_helpers import MEANFIELD, resumed_run
 from .kmc_twin import TwinEngine
-
-MEANFIELD = '''
-plasticity = "parallel"
-coalescence = false
-footprint_max_sites = 1
-'''
-
-CFG = '''
-material = "la60ni15al25"
-[protocol]
-kind = "program"
-temperature_K = {T}
-t_first_s = 1.0
-[[protocol.segments]]
-type = "{seg}"
-{segkey}
-duration_s = {dur}
-samples = {samples}
-spacing = "linear"
-[simulation]
-lattice = "sc"
-L = {L}
-replicas = 1
-heterogeneity = "{het}"
-{rules}
-[defects]
-enabled = true
-max_step_s = {step}
-{extra}
-'''
 
 
 def _setup(T=480.0, seg="hold_stress", segkey="stress_MPa = 0.0", dur=120.0, samples=24, L=10,
