@@ -29,8 +29,7 @@ from mgmeso.kmc.setup import make_setup
 
 from .kmc_helpers import DEFECTS_CFG as CFG
 from .kmc_helpers import MEANFIELD, resumed_run
-from .kmc_twin import ElasticTwin
-from .test_elastic_engine import _dense, _same_engine_state
+from .test_elastic_engine import _same_engine_state, run_against_dense_twin
 
 SERIES = 'plasticity = "series"\ncoalescence = true\nfootprint_max_sites = 6\n'
 EL = "elastic_interactions = true\n"
@@ -203,12 +202,4 @@ def test_loop_matches_the_twin_after_defect_events(rules):
     assert rep.dyn.healed > 0 and rep.dyn.formed > 0
     assert np.any(rep.S.eps_p[rep.S.kind == 0] != 0)   # frozen strain on healed sites
     rep.field.rebuild(rep.S, rep.calib)
-    C = rep.control(1e9, 3000)
-    twin = ElasticTwin(rep.S, C, rep.K, setup.lattice, _dense(rep.field),
-                       k_plastic=rep.field.state.coef[3])
-    rep.run_kernel(C)
-    twin.run(1e9, 3000)
-    assert list(rep.K.counts) == twin.counts
-    assert list(rep.K.sums) == twin.sums
-    assert list(rep.K.rng) == twin.rng.s
-    assert float(rep.K.t[0]) == twin.t
+    run_against_dense_twin(rep, setup)

@@ -106,18 +106,26 @@ def test_incremental_field_equals_a_fresh_fft_after_1e5_events():
     assert abs(got.mean()) < 1e-9
 
 
-@pytest.mark.parametrize("kw", [CASES[0], CASES[2]])
-def test_kernel_matches_the_dense_sum_twin(kw):
-    rep, setup = make_replica(**kw, extra=EL)
-    C = rep.control(1e9, 3000)
+def run_against_dense_twin(rep, setup, n_events=3000):
+    """Run ``n_events`` events of ``rep`` and of :class:`ElasticTwin` (dense stress) from the
+    same state; assert the same counters, sums, RNG state and time; return the twin.
+    """
+    C = rep.control(1e9, n_events)
     twin = ElasticTwin(rep.S, C, rep.K, setup.lattice, _dense(rep.field),
                        k_plastic=rep.field.state.coef[3])
     rep.run_kernel(C)
-    twin.run(1e9, 3000)
+    twin.run(1e9, n_events)
     assert list(rep.K.counts) == twin.counts
     assert list(rep.K.sums) == twin.sums
     assert list(rep.K.rng) == twin.rng.s
     assert float(rep.K.t[0]) == twin.t
+    return twin
+
+
+@pytest.mark.parametrize("kw", [CASES[0], CASES[2]])
+def test_kernel_matches_the_dense_sum_twin(kw):
+    rep, setup = make_replica(**kw, extra=EL)
+    twin = run_against_dense_twin(rep, setup)
     assert float(rep.K.work[0]) == pytest.approx(twin.work, rel=1e-12, abs=1e-15)
     for name in ("beta", "smd", "owner", "fp_next", "fp_size", "eps_p", "last_smd"):
         assert np.array_equal(getattr(rep.S, name), twin.S[name]), name
