@@ -46,7 +46,7 @@ import numpy as np
 from mgmeso.config import parse_config
 from mgmeso.config.tables import Simulation
 from mgmeso.kmc import kernels as kn
-from mgmeso.kmc.composition import AUTO_MIN_SITES, selection_for
+from mgmeso.kmc.composition import AUTO_MIN_SITES
 from mgmeso.kmc.replica import Replica
 from mgmeso.kmc.setup import make_setup
 
@@ -59,7 +59,7 @@ CONFIGS = {
 
 
 #: the event selections of [simulation] event_selection (the default, "auto", picks one of
-#: them by the number of sites: composition.selection_for)
+#: them by the number of sites: Simulation.selection_for)
 SELECTIONS = ("tree", "composition")
 DEFAULT_SELECTION = Simulation().event_selection
 
@@ -162,7 +162,7 @@ def label(which: str, selection: str, n_sites: int | None = None) -> str:
     """Row label: the configuration alone for the selection the engine's default uses at
     ``n_sites`` (the rows ``bench_all.py`` reads), ``config/selection`` for the other one.
     """
-    if n_sites is not None and selection == selection_for(Simulation(), n_sites):
+    if n_sites is not None and selection == Simulation().selection_for(n_sites):
         return which
     return f"{which}/{selection}"
 
@@ -238,7 +238,7 @@ def main() -> None:
             fits[(which, sel)] = growth_exponent(Ns, nss[sel])
             cpu_fits[(which, sel)] = growth_exponent(Ns, cpu_nss[sel])
         if set(SELECTIONS) <= set(selections):     # what the default gives at each size
-            pick = [selection_for(Simulation(), N) for N in Ns]
+            pick = [Simulation().selection_for(N) for N in Ns]
             fits[(which, "default")] = growth_exponent(
                 Ns, [nss[p][i] for i, p in enumerate(pick)])
             cpu_fits[(which, "default")] = growth_exponent(

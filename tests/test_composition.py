@@ -263,11 +263,11 @@ def test_tree_mode_allocates_no_classes_and_auto_picks_by_size():
     rep = Replica(make_setup(cfg("tree", reps=1)), 0, np.random.SeedSequence(1))
     assert rep.S.sel_members.size == rep.S.sel_start.size == 0
     auto = cfg("auto", reps=1).simulation
-    assert cr.selection_for(auto, cr.AUTO_MIN_SITES - 1) == "tree"
-    assert cr.selection_for(auto, cr.AUTO_MIN_SITES) == "composition"
+    assert auto.selection_for(cr.AUTO_MIN_SITES - 1) == "tree"
+    assert auto.selection_for(cr.AUTO_MIN_SITES) == "composition"
     elastic = parse_config(tomllib.loads(CREEP.format(sel="auto", reps=1, seed=1).replace(
         'bias_law = "linear"', 'elastic_interactions = true'))).simulation
-    assert cr.selection_for(elastic, 10**7) == "tree"
+    assert elastic.selection_for(10**7) == "tree"
 
 
 def test_queued_path_same_bytes_across_chunks_and_resume():

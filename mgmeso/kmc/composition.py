@@ -51,7 +51,7 @@ from ..config.tables import AUTO_COMPOSITION_MIN_SITES
 from .prefetch import prefetch
 from .rng import uniform
 
-__all__ = ["AUTO_MIN_SITES", "selection_for", "E_MIN", "N_CLASSES", "LO", "HI", "AHEAD",
+__all__ = ["AUTO_MIN_SITES", "E_MIN", "N_CLASSES", "LO", "HI", "AHEAD",
            "rate_class", "cr_arrays", "cr_build", "cr_update", "cr_slot", "cr_accept",
            "cr_find", "cr_weight", "cr_queue", "cr_fill", "cr_pop"]
 
@@ -65,24 +65,6 @@ LO, HI = N_CLASSES + 1, N_CLASSES + 2
 
 #: [simulation] event_selection = "auto": composition-rejection from this many sites
 AUTO_MIN_SITES = AUTO_COMPOSITION_MIN_SITES
-
-
-def selection_for(sim, n_sites: int) -> str:
-    """Return the selection a replica of ``n_sites`` sites uses (:meth:`.Simulation.selection_for`).
-
-    Parameters
-    ----------
-    sim : Simulation
-        The ``[simulation]`` table.
-    n_sites : int
-        Number of lattice sites of the replica.
-
-    Returns
-    -------
-    str
-        ``"tree"`` or ``"composition"``.
-    """
-    return sim.selection_for(n_sites)
 
 
 @njit(cache=True, inline='always')

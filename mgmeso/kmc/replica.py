@@ -43,7 +43,7 @@ from .calibration import (
     temperature_times,
     unit_strains,
 )
-from .composition import cr_arrays, cr_build, cr_queue, selection_for
+from .composition import cr_arrays, cr_build, cr_queue
 from .defects import DefectDynamics
 from .disorder import draw_disorder, neighbourhood_mean
 from .elastic_replica import ReplicaField
@@ -92,7 +92,7 @@ def _lattice_state(dis, nbr, sim, lat, rng_seq) -> tuple[kn.Sites, kn.Clock]:
         eps_p=np.zeros(N, np.float32), last_smd=np.full(N, -1.0, np.float32),
         leaves=np.zeros(N), event_probs=np.zeros((N, 2), np.float32), top=np.zeros(tree_size(N)),
         offsets=lat.offsets,
-        **_selection_arrays(N, selection_for(sim, N) == "composition"),
+        **_selection_arrays(N, sim.selection_for(N) == "composition"),
     )
     K = kn.Clock(rng=seed_state(rng_seq), t=np.zeros(1), t_next=np.full(1, np.nan),
                  sums=np.zeros(kn.N_SUMS, np.int64), frozen=np.zeros(1), work=np.zeros(1),
